@@ -1,0 +1,46 @@
+"""The command line: ``rnn-studio check | train | export | datasets``.
+
+Each subcommand lives in its own module with ``add_arguments(parser)`` and ``run(args) -> exit code``;
+modules are imported only when their command runs, so ``check`` starts fast.
+"""
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+COMMANDS = {
+    "check": "validate a document and print its blocks, shapes and parameter counts",
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from .. import __version__
+
+    parser = argparse.ArgumentParser(prog="rnn-studio", description="RNN Studio: design, train and export "
+                                     "recurrent neural networks. Run without a command to open the studio.")
+    parser.add_argument("--version", action="version", version=f"rnn-studio {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name, help_text in COMMANDS.items():
+        command = sub.add_parser(name, help=help_text, description=help_text)
+        _command_module(name).add_arguments(command)
+    return parser
+
+
+def _command_module(name: str):
+    return importlib.import_module(f"{__name__}.{name}_command")
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return 0
+    return int(_command_module(args.command).run(args) or 0)
+
+
+def is_command(argv: list[str]) -> bool:
+    """True when ``argv`` asks for a command-line action rather than the window."""
+    return bool(argv) and (argv[0] in COMMANDS or argv[0] in ("-h", "--help", "--version"))

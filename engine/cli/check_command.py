@@ -1,0 +1,44 @@
+"""``rnn-studio check FILE``: the model summary table, or every diagnostic (exit 1), or the read error (exit 2)."""
+from __future__ import annotations
+
+import sys
+
+from ..document import DocumentError, load_document
+from ..shapes import analyze
+
+
+def add_arguments(parser) -> None:
+    parser.add_argument("file", help="an RNN Studio document (.json)")
+
+
+def summary_rows(graph, report) -> list[tuple[str, str, str, str]]:
+    """(block, kind, output shape, parameters) for each block in dependency order: what the GUI shows too."""
+    rows = []
+    for node_id in graph.topological_order():
+        node = graph.node(node_id)
+        rows.append((node.name, node.spec.title, report.output_text(node), f"{report.params.get(node_id, 0):,}"))
+    return rows
+
+
+def format_table(rows: list[tuple[str, ...]], header: tuple[str, ...]) -> str:
+    widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
+    lines = ["  ".join(str(cell).ljust(w) for cell, w in zip(row, widths)).rstrip() for row in [header, *rows]]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+def run(args) -> int:
+    try:
+        doc = load_document(args.file)
+    except DocumentError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    report = analyze(doc.graph)
+    if not report.ok:
+        print(f"{args.file}: {len(report.diagnostics)} problem(s):")
+        for diagnostic in report.diagnostics:
+            print(f"  - {diagnostic.message}")
+        return 1
+    print(format_table(summary_rows(doc.graph, report), ("Block", "Kind", "Output", "Parameters")))
+    print(f"\nTotal parameters: {report.total_params:,}")
+    return 0

@@ -1,0 +1,252 @@
+"""The graph model: blocks (nodes) and connections (edges) over networkx, the single source of truth.
+
+Every change goes through a method here and is announced on ``graph.events``; the canvas, inspector and
+summary observe those announcements. Validation and shape inference live in ``engine.shapes``.
+"""
+from __future__ import annotations
+
+import copy
+import keyword
+import re
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Iterator
+
+import networkx as nx
+from torch.fx import GraphModule
+
+from .blocks import get_spec
+from .events import Signal
+from .specs import BlockSpec
+
+_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+# Block names become attribute names of the compiled torch.fx.GraphModule, so they must not shadow its own.
+_RESERVED = {"self", "torch", "operator", "lengths"}
+
+
+class GraphError(ValueError):
+    """An edit that the graph refuses (unknown block kind or port, duplicate name, taken input)."""
+
+
+@dataclass
+class Node:
+    id: str
+    kind: str
+    name: str
+    params: dict[str, Any]
+    pos: tuple[float, float] = (0.0, 0.0)
+
+    @property
+    def spec(self) -> BlockSpec:
+        return get_spec(self.kind)
+
+    @property
+    def label(self) -> str:
+        """How diagnostics name the block: "LSTM 'lstm_1'"."""
+        return f"{self.spec.title} '{self.name}'"
+
+
+@dataclass(frozen=True)
+class Edge:
+    src: str
+    src_port: str
+    dst: str
+    dst_port: str
+
+
+@dataclass
+class GraphEvents:
+    node_added: Signal = field(default_factory=Signal)  # (Node)
+    node_removed: Signal = field(default_factory=Signal)  # (Node)
+    node_changed: Signal = field(default_factory=Signal)  # (Node, what: "params" | "name")
+    node_moved: Signal = field(default_factory=Signal)  # (Node)
+    edge_added: Signal = field(default_factory=Signal)  # (Edge)
+    edge_removed: Signal = field(default_factory=Signal)  # (Edge)
+    changed: Signal = field(default_factory=Signal)  # () after any structural or parameter change
+
+
+class Graph:
+    def __init__(self) -> None:
+        self.nodes: dict[str, Node] = {}
+        self._nx = nx.MultiDiGraph()
+        self._next_id = 1
+        self.events = GraphEvents()
+
+    # ------------------------------------------------------------ queries
+    @property
+    def edges(self) -> list[Edge]:
+        return [data["edge"] for _, _, data in self._nx.edges(data=True)]
+
+    def node(self, node_id: str) -> Node:
+        try:
+            return self.nodes[node_id]
+        except KeyError:
+            raise GraphError(f"there is no block with id '{node_id}'") from None
+
+    def by_name(self, name: str) -> Node | None:
+        return next((n for n in self.nodes.values() if n.name == name), None)
+
+    def in_edges(self, node_id: str) -> list[Edge]:
+        return [d["edge"] for _, _, d in self._nx.in_edges(node_id, data=True)]
+
+    def out_edges(self, node_id: str) -> list[Edge]:
+        return [d["edge"] for _, _, d in self._nx.out_edges(node_id, data=True)]
+
+    def edge_into(self, node_id: str, port: str) -> Edge | None:
+        return next((e for e in self.in_edges(node_id) if e.dst_port == port), None)
+
+    def to_networkx(self) -> nx.MultiDiGraph:
+        """A read-only view of the structure (node ids; each edge's data holds its ``Edge``)."""
+        return self._nx.copy(as_view=True)
+
+    def topological_order(self) -> list[str]:
+        """Node ids in dependency order, ties broken by insertion order; raises NetworkXUnfeasible on a cycle."""
+        rank = {node_id: i for i, node_id in enumerate(self.nodes)}
+        return list(nx.lexicographical_topological_sort(self._nx, key=rank.__getitem__))
+
+    def __iter__(self) -> Iterator[Node]:
+        return iter(self.nodes.values())
+
+    def __len__(self) -> int:
+        return len(self.nodes)
+
+    # ------------------------------------------------------------ naming
+    def unique_name(self, prefix: str) -> str:
+        taken = {n.name for n in self.nodes.values()}
+        i = 1
+        while f"{prefix}_{i}" in taken:
+            i += 1
+        return f"{prefix}_{i}"
+
+    def name_problem(self, name: str, node_id: str | None = None) -> str | None:
+        """Why ``name`` cannot name a block (None if it can)."""
+        if not _IDENTIFIER.match(name):
+            return f"'{name}' is not a valid name: use letters, digits and _, not starting with a digit"
+        if keyword.iskeyword(name) or name in _RESERVED or hasattr(GraphModule, name):
+            return f"'{name}' is a reserved word: choose another name"
+        other = self.by_name(name)
+        if other is not None and other.id != node_id:
+            return f"another block is already called '{name}'"
+        return None
+
+    # ------------------------------------------------------------ edits
+    def add_node(self, kind: str, name: str | None = None, params: dict[str, Any] | None = None,
+                 pos: tuple[float, float] = (0.0, 0.0), node_id: str | None = None) -> Node:
+        try:
+            spec = get_spec(kind)
+        except KeyError:
+            raise GraphError(f"unknown block kind '{kind}'") from None
+        if node_id is None:
+            node_id = self._fresh_id()
+        elif node_id in self.nodes:
+            raise GraphError(f"a block with id '{node_id}' already exists")
+        else:
+            self._bump_id(node_id)
+        name = name or self.unique_name(spec.prefix)
+        problem = self.name_problem(name)
+        if problem:
+            raise GraphError(problem)
+        values = spec.defaults()
+        for key, value in (params or {}).items():
+            if key not in values:
+                raise GraphError(f"{spec.title} has no parameter '{key}'")
+            values[key] = value
+        node = Node(node_id, spec.id, name, values, (float(pos[0]), float(pos[1])))
+        self.nodes[node_id] = node
+        self._nx.add_node(node_id)
+        self.events.node_added.emit(node)
+        self.events.changed.emit()
+        return node
+
+    def remove_node(self, node_id: str) -> Node:
+        node = self.node(node_id)
+        for edge in self.in_edges(node_id) + self.out_edges(node_id):
+            self.disconnect(edge, _announce=False)
+        del self.nodes[node_id]
+        self._nx.remove_node(node_id)
+        self.events.node_removed.emit(node)
+        self.events.changed.emit()
+        return node
+
+    def connect(self, src: str, src_port: str, dst: str, dst_port: str) -> Edge:
+        """Adds an edge. The input must be free: replacing is a disconnect then a connect (two undo children)."""
+        source, target = self.node(src), self.node(dst)
+        if src_port not in {p.name for p in source.spec.outputs}:
+            raise GraphError(f"{source.label} has no output '{src_port}'")
+        if dst_port not in {p.name for p in target.spec.inputs}:
+            raise GraphError(f"{target.label} has no input '{dst_port}'")
+        if self.edge_into(dst, dst_port) is not None:
+            raise GraphError(f"input '{dst_port}' of {target.label} is already connected")
+        edge = Edge(src, src_port, dst, dst_port)
+        self._nx.add_edge(src, dst, key=(src_port, dst_port), edge=edge)
+        self.events.edge_added.emit(edge)
+        self.events.changed.emit()
+        return edge
+
+    def disconnect(self, edge: Edge, _announce: bool = True) -> None:
+        if not self._nx.has_edge(edge.src, edge.dst, key=(edge.src_port, edge.dst_port)):
+            raise GraphError("that connection does not exist")
+        self._nx.remove_edge(edge.src, edge.dst, key=(edge.src_port, edge.dst_port))
+        self.events.edge_removed.emit(edge)
+        if _announce:
+            self.events.changed.emit()
+
+    def set_param(self, node_id: str, name: str, value: Any) -> None:
+        node = self.node(node_id)
+        if name not in node.params:
+            raise GraphError(f"{node.spec.title} has no parameter '{name}'")
+        if node.params[name] == value and type(node.params[name]) is type(value):
+            return
+        node.params[name] = value
+        self.events.node_changed.emit(node, "params")
+        self.events.changed.emit()
+
+    def rename(self, node_id: str, name: str) -> None:
+        node = self.node(node_id)
+        problem = self.name_problem(name, node_id)
+        if problem:
+            raise GraphError(problem)
+        if node.name != name:
+            node.name = name
+            self.events.node_changed.emit(node, "name")
+            self.events.changed.emit()
+
+    def move(self, node_id: str, pos: tuple[float, float]) -> None:
+        node = self.node(node_id)
+        node.pos = (float(pos[0]), float(pos[1]))
+        self.events.node_moved.emit(node)
+
+    def clear(self) -> None:
+        for node_id in list(self.nodes):
+            self.remove_node(node_id)
+        self._next_id = 1
+
+    # ------------------------------------------------------------ copying
+    def subgraph_data(self, node_ids: Iterable[str]) -> dict[str, Any]:
+        """Nodes and the edges among them, as document data (for copy/paste and duplicate)."""
+        from .document import graph_to_data
+
+        keep = set(node_ids)
+        data = graph_to_data(self)
+        data["nodes"] = [n for n in data["nodes"] if n["id"] in keep]
+        data["edges"] = [e for e in data["edges"] if e["from"][0] in keep and e["to"][0] in keep]
+        return data
+
+    def copy(self) -> "Graph":
+        """A deep copy with no listeners: what a training run snapshots."""
+        clone = Graph()
+        clone.nodes = copy.deepcopy(self.nodes)
+        clone._nx = self._nx.copy()
+        clone._next_id = self._next_id
+        return clone
+
+    # ------------------------------------------------------------ ids
+    def _fresh_id(self) -> str:
+        while f"n{self._next_id}" in self.nodes:
+            self._next_id += 1
+        node_id = f"n{self._next_id}"
+        self._next_id += 1
+        return node_id
+
+    def _bump_id(self, node_id: str) -> None:
+        if node_id.startswith("n") and node_id[1:].isdigit():
+            self._next_id = max(self._next_id, int(node_id[1:]) + 1)

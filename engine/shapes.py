@@ -1,0 +1,217 @@
+"""Validation and shape inference: every problem as a diagnostic tied to a block and port, in plain words.
+
+``analyze(graph)`` walks the blocks in dependency order, applies each block's shape rule and returns a
+``ShapeReport`` with the shape of every port, the parameter count of every block and the diagnostics.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import networkx as nx
+import torch
+
+from .blocks import get_spec
+from .graph import Edge, Graph, Node
+from .specs import PortShape, ShapeError, TensorKind
+
+TOK, SEQ, VEC, STATE = TensorKind.TOKENS, TensorKind.SEQUENCE, TensorKind.VECTOR, TensorKind.STATE
+
+_FIXES = {
+    (TOK, SEQ): "put an Embedding block between them",
+    (TOK, VEC): "put an Embedding and a recurrent block between them",
+    (SEQ, VEC): "put a Sequence pooling block between them, or use the 'last' output of a recurrent block",
+    (VEC, SEQ): "this needs a value per time step: take the 'sequence' output of a recurrent block instead",
+    (VEC, TOK): "only a Token sequence input gives token ids",
+    (SEQ, TOK): "only a Token sequence input gives token ids",
+}
+
+
+def _fix(got: TensorKind, wanted: tuple[TensorKind, ...]) -> str:
+    if got is STATE:
+        return "a state can only start another recurrent block: connect it to an 'initial_state' input"
+    if wanted == (STATE,):
+        return "only the 'state' output of a recurrent block fits here"
+    return _FIXES.get((got, wanted[0]), "connect a block that gives " + " or ".join(k.value for k in wanted))
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    """One problem: ``node_id`` and ``port`` say where (either may be None for the whole graph)."""
+
+    node_id: str | None
+    port: str | None
+    message: str
+    severity: str = "error"
+
+    def __str__(self) -> str:
+        return self.message
+
+
+@dataclass
+class ShapeReport:
+    shapes: dict[tuple[str, str], PortShape] = field(default_factory=dict)  # (node id, output port)
+    params: dict[str, int] = field(default_factory=dict)  # node id -> trainable parameter count
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    time_labels: dict[str, str] = field(default_factory=dict)  # input block name -> "T" / "T_src"
+
+    @property
+    def ok(self) -> bool:
+        return not any(d.severity == "error" for d in self.diagnostics)
+
+    @property
+    def total_params(self) -> int:
+        return sum(self.params.values())
+
+    def for_node(self, node_id: str) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if d.node_id == node_id]
+
+    def shape_text(self, node_id: str, port: str) -> str | None:
+        shape = self.shapes.get((node_id, port))
+        if shape is None:
+            return None
+        return shape.describe(self.time_labels.get(shape.time or "", "T"))
+
+    def output_text(self, node: Node) -> str:
+        """The node's main output shape, for tables and canvas labels ('—' when unknown)."""
+        if not node.spec.outputs:
+            return "(head)"
+        return self.shape_text(node.id, node.spec.outputs[0].name) or "—"
+
+
+def analyze(graph: Graph) -> ShapeReport:
+    report = ShapeReport()
+    diag = report.diagnostics
+    valid_params: set[str] = set()
+    for node in graph:
+        problems = _param_problems(node)
+        diag.extend(problems)
+        if not problems:
+            valid_params.add(node.id)
+
+    try:
+        order = graph.topological_order()
+    except nx.NetworkXUnfeasible:
+        cycle = nx.find_cycle(graph.to_networkx())
+        names = [graph.node(u).name for u, *_ in cycle] + [graph.node(cycle[0][0]).name]
+        for u, *_ in cycle:
+            diag.append(Diagnostic(u, None, f"{graph.node(u).label} is part of a loop ({' → '.join(names)}): "
+                                            "recurrent blocks loop over time by themselves; remove one connection"))
+        order = []
+
+    for node_id in order:
+        node = graph.node(node_id)
+        ins = _input_shapes(graph, node, report)
+        if ins is None or node_id not in valid_params:
+            continue
+        try:
+            outputs = node.spec.shape(node.params, ins)
+        except ShapeError as err:
+            diag.append(Diagnostic(node_id, err.port, f"{node.label} {err.message}"))
+            continue
+        for port, shape in outputs.items():
+            if node.spec.is_input:
+                shape = shape.with_(time=node.name)
+            report.shapes[(node_id, port)] = shape
+        report.params[node_id] = _parameter_count(node, ins)
+
+    _check_heads(graph, diag)
+    sources = sorted({s.time for s in report.shapes.values() if s.time})
+    report.time_labels = {src: ("T" if len(sources) == 1 else f"T_{src}") for src in sources}
+    return report
+
+
+def _param_problems(node: Node) -> list[Diagnostic]:
+    out = []
+    for param in node.spec.params:
+        problem = param.problem(node.params.get(param.name))
+        if problem:
+            out.append(Diagnostic(node.id, None, f"{node.label}: '{param.title}' {problem} "
+                                                 f"(it is {node.params.get(param.name)!r})"))
+    return out
+
+
+def _input_shapes(graph: Graph, node: Node, report: ShapeReport) -> dict[str, PortShape] | None:
+    """Shapes arriving at the node's inputs, or None when one is missing or does not fit."""
+    ins: dict[str, PortShape] = {}
+    complete = True
+    for port in node.spec.inputs:
+        edge = graph.edge_into(node.id, port.name)
+        if edge is None:
+            if not port.optional:
+                wanted = " or ".join(k.value for k in port.kinds)
+                on = f" '{port.name}'" if len(node.spec.inputs) > 1 else ""
+                report.diagnostics.append(Diagnostic(
+                    node.id, port.name, f"{node.label} has nothing connected to its input{on}: connect {wanted}"))
+                complete = False
+            continue
+        shape = report.shapes.get((edge.src, edge.src_port))
+        if shape is None:
+            complete = False  # the upstream block has its own diagnostic
+            continue
+        if shape.kind not in port.kinds:
+            report.diagnostics.append(Diagnostic(node.id, port.name, kind_mismatch(graph, edge, shape.kind)))
+            complete = False
+            continue
+        ins[port.name] = shape
+    return ins if complete else None
+
+
+def kind_mismatch(graph: Graph, edge: Edge, got: TensorKind) -> str:
+    target, source = graph.node(edge.dst), graph.node(edge.src)
+    port = target.spec.input(edge.dst_port)
+    wanted = " or ".join(k.value for k in port.kinds)
+    on = f" on '{port.name}'" if len(target.spec.inputs) > 1 else ""
+    return f"{target.label} expects {wanted}{on} but '{source.name}' gives {got.value}: {_fix(got, port.kinds)}"
+
+
+def _check_heads(graph: Graph, diag: list[Diagnostic]) -> None:
+    if not len(graph):
+        return
+    heads = [n.id for n in graph if n.spec.head is not None]
+    if not heads:
+        diag.append(Diagnostic(None, None, "The model has no output head: add one from Outputs (Classification, "
+                                           "Regression, Sequence labelling or Next-token LM) to say what it learns"))
+        return
+    structure = graph.to_networkx()
+    reaching = set(heads)
+    for head in heads:
+        reaching |= nx.ancestors(structure, head)
+    for node in graph:
+        if node.id not in reaching:
+            diag.append(Diagnostic(node.id, None, f"{node.label} does not lead to an output head, so nothing would "
+                                                  "train it: connect its output onwards or delete it"))
+
+
+def _parameter_count(node: Node, ins: dict[str, PortShape]) -> int:
+    key = (node.kind, tuple(sorted(node.params.items())), tuple(sorted(ins.items(), key=lambda kv: kv[0])))
+    return _count_cached(key)
+
+
+@lru_cache(maxsize=4096)
+def _count_cached(key) -> int:
+    kind, params, ins = key
+    with torch.device("meta"):  # no memory is allocated: building a 100M-parameter block is instant
+        module = get_spec(kind).build(dict(params), dict(ins))
+    return sum(p.numel() for p in module.parameters() if p.requires_grad)
+
+
+def connection_problem(graph: Graph, src: str, src_port: str, dst: str, dst_port: str,
+                       report: ShapeReport | None = None) -> str | None:
+    """Why a drag from (src, src_port) to (dst, dst_port) cannot become an edge; None if it can.
+
+    An input that is already connected is not a problem: the new edge replaces the old one.
+    """
+    if src == dst:
+        return "a block cannot feed itself"
+    source, target = graph.node(src), graph.node(dst)
+    out_port = source.spec.output(src_port)
+    in_port = target.spec.input(dst_port)
+    if nx.has_path(graph.to_networkx(), dst, src):
+        return f"connecting '{source.name}' to '{target.name}' would make a loop"
+    shape = report.shapes.get((src, src_port)) if report else None
+    got = (shape.kind,) if shape else out_port.kinds
+    if not set(got) & set(in_port.kinds):
+        edge = Edge(src, src_port, dst, dst_port)
+        return kind_mismatch(graph, edge, got[0])
+    return None
