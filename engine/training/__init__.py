@@ -1,0 +1,13 @@
+"""Training: the configuration dataclass, the Trainer loop with hooks, typed events and run directories.
+
+See docs/ARCHITECTURE.md, "Training contract".
+"""
+from .config import ConfigError, TrainingConfig
+from .events import (AttentionProbe, EpochMetrics, EventStream, GateProbe, RunFinished, RunStarted, StepMetrics,
+                     TimeGradProbe, event_from_dict, event_to_dict, read_events)
+from .hooks import Hook
+from .loop import RunResult, Trainer, TrainingFailure
+
+__all__ = ["ConfigError", "TrainingConfig", "AttentionProbe", "EpochMetrics", "EventStream", "GateProbe",
+           "RunFinished", "RunStarted", "StepMetrics", "TimeGradProbe", "event_from_dict", "event_to_dict",
+           "read_events", "Hook", "RunResult", "Trainer", "TrainingFailure"]

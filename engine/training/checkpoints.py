@@ -1,0 +1,51 @@
+"""Weights-only checkpoints in safetensors: saving never pickles, loading never unpickles.
+
+A checkpoint holds the model's state_dict (names as in the compiled module) and string metadata.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import torch
+from safetensors.torch import load_file, save_file
+from torch import nn
+
+
+def _unwrap(module: nn.Module) -> nn.Module:
+    return module.module if hasattr(module, "module") and isinstance(module.module, nn.Module) else module
+
+
+def state_tensors(module: nn.Module) -> dict[str, torch.Tensor]:
+    """A CPU copy of the state_dict; tied tensors are cloned so safetensors accepts them."""
+    tensors: dict[str, torch.Tensor] = {}
+    seen: set[int] = set()
+    for name, tensor in _unwrap(module).state_dict().items():
+        t = tensor.detach().to("cpu").contiguous()
+        ptr = t.untyped_storage().data_ptr() if t.numel() else -len(tensors) - 1
+        if ptr in seen:
+            t = t.clone()
+        seen.add(ptr)
+        tensors[name] = t
+    return tensors
+
+
+def save_checkpoint(module: nn.Module, path: str | Path, metadata: dict[str, str] | None = None) -> Path:
+    """Writes atomically (temp file, then rename) so a crash never leaves half a checkpoint."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    save_file(state_tensors(module), str(tmp), metadata={k: str(v) for k, v in (metadata or {}).items()})
+    os.replace(tmp, path)
+    return path
+
+
+def load_checkpoint(module: nn.Module, path: str | Path, device: str | torch.device = "cpu") -> nn.Module:
+    """Loads weights into ``module``; a missing or extra tensor is an error naming it."""
+    tensors = load_file(str(path), device=str(device))
+    target = _unwrap(module)
+    missing, unexpected = target.load_state_dict(tensors, strict=False)
+    if missing or unexpected:
+        raise ValueError(f"{path}: checkpoint does not fit the model: missing {sorted(missing)}, "
+                         f"unexpected {sorted(unexpected)}")
+    return module
