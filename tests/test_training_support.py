@@ -116,9 +116,7 @@ def chain(kinds_params, names=None) -> Graph:
         name = names[index] if names else None
         node = graph.add_node(kind, name=name, params=params)
         if previous is not None:
-            port = "last" if previous.kind in ("lstm", "gru", "rnn") and params.pop("_from_last", False) else None
-            src_port = port or previous.spec.outputs[0].name
-            graph.connect(previous.id, src_port, node.id, node.spec.inputs[0].name)
+            graph.connect(previous.id, previous.spec.outputs[0].name, node.id, node.spec.inputs[0].name)
         previous = node
     return graph
 

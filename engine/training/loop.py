@@ -18,9 +18,6 @@ from torch import nn
 from ..compiler import CompileError, compile_graph
 from ..document import Document, loads
 from ..losses import MetricTracker, TargetError, head_loss
-from ..probes.grad_norms import BlockGradNorms
-from ..probes.hook import ProbeHook
-from ..probes.recorder import ProbeBatch
 from .checkpoints import load_checkpoint
 from .config import ConfigError, TrainingConfig
 from .distributed import DistContext, reduce_tracker
@@ -162,6 +159,9 @@ class Trainer:
 
     # ------------------------------------------------------------------ setup
     def _setup(self) -> None:
+        from ..probes.grad_norms import BlockGradNorms  # probes import the training events: import late
+        from ..probes.hook import ProbeHook
+
         self.config = self._config or TrainingConfig.from_dict(self._config_dict)
         cfg = self.config
         kind = cfg.device
@@ -207,7 +207,9 @@ class Trainer:
             builtin.append(EarlyStoppingHook(cfg.early_stopping))
         self.hooks = builtin + self.hooks
 
-    def probe_batch(self, size: int) -> ProbeBatch:
+    def probe_batch(self, size: int):
+        from ..probes.recorder import ProbeBatch
+
         for split in ("val", "train"):
             if len(getattr(self.data, split, ()) or ()) == 0:
                 continue

@@ -11,7 +11,6 @@ import torch
 from torch import Tensor
 
 from ..losses import HeadResult, MetricTracker, head_loss
-from ..probes.recorder import ProbeBatch
 from ..specs import TensorKind
 from .config import ConfigError
 from .tbptt import StateCarrier, chunks
@@ -159,6 +158,8 @@ class StepRunner:
     def _scheduled_sampling(self, batch):
         """The decoder reads its own previous prediction instead of the true token with probability
         1 - teacher_forcing (parallel scheduled sampling: one extra forward without gradients)."""
+        from ..probes.recorder import ProbeBatch
+
         head_index, name = self.decoder
         outputs = self.forward(self.t.inner_module, batch)
         self.t.taps.clear()
