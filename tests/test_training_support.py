@@ -65,7 +65,7 @@ def split3(samples, n_val, n_test):
     return samples[n_val + n_test:], samples[:n_val], samples[n_val:n_val + n_test]
 
 
-def adding_data(n=256, steps=12, seed=0, n_val=64, n_test=64) -> SynthData:
+def adding_data(n=256, steps=12, seed=0, n_val=32, n_test=32) -> SynthData:
     """The adding problem: sum the two marked values of a sequence (target [1])."""
     g = torch.Generator().manual_seed(seed)
     samples = []

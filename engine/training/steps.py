@@ -112,6 +112,7 @@ class StepRunner:
             loss, results = self.loss(outputs, batch)
         t.optimizer.zero_grad(set_to_none=True)
         loss.backward()
+        t._call("on_after_backward")  # before the norms: a hook may change the gradients
         global_norm, block_norms = t.grad_norms.compute()
         grads = t.grad_norms.grads()
         extra = []
@@ -122,7 +123,6 @@ class StepRunner:
         step_tracker.add(results)
         loss_value, norm = values[0], values[1]
         norms = dict(zip(t.grad_norms.blocks, values[2:2 + len(block_norms)]))
-        t._call("on_after_backward")
         if not (math.isfinite(loss_value) and math.isfinite(norm)):
             raise self._failure(loss_value, norms)
         clipped = False
