@@ -1,0 +1,108 @@
+"""``rnn-studio train FILE``: trains a document headless with a progress bar and writes its run directory.
+
+Ctrl-C stops after the current step and keeps the last checkpoint (press it twice to abort). Exit codes:
+0 trained (or stopped early), 1 training failed, 2 bad document/settings/data, 130 stopped by the user.
+"""
+from __future__ import annotations
+
+import json
+import signal
+import sys
+import time
+
+from ..document import DocumentError, load_document
+from ..training import EpochMetrics, Hook, StepMetrics, Trainer
+from ..training.config import ConfigError, TrainingConfig
+
+
+def add_arguments(parser) -> None:
+    parser.add_argument("file", help="an RNN Studio document (.json) with a data binding")
+    parser.add_argument("--epochs", type=int, help="override the document's number of epochs")
+    parser.add_argument("--device", choices=("auto", "cpu", "cuda"), help="where to train (default: the document's)")
+    parser.add_argument("--seed", type=int, help="random seed (same seed on CPU -> same curves)")
+    parser.add_argument("--out", metavar="DIR", help="write runs under DIR/<document>/<time>/ instead of "
+                                                     "<document dir>/runs/")
+    parser.add_argument("--batch-size", type=int, help="override the global batch size")
+    parser.add_argument("--max-steps", type=int, help="at most this many steps per epoch (quick trials)")
+
+
+def _time(seconds: float) -> str:
+    seconds = int(max(seconds, 0))
+    return f"{seconds // 3600}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}" if seconds >= 3600 \
+        else f"{seconds // 60}:{seconds % 60:02d}"
+
+
+def _format(metrics: dict[str, float]) -> str:
+    return "  ".join(f"{k} {v:.4g}" for k, v in metrics.items())
+
+
+class ProgressBar(Hook):
+    """One redrawn line per step on a terminal (at most 10 a second), one line per epoch otherwise."""
+
+    def __init__(self, stream=None, width: int = 24):
+        self.stream = stream or sys.stderr
+        self.tty = hasattr(self.stream, "isatty") and self.stream.isatty()
+        self.width = width
+        self._drawn = 0.0
+
+    def on_step_end(self, trainer, m: StepMetrics) -> None:
+        if not trainer.is_main or not self.tty:
+            return
+        now = time.monotonic()
+        if now - self._drawn < 0.1 and m.step != m.steps_per_epoch:
+            return
+        self._drawn = now
+        done = int(self.width * m.step / max(m.steps_per_epoch, 1))
+        bar = "#" * done + "." * (self.width - done)
+        self.stream.write(f"\repoch {m.epoch}/{trainer.config.epochs} [{bar}] {m.step}/{m.steps_per_epoch}  "
+                          f"loss {m.loss:.4f}  {m.samples_per_sec:,.0f} samples/s  ETA {_time(m.eta_s)} ")
+        self.stream.flush()
+
+    def on_epoch_end(self, trainer, m: EpochMetrics) -> None:
+        if not trainer.is_main:
+            return
+        if self.tty:
+            self.stream.write("\r\033[K")
+        val = f"  | val {_format(m.val)}" if m.val else ""
+        mark = "  *best" if m.best else ""
+        self.stream.write(f"epoch {m.epoch}/{trainer.config.epochs}  train {_format(m.train)}{val}  "
+                          f"({m.duration_s:.1f}s){mark}\n")
+        self.stream.flush()
+
+
+def run(args) -> int:
+    try:
+        doc = load_document(args.file)
+        config = TrainingConfig.from_dict(doc.training).replace(
+            epochs=args.epochs, device=args.device, seed=args.seed, batch_size=args.batch_size,
+            max_steps_per_epoch=args.max_steps)
+    except (DocumentError, ConfigError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    trainer = Trainer(doc, config, run_root=args.out)
+    trainer.add_hook(ProgressBar())
+
+    def interrupt(signum, frame):
+        print("\nstopping after this step (Ctrl-C again to abort)...", file=sys.stderr)
+        trainer.stop()
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+
+    previous = signal.signal(signal.SIGINT, interrupt)
+    try:
+        result = trainer.run()
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if not trainer.is_main:
+        return result.exit_code
+    out = sys.stdout if result.exit_code in (0, 130) else sys.stderr
+    print(f"{result.status}: {result.message}", file=out)
+    if result.test:
+        print(f"test: {_format(result.test)}", file=out)
+    if result.run_dir:
+        evaluation = result.run_dir / "evaluation.json"
+        if evaluation.exists():
+            baselines = json.loads(evaluation.read_text()).get("baselines") or {}
+            for head, values in baselines.items():
+                print(f"baselines ({head}): {_format(values)}", file=out)
+        print(f"run directory: {result.run_dir}", file=out)
+    return result.exit_code
