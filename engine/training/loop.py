@@ -179,6 +179,9 @@ class Trainer:
         self.compiled = compile_graph(self.document.graph)
         self.inner_module = self.compiled.module.to(self.device)
         if self.data is None:
+            if not self.document.data:
+                raise TrainingFailure("the document has no data binding: set its \"data\" section (dataset, "
+                                      "inputs, targets) before training", input_error=True)
             from ..data import prepare_data  # the data part is imported only when a run needs it
 
             base = self.document.path.parent if self.document.path else None
