@@ -1,0 +1,40 @@
+"""The node-editor canvas: a QGraphicsScene that observes the engine graph and a QGraphicsView to edit it.
+
+API for the main window (keep it; additions welcome):
+
+    graph = document.graph; stack = QUndoStack(); analysis = AnalysisModel(graph)   # gui.analysis
+    scene = GraphScene(graph, stack, analysis)      # items follow graph.events; shapes follow analysis.updated
+    view = CanvasView(scene)                        # the widget
+
+GraphScene
+    statusMessage(str)          why a connection was refused, what was copied, why a paste failed
+    selectionChanged()          (Qt's) -> selected_node_ids()
+    selected_node_ids() -> [id] in graph order;  select_nodes(ids);  node_item(id) -> NodeItem | None
+    edge_item(edge), node_items(), edge_items(), selected_edges(), nodes_rect(ids=None)
+    snap_to_grid (bool attribute; the view forwards its own)
+    begin_connection(port_item) -> ConnectInteraction (.move_to(scene_pos), .release(scene_pos)); the mouse
+        uses the same object; cancel_connection()
+    set_palette(QPalette)       re-themes (the view calls it on palette changes)
+    detach()                    stop observing the graph before dropping the scene while the graph lives on
+CanvasView(scene)
+    add_block(kind, scene_pos=None) -> id     (None = view centre; pushes AddNodeCommand, selects the block)
+    frame_all(), frame_selection() (F), center_on_node(id), zoom_in(), zoom_out(), zoom_by(f), zoom, pan_by(dx, dy)
+    snap_to_grid (property), open_quick_add(text="", scene_pos=None) -> QuickAddPopup (Tab or a letter)
+    copy_selection(), cut_selection(), paste() -> [new ids], duplicate_selection() -> [new ids],
+    delete_selection() (Delete/Backspace), select_all(), auto_layout() (one LayoutCommand)
+    Drops: mime BLOCK_MIME ("application/x-rnn-studio-block", payload = block kind id, utf-8).
+    Clipboard: BLOCKS_MIME ("application/x-rnn-studio-blocks", JSON of graph.subgraph_data), also as text.
+    The shell binds Ctrl+C/X/V/D/A to the methods above; the view handles Delete, F, Tab, Space-drag,
+    middle-drag, wheel and Ctrl +/-.
+Item look: gui.canvas.style (kind_color, category_color, CanvasPalette, metrics).
+"""
+from .clipboard import BLOCK_MIME, BLOCKS_MIME
+from .edge_item import EdgeItem
+from .node_item import NodeItem
+from .port_item import PortItem
+from .quick_add import QuickAddPopup
+from .scene import GraphScene
+from .view import CanvasView
+
+__all__ = ["BLOCK_MIME", "BLOCKS_MIME", "CanvasView", "EdgeItem", "GraphScene", "NodeItem", "PortItem",
+           "QuickAddPopup"]

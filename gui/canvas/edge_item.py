@@ -1,0 +1,99 @@
+"""A connection: a bezier curve from an output port to an input port in the colour of the tensor kind it
+carries, labelled with the shape it carries. Also the dashed wire that follows the cursor while connecting."""
+from __future__ import annotations
+
+from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtGui import QColor, QPainterPath, QPainterPathStroker, QPen
+from PySide6.QtWidgets import QGraphicsItem, QGraphicsPathItem, QStyleOptionGraphicsItem
+
+from engine.graph import Edge
+from engine.specs import TensorKind
+
+from .style import kind_color, metrics
+
+
+def bezier(start: QPointF, end: QPointF) -> QPainterPath:
+    """Leaves the output to the right and enters the input from the left, also when the input is behind."""
+    dx = max(abs(end.x() - start.x()) * 0.5, 40.0)
+    path = QPainterPath(start)
+    path.cubicTo(QPointF(start.x() + dx, start.y()), QPointF(end.x() - dx, end.y()), end)
+    return path
+
+
+class EdgeItem(QGraphicsItem):
+    def __init__(self, edge: Edge, source, target):
+        super().__init__()
+        self.edge = edge
+        self.source = source  # PortItem (output)
+        self.target = target  # PortItem (input)
+        self.kind: TensorKind = source.kinds[0]
+        self.label = ""
+        self._path = QPainterPath()
+        self._label_rect = QRectF()
+        self._bounds = QRectF()
+        self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIsSelectable)
+        self.setAcceptHoverEvents(True)
+        self.setZValue(0)
+        self.update_path()
+
+    def set_label(self, text: str | None, kind: TensorKind | None) -> None:
+        text = text or ""
+        kind = kind or self.kind
+        if (text, kind) != (self.label, self.kind):
+            self.label, self.kind = text, kind
+            self.update_path()
+            self.setToolTip(f"{self.edge.src_port} → {self.edge.dst_port}: {kind.value} {text}".strip())
+
+    def update_path(self) -> None:
+        self.prepareGeometryChange()
+        start, end = self.source.anchor(), self.target.anchor()
+        self._path = bezier(start, end)
+        if self.label:
+            fm = metrics().small_metrics()
+            w, h = fm.horizontalAdvance(self.label) + 10, fm.height() + 2
+            mid = self._path.pointAtPercent(0.5)
+            self._label_rect = QRectF(mid.x() - w / 2, mid.y() - h - 3, w, h)
+        else:
+            self._label_rect = QRectF()
+        self._bounds = self._path.controlPointRect().united(self._label_rect).adjusted(-6, -6, 6, 6)
+
+    def boundingRect(self) -> QRectF:
+        return self._bounds
+
+    def shape(self) -> QPainterPath:
+        stroker = QPainterPathStroker()
+        stroker.setWidth(10)  # clickable a few pixels either side of the line
+        return stroker.createStroke(self._path)
+
+    def paint(self, painter, option, widget=None) -> None:
+        scene = self.scene()
+        pal = scene.canvas_palette
+        color = kind_color(self.kind, pal.dark)
+        painter.setRenderHint(painter.RenderHint.Antialiasing)
+        if self.isSelected():
+            painter.setPen(QPen(pal.selection, 5.0, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap))
+            painter.drawPath(self._path)
+        painter.setPen(QPen(color, 2.2, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap))
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        painter.drawPath(self._path)
+        lod = QStyleOptionGraphicsItem.levelOfDetailFromTransform(painter.worldTransform())
+        if self.label and lod > 0.45:  # unreadable when zoomed far out: skip the text, keep the curve
+            painter.setPen(QPen(color, 1.0))
+            painter.setBrush(pal.label_background)
+            painter.drawRoundedRect(self._label_rect, 4, 4)
+            painter.setFont(metrics().small_font)
+            painter.setPen(pal.text)
+            painter.drawText(self._label_rect, Qt.AlignmentFlag.AlignCenter, self.label)
+
+
+class DragWireItem(QGraphicsPathItem):
+    """The provisional wire drawn from the grabbed port to the cursor."""
+
+    def __init__(self, color: QColor):
+        super().__init__()
+        pen = QPen(color, 2.0, Qt.PenStyle.DashLine, Qt.PenCapStyle.RoundCap)
+        self.setPen(pen)
+        self.setZValue(10)
+
+    def set_ends(self, output_end: QPointF, input_end: QPointF) -> None:
+        self.setPath(bezier(output_end, input_end))

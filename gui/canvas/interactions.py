@@ -1,0 +1,146 @@
+"""Mouse gestures on the canvas as small objects: connecting ports by dragging, and moving blocks.
+
+Each gesture ends in at most one undo command; items themselves never change the graph.
+"""
+from __future__ import annotations
+
+from PySide6.QtCore import QPointF
+from PySide6.QtGui import QUndoCommand
+
+from engine.shapes import connection_problem
+
+from ..commands import ConnectCommand, DisconnectCommand, MoveNodesCommand
+from .edge_item import DragWireItem
+from .node_item import NodeItem
+from .port_item import COMPATIBLE, NORMAL, REFUSED, PortItem
+from .style import kind_color
+
+HIT_RADIUS = 14.0  # a drop this close to a port counts as on it
+
+
+class ConnectInteraction:
+    """Drag from a port to a port. Grabbing a connected input picks up that edge's end instead, so it can
+    be dropped on another input (reconnect, one undo step) or on empty canvas (disconnect)."""
+
+    def __init__(self, scene, port: PortItem):
+        self.scene = scene
+        graph = scene.graph
+        self.picked = None  # the Edge whose input end is being dragged, if any
+        if not port.is_output and port.connected:
+            self.picked = graph.edge_into(port.node_id, port.name)
+        if self.picked is not None:
+            self.fixed = scene.node_item(self.picked.src).outputs[self.picked.src_port]
+            self.origin = port
+            scene.edge_item(self.picked).setVisible(False)
+        else:
+            self.fixed, self.origin = port, None
+        self.problems: dict[PortItem, str | None] = {}
+        report = scene.analysis.report
+        for item in scene.node_items():
+            for candidate in (item.inputs if self.fixed.is_output else item.outputs).values():
+                problem = self._problem(candidate, report)
+                self.problems[candidate] = problem
+                candidate.set_state(REFUSED if problem else COMPATIBLE)
+        self.wire = DragWireItem(kind_color(self.fixed.kinds[0], scene.canvas_palette.dark))
+        scene.addItem(self.wire)
+        self.hovered: PortItem | None = None
+        self.move_to(self.fixed.anchor() if self.origin is None else self.origin.anchor())
+
+    def _problem(self, candidate: PortItem, report) -> str | None:
+        if candidate is self.origin:
+            return None
+        out, inp = (self.fixed, candidate) if self.fixed.is_output else (candidate, self.fixed)
+        return connection_problem(self.scene.graph, out.node_id, out.name, inp.node_id, inp.name, report)
+
+    def target_at(self, pos: QPointF) -> PortItem | None:
+        """The port a drop at ``pos`` lands on: the nearest port in reach, else the best port of the block
+        under the cursor (a free compatible one first)."""
+        best, best_d = None, HIT_RADIUS
+        for candidate in self.problems:
+            d = (candidate.anchor() - pos).manhattanLength()
+            if d < best_d:
+                best, best_d = candidate, d
+        if best is not None:
+            return best
+        node = next((i for i in self.scene.items(pos) if isinstance(i, NodeItem)), None)
+        if node is None:
+            return None
+        ports = [p for p in (node.inputs if self.fixed.is_output else node.outputs).values()]
+        ports.sort(key=lambda p: (self.problems.get(p) is not None, p.connected and p is not self.origin))
+        return ports[0] if ports else None
+
+    def move_to(self, pos: QPointF) -> None:
+        target = self.target_at(pos)
+        end = target.anchor() if target is not None and not self.problems.get(target) else pos
+        if self.fixed.is_output:
+            self.wire.set_ends(self.fixed.anchor(), end)
+        else:
+            self.wire.set_ends(end, self.fixed.anchor())
+        if target is not self.hovered:
+            self.hovered = target
+            if target is not None and self.problems.get(target):
+                self.scene.statusMessage.emit(self.problems[target])
+
+    def release(self, pos: QPointF) -> str | None:
+        """Ends the drag; pushes the resulting command. Returns the reason a connection was refused."""
+        target = self.target_at(pos)
+        self.finish()
+        scene, graph = self.scene, self.scene.graph
+        if target is None:
+            if self.picked is not None:
+                scene.undo_stack.push(DisconnectCommand(graph, self.picked))
+            return None
+        if target is self.origin:
+            return None
+        problem = self.problems.get(target)
+        if problem:
+            scene.statusMessage.emit(f"Not connected: {problem}")
+            return problem
+        out, inp = (self.fixed, target) if self.fixed.is_output else (target, self.fixed)
+        if self.picked is None:
+            scene.undo_stack.push(ConnectCommand(graph, out.node_id, out.name, inp.node_id, inp.name))
+        else:
+            macro = QUndoCommand(f"Reconnect {graph.node(out.node_id).name}.{out.name} → "
+                                 f"{graph.node(inp.node_id).name}.{inp.name}")
+            DisconnectCommand(graph, self.picked, macro)
+            ConnectCommand(graph, out.node_id, out.name, inp.node_id, inp.name, macro)
+            scene.undo_stack.push(macro)
+        return None
+
+    def finish(self) -> None:
+        """Removes the wire and the highlights (also when the drag is cancelled)."""
+        for candidate in self.problems:
+            candidate.set_state(NORMAL)
+        if self.wire.scene() is not None:
+            self.scene.removeItem(self.wire)
+        if self.picked is not None:
+            item = self.scene.edge_item(self.picked)
+            if item is not None:
+                item.setVisible(True)
+
+
+class MoveInteraction:
+    """Remembers where the selected blocks were when the mouse went down; on release, one MoveNodesCommand
+    records every block that moved (the items are already there, the command brings the graph along)."""
+
+    def __init__(self, scene):
+        self.scene = scene
+        self.start = {item.node_id: (item.pos().x(), item.pos().y()) for item in scene.selected_node_items()}
+        grabber = scene.mouseGrabberItem()
+        if isinstance(grabber, NodeItem):
+            self.start.setdefault(grabber.node_id, (grabber.pos().x(), grabber.pos().y()))
+
+    def release(self) -> MoveNodesCommand | None:
+        moves = {}
+        for node_id, old in self.start.items():
+            item = self.scene.node_item(node_id)
+            if item is None:
+                continue
+            new = (item.pos().x(), item.pos().y())
+            if new != old:
+                moves[node_id] = (old, new)
+        if not moves:
+            return None
+        command = MoveNodesCommand(self.scene.graph, moves)
+        self.scene.undo_stack.push(command)
+        return command

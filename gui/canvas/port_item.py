@@ -1,0 +1,110 @@
+"""A port dot on a node: coloured by the tensor kind it carries, filled when connected, ringed while a drag
+shows whether it can take the connection. Its label is painted by the node (so the node cache holds it)."""
+from __future__ import annotations
+
+from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtGui import QBrush, QColor, QPainterPath, QPen
+from PySide6.QtWidgets import QGraphicsItem
+
+from engine.specs import Port, TensorKind
+
+from .style import PORT_RADIUS, kind_color
+
+NORMAL, COMPATIBLE, REFUSED = "normal", "compatible", "refused"
+
+
+class PortItem(QGraphicsItem):
+    def __init__(self, node_item, port: Port, is_output: bool):
+        super().__init__(node_item)
+        self.node_item = node_item
+        self.port = port
+        self.is_output = is_output
+        self.kinds: tuple[TensorKind, ...] = port.kinds[:1] if is_output else port.kinds
+        self.connected = False
+        self.state = NORMAL
+        self.setAcceptHoverEvents(True)
+        self.setCursor(Qt.CursorShape.CrossCursor)
+        self.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+        self.setZValue(1)
+
+    # ------------------------------------------------------------ identity
+    @property
+    def node_id(self) -> str:
+        return self.node_item.node_id
+
+    @property
+    def name(self) -> str:
+        return self.port.name
+
+    def anchor(self) -> QPointF:
+        """Where edges attach, in scene coordinates."""
+        return self.scenePos()
+
+    # ------------------------------------------------------------ state
+    def set_kinds(self, kinds: tuple[TensorKind, ...]) -> None:
+        if kinds != self.kinds:
+            self.kinds = kinds
+            self.update()
+
+    def set_connected(self, connected: bool) -> None:
+        if connected != self.connected:
+            self.connected = connected
+            self.update()
+
+    def set_state(self, state: str) -> None:
+        if state != self.state:
+            self.state = state
+            self.update()
+
+    # ------------------------------------------------------------ painting
+    def boundingRect(self) -> QRectF:
+        r = PORT_RADIUS + 5
+        return QRectF(-r, -r, 2 * r, 2 * r)
+
+    def shape(self) -> QPainterPath:
+        path = QPainterPath()
+        r = PORT_RADIUS + 4  # a little larger than the dot: easier to hit
+        path.addEllipse(QPointF(0, 0), r, r)
+        return path
+
+    def paint(self, painter, option, widget=None) -> None:
+        palette = self.node_item.scene_palette()
+        dark = palette.dark
+        r = PORT_RADIUS
+        painter.setRenderHint(painter.RenderHint.Antialiasing)
+        if self.state == COMPATIBLE:
+            painter.setPen(QPen(palette.highlight, 2.5))
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            painter.drawEllipse(QPointF(0, 0), r + 3.5, r + 3.5)
+        colors = [kind_color(k, dark) for k in self.kinds]
+        if self.state == REFUSED:
+            colors = [_faded(c, palette.node_body) for c in colors]
+        rect = QRectF(-r, -r, 2 * r, 2 * r)
+        painter.setPen(Qt.PenStyle.NoPen)
+        if len(colors) == 1:
+            painter.setBrush(QBrush(colors[0]))
+            painter.drawEllipse(rect)
+        else:
+            # An input taking several kinds shows each colour as a slice of the dot.
+            span = 360 * 16 // len(colors)
+            for i, color in enumerate(colors):
+                painter.setBrush(QBrush(color))
+                painter.drawPie(rect, 90 * 16 + i * span, span)
+        if not self.connected and not self.is_output:
+            inner = r * 0.5  # hollow centre: an unconnected input
+            painter.setBrush(QBrush(palette.node_body))
+            painter.drawEllipse(QPointF(0, 0), inner, inner)
+        painter.setPen(QPen(palette.node_border, 1.0))
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        painter.drawEllipse(rect)
+
+    def hoverEnterEvent(self, event) -> None:
+        self.node_item.refresh_port_tooltip(self)
+        super().hoverEnterEvent(event)
+
+
+def _faded(color: QColor, background: QColor) -> QColor:
+    t = 0.7
+    return QColor.fromRgbF(color.redF() + (background.redF() - color.redF()) * t,
+                           color.greenF() + (background.greenF() - color.greenF()) * t,
+                           color.blueF() + (background.blueF() - color.blueF()) * t)

@@ -1,0 +1,116 @@
+"""The quick-add popup: Tab (or typing) on the canvas opens a search over the block catalog at the cursor;
+Enter or a click adds the chosen block there."""
+from __future__ import annotations
+
+from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtGui import QColor, QIcon, QPixmap
+from PySide6.QtWidgets import QFrame, QLineEdit, QListWidget, QListWidgetItem, QVBoxLayout
+
+from engine.blocks import CATALOG, CATEGORIES
+from engine.specs import BlockSpec
+
+from .style import category_color
+
+
+def rank(spec: BlockSpec, query: str) -> int | None:
+    """How well ``spec`` matches ``query`` (lower is better); None when it does not match."""
+    q = query.strip().lower()
+    if not q:
+        return 0
+    title, ident = spec.title.lower(), spec.id.lower()
+    if title.startswith(q) or ident.startswith(q):
+        return 0
+    if any(word.startswith(q) for word in title.replace("-", " ").split()):
+        return 1
+    if q in title or q in ident:
+        return 2
+    if q in spec.category.lower():
+        return 3
+    if q in spec.description.lower():
+        return 4
+    return None
+
+
+def search(query: str) -> list[BlockSpec]:
+    """Catalog blocks matching ``query``, best first, then in palette (category) order."""
+    order = {c: i for i, c in enumerate(CATEGORIES)}
+    hits = [(r, order.get(s.category, 99), i, s) for i, s in enumerate(CATALOG.values())
+            if (r := rank(s, query)) is not None]
+    return [s for *_, s in sorted(hits, key=lambda h: h[:3])]
+
+
+def _swatch(color: QColor) -> QIcon:
+    pixmap = QPixmap(12, 12)
+    pixmap.fill(color)
+    return QIcon(pixmap)
+
+
+class QuickAddPopup(QFrame):
+    """``chosen(kind)`` fires when the user picks a block; the popup then closes (and deletes itself)."""
+
+    chosen = Signal(str)
+
+    def __init__(self, parent=None, text: str = ""):
+        super().__init__(parent, Qt.WindowType.Popup)
+        self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.setFrameShape(QFrame.Shape.StyledPanel)
+        self.search_field = QLineEdit(self)
+        self.search_field.setPlaceholderText("Add block…")
+        self.search_field.setClearButtonEnabled(True)
+        self.results = QListWidget(self)
+        self.results.setUniformItemSizes(True)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.setSpacing(4)
+        layout.addWidget(self.search_field)
+        layout.addWidget(self.results)
+        self.resize(300, 320)
+        self.search_field.textChanged.connect(self._filter)
+        self.search_field.returnPressed.connect(self.accept_current)
+        self.search_field.installEventFilter(self)
+        self.results.itemActivated.connect(lambda item: self._choose(item.data(Qt.ItemDataRole.UserRole)))
+        self.results.itemClicked.connect(lambda item: self._choose(item.data(Qt.ItemDataRole.UserRole)))
+        self.search_field.setText(text)
+        self._filter(text)
+        self.search_field.setFocus()
+
+    def kinds(self) -> list[str]:
+        """The block kinds listed now, in order."""
+        return [self.results.item(i).data(Qt.ItemDataRole.UserRole) for i in range(self.results.count())]
+
+    def set_query(self, text: str) -> None:
+        self.search_field.setText(text)
+
+    def accept_current(self) -> None:
+        item = self.results.currentItem()
+        if item is not None:
+            self._choose(item.data(Qt.ItemDataRole.UserRole))
+
+    def _choose(self, kind: str) -> None:
+        self.close()
+        self.chosen.emit(kind)
+
+    def _filter(self, text: str) -> None:
+        self.results.clear()
+        dark = self.palette().color(self.backgroundRole()).lightnessF() < 0.5
+        for spec in search(text):
+            item = QListWidgetItem(_swatch(category_color(spec.category, dark)), f"{spec.title}    {spec.category}")
+            item.setData(Qt.ItemDataRole.UserRole, spec.id)
+            item.setToolTip(spec.description)
+            self.results.addItem(item)
+        if self.results.count():
+            self.results.setCurrentRow(0)
+
+    def eventFilter(self, watched, event) -> bool:
+        # Up/Down move through the results while typing continues in the search field.
+        if watched is self.search_field and event.type() == QEvent.Type.KeyPress:
+            key = event.key()
+            if key in (Qt.Key.Key_Down, Qt.Key.Key_Up) and self.results.count():
+                step = 1 if key == Qt.Key.Key_Down else -1
+                row = (self.results.currentRow() + step) % self.results.count()
+                self.results.setCurrentRow(row)
+                return True
+            if key == Qt.Key.Key_Escape:
+                self.close()
+                return True
+        return super().eventFilter(watched, event)

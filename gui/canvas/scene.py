@@ -1,0 +1,261 @@
+"""GraphScene binds graphics items to the graph model: it creates, updates and removes items from the
+graph's events and the analysis reports, and routes mouse gestures to interaction objects."""
+from __future__ import annotations
+
+from PySide6.QtCore import QPointF, QRectF, Qt, Signal
+from PySide6.QtGui import QPainter, QPalette, QPen, QUndoStack
+from PySide6.QtWidgets import QGraphicsScene
+
+from engine.graph import Edge, Graph, Node
+from engine.shapes import ShapeReport
+
+from ..analysis import AnalysisModel
+from .edge_item import EdgeItem
+from .interactions import ConnectInteraction, MoveInteraction
+from .node_item import NodeItem
+from .port_item import PortItem
+from .style import GRID, CanvasPalette
+
+
+class GraphScene(QGraphicsScene):
+    statusMessage = Signal(str)
+
+    def __init__(self, graph: Graph, undo_stack: QUndoStack, analysis: AnalysisModel, parent=None):
+        super().__init__(parent)
+        self.graph, self.undo_stack, self.analysis = graph, undo_stack, analysis
+        self.canvas_palette = CanvasPalette.from_palette()
+        self.snap_to_grid = False
+        self._nodes: dict[str, NodeItem] = {}
+        self._edges: dict[Edge, EdgeItem] = {}
+        self._connect: ConnectInteraction | None = None
+        self._move: MoveInteraction | None = None
+        # Items move all the time; without the BSP index a move costs no re-indexing (measured faster here).
+        self.setItemIndexMethod(QGraphicsScene.ItemIndexMethod.NoIndex)
+        self.setSceneRect(QRectF(-20000, -20000, 40000, 40000))
+        self._report: ShapeReport | None = None
+        ev = graph.events
+        self._slots = [(ev.node_added, self._on_node_added), (ev.node_removed, self._on_node_removed),
+                       (ev.node_changed, self._on_node_changed), (ev.node_moved, self._on_node_moved),
+                       (ev.edge_added, self._on_edge_added), (ev.edge_removed, self._on_edge_removed)]
+        for signal, slot in self._slots:
+            signal.connect(slot)
+        for node in graph:
+            self._on_node_added(node)
+        for edge in graph.edges:
+            self._on_edge_added(edge)
+        analysis.updated.connect(self.apply_report)
+        self.apply_report(analysis.report)
+
+    def detach(self) -> None:
+        """Stops observing the graph (call before dropping the scene while the graph lives on)."""
+        for signal, slot in self._slots:
+            signal.disconnect(slot)
+        self.analysis.updated.disconnect(self.apply_report)
+
+    # ------------------------------------------------------------ queries
+    def node_item(self, node_id: str) -> NodeItem | None:
+        return self._nodes.get(node_id)
+
+    def edge_item(self, edge: Edge) -> EdgeItem | None:
+        return self._edges.get(edge)
+
+    def node_items(self) -> list[NodeItem]:
+        return list(self._nodes.values())
+
+    def edge_items(self) -> list[EdgeItem]:
+        return list(self._edges.values())
+
+    def selected_node_items(self) -> list[NodeItem]:
+        return [i for i in self.selectedItems() if isinstance(i, NodeItem)]
+
+    def selected_node_ids(self) -> list[str]:
+        """Selected blocks in graph order."""
+        chosen = {i.node_id for i in self.selected_node_items()}
+        return [node_id for node_id in self.graph.nodes if node_id in chosen]
+
+    def selected_edges(self) -> list[Edge]:
+        return [i.edge for i in self.selectedItems() if isinstance(i, EdgeItem)]
+
+    def select_nodes(self, node_ids) -> None:
+        wanted = set(node_ids)
+        self.blockSignals(True)  # one selectionChanged for the whole change, not one per item
+        try:
+            for item in self.selectedItems():
+                if not (isinstance(item, NodeItem) and item.node_id in wanted):
+                    item.setSelected(False)
+            for node_id in wanted:
+                if node_id in self._nodes:
+                    self._nodes[node_id].setSelected(True)
+        finally:
+            self.blockSignals(False)
+        self.selectionChanged.emit()
+
+    def nodes_rect(self, node_ids=None) -> QRectF:
+        items = self._nodes.values() if node_ids is None else [self._nodes[i] for i in node_ids if i in self._nodes]
+        rect = QRectF()
+        for item in items:
+            rect = rect.united(item.sceneBoundingRect())
+        return rect
+
+    def port_shape_text(self, node_id: str, port: str, is_output: bool) -> str | None:
+        report = self._report
+        if report is None:
+            return None
+        if is_output:
+            return report.shape_text(node_id, port)
+        edge = self.graph.edge_into(node_id, port)
+        return report.shape_text(edge.src, edge.src_port) if edge else None
+
+    # ------------------------------------------------------------ graph events -> items
+    def _on_node_added(self, node: Node) -> None:
+        item = NodeItem(node)
+        self._nodes[node.id] = item
+        self.addItem(item)
+        if self._report is not None:
+            self._apply_node_report(item, self._report)
+
+    def _on_node_removed(self, node: Node) -> None:
+        item = self._nodes.pop(node.id, None)
+        if item is not None:
+            self.removeItem(item)
+
+    def _on_node_changed(self, node: Node, what: str) -> None:
+        item = self._nodes.get(node.id)
+        if item is not None:
+            item.sync_from_node(node)
+
+    def _on_node_moved(self, node: Node) -> None:
+        item = self._nodes.get(node.id)
+        if item is not None:
+            item.set_model_pos(node.pos)
+
+    def _on_edge_added(self, edge: Edge) -> None:
+        source = self._nodes[edge.src].outputs[edge.src_port]
+        target = self._nodes[edge.dst].inputs[edge.dst_port]
+        item = EdgeItem(edge, source, target)
+        self._edges[edge] = item
+        source.node_item.edges.add(item)
+        target.node_item.edges.add(item)
+        self._set_connected(source, target, True)
+        self.addItem(item)
+        if self._report is not None:
+            self._apply_edge_report(item, self._report)
+
+    def _on_edge_removed(self, edge: Edge) -> None:
+        item = self._edges.pop(edge, None)
+        if item is None:
+            return
+        item.source.node_item.edges.discard(item)
+        item.target.node_item.edges.discard(item)
+        still_out = any(e.source is item.source for e in item.source.node_item.edges)
+        self._set_connected(item.source, item.target, False, still_out)
+        self.removeItem(item)
+
+    def _set_connected(self, source: PortItem, target: PortItem, connected: bool, source_state=None) -> None:
+        source.set_connected(connected if source_state is None else source_state)
+        target.set_connected(connected)
+        target.node_item.update()  # the "(optional)" note on its label depends on it
+
+    # ------------------------------------------------------------ analysis -> items
+    def apply_report(self, report: ShapeReport) -> None:
+        self._report = report
+        for item in self._nodes.values():
+            self._apply_node_report(item, report)
+        for item in self._edges.values():
+            self._apply_edge_report(item, report)
+
+    def _apply_node_report(self, item: NodeItem, report: ShapeReport) -> None:
+        node = self.graph.nodes.get(item.node_id)
+        if node is None:
+            return
+        out = report.output_text(node) if node.spec.outputs else (f"{node.spec.head.task} head" if node.spec.head
+                                                                   else "")
+        diagnostics = [d.message for d in report.diagnostics if d.node_id == item.node_id]
+        item.set_analysis(out, report.params.get(item.node_id), diagnostics)
+        for name, port in item.outputs.items():
+            shape = report.shapes.get((item.node_id, name))
+            port.set_kinds((shape.kind,) if shape else port.port.kinds[:1])
+
+    def _apply_edge_report(self, item: EdgeItem, report: ShapeReport) -> None:
+        edge = item.edge
+        shape = report.shapes.get((edge.src, edge.src_port))
+        item.set_label(report.shape_text(edge.src, edge.src_port), shape.kind if shape else None)
+
+    # ------------------------------------------------------------ connecting (programmatic and by mouse)
+    def port_at(self, pos: QPointF) -> PortItem | None:
+        return next((i for i in self.items(pos) if isinstance(i, PortItem)), None)
+
+    def begin_connection(self, port: PortItem) -> ConnectInteraction:
+        self.cancel_connection()
+        self._connect = ConnectInteraction(self, port)
+        return self._connect
+
+    def cancel_connection(self) -> None:
+        if self._connect is not None:
+            self._connect.finish()
+            self._connect = None
+
+    @property
+    def connecting(self) -> bool:
+        return self._connect is not None
+
+    def mousePressEvent(self, event) -> None:
+        if event.button() == Qt.MouseButton.LeftButton:
+            port = self.port_at(event.scenePos())
+            if port is not None:
+                self.begin_connection(port)
+                event.accept()
+                return
+        super().mousePressEvent(event)
+        if event.button() == Qt.MouseButton.LeftButton:
+            self._move = MoveInteraction(self)
+
+    def mouseMoveEvent(self, event) -> None:
+        if self._connect is not None:
+            self._connect.move_to(event.scenePos())
+            event.accept()
+            return
+        super().mouseMoveEvent(event)
+
+    def mouseReleaseEvent(self, event) -> None:
+        if self._connect is not None and event.button() == Qt.MouseButton.LeftButton:
+            interaction, self._connect = self._connect, None
+            interaction.release(event.scenePos())
+            event.accept()
+            return
+        super().mouseReleaseEvent(event)
+        if self._move is not None and event.button() == Qt.MouseButton.LeftButton:
+            move, self._move = self._move, None
+            move.release()
+
+    # ------------------------------------------------------------ theme and background
+    def set_palette(self, palette: QPalette) -> None:
+        self.canvas_palette = CanvasPalette.from_palette(palette)
+        self.setBackgroundBrush(self.canvas_palette.background)
+        for item in self.items():
+            item.update()
+
+    def drawBackground(self, painter: QPainter, rect: QRectF) -> None:
+        pal = self.canvas_palette
+        painter.fillRect(rect, pal.background)
+        scale = painter.worldTransform().m11()
+        step = GRID * 2
+        while step * scale < 12:  # keep the grid from turning into noise when zoomed out
+            step *= 5
+        for major, color in ((False, pal.grid_minor), (True, pal.grid_major)):
+            spacing = step * 5 if major else step
+            pen = QPen(color, 0)  # cosmetic: one device pixel whatever the zoom or pixel ratio
+            painter.setPen(pen)
+            left = int(rect.left() // spacing) * spacing
+            top = int(rect.top() // spacing) * spacing
+            lines = []
+            x = left
+            while x < rect.right():
+                lines.append((QPointF(x, rect.top()), QPointF(x, rect.bottom())))
+                x += spacing
+            y = top
+            while y < rect.bottom():
+                lines.append((QPointF(rect.left(), y), QPointF(rect.right(), y)))
+                y += spacing
+            for a, b in lines:
+                painter.drawLine(a, b)

@@ -1,0 +1,328 @@
+"""CanvasView: the widget showing a GraphScene. Pan, zoom about the cursor, framing, drops from the palette,
+the quick-add popup, keyboard shortcuts and the editing actions (copy, paste, delete, layout) as undo commands."""
+from __future__ import annotations
+
+from PySide6.QtCore import QEvent, QPointF, QRectF, Qt
+from PySide6.QtGui import QCursor, QKeySequence, QPainter, QUndoCommand
+from PySide6.QtWidgets import QGraphicsView
+
+from engine.document import DocumentError
+from engine.graph import GraphError
+from engine.layout import layered_positions
+
+from ..commands import AddNodeCommand, DisconnectCommand, LayoutCommand, PasteCommand, RemoveNodesCommand
+from .clipboard import BLOCK_MIME, clipboard_blocks, copy_blocks
+from .quick_add import QuickAddPopup
+from .scene import GraphScene
+from .style import GRID, NODE_WIDTH, metrics
+
+MIN_ZOOM, MAX_ZOOM, FRAME_MAX_ZOOM = 0.1, 3.0, 1.25
+
+
+class CanvasView(QGraphicsView):
+    def __init__(self, scene: GraphScene, parent=None):
+        super().__init__(scene, parent)
+        self.graph_scene = scene
+        self.setRenderHints(QPainter.RenderHint.Antialiasing | QPainter.RenderHint.TextAntialiasing)
+        self.setDragMode(QGraphicsView.DragMode.RubberBandDrag)
+        self.setRubberBandSelectionMode(Qt.ItemSelectionMode.IntersectsItemShape)
+        self.setTransformationAnchor(QGraphicsView.ViewportAnchor.AnchorUnderMouse)
+        self.setResizeAnchor(QGraphicsView.ViewportAnchor.AnchorViewCenter)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setViewportUpdateMode(QGraphicsView.ViewportUpdateMode.SmartViewportUpdate)
+        self.setCacheMode(QGraphicsView.CacheModeFlag.CacheBackground)
+        self.setOptimizationFlag(QGraphicsView.OptimizationFlag.DontSavePainterState)
+        self.setAcceptDrops(True)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self._pan_from: QPointF | None = None
+        self._space = False
+        self._last_paste: tuple[str, int] | None = None
+        self.quick_add: QuickAddPopup | None = None
+        scene.set_palette(self.palette())
+
+    # ------------------------------------------------------------ settings
+    @property
+    def snap_to_grid(self) -> bool:
+        return self.graph_scene.snap_to_grid
+
+    @snap_to_grid.setter
+    def snap_to_grid(self, on: bool) -> None:
+        self.graph_scene.snap_to_grid = bool(on)
+
+    @property
+    def zoom(self) -> float:
+        return self.transform().m11()
+
+    # ------------------------------------------------------------ zoom and framing
+    def zoom_by(self, factor: float, anchor: QPointF | None = None) -> None:
+        """Zooms keeping the scene point under ``anchor`` (viewport coordinates; default the cursor if it is
+        over the view, else the centre) where it is."""
+        factor = min(max(self.zoom * factor, MIN_ZOOM), MAX_ZOOM) / self.zoom
+        if anchor is None:
+            inside = self.viewport().mapFromGlobal(QCursor.pos())
+            anchor = QPointF(inside) if self.viewport().rect().contains(inside) else \
+                QPointF(self.viewport().rect().center())
+        before = self.mapToScene(anchor.toPoint())
+        self.setTransformationAnchor(QGraphicsView.ViewportAnchor.NoAnchor)
+        self.scale(factor, factor)
+        after = self.mapToScene(anchor.toPoint())
+        self.translate(after.x() - before.x(), after.y() - before.y())
+        self.setTransformationAnchor(QGraphicsView.ViewportAnchor.AnchorUnderMouse)
+
+    def zoom_in(self) -> None:
+        self.zoom_by(1.25)
+
+    def zoom_out(self) -> None:
+        self.zoom_by(0.8)
+
+    def frame_rect(self, rect: QRectF) -> None:
+        if rect.isNull():
+            return
+        rect = rect.adjusted(-40, -40, 40, 40)
+        self.fitInView(rect, Qt.AspectRatioMode.KeepAspectRatio)
+        if self.zoom > FRAME_MAX_ZOOM or self.zoom < MIN_ZOOM:
+            target = min(max(self.zoom, MIN_ZOOM), FRAME_MAX_ZOOM)
+            self.resetTransform()
+            self.scale(target, target)
+            self.centerOn(rect.center())
+
+    def frame_all(self) -> None:
+        self.frame_rect(self.graph_scene.nodes_rect())
+
+    def frame_selection(self) -> None:
+        ids = self.graph_scene.selected_node_ids()
+        self.frame_rect(self.graph_scene.nodes_rect(ids)) if ids else self.frame_all()
+
+    def center_on_node(self, node_id: str) -> None:
+        item = self.graph_scene.node_item(node_id)
+        if item is not None:
+            self.centerOn(item.center())
+
+    # ------------------------------------------------------------ editing actions
+    def _push(self, command: QUndoCommand) -> None:
+        self.graph_scene.undo_stack.push(command)
+
+    def view_center(self) -> QPointF:
+        return self.mapToScene(self.viewport().rect().center())
+
+    def add_block(self, kind: str, scene_pos: QPointF | None = None) -> str | None:
+        """Adds a block centred on ``scene_pos`` (default the view centre); returns its id."""
+        centre = scene_pos if scene_pos is not None else self.view_center()
+        m = metrics()
+        x, y = centre.x() - NODE_WIDTH / 2, centre.y() - m.title_height
+        if self.snap_to_grid:
+            x, y = round(x / GRID) * GRID, round(y / GRID) * GRID
+        try:
+            command = AddNodeCommand(self.graph_scene.graph, kind, (x, y))
+        except GraphError as err:
+            self.graph_scene.statusMessage.emit(str(err))
+            return None
+        self._push(command)
+        self.graph_scene.select_nodes([command.node_id])
+        return command.node_id
+
+    def select_all(self) -> None:
+        self.graph_scene.select_nodes(list(self.graph_scene.graph.nodes))
+
+    def delete_selection(self) -> None:
+        scene = self.graph_scene
+        ids, edges = scene.selected_node_ids(), scene.selected_edges()
+        edges = [e for e in edges if e.src not in ids and e.dst not in ids]  # those go with their blocks
+        if not ids and not edges:
+            return
+        if ids and not edges:
+            self._push(RemoveNodesCommand(scene.graph, ids))
+            return
+        macro = QUndoCommand("Delete selection")
+        for edge in edges:
+            DisconnectCommand(scene.graph, edge, macro)
+        if ids:
+            RemoveNodesCommand(scene.graph, ids, macro)
+        self._push(macro)
+
+    def copy_selection(self) -> int:
+        count = copy_blocks(self.graph_scene.graph, self.graph_scene.selected_node_ids())
+        if count:
+            self.graph_scene.statusMessage.emit(f"Copied {count} block{'s' if count != 1 else ''}")
+        return count
+
+    def cut_selection(self) -> int:
+        ids = self.graph_scene.selected_node_ids()
+        count = copy_blocks(self.graph_scene.graph, ids)
+        if count:
+            self._push(RemoveNodesCommand(self.graph_scene.graph, ids, text=f"Cut {count} block(s)"))
+        return count
+
+    def paste(self) -> list[str]:
+        """Pastes copied blocks (also from another window): offset from the originals on each repeated paste,
+        or around the view centre when the originals are out of sight. Selects and returns the new ids."""
+        data = clipboard_blocks()
+        if not data or not data.get("nodes"):
+            self.graph_scene.statusMessage.emit("Nothing to paste: copy some blocks first")
+            return []
+        return self._paste_data(data, "Paste")
+
+    def duplicate_selection(self) -> list[str]:
+        ids = self.graph_scene.selected_node_ids()
+        if not ids:
+            return []
+        return self._paste_data(self.graph_scene.graph.subgraph_data(ids), "Duplicate")
+
+    def _paste_data(self, data: dict, text: str) -> list[str]:
+        key = repr(data)
+        count = self._last_paste[1] + 1 if self._last_paste and self._last_paste[0] == key else 1
+        self._last_paste = (key, count)
+        offset = QPointF(30.0 * count, 30.0 * count)
+        try:
+            xs = [float(n["pos"][0]) for n in data["nodes"]]
+            ys = [float(n["pos"][1]) for n in data["nodes"]]
+            centre = QPointF((min(xs) + max(xs)) / 2 + NODE_WIDTH / 2, (min(ys) + max(ys)) / 2)
+            visible = self.mapToScene(self.viewport().rect()).boundingRect()
+            if not visible.contains(centre + offset):
+                offset = self.view_center() - centre
+            command = PasteCommand(self.graph_scene.graph, data, (offset.x(), offset.y()), text=text)
+        except (DocumentError, GraphError, KeyError, TypeError, ValueError, IndexError) as err:
+            self.graph_scene.statusMessage.emit(f"Cannot paste: {err}")
+            return []
+        self._push(command)
+        self.graph_scene.select_nodes(command.node_ids)
+        return list(command.node_ids)
+
+    def auto_layout(self) -> None:
+        graph = self.graph_scene.graph
+        if len(graph):
+            self._push(LayoutCommand(graph, layered_positions(graph)))
+            self.frame_all()
+
+    # ------------------------------------------------------------ quick add
+    def open_quick_add(self, text: str = "", scene_pos: QPointF | None = None) -> QuickAddPopup:
+        """Opens the block search at the cursor (or at ``scene_pos``); the chosen block is added there."""
+        if self.quick_add is not None:
+            self.quick_add.close()
+        if scene_pos is None:
+            inside = self.viewport().mapFromGlobal(QCursor.pos())
+            if not self.viewport().rect().contains(inside):
+                inside = self.viewport().rect().center()
+            scene_pos = self.mapToScene(inside)
+        popup = QuickAddPopup(self, text)
+        where = QPointF(scene_pos)
+        popup.chosen.connect(lambda kind: self.add_block(kind, where))
+        popup.destroyed.connect(lambda: setattr(self, "quick_add", None))
+        popup.move(self.viewport().mapToGlobal(self.mapFromScene(where)))
+        popup.show()
+        popup.search_field.setFocus()
+        self.quick_add = popup
+        return popup
+
+    # ------------------------------------------------------------ keyboard
+    def event(self, event) -> bool:
+        # Tab would move the focus to the next widget before keyPressEvent sees it.
+        if event.type() == QEvent.Type.KeyPress and event.key() == Qt.Key.Key_Tab \
+                and not event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier:
+            self.open_quick_add()
+            return True
+        return super().event(event)
+
+    def keyPressEvent(self, event) -> None:
+        key, mods = event.key(), event.modifiers()
+        plain = not mods & (Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier
+                            | Qt.KeyboardModifier.MetaModifier)
+        if key in (Qt.Key.Key_Delete, Qt.Key.Key_Backspace) and plain:
+            self.delete_selection()
+        elif key == Qt.Key.Key_F and plain and not mods & Qt.KeyboardModifier.ShiftModifier:
+            self.frame_selection()
+        elif key == Qt.Key.Key_Space and plain:
+            if not event.isAutoRepeat():
+                self._space = True
+                self.viewport().setCursor(Qt.CursorShape.OpenHandCursor)
+        elif event.matches(QKeySequence.StandardKey.ZoomIn) or (key in (Qt.Key.Key_Plus, Qt.Key.Key_Equal)
+                                                                 and not plain):
+            self.zoom_in()
+        elif event.matches(QKeySequence.StandardKey.ZoomOut) or (key == Qt.Key.Key_Minus and not plain):
+            self.zoom_out()
+        elif key == Qt.Key.Key_Escape:
+            self.graph_scene.cancel_connection()
+            self.graph_scene.clearSelection()
+        elif plain and event.text() and event.text().isalpha():
+            self.open_quick_add(event.text())
+        else:
+            super().keyPressEvent(event)
+
+    def keyReleaseEvent(self, event) -> None:
+        if event.key() == Qt.Key.Key_Space and not event.isAutoRepeat():
+            self._space = False
+            self.viewport().unsetCursor()
+        super().keyReleaseEvent(event)
+
+    # ------------------------------------------------------------ mouse: pan and zoom
+    def wheelEvent(self, event) -> None:
+        delta = event.angleDelta().y() or event.angleDelta().x()
+        if delta:
+            self.zoom_by(1.0015 ** delta, event.position())
+        event.accept()
+
+    def mousePressEvent(self, event) -> None:
+        if event.button() == Qt.MouseButton.MiddleButton or (event.button() == Qt.MouseButton.LeftButton
+                                                             and self._space):
+            self._pan_from = event.position()
+            self.viewport().setCursor(Qt.CursorShape.ClosedHandCursor)
+            event.accept()
+            return
+        super().mousePressEvent(event)
+
+    def mouseMoveEvent(self, event) -> None:
+        if self._pan_from is not None:
+            delta = event.position() - self._pan_from
+            self._pan_from = event.position()
+            self.pan_by(delta.x(), delta.y())
+            event.accept()
+            return
+        super().mouseMoveEvent(event)
+
+    def mouseReleaseEvent(self, event) -> None:
+        if self._pan_from is not None and event.button() in (Qt.MouseButton.MiddleButton, Qt.MouseButton.LeftButton):
+            self._pan_from = None
+            if self._space:
+                self.viewport().setCursor(Qt.CursorShape.OpenHandCursor)
+            else:
+                self.viewport().unsetCursor()
+            event.accept()
+            return
+        super().mouseReleaseEvent(event)
+
+    def pan_by(self, dx: float, dy: float) -> None:
+        """Moves the content by (dx, dy) viewport pixels."""
+        self.horizontalScrollBar().setValue(self.horizontalScrollBar().value() - round(dx))
+        self.verticalScrollBar().setValue(self.verticalScrollBar().value() - round(dy))
+
+    # ------------------------------------------------------------ drops from the palette
+    def dragEnterEvent(self, event) -> None:
+        if event.mimeData().hasFormat(BLOCK_MIME):
+            event.acceptProposedAction()
+        else:
+            super().dragEnterEvent(event)
+
+    def dragMoveEvent(self, event) -> None:
+        if event.mimeData().hasFormat(BLOCK_MIME):
+            event.acceptProposedAction()
+        else:
+            super().dragMoveEvent(event)
+
+    def dropEvent(self, event) -> None:
+        if not event.mimeData().hasFormat(BLOCK_MIME):
+            super().dropEvent(event)
+            return
+        kind = bytes(event.mimeData().data(BLOCK_MIME)).decode("utf-8", "replace").strip()
+        if self.add_block(kind, self.mapToScene(event.position().toPoint())) is not None:
+            event.acceptProposedAction()
+            self.setFocus()
+        else:
+            event.ignore()
+
+    # ------------------------------------------------------------ theme
+    def changeEvent(self, event) -> None:
+        if event.type() == QEvent.Type.PaletteChange:
+            self.graph_scene.set_palette(self.palette())
+            self.resetCachedContent()
+        super().changeEvent(event)
