@@ -58,7 +58,7 @@ class RunDir:
         (self.path / name).write_text(text, encoding="utf-8")
 
     def log(self, event) -> None:
-        self._log.write(json.dumps(event_to_dict(event), ensure_ascii=False) + "\n")
+        self._log.write(json.dumps(event_to_dict(event), ensure_ascii=False, default=str) + "\n")
 
     def flush(self) -> None:
         self._log.flush()
