@@ -254,7 +254,7 @@ class Trainer:
                              cfg.epochs, steps_per_epoch, list(self.grad_norms.blocks), self.dist.world_size,
                              info if isinstance(info, dict) else getattr(info, "__dict__", {}) or {}))
         self._call("on_run_start")
-        total_steps = cfg.epochs * max(steps_per_epoch, 1)
+        total_steps = cfg.epochs * steps_per_epoch  # 0 while unknown (a loader without len())
         train_seconds, train_steps = 0.0, 0
         for epoch in range(1, cfg.epochs + 1):
             epoch_start = time.perf_counter()
@@ -273,7 +273,7 @@ class Trainer:
                 dt = time.perf_counter() - t0
                 train_seconds += dt
                 train_steps += 1
-                eta = (total_steps - self.global_step) * train_seconds / train_steps
+                eta = (total_steps - self.global_step) * train_seconds / train_steps if total_steps else 0.0
                 metrics = StepMetrics(epoch, step, steps, outcome.loss, outcome.metrics,
                                       self.optimizer.param_groups[0]["lr"], outcome.samples / max(dt, 1e-9),
                                       max(eta, 0.0), outcome.grad_norm,
@@ -286,9 +286,13 @@ class Trainer:
                     break
             if self._stop_reason == "stopped" and epoch == 1 and train_steps == 0:
                 return "stopped"
+            if not steps_per_epoch:
+                steps_per_epoch = steps = step if train_steps else 0
+                total_steps = cfg.epochs * steps_per_epoch
             reduce_tracker(self.dist, tracker, self.device)
             val = evaluate_split(self, "val") if len(getattr(self.data, "val", ()) or ()) else {}
-            improved = self.monitor.update(val, epoch) if val else self.monitor.update({"loss": tracker.values()["loss"]}, epoch)
+            # Without a validation split the monitored metric is read from the training metrics.
+            improved = self.monitor.update(val or tracker.values(), epoch)
             step_scheduler(self.scheduler, cfg, val, self.monitor)
             epoch_metrics = EpochMetrics(epoch, tracker.values(), val, self.optimizer.param_groups[0]["lr"],
                                          time.perf_counter() - epoch_start, improved)
