@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QPainterPath, QPainterPathStroker, QPen
-from PySide6.QtWidgets import QGraphicsItem, QGraphicsPathItem, QStyleOptionGraphicsItem
+from PySide6.QtWidgets import QGraphicsItem, QGraphicsPathItem
 
 from engine.graph import Edge
 from engine.specs import TensorKind
@@ -28,6 +28,8 @@ class EdgeItem(QGraphicsItem):
         self.target = target  # PortItem (input)
         self.kind: TensorKind = source.kinds[0]
         self.label = ""
+        self._text = ""
+        self._pen_key = None
         self._path = QPainterPath()
         self._label_rect = QRectF()
         self._bounds = QRectF()
@@ -48,9 +50,15 @@ class EdgeItem(QGraphicsItem):
         self.prepareGeometryChange()
         start, end = self.source.anchor(), self.target.anchor()
         self._path = bezier(start, end)
+        self._text = self.label
         if self.label:
             fm = metrics().small_metrics()
-            w, h = fm.horizontalAdvance(self.label) + 10, fm.height() + 2
+            # Between two neighbouring blocks a long shape is shortened to the gap; the tooltip has it whole.
+            room = max(abs(end.x() - start.x()) - 6, 40.0)
+            compact = self.label.replace(", ", ",")
+            fits = [t for t in (self.label, compact, compact.split(" ")[-1]) if fm.horizontalAdvance(t) + 6 <= room]
+            self._text = fits[0] if fits else fm.elidedText(compact, Qt.TextElideMode.ElideMiddle, room - 6)
+            w, h = fm.horizontalAdvance(self._text) + 6, fm.height() + 2
             mid = self._path.pointAtPercent(0.5)
             self._label_rect = QRectF(mid.x() - w / 2, mid.y() - h - 3, w, h)
         else:
@@ -66,24 +74,26 @@ class EdgeItem(QGraphicsItem):
         return stroker.createStroke(self._path)
 
     def paint(self, painter, option, widget=None) -> None:
-        scene = self.scene()
-        pal = scene.canvas_palette
-        color = kind_color(self.kind, pal.dark)
+        pal = self.scene().canvas_palette
+        key = (self.kind, pal.dark)
+        if key != self._pen_key:  # pens are rebuilt only when the kind or the theme changes
+            self._pen_key = key
+            self._color = kind_color(self.kind, pal.dark)
+            self._pen = QPen(self._color, 2.2, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap)
         painter.setRenderHint(painter.RenderHint.Antialiasing)
         if self.isSelected():
             painter.setPen(QPen(pal.selection, 5.0, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap))
             painter.drawPath(self._path)
-        painter.setPen(QPen(color, 2.2, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap))
+        painter.setPen(self._pen)
         painter.setBrush(Qt.BrushStyle.NoBrush)
         painter.drawPath(self._path)
-        lod = QStyleOptionGraphicsItem.levelOfDetailFromTransform(painter.worldTransform())
-        if self.label and lod > 0.45:  # unreadable when zoomed far out: skip the text, keep the curve
-            painter.setPen(QPen(color, 1.0))
+        if self.label and painter.worldTransform().m11() > 0.45:  # unreadable when zoomed far out: skip it
+            painter.setPen(QPen(self._color, 1.0))
             painter.setBrush(pal.label_background)
             painter.drawRoundedRect(self._label_rect, 4, 4)
             painter.setFont(metrics().small_font)
             painter.setPen(pal.text)
-            painter.drawText(self._label_rect, Qt.AlignmentFlag.AlignCenter, self.label)
+            painter.drawText(self._label_rect, Qt.AlignmentFlag.AlignCenter, self._text)
 
 
 class DragWireItem(QGraphicsPathItem):

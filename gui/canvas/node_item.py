@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QGraphicsItem
 from engine.graph import Node
 from engine.specs import BlockSpec
 
-from .port_item import PortItem
+from .port_item import PortItem, paint_port
 from .style import CORNER, GRID, NODE_WIDTH, PORT_RADIUS, CanvasPalette, category_color, metrics
 
 
@@ -143,7 +143,8 @@ class NodeItem(QGraphicsItem):
                 edge.update_path()
 
     def boundingRect(self) -> QRectF:
-        return QRectF(-4, -4, self.width + 8, self.height + 8)
+        margin = PORT_RADIUS + 5  # the port dots stick out of the sides
+        return QRectF(-margin, -4, self.width + 2 * margin, self.height + 8)
 
     def shape(self) -> QPainterPath:
         path = QPainterPath()
@@ -175,6 +176,12 @@ class NodeItem(QGraphicsItem):
         clip.addRect(QRectF(0, 0, w, self._header))
         painter.setBrush(QBrush(category_color(self.spec.category, pal.dark)))
         painter.drawPath(band.intersected(clip))
+        if painter.worldTransform().m11() < 0.4:
+            # Zoomed far out the text would be a few pixels high: draw the outline only (and fast).
+            for item in self.ports():
+                paint_port(painter, item, pal, item.pos())
+            self._paint_outline(painter, pal, body)
+            return
 
         badge = m.title_height * 0.8 if self.invalid else 0.0
         painter.setPen(pal.header_text)
@@ -221,6 +228,9 @@ class NodeItem(QGraphicsItem):
             painter.drawText(rect, align | Qt.AlignmentFlag.AlignVCenter,
                              fm.elidedText(text, Qt.TextElideMode.ElideMiddle, width))
 
+        for item in self.ports():
+            paint_port(painter, item, pal, item.pos())
+
         painter.setPen(QPen(pal.node_border, 1.0))
         painter.drawLine(QPointF(pad, self._footer_top), QPointF(w - pad, self._footer_top))
         footer = QRectF(pad, self._footer_top, w - 2 * pad, h - self._footer_top)
@@ -228,6 +238,9 @@ class NodeItem(QGraphicsItem):
         painter.setFont(m.body_font)
         painter.setPen(pal.text if self.output_text not in ("", "—") else pal.muted)
         counted = count_text(self.params_count)
+        shape_w = m.body_metrics().horizontalAdvance(shape)
+        if counted and shape_w + pad + m.small_metrics().horizontalAdvance(counted) > footer.width():
+            counted = ""  # the shape matters more; the count stays in the tooltip
         room = footer.width() - (m.small_metrics().horizontalAdvance(counted) + pad if counted else 0)
         painter.drawText(footer, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
                          m.body_metrics().elidedText(shape, Qt.TextElideMode.ElideRight, room))
@@ -235,6 +248,9 @@ class NodeItem(QGraphicsItem):
         painter.setPen(pal.muted)
         painter.drawText(footer, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, counted)
 
+        self._paint_outline(painter, pal, body)
+
+    def _paint_outline(self, painter, pal: CanvasPalette, body: QRectF) -> None:
         painter.setBrush(Qt.BrushStyle.NoBrush)
         if self.invalid:
             painter.setPen(QPen(pal.error, 2.0))
@@ -286,4 +302,6 @@ class NodeItem(QGraphicsItem):
         elif change == QGraphicsItem.GraphicsItemChange.ItemPositionHasChanged:
             for edge in self.edges:
                 edge.update_path()
-        return super().itemChange(change, value)
+        # Returning ``value`` itself (not QGraphicsItem.itemChange's copy) avoids a PySide6 refcount bug that
+        # crashed the interpreter at exit after items had moved.
+        return value

@@ -24,7 +24,7 @@ class PortItem(QGraphicsItem):
         self.state = NORMAL
         self.setAcceptHoverEvents(True)
         self.setCursor(Qt.CursorShape.CrossCursor)
-        self.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+        self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemHasNoContents, True)
         self.setZValue(1)
 
     # ------------------------------------------------------------ identity
@@ -44,16 +44,19 @@ class PortItem(QGraphicsItem):
     def set_kinds(self, kinds: tuple[TensorKind, ...]) -> None:
         if kinds != self.kinds:
             self.kinds = kinds
-            self.update()
+            self.node_item.update()
 
     def set_connected(self, connected: bool) -> None:
         if connected != self.connected:
             self.connected = connected
-            self.update()
+            self.node_item.update()
 
     def set_state(self, state: str) -> None:
+        """While a drag highlights it, the port paints itself above the node; otherwise the node's cached
+        picture holds the dot, so hundreds of ports cost nothing per repaint."""
         if state != self.state:
             self.state = state
+            self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemHasNoContents, state == NORMAL)
             self.update()
 
     # ------------------------------------------------------------ painting
@@ -68,39 +71,40 @@ class PortItem(QGraphicsItem):
         return path
 
     def paint(self, painter, option, widget=None) -> None:
-        palette = self.node_item.scene_palette()
-        dark = palette.dark
-        r = PORT_RADIUS
-        painter.setRenderHint(painter.RenderHint.Antialiasing)
-        if self.state == COMPATIBLE:
-            painter.setPen(QPen(palette.highlight, 2.5))
-            painter.setBrush(Qt.BrushStyle.NoBrush)
-            painter.drawEllipse(QPointF(0, 0), r + 3.5, r + 3.5)
-        colors = [kind_color(k, dark) for k in self.kinds]
-        if self.state == REFUSED:
-            colors = [_faded(c, palette.node_body) for c in colors]
-        rect = QRectF(-r, -r, 2 * r, 2 * r)
-        painter.setPen(Qt.PenStyle.NoPen)
-        if len(colors) == 1:
-            painter.setBrush(QBrush(colors[0]))
-            painter.drawEllipse(rect)
-        else:
-            # An input taking several kinds shows each colour as a slice of the dot.
-            span = 360 * 16 // len(colors)
-            for i, color in enumerate(colors):
-                painter.setBrush(QBrush(color))
-                painter.drawPie(rect, 90 * 16 + i * span, span)
-        if not self.connected and not self.is_output:
-            inner = r * 0.5  # hollow centre: an unconnected input
-            painter.setBrush(QBrush(palette.node_body))
-            painter.drawEllipse(QPointF(0, 0), inner, inner)
-        painter.setPen(QPen(palette.node_border, 1.0))
-        painter.setBrush(Qt.BrushStyle.NoBrush)
-        painter.drawEllipse(rect)
+        paint_port(painter, self, self.node_item.scene_palette(), QPointF(0, 0))
 
     def hoverEnterEvent(self, event) -> None:
         self.node_item.refresh_port_tooltip(self)
         super().hoverEnterEvent(event)
+
+
+def paint_port(painter, port: PortItem, palette, centre: QPointF) -> None:
+    """Draws the port's dot at ``centre``: a slice per accepted kind, hollow when an input is free."""
+    r = PORT_RADIUS
+    painter.setRenderHint(painter.RenderHint.Antialiasing)
+    if port.state == COMPATIBLE:
+        painter.setPen(QPen(palette.highlight, 2.5))
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        painter.drawEllipse(centre, r + 3.5, r + 3.5)
+    colors = [kind_color(k, palette.dark) for k in port.kinds]
+    if port.state == REFUSED:
+        colors = [_faded(c, palette.node_body) for c in colors]
+    rect = QRectF(centre.x() - r, centre.y() - r, 2 * r, 2 * r)
+    painter.setPen(Qt.PenStyle.NoPen)
+    if len(colors) == 1:
+        painter.setBrush(QBrush(colors[0]))
+        painter.drawEllipse(rect)
+    else:
+        span = 360 * 16 // len(colors)
+        for i, color in enumerate(colors):
+            painter.setBrush(QBrush(color))
+            painter.drawPie(rect, 90 * 16 + i * span, span)
+    if not port.connected and not port.is_output:
+        painter.setBrush(QBrush(palette.node_body))
+        painter.drawEllipse(centre, r * 0.5, r * 0.5)
+    painter.setPen(QPen(palette.node_border, 1.0))
+    painter.setBrush(Qt.BrushStyle.NoBrush)
+    painter.drawEllipse(rect)
 
 
 def _faded(color: QColor, background: QColor) -> QColor:

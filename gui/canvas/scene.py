@@ -168,8 +168,10 @@ class GraphScene(QGraphicsScene):
         node = self.graph.nodes.get(item.node_id)
         if node is None:
             return
-        out = report.output_text(node) if node.spec.outputs else (f"{node.spec.head.task} head" if node.spec.head
-                                                                   else "")
+        if node.spec.outputs:
+            out = report.output_text(node)
+        else:
+            out = f"{node.spec.head.task.replace('_', ' ')} head" if node.spec.head else ""
         diagnostics = [d.message for d in report.diagnostics if d.node_id == item.node_id]
         item.set_analysis(out, report.params.get(item.node_id), diagnostics)
         for name, port in item.outputs.items():

@@ -29,7 +29,7 @@ _CATEGORY_HEX = {
     "Outputs": "#C0503A",
 }
 
-NODE_WIDTH = 184.0  # engine.layout columns are 270 apart: this leaves room for an edge and its shape label
+NODE_WIDTH = 168.0  # engine.layout columns are 270 apart: this leaves room for an edge and its shape label
 GRID = 10.0  # snapping step; engine.layout's 270 x 170 spacing lies on it
 PORT_RADIUS = 5.5
 CORNER = 7.0
