@@ -12,6 +12,7 @@ import sys
 COMMANDS = {
     "check": "validate a document and print its blocks, shapes and parameter counts",
     "train": "train a document headless and write a run directory",
+    "datasets": "list the built-in datasets",
 }
 
 
