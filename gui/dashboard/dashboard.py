@@ -1,0 +1,110 @@
+"""DashboardWidget: the live plots in tabs, redrawn by one ~10 Hz timer from the latest RunHistory.
+
+Only visible panels redraw, and only when the history changed; a burst of events costs one drawing.
+"""
+from __future__ import annotations
+
+from PySide6.QtCore import QTimer, Signal
+from PySide6.QtWidgets import QGridLayout, QLabel, QSplitter, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtCore import Qt
+
+from .history import RunHistory
+from .panels import AttentionPanel, CurvePanel, GatePanel, GradNormPanel, LearningRatePanel, TimeGradPanel
+
+
+class DashboardWidget(QWidget):
+    """Tabs: Curves (loss, metric, learning rate), Gradients (per block, per time step), Gates, Attention."""
+
+    blockShown = Signal(str)
+
+    def __init__(self, parent=None, redraw_ms: int = 100):
+        super().__init__(parent)
+        self.history: RunHistory | None = None
+        self.header = QLabel("No run yet: choose data, then Training ▸ Start.")
+        self.header.setWordWrap(True)
+        self.loss = CurvePanel()
+        self.metric_panel = CurvePanel(metric_choice=True)
+        self.lr = LearningRatePanel()
+        self.grad_norms = GradNormPanel()
+        self.time_grads = TimeGradPanel()
+        self.gates = GatePanel()
+        self.attention = AttentionPanel()
+        self.tabs = QTabWidget()
+        curves = QWidget()
+        grid = QGridLayout(curves)
+        grid.setContentsMargins(0, 0, 0, 0)
+        grid.addWidget(self.loss, 0, 0)
+        grid.addWidget(self.metric_panel, 0, 1)
+        grid.addWidget(self.lr, 1, 0, 1, 2)
+        grid.setRowStretch(0, 3)
+        grid.setRowStretch(1, 1)
+        self.tabs.addTab(curves, "Curves")
+        gradients = QSplitter(Qt.Orientation.Horizontal)
+        gradients.addWidget(self.grad_norms)
+        gradients.addWidget(self.time_grads)
+        self.tabs.addTab(gradients, "Gradients")
+        self.tabs.addTab(self.gates, "Gates")
+        self.tabs.addTab(self.attention, "Attention")
+        self.tabs.currentChanged.connect(lambda _i: self.redraw())
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(2, 2, 2, 2)
+        layout.addWidget(self.header)
+        layout.addWidget(self.tabs, 1)
+        self.timer = QTimer(self)
+        self.timer.setInterval(redraw_ms)
+        self.timer.timeout.connect(self.redraw)
+        self.timer.start()
+
+    @property
+    def panels(self):
+        return [self.loss, self.metric_panel, self.lr, self.grad_norms, self.time_grads, self.gates, self.attention]
+
+    def set_history(self, history: RunHistory | None) -> None:
+        self.history = history
+        for panel in self.panels:
+            panel.history = history
+        self.redraw(force=True)
+
+    def redraw(self, force: bool = False) -> int:
+        """Draws the visible panels whose data changed; returns how many drew."""
+        drawn = 0
+        for panel in self.panels:
+            if panel.isVisible() or force:
+                drawn += panel.refresh(force=force)
+        self.header.setText(self.header_text())
+        return drawn
+
+    def header_text(self) -> str:
+        history = self.history
+        if history is None:
+            return "No run yet: choose data, then Training ▸ Start."
+        parts = [f"<b>{history.name}</b>"]
+        if history.started is not None:
+            parts.append(f"device {history.started.device}")
+        step = history.last_step
+        if step is not None:
+            parts.append(f"epoch {step.epoch}, step {step.step}/{step.steps_per_epoch}, loss {step.loss:.4g}")
+        if history.finished is not None:
+            f = history.finished
+            parts.append(f"<b>{f.status}</b>: {f.message}")
+        return " · ".join(parts)
+
+    def show_block(self, name: str) -> bool:
+        """Brings the plots of block ``name`` forward (gates, attention or its gradient curve)."""
+        history = self.history
+        if history is None:
+            return False
+        if name in history.gates:
+            self.gates.select(name)
+            self.tabs.setCurrentWidget(self.gates)
+        elif name in history.attention:
+            self.attention.select(name)
+            self.tabs.setCurrentWidget(self.attention)
+        elif name in history.block_norms or name in history.time_grads:
+            self.tabs.setCurrentIndex(1)
+        else:
+            return False
+        self.grad_norms.highlight = name
+        self.grad_norms.refresh(force=True)
+        self.blockShown.emit(name)
+        return True

@@ -1,0 +1,242 @@
+"""The dashboard's plots: loss and metric, learning rate, gradient norms per block and per time step, gates,
+LSTM cell state and attention. Each panel draws one RunHistory; axes carry their units.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt
+
+from .history import RunHistory
+from .plots import Heatmap, PlotPanel, color, finite, new_plot, no_si_prefix, positive
+
+STEP_AXIS = "training step (batches)"
+SIGMOID_GATES = {"input", "forget", "output", "reset", "update"}
+
+
+class CurvePanel(PlotPanel):
+    """Loss (or a chosen metric): train per step raw and smoothed, train and validation per epoch."""
+
+    def __init__(self, metric_choice: bool = False, parent=None):
+        super().__init__("Metric" if metric_choice else "Loss", parent)
+        self.csv_name = "metric" if metric_choice else "loss"
+        self.metric_combo = self.add_combo("Which metric to plot") if metric_choice else None
+        self.plot = new_plot("loss" if not metric_choice else "metric", STEP_AXIS)
+        self.layout_widget.addItem(self.plot)
+        self.raw = self.plot.plot(name="train (per step)", pen=pg.mkPen("#9ecae1", width=1))
+        self.smooth = self.plot.plot(name="train (smoothed)", pen=pg.mkPen("#1f77b4", width=2))
+        self.train_epoch = self.plot.plot(name="train (epoch)", pen=pg.mkPen("#2ca02c", width=1.5),
+                                          symbol="s", symbolSize=6, symbolBrush="#2ca02c")
+        self.val = self.plot.plot(name="validation (epoch)", pen=pg.mkPen("#ff7f0e", width=2),
+                                  symbol="o", symbolSize=7, symbolBrush="#ff7f0e")
+
+    def name(self, history: RunHistory) -> str:
+        if self.metric_combo is None:
+            return "loss"
+        self.set_items(self.metric_combo, history.metric_names)
+        return self.metric_combo.currentText()
+
+    def draw(self, history: RunHistory) -> None:
+        name = self.name(history)
+        if not name:
+            for curve in (self.raw, self.smooth, self.train_epoch, self.val):
+                curve.setData([], [])
+            return
+        self.plot.setLabel("left", name)
+        raw = history.loss if name == "loss" else history.step_metrics.get(name, [])
+        self.raw.setData(*finite(history.steps, raw))
+        self.smooth.setData(*finite(history.steps, history.smoothed.get(name, [])))
+        self.train_epoch.setData(*history.epoch_series("train", name))
+        self.val.setData(*history.epoch_series("val", name))
+
+    def csv_table(self, history):
+        return history.table("steps") if self.metric_combo is None else history.table("epochs")
+
+
+class LearningRatePanel(PlotPanel):
+    csv_name = "learning_rate"
+
+    def __init__(self, parent=None):
+        super().__init__("Learning rate", parent)
+        self.plot = new_plot("learning rate", STEP_AXIS)
+        self.plot.legend.setVisible(False)
+        self.layout_widget.addItem(self.plot)
+        self.curve = self.plot.plot(pen=pg.mkPen("#9467bd", width=2))
+
+    def draw(self, history):
+        self.curve.setData(history.steps, history.lr)
+
+    def csv_table(self, history):
+        return ["step", "lr"], [[s, lr] for s, lr in zip(history.steps, history.lr)]
+
+
+class GradNormPanel(PlotPanel):
+    """Gradient norm of each block (before clipping) on a log axis, the global norm and the clip threshold."""
+
+    csv_name = "gradient_norms"
+
+    def __init__(self, parent=None):
+        super().__init__("Gradient norm per block", parent)
+        self.plot = new_plot("gradient L2 norm (log)", STEP_AXIS, log_y=True)
+        self.layout_widget.addItem(self.plot)
+        self.global_curve = self.plot.plot(name="global", pen=pg.mkPen("k", width=2.5))
+        self.clip_line = pg.InfiniteLine(angle=0, pen=pg.mkPen("#d62728", width=1.5, style=Qt.PenStyle.DashLine),
+                                         label="clip threshold", labelOpts={"position": 0.2, "color": "#d62728"})
+        self.plot.addItem(self.clip_line)
+        self.curves: dict[str, pg.PlotDataItem] = {}
+        self.highlight: str | None = None
+
+    def draw(self, history):
+        self.global_curve.setData(*positive(history.steps, history.grad_norm))
+        for i, (block, series) in enumerate(history.block_norms.items()):
+            curve = self.curves.get(block)
+            if curve is None:
+                curve = self.curves[block] = self.plot.plot(name=block)
+            width = 3 if block == self.highlight else 1.2
+            curve.setPen(pg.mkPen(color(i), width=width))
+            curve.setData(*positive(history.steps[:len(series)], series))
+        clip = history.clip_value
+        self.clip_line.setVisible(clip is not None)
+        if clip is not None:
+            self.clip_line.setPos(np.log10(clip))  # the axis is log10: lines live in view coordinates
+
+    def csv_table(self, history):
+        return history.table("grad_norms")
+
+
+class TimeGradPanel(PlotPanel):
+    """||dL/dh_t|| over time steps for each recurrent block: flat for an LSTM, vanishing towards t=1 for an RNN."""
+
+    csv_name = "gradient_per_time_step"
+
+    def __init__(self, parent=None):
+        super().__init__("Gradient norm per time step", parent)
+        self.plot = new_plot("‖∂loss/∂h_t‖ (log)", "time step t", log_y=True)
+        self.layout_widget.addItem(self.plot)
+        self.curves: dict[tuple[str, str], pg.PlotDataItem] = {}
+
+    def draw(self, history):
+        for i, (block, latest) in enumerate(history.time_grads.items()):
+            first = history.first_time_grads.get(block)
+            for which, event, style in (("first", first, Qt.PenStyle.DashLine), ("latest", latest, Qt.PenStyle.SolidLine)):
+                if event is None or (which == "first" and event is latest):
+                    continue
+                key = (block, which)
+                curve = self.curves.get(key)
+                label = f"{block} ({'step ' + str(event.step) if which == 'first' else 'latest'})"
+                if curve is None:
+                    curve = self.curves[key] = self.plot.plot(name=label)
+                curve.setPen(pg.mkPen(color(i), width=1.2 if which == "first" else 2.2, style=style))
+                curve.setData(*positive(np.arange(1, len(event.norms) + 1), event.norms))
+
+    def csv_table(self, history):
+        blocks = list(history.time_grads)
+        length = max((len(history.time_grads[b].norms) for b in blocks), default=0)
+        header = ["t"] + [f"{b}@step{history.time_grads[b].step}" for b in blocks]
+        rows = [[t + 1] + [float(history.time_grads[b].norms[t]) if t < len(history.time_grads[b].norms) else ""
+                           for b in blocks] for t in range(length)]
+        return header, rows
+
+
+class GatePanel(PlotPanel):
+    """A [time x unit] heatmap of one gate of one recurrent block, the LSTM cell state, and gate means."""
+
+    csv_name = "gates"
+
+    def __init__(self, parent=None):
+        super().__init__("Gates", parent)
+        self.block = self.add_combo("Recurrent block")
+        self.layer = self.add_combo("Layer and direction")
+        self.gate = self.add_combo("Gate")
+        lay = self.layout_widget.ci
+        self.heat = Heatmap(lay, 0, 0, "hidden unit", "time step t", "gate activation")
+        self.cell = Heatmap(lay, 1, 0, "hidden unit", "time step t", "cell state c_t", cmap="CET-D1")
+        self.means = lay.addPlot(row=2, col=0)
+        self.means.setLabel("left", "mean activation")
+        self.means.setLabel("bottom", STEP_AXIS)
+        no_si_prefix(self.means)
+        self.means.showGrid(x=True, y=True, alpha=0.2)
+        self.means.setTitle("gate means over training (probe batch, real steps)", size="9pt")
+        self.means.addLegend(offset=(-5, 5), labelTextSize="8pt")
+        self.mean_curves: dict[str, pg.PlotDataItem] = {}
+
+    def select(self, block: str) -> None:
+        index = self.block.findText(block)
+        if index >= 0:
+            self.block.setCurrentIndex(index)
+
+    def current(self, history: RunHistory):
+        self.set_items(self.block, list(history.gates))
+        hist = history.gates.get(self.block.currentText())
+        if hist is None:
+            return None, None
+        keys = sorted(hist.latest)
+        self.set_items(self.layer, [f"layer {layer + 1} {direction}" for layer, direction in keys])
+        key = keys[max(self.layer.currentIndex(), 0)] if keys else None
+        probe = hist.latest.get(key) if key else None
+        if probe is not None:
+            self.set_items(self.gate, list(probe.gates))
+        return hist, probe
+
+    def draw(self, history):
+        hist, probe = self.current(history)
+        gate = self.gate.currentText()
+        if probe is None or gate not in probe.gates:
+            self.heat.show(None)
+            self.cell.show(None)
+        else:
+            levels = (0.0, 1.0) if gate in SIGMOID_GATES else (-1.0, 1.0)
+            self.heat.set_value_label(f"{gate} gate activation")
+            self.heat.plot.setTitle(f"{probe.block} · {gate} gate · step {probe.step}", size="9pt")
+            self.heat.show(np.asarray(probe.gates[gate]).T, levels)
+            self.cell.plot.setTitle("LSTM cell state" if probe.cell_state is not None else
+                                    "no cell state (only LSTMs have one)", size="9pt")
+            self.cell.show(None if probe.cell_state is None else np.asarray(probe.cell_state).T)
+        for i, (name, values) in enumerate((hist.means if hist else {}).items()):
+            curve = self.mean_curves.get(name)
+            if curve is None:
+                curve = self.mean_curves[name] = self.means.plot(name=name, pen=pg.mkPen(color(i), width=2),
+                                                                 symbol="o", symbolSize=4, symbolBrush=color(i))
+            curve.setData(hist.mean_steps[:len(values)], values)
+        for name, curve in self.mean_curves.items():
+            curve.setVisible(bool(hist) and name in hist.means)
+
+    def csv_table(self, history):
+        matrix = self.heat.matrix
+        if matrix is None:
+            return ["unit"], []
+        return (["unit"] + [f"t{t + 1}" for t in range(matrix.shape[1])],
+                [[u] + [float(v) for v in row] for u, row in enumerate(matrix)])
+
+
+class AttentionPanel(PlotPanel):
+    csv_name = "attention"
+
+    def __init__(self, parent=None):
+        super().__init__("Attention weights", parent)
+        self.block = self.add_combo("Attention block")
+        self.heat = Heatmap(self.layout_widget.ci, 0, 0, "query step", "key step (attended to)", "attention weight",
+                            cmap="inferno")
+
+    def select(self, block: str) -> None:
+        index = self.block.findText(block)
+        if index >= 0:
+            self.block.setCurrentIndex(index)
+
+    def draw(self, history):
+        self.set_items(self.block, list(history.attention))
+        probe = history.attention.get(self.block.currentText())
+        if probe is None:
+            self.heat.show(None)
+            return
+        weights = np.atleast_2d(np.asarray(probe.weights))
+        self.heat.plot.setLabel("left", "query step" if weights.shape[0] > 1 else "pooling")
+        self.heat.plot.setTitle(f"{probe.block} · step {probe.step}", size="9pt")
+        self.heat.show(weights, (0.0, float(max(weights.max(), 1e-6))))
+
+    def csv_table(self, history):
+        matrix = self.heat.matrix
+        if matrix is None:
+            return ["query"], []
+        return (["query"] + [f"key{t + 1}" for t in range(matrix.shape[1])],
+                [[q + 1] + [float(v) for v in row] for q, row in enumerate(matrix)])

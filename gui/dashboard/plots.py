@@ -1,0 +1,232 @@
+"""Plot building blocks of the dashboard: a panel with a toolbar (freeze, fit, PNG, CSV) around pyqtgraph plots.
+
+Panels draw from a RunHistory when the dashboard's timer asks and the history changed; never per event.
+"""
+from __future__ import annotations
+
+import csv
+import math
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtWidgets import (QComboBox, QFileDialog, QHBoxLayout, QLabel, QSizePolicy, QToolButton, QVBoxLayout,
+                               QWidget)
+
+from .history import RunHistory
+
+PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22",
+           "#17becf"]
+
+
+def color(i: int) -> str:
+    return PALETTE[i % len(PALETTE)]
+
+
+def positive(xs, ys) -> tuple[np.ndarray, np.ndarray]:
+    """Points a log axis can show: finite and > 0 (a zero gradient norm has no place on a log scale)."""
+    xs, ys = np.asarray(xs, dtype=np.float64), np.asarray(ys, dtype=np.float64)
+    keep = np.isfinite(ys) & (ys > 0)
+    return xs[keep], ys[keep]
+
+
+def finite(xs, ys) -> tuple[np.ndarray, np.ndarray]:
+    xs, ys = np.asarray(xs, dtype=np.float64), np.asarray(ys, dtype=np.float64)
+    n = min(len(xs), len(ys))
+    xs, ys = xs[:n], ys[:n]
+    keep = np.isfinite(ys)
+    return xs[keep], ys[keep]
+
+
+def no_si_prefix(plot: pg.PlotItem) -> None:
+    """Shows values as they are (0.001, not 1 with a "(x0.001)" unit): a learning rate is read as written."""
+    for side in ("left", "bottom"):
+        plot.getAxis(side).enableAutoSIPrefix(False)
+
+
+def new_plot(left: str, bottom: str, log_y: bool = False) -> pg.PlotItem:
+    plot = pg.PlotItem()
+    plot.setLabel("left", left)
+    plot.setLabel("bottom", bottom)
+    plot.showGrid(x=True, y=True, alpha=0.2)
+    no_si_prefix(plot)
+    plot.setClipToView(True)
+    plot.setDownsampling(auto=True, mode="peak")
+    if log_y:
+        plot.setLogMode(y=True)
+    plot.addLegend(offset=(-5, 5), labelTextSize="8pt")
+    return plot
+
+
+class PlotPanel(QWidget):
+    """A titled panel: toolbar + a pyqtgraph layout. Subclasses fill ``self.layout_widget`` and implement
+    ``draw(history)`` and ``csv_table(history) -> (header, rows)``."""
+
+    csv_name = "data"
+
+    def __init__(self, title: str, parent=None):
+        super().__init__(parent)
+        self.title = title
+        self.frozen = False
+        self.history: RunHistory | None = None
+        self._drawn = (None, -1)
+        self.draw_count = 0
+        self.layout_widget = pg.GraphicsLayoutWidget()
+        self.layout_widget.setBackground("w")
+        self.layout_widget.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self.layout_widget.setMinimumSize(260, 180)
+        self._bar = QHBoxLayout()
+        self._bar.setContentsMargins(2, 0, 2, 0)
+        self._bar.addWidget(QLabel(f"<b>{title}</b>"))
+        self.controls = QHBoxLayout()
+        self._bar.addLayout(self.controls)
+        self._bar.addStretch(1)
+        self.freeze_button = self._tool("Freeze", "Stop redrawing this plot (training continues)", None)
+        self.freeze_button.setCheckable(True)
+        self.freeze_button.toggled.connect(self.set_frozen)
+        self._tool("Fit", "Reset zoom: fit all data (wheel zooms, drag pans)", self.fit)
+        self._tool("PNG", "Save this plot as a PNG image", self.save_png)
+        self._tool("CSV", "Save the data behind this plot as CSV", self.save_csv)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(1)
+        layout.addLayout(self._bar)
+        layout.addWidget(self.layout_widget, 1)
+
+    def _tool(self, text, tip, slot) -> QToolButton:
+        button = QToolButton()
+        button.setText(text)
+        button.setToolTip(tip)
+        button.setAutoRaise(True)
+        if slot is not None:
+            button.clicked.connect(lambda _checked=False: slot())
+        self._bar.addWidget(button)
+        return button
+
+    def showEvent(self, event) -> None:  # noqa: N802 - Qt override: a tab that becomes visible catches up
+        super().showEvent(event)
+        self.refresh()
+
+    def add_combo(self, tip: str) -> QComboBox:
+        combo = QComboBox()
+        combo.setToolTip(tip)
+        combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        combo.currentIndexChanged.connect(lambda _i: self.refresh(force=True))
+        self.controls.addWidget(combo)
+        return combo
+
+    @staticmethod
+    def set_items(combo: QComboBox, items: list[str]) -> None:
+        """Replaces the choices only when they changed, keeping the user's selection."""
+        if [combo.itemText(i) for i in range(combo.count())] == items:
+            return
+        current = combo.currentText()
+        combo.blockSignals(True)
+        combo.clear()
+        combo.addItems(items)
+        if current in items:
+            combo.setCurrentIndex(items.index(current))
+        combo.blockSignals(False)
+
+    # ------------------------------------------------------------------ drawing
+    def set_history(self, history: RunHistory | None) -> None:
+        self.history = history
+        self.refresh(force=True)
+
+    def set_frozen(self, frozen: bool) -> None:
+        self.frozen = frozen
+        if not frozen:
+            self.refresh(force=True)
+
+    def refresh(self, force: bool = False) -> bool:
+        """Redraws when the history changed since the last drawing (and the panel is not frozen)."""
+        history = self.history
+        if history is None or (self.frozen and not force):
+            return False
+        key = (id(history), history.version)
+        if not force and key == self._drawn:
+            return False
+        self._drawn = key
+        self.draw(history)
+        self.draw_count += 1
+        return True
+
+    def draw(self, history: RunHistory) -> None:
+        raise NotImplementedError
+
+    def plots(self) -> list[pg.PlotItem]:
+        return [item for item in self.layout_widget.ci.items if isinstance(item, pg.PlotItem)]
+
+    def fit(self) -> None:
+        for plot in self.plots():
+            plot.enableAutoRange()
+
+    # ------------------------------------------------------------------ saving
+    def csv_table(self, history: RunHistory) -> tuple[list[str], list[list]]:
+        raise NotImplementedError
+
+    def save_png(self, path: str | None = None) -> str | None:
+        path = path or QFileDialog.getSaveFileName(self, f"Save {self.title} as PNG", f"{self.csv_name}.png",
+                                                   "PNG image (*.png)")[0]
+        if not path:
+            return None
+        if not self.grab().save(path, "PNG"):
+            raise OSError(f"{path}: could not write the image")
+        return path
+
+    def save_csv(self, path: str | None = None) -> str | None:
+        if self.history is None:
+            return None
+        path = path or QFileDialog.getSaveFileName(self, f"Save {self.title} data as CSV", f"{self.csv_name}.csv",
+                                                   "CSV (*.csv)")[0]
+        if not path:
+            return None
+        header, rows = self.csv_table(self.history)
+        with open(path, "w", newline="", encoding="utf-8") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(header)
+            writer.writerows(rows)
+        return path
+
+
+class Heatmap:
+    """A PlotItem showing a matrix as an image with a labelled colour bar; ``show(matrix)`` draws [rows=y, cols=x]."""
+
+    def __init__(self, layout: pg.GraphicsLayout, row: int, col: int, left: str, bottom: str, value: str,
+                 cmap: str = "viridis"):
+        self.plot = layout.addPlot(row=row, col=col)
+        self.plot.setLabel("left", left)
+        self.plot.setLabel("bottom", bottom)
+        self.plot.invertY(True)  # row 0 at the top, as in a matrix
+        no_si_prefix(self.plot)
+        self.image = pg.ImageItem(axisOrder="row-major")
+        self.plot.addItem(self.image)
+        self.bar = pg.ColorBarItem(values=(0, 1), colorMap=cmap, label=value, interactive=False, width=14)
+        self.bar.setImageItem(self.image, insert_in=self.plot)
+        self.matrix: np.ndarray | None = None
+        self.empty = pg.TextItem("waiting for the first probe…", color="#666", anchor=(0.5, 0.5))
+        self.plot.addItem(self.empty)
+
+    def set_value_label(self, text: str) -> None:
+        self.bar.getAxis("left").setLabel(text)
+
+    def show(self, matrix: np.ndarray | None, levels: tuple[float, float] | None = None) -> None:
+        if matrix is None or np.asarray(matrix).size == 0:
+            self.image.clear()
+            self.empty.setVisible(True)
+            self.matrix = None
+            return
+        self.empty.setVisible(False)
+        matrix = np.nan_to_num(np.atleast_2d(np.asarray(matrix, dtype=np.float32)), nan=0.0)
+        self.matrix = matrix
+        if levels is None:
+            lo, hi = float(matrix.min()), float(matrix.max())
+            if lo < 0 < hi:
+                hi = max(-lo, hi)
+                lo = -hi  # signed data: centre the colour scale on zero
+            if math.isclose(lo, hi):
+                hi = lo + 1e-6
+            levels = (lo, hi)
+        self.image.setImage(matrix, autoLevels=False)
+        self.bar.setLevels(levels)
+        self.image.setRect(0, 0, matrix.shape[1], matrix.shape[0])
+

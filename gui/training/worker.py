@@ -1,0 +1,161 @@
+"""The QThread bridge: runs the engine's Trainer on a snapshot of the document and turns its events into signals.
+
+The worker marshals, it never computes (DESIGN.md, 8): the thread only calls ``Trainer.run()``; a QTimer in
+the GUI thread drains the EventStream at a steady rate, so the window never waits on training.
+"""
+from __future__ import annotations
+
+import time
+import traceback
+
+from PySide6.QtCore import QObject, QThread, QTimer, Signal
+
+from engine.training import EventStream, RunFinished, RunStarted, Trainer, TrainingConfig
+
+
+class _TrainerThread(QThread):
+    """Calls ``trainer.run()`` and nothing else; a crash outside the trainer's own handling becomes a message."""
+
+    def __init__(self, trainer: Trainer, cuda_index: int | None):
+        super().__init__()
+        self.trainer = trainer
+        self.cuda_index = cuda_index
+        self.result = None
+        self.error: str | None = None
+
+    def run(self) -> None:
+        try:
+            if self.cuda_index is not None:
+                import torch
+
+                torch.cuda.set_device(self.cuda_index)  # the current CUDA device is per thread
+            self.result = self.trainer.run()
+        except BaseException as err:  # noqa: BLE001 - an uncaught error must reach the window as text
+            self.error = f"{type(err).__name__}: {err}"
+            self.trace = traceback.format_exc()
+
+
+class TrainingWorker(QObject):
+    """One run at a time. Signals arrive in the GUI thread, in event order:
+
+    ``runStarted(RunStarted)``, ``eventsReady(list)`` (every drained event, batched per tick),
+    ``runFinished(RunFinished)`` (always exactly once per run, also after a crash), ``stateChanged(str)``
+    with "running", "paused", "stopping" or "idle"; ``failed(str)`` when the run could not start at all.
+    """
+
+    runStarted = Signal(object)
+    eventsReady = Signal(list)
+    runFinished = Signal(object)
+    stateChanged = Signal(str)
+    failed = Signal(str)
+
+    def __init__(self, parent: QObject | None = None, drain_ms: int = 100):
+        super().__init__(parent)
+        self.trainer: Trainer | None = None
+        self.stream: EventStream | None = None
+        self._thread: _TrainerThread | None = None
+        self._state = "idle"
+        self._finished_seen = False
+        self.started_at = 0.0
+        self._timer = QTimer(self)
+        self._timer.setInterval(drain_ms)
+        self._timer.timeout.connect(self.drain)
+
+    # ------------------------------------------------------------------ state
+    @property
+    def state(self) -> str:
+        return self._state
+
+    @property
+    def is_running(self) -> bool:
+        return self._thread is not None
+
+    def _set_state(self, state: str) -> None:
+        if state != self._state:
+            self._state = state
+            self.stateChanged.emit(state)
+
+    # ------------------------------------------------------------------ control
+    def start(self, document, config: TrainingConfig | None = None, run_root=None, data=None,
+              cuda_index: int | None = None) -> bool:
+        """Snapshots ``document`` now (later edits do not reach the run) and starts training it.
+
+        Returns False, after emitting ``failed(message)``, when the run cannot be set up."""
+        if self._thread is not None:
+            self.failed.emit("a run is already in progress: stop it before starting another")
+            return False
+        self.stream = EventStream()
+        try:
+            # The Trainer copies the document (graph, data binding, settings) in its constructor, here in
+            # the GUI thread: from this line on, edits on the canvas cannot change the run.
+            self.trainer = Trainer(document, config, run_root=run_root, events=self.stream, data=data)
+        except Exception as err:  # noqa: BLE001 - a document that cannot be snapshot is the user's to fix
+            self.failed.emit(f"cannot start training: {err}")
+            return False
+        self._finished_seen = False
+        self._thread = _TrainerThread(self.trainer, cuda_index)
+        self._thread.finished.connect(self._on_thread_finished)
+        self.started_at = time.perf_counter()
+        self._thread.start()
+        self._timer.start()
+        self._set_state("running")
+        return True
+
+    def pause(self) -> None:
+        if self.trainer is not None and self._state == "running":
+            self.trainer.pause()
+            self._set_state("paused")
+
+    def resume(self) -> None:
+        if self.trainer is not None and self._state == "paused":
+            self.trainer.resume()
+            self._set_state("running")
+
+    def stop(self) -> None:
+        """Asks the run to stop after the current step (a paused run wakes up to stop)."""
+        if self.trainer is not None and self._thread is not None:
+            self.trainer.stop()
+            self._set_state("stopping")
+
+    def wait(self, timeout_ms: int = 30000) -> bool:
+        """Blocks until the thread ends (for closing the window and tests); True if it ended."""
+        if self._thread is None:
+            return True
+        done = self._thread.wait(timeout_ms)
+        if done:
+            self._on_thread_finished()
+        return done
+
+    # ------------------------------------------------------------------ events
+    def drain(self) -> None:
+        if self.stream is None:
+            return
+        events = self.stream.drain()
+        if not events:
+            return
+        for event in events:
+            if isinstance(event, RunStarted):
+                self.runStarted.emit(event)
+        self.eventsReady.emit(events)
+        for event in events:
+            if isinstance(event, RunFinished):
+                self._finished_seen = True
+                self.runFinished.emit(event)
+
+    def _on_thread_finished(self) -> None:
+        thread = self._thread
+        if thread is None:
+            return
+        self._thread = None
+        self._timer.stop()
+        self.drain()
+        if not self._finished_seen:
+            message = thread.error or "the training thread ended without a result"
+            run_dir = str(self.trainer.run_dir.path) if self.trainer and self.trainer.run_dir else None
+            event = RunFinished("failed", f"unexpected error: {message}", None, None, None,
+                                time.perf_counter() - self.started_at, run_dir)
+            self.eventsReady.emit([event])
+            self._finished_seen = True
+            self.runFinished.emit(event)
+        self._set_state("idle")
+        thread.deleteLater()
