@@ -15,8 +15,43 @@ from engine.graph import Edge, Graph, GraphError
 Pos = tuple[float, float]
 
 
+class MacroCommand(QUndoCommand):
+    """A command made of child commands, undone as one step (children redo in order, undo in reverse).
+
+    Children are held in a Python list, not as Qt children: with Qt parents PySide and Qt would both own
+    them and free them twice. Every command here takes ``parent=`` a MacroCommand to become its child.
+    """
+
+    def __init__(self, text: str = "", parent: "MacroCommand | None" = None):
+        super().__init__()
+        if text:
+            self.setText(text)
+        self.commands: list[QUndoCommand] = []
+        _keep(parent, self)
+
+    def adopt(self, child: QUndoCommand) -> QUndoCommand:
+        self.commands.append(child)
+        return child
+
+    def redo(self) -> None:
+        for command in self.commands:
+            command.redo()
+
+    def undo(self) -> None:
+        for command in reversed(self.commands):
+            command.undo()
+
+
 def _order(graph: Graph) -> tuple[list[str], list[Edge]]:
     return list(graph.nodes), graph.edges
+
+
+def _keep(parent: MacroCommand | None, child: QUndoCommand) -> None:
+    if parent is None:
+        return
+    if not isinstance(parent, MacroCommand):
+        raise TypeError("a command's parent must be a MacroCommand")
+    parent.adopt(child)
 
 
 def _restore(graph: Graph, order: tuple[list[str], list[Edge]] | None) -> None:
@@ -29,8 +64,9 @@ class AddNodeCommand(QUndoCommand):
     """Adds one block. The first redo picks id and name; later redos reuse them so undo/redo is exact."""
 
     def __init__(self, graph: Graph, kind: str, pos: Pos, name: str | None = None,
-                 params: dict[str, Any] | None = None, parent: QUndoCommand | None = None):
-        super().__init__(parent)
+                 params: dict[str, Any] | None = None, parent: MacroCommand | None = None):
+        super().__init__()
+        _keep(parent, self)
         from engine.blocks import get_spec
 
         try:
@@ -54,8 +90,9 @@ class AddNodeCommand(QUndoCommand):
 
 
 class DisconnectCommand(QUndoCommand):
-    def __init__(self, graph: Graph, edge: Edge, parent: QUndoCommand | None = None):
-        super().__init__(parent)
+    def __init__(self, graph: Graph, edge: Edge, parent: MacroCommand | None = None):
+        super().__init__()
+        _keep(parent, self)
         self.graph, self.edge = graph, edge
         self._order: tuple[list[str], list[Edge]] | None = None
         self.setText(f"Disconnect {graph.node(edge.src).name} → {graph.node(edge.dst).name}")
@@ -70,8 +107,9 @@ class DisconnectCommand(QUndoCommand):
 
 
 class _ConnectChild(QUndoCommand):
-    def __init__(self, graph: Graph, edge: Edge, parent: QUndoCommand):
-        super().__init__(parent)
+    def __init__(self, graph: Graph, edge: Edge, parent: MacroCommand):
+        super().__init__()
+        _keep(parent, self)
         self.graph, self.edge = graph, edge
 
     def redo(self) -> None:
@@ -82,12 +120,12 @@ class _ConnectChild(QUndoCommand):
         self.graph.disconnect(self.edge)
 
 
-class ConnectCommand(QUndoCommand):
+class ConnectCommand(MacroCommand):
     """Connects an output to an input; a taken input loses its old edge in the same undo step."""
 
     def __init__(self, graph: Graph, src: str, src_port: str, dst: str, dst_port: str,
-                 parent: QUndoCommand | None = None):
-        super().__init__(parent)
+                 parent: MacroCommand | None = None):
+        super().__init__(parent=parent)
         source, target = graph.node(src), graph.node(dst)
         if src_port not in {p.name for p in source.spec.outputs}:
             raise GraphError(f"{source.label} has no output '{src_port}'")
@@ -117,8 +155,9 @@ class ConnectCommand(QUndoCommand):
 
 
 class _RemoveNodeChild(QUndoCommand):
-    def __init__(self, graph: Graph, node_id: str, parent: QUndoCommand):
-        super().__init__(parent)
+    def __init__(self, graph: Graph, node_id: str, parent: MacroCommand):
+        super().__init__()
+        _keep(parent, self)
         self.graph, self.node_id = graph, node_id
         node = graph.node(node_id)
         self.kind, self.name, self.params, self.pos = node.kind, node.name, copy.deepcopy(node.params), node.pos
@@ -131,11 +170,11 @@ class _RemoveNodeChild(QUndoCommand):
                             node_id=self.node_id)
 
 
-class RemoveNodesCommand(QUndoCommand):
+class RemoveNodesCommand(MacroCommand):
     """Deletes blocks: child commands first remove every edge touching them, then the blocks."""
 
-    def __init__(self, graph: Graph, node_ids, parent: QUndoCommand | None = None, text: str | None = None):
-        super().__init__(parent)
+    def __init__(self, graph: Graph, node_ids, parent: MacroCommand | None = None, text: str | None = None):
+        super().__init__(parent=parent)
         self.graph = graph
         self.node_ids = [i for i in dict.fromkeys(node_ids)]
         for node_id in self.node_ids:
@@ -166,9 +205,10 @@ class RemoveNodesCommand(QUndoCommand):
 class MoveNodesCommand(QUndoCommand):
     """Moves blocks: a drag of several blocks is one command, pushed once on mouse release."""
 
-    def __init__(self, graph: Graph, moves: dict[str, tuple[Pos, Pos]], parent: QUndoCommand | None = None,
+    def __init__(self, graph: Graph, moves: dict[str, tuple[Pos, Pos]], parent: MacroCommand | None = None,
                  text: str | None = None):
-        super().__init__(parent)
+        super().__init__()
+        _keep(parent, self)
         self.graph = graph
         self.moves = {i: ((float(a[0]), float(a[1])), (float(b[0]), float(b[1]))) for i, (a, b) in moves.items()}
         if text is None:
@@ -188,7 +228,7 @@ class MoveNodesCommand(QUndoCommand):
 class LayoutCommand(MoveNodesCommand):
     """Applies an automatic layout (engine.layout.layered_positions) as one step."""
 
-    def __init__(self, graph: Graph, positions: dict[str, Pos], parent: QUndoCommand | None = None):
+    def __init__(self, graph: Graph, positions: dict[str, Pos], parent: MacroCommand | None = None):
         moves = {i: (graph.node(i).pos, tuple(p)) for i, p in positions.items()}
         super().__init__(graph, moves, parent, text="Auto-layout")
 
@@ -200,8 +240,9 @@ class SetParamCommand(QUndoCommand):
     _ID = 0x5E7
 
     def __init__(self, graph: Graph, node_id: str, name: str, value: Any, session: object | None = None,
-                 parent: QUndoCommand | None = None):
-        super().__init__(parent)
+                 parent: MacroCommand | None = None):
+        super().__init__()
+        _keep(parent, self)
         node = graph.node(node_id)
         if name not in node.params:
             raise GraphError(f"{node.spec.title} has no parameter '{name}'")
@@ -229,8 +270,9 @@ class SetParamCommand(QUndoCommand):
 
 
 class RenameCommand(QUndoCommand):
-    def __init__(self, graph: Graph, node_id: str, name: str, parent: QUndoCommand | None = None):
-        super().__init__(parent)
+    def __init__(self, graph: Graph, node_id: str, name: str, parent: MacroCommand | None = None):
+        super().__init__()
+        _keep(parent, self)
         problem = graph.name_problem(name, node_id)
         if problem:
             raise GraphError(problem)
@@ -253,8 +295,9 @@ class PasteCommand(QUndoCommand):
     """
 
     def __init__(self, graph: Graph, data: dict[str, Any], offset: Pos = (0.0, 0.0),
-                 parent: QUndoCommand | None = None, text: str = "Paste"):
-        super().__init__(parent)
+                 parent: MacroCommand | None = None, text: str = "Paste"):
+        super().__init__()
+        _keep(parent, self)
         graph_from_data(data, where="clipboard", path="$")  # validates; raises DocumentError
         shifted = copy.deepcopy(data)
         for raw in shifted["nodes"]:
@@ -278,5 +321,5 @@ class PasteCommand(QUndoCommand):
             self.graph.remove_node(node_id)
 
 
-__all__ = ["AddNodeCommand", "RemoveNodesCommand", "ConnectCommand", "DisconnectCommand", "MoveNodesCommand",
+__all__ = ["MacroCommand", "AddNodeCommand", "RemoveNodesCommand", "ConnectCommand", "DisconnectCommand", "MoveNodesCommand",
            "SetParamCommand", "RenameCommand", "PasteCommand", "LayoutCommand", "DocumentError"]

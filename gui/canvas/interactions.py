@@ -5,11 +5,10 @@ Each gesture ends in at most one undo command; items themselves never change the
 from __future__ import annotations
 
 from PySide6.QtCore import QPointF
-from PySide6.QtGui import QUndoCommand
 
 from engine.shapes import connection_problem
 
-from ..commands import ConnectCommand, DisconnectCommand, MoveNodesCommand
+from ..commands import ConnectCommand, DisconnectCommand, MacroCommand, MoveNodesCommand
 from .edge_item import DragWireItem
 from .node_item import NodeItem
 from .port_item import COMPATIBLE, NORMAL, REFUSED, PortItem
@@ -100,7 +99,7 @@ class ConnectInteraction:
         if self.picked is None:
             scene.undo_stack.push(ConnectCommand(graph, out.node_id, out.name, inp.node_id, inp.name))
         else:
-            macro = QUndoCommand(f"Reconnect {graph.node(out.node_id).name}.{out.name} → "
+            macro = MacroCommand(f"Reconnect {graph.node(out.node_id).name}.{out.name} → "
                                  f"{graph.node(inp.node_id).name}.{inp.name}")
             DisconnectCommand(graph, self.picked, macro)
             ConnectCommand(graph, out.node_id, out.name, inp.node_id, inp.name, macro)

@@ -10,7 +10,8 @@ from engine.document import DocumentError
 from engine.graph import GraphError
 from engine.layout import layered_positions
 
-from ..commands import AddNodeCommand, DisconnectCommand, LayoutCommand, PasteCommand, RemoveNodesCommand
+from ..commands import (AddNodeCommand, DisconnectCommand, LayoutCommand, MacroCommand, PasteCommand,
+                        RemoveNodesCommand)
 from .clipboard import BLOCK_MIME, clipboard_blocks, copy_blocks
 from .quick_add import QuickAddPopup
 from .scene import GraphScene
@@ -134,7 +135,7 @@ class CanvasView(QGraphicsView):
         if ids and not edges:
             self._push(RemoveNodesCommand(scene.graph, ids))
             return
-        macro = QUndoCommand("Delete selection")
+        macro = MacroCommand("Delete selection")
         for edge in edges:
             DisconnectCommand(scene.graph, edge, macro)
         if ids:
