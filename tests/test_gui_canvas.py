@@ -1,0 +1,203 @@
+"""The canvas observes the graph: items appear, change and vanish with the model, show shapes and problems,
+and mouse gestures on the view become exactly one undo command each."""
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QPoint, QPointF, Qt
+from PySide6.QtGui import QUndoStack
+from PySide6.QtTest import QTest
+
+from engine.document import graph_to_data, load_document
+from engine.graph import Edge, Graph
+from gui.analysis import AnalysisModel
+from gui.canvas import CanvasView, GraphScene
+from gui.canvas.port_item import COMPATIBLE, NORMAL, REFUSED
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+
+
+class Canvas:
+    def __init__(self, qtbot, graph: Graph):
+        self.graph = graph
+        self.stack = QUndoStack()
+        self.analysis = AnalysisModel(graph)
+        self.scene = GraphScene(graph, self.stack, self.analysis)
+        self.view = CanvasView(self.scene)
+        qtbot.addWidget(self.view)
+        self.view.resize(1400, 700)
+        self.view.show()
+        self.messages: list[str] = []
+        self.scene.statusMessage.connect(self.messages.append)
+
+    def close(self):
+        self.scene.detach()
+        self.analysis.detach()
+
+    def port_point(self, node_id: str, port: str, is_output: bool) -> QPoint:
+        item = self.scene.node_item(node_id).port(port, is_output)
+        return self.view.mapFromScene(item.anchor())
+
+    def drag(self, start: QPoint, end: QPoint, modifiers=Qt.KeyboardModifier.NoModifier):
+        viewport = self.view.viewport()
+        QTest.mousePress(viewport, Qt.MouseButton.LeftButton, modifiers, start)
+        for t in (0.3, 0.7, 1.0):
+            QTest.mouseMove(viewport, start + (end - start) * t)
+        QTest.mouseRelease(viewport, Qt.MouseButton.LeftButton, modifiers, end)
+
+
+@pytest.fixture
+def names(qtbot):
+    canvas = Canvas(qtbot, load_document(EXAMPLES / "names.json").graph)
+    canvas.view.frame_all()
+    yield canvas
+    canvas.close()
+
+
+@pytest.fixture
+def empty(qtbot):
+    canvas = Canvas(qtbot, Graph())
+    yield canvas
+    canvas.close()
+
+
+def test_items_follow_the_graph(empty):
+    graph, scene = empty.graph, empty.scene
+    tokens = graph.add_node("token_input", pos=(0, 0))
+    embed = graph.add_node("embedding", pos=(270, 0))
+    assert scene.node_item(embed.id).pos() == QPointF(270, 0)
+    edge = graph.connect(tokens.id, "tokens", embed.id, "tokens")
+    assert scene.edge_item(edge) is not None
+    graph.move(embed.id, (300, 40))
+    assert scene.node_item(embed.id).pos() == QPointF(300, 40)
+    graph.rename(embed.id, "words")
+    assert scene.node_item(embed.id).name == "words"
+    graph.remove_node(embed.id)
+    assert scene.node_item(embed.id) is None and scene.edge_item(edge) is None
+    assert len(scene.node_items()) == 1 and not scene.edge_items()
+
+
+def test_nodes_and_edges_show_shapes_params_and_problems(names):
+    graph, scene = names.graph, names.scene
+    embedding = graph.by_name("embedding")
+    item = scene.node_item(embedding.id)
+    assert item.output_text == "[B, T, 32]"
+    assert item.params_count == 128 * 32
+    assert any("dimension 32" in line for line in item._param_lines)
+    edge = graph.edge_into(embedding.id, "tokens")
+    assert scene.edge_item(edge).label == "[B, T]"
+    graph.set_param(embedding.id, "dim", 48)
+    names.analysis.refresh()
+    assert item.output_text == "[B, T, 48]"
+    assert scene.edge_item(graph.out_edges(embedding.id)[0]).label == "[B, T, 48]"
+    assert not item.invalid
+    graph.disconnect(edge)  # now the embedding has nothing to read
+    names.analysis.refresh()
+    assert item.invalid
+    assert "has nothing connected to its input" in item.toolTip()
+
+
+def test_analysis_is_debounced(names, qtbot):
+    reports = []
+    names.analysis.updated.connect(reports.append)
+    node = names.graph.by_name("dense")
+    for units in (13, 14, 15):
+        names.graph.set_param(node.id, "units", units)
+    assert names.analysis.pending and not reports
+    qtbot.waitUntil(lambda: len(reports) == 1, timeout=2000)
+    assert names.scene.node_item(node.id).output_text == "[B, 15]"
+
+
+def test_drag_from_output_to_input_connects_in_one_step(empty):
+    graph = empty.graph
+    a = graph.add_node("feature_input", pos=(0, 0))
+    b = graph.add_node("lstm", pos=(300, 0))
+    empty.view.frame_all()
+    empty.drag(empty.port_point(a.id, "sequence", True), empty.port_point(b.id, "input", False))
+    assert graph.edges == [Edge(a.id, "sequence", b.id, "input")]
+    assert empty.stack.count() == 1
+    empty.stack.undo()
+    assert graph.edges == []
+
+
+def test_drag_from_input_to_output_connects_too(empty):
+    graph = empty.graph
+    a = graph.add_node("feature_input", pos=(0, 0))
+    b = graph.add_node("dense", pos=(300, 0))
+    empty.view.frame_all()
+    empty.drag(empty.port_point(b.id, "input", False), empty.port_point(a.id, "sequence", True))
+    assert graph.edges == [Edge(a.id, "sequence", b.id, "input")]
+
+
+def test_incompatible_drop_is_refused_with_the_reason(names):
+    graph = names.graph
+    chars, bigru = graph.by_name("chars"), graph.by_name("bigru")
+    before = graph_to_data(graph)
+    names.drag(names.port_point(chars.id, "tokens", True), names.port_point(bigru.id, "input", False))
+    assert graph_to_data(graph) == before and names.stack.count() == 0
+    assert names.messages and "put an Embedding block between them" in names.messages[-1]
+    assert "Bidirectional 'bigru' expects a feature sequence" in names.messages[-1]
+
+
+def test_compatible_ports_are_highlighted_while_dragging(names):
+    graph, scene = names.graph, names.scene
+    embedding = scene.node_item(graph.by_name("embedding").id)
+    drag = scene.begin_connection(embedding.outputs["sequence"])
+    assert scene.node_item(graph.by_name("bigru").id).inputs["input"].state == COMPATIBLE
+    assert scene.node_item(graph.by_name("language").id).inputs["input"].state == REFUSED  # wants a vector
+    assert embedding.inputs["tokens"].state == REFUSED  # would make a loop
+    drag.finish()
+    assert all(p.state == NORMAL for item in scene.node_items() for p in item.ports())
+
+
+def test_drop_on_a_connected_input_replaces_the_edge_in_one_step(names):
+    graph = names.graph
+    attention, dense = graph.by_name("attention"), graph.by_name("dense")
+    extra = graph.add_node("pooling", pos=(810, 250))
+    graph.connect(graph.by_name("bigru").id, "sequence", extra.id, "input")
+    names.analysis.refresh()
+    before = graph_to_data(graph)
+    names.drag(names.port_point(extra.id, "vector", True), names.port_point(dense.id, "input", False))
+    assert graph.edge_into(dense.id, "input") == Edge(extra.id, "vector", dense.id, "input")
+    assert Edge(attention.id, "vector", dense.id, "input") not in graph.edges
+    assert names.stack.count() == 1
+    names.stack.undo()
+    assert graph_to_data(graph) == before
+
+
+def test_dragging_an_edge_end_off_an_input_disconnects(names):
+    graph = names.graph
+    dense, head = graph.by_name("dense"), graph.by_name("language")
+    edge = graph.edge_into(head.id, "input")
+    start = names.port_point(head.id, "input", False)
+    names.drag(start, start + QPoint(0, 200))
+    assert edge not in graph.edges and names.stack.count() == 1
+    assert names.stack.command(0).text().startswith("Disconnect dense")
+    names.stack.undo()
+    assert graph.edge_into(head.id, "input") == Edge(dense.id, "output", head.id, "input")
+
+
+def test_moving_several_selected_blocks_is_one_step(names):
+    graph, scene = names.graph, names.scene
+    ids = [graph.by_name("embedding").id, graph.by_name("bigru").id]
+    scene.select_nodes(ids)
+    before = {i: graph.node(i).pos for i in ids}
+    item = scene.node_item(ids[0])
+    start = names.view.mapFromScene(item.scenePos() + QPointF(40, 8))  # on the title band
+    names.drag(start, start + QPoint(60, 45))
+    assert names.stack.count() == 1
+    moved = {i: graph.node(i).pos for i in ids}
+    dx, dy = moved[ids[0]][0] - before[ids[0]][0], moved[ids[0]][1] - before[ids[0]][1]
+    assert dx > 20 and dy > 20
+    assert moved[ids[1]] == (before[ids[1]][0] + dx, before[ids[1]][1] + dy)
+    names.stack.undo()
+    assert {i: graph.node(i).pos for i in ids} == before
+    assert scene.node_item(ids[0]).pos() == QPointF(*before[ids[0]])
+
+
+def test_snap_to_grid_rounds_dragged_positions(names):
+    names.view.snap_to_grid = True
+    item = names.scene.node_item(names.graph.by_name("dense").id)
+    start = names.view.mapFromScene(item.scenePos() + QPointF(40, 8))
+    names.drag(start, start + QPoint(33, 17))
+    x, y = names.graph.by_name("dense").pos
+    assert (x % 10, y % 10) == (0, 0) and (x, y) != (1080.0, 0.0)

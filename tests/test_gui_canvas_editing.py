@@ -1,0 +1,199 @@
+"""Editing from the canvas view: quick add, palette drops, clipboard between windows, delete, duplicate,
+auto-layout, zoom and framing, and the dark theme."""
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt
+from PySide6.QtGui import QColor, QDropEvent, QGuiApplication, QPalette
+from PySide6.QtTest import QTest
+
+from engine.document import graph_to_data, load_document
+from engine.graph import Graph
+from engine.layout import layered_positions
+from gui.canvas import BLOCK_MIME, BLOCKS_MIME
+from gui.canvas.quick_add import search
+from gui.canvas.style import CanvasPalette
+
+from test_gui_canvas import Canvas
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+
+
+@pytest.fixture
+def names(qtbot):
+    canvas = Canvas(qtbot, load_document(EXAMPLES / "names.json").graph)
+    canvas.view.frame_all()
+    yield canvas
+    canvas.close()
+
+
+@pytest.fixture
+def empty(qtbot):
+    canvas = Canvas(qtbot, Graph())
+    yield canvas
+    canvas.close()
+
+
+def test_search_ranks_title_matches_first():
+    assert [s.id for s in search("gru")][:1] == ["gru"]
+    assert search("lst")[0].id == "lstm"
+    assert {s.id for s in search("attention")} >= {"self_attention", "attention_pooling", "cross_attention"}
+    assert search("zzzz") == []
+
+
+def test_quick_add_adds_the_chosen_block_where_it_was_opened(empty, qtbot):
+    popup = empty.view.open_quick_add("emb", scene_pos=QPointF(500, 300))
+    assert popup.kinds()[0] == "embedding"
+    QTest.keyClick(popup.search_field, Qt.Key.Key_Return)
+    (node,) = empty.graph
+    assert node.kind == "embedding"
+    item = empty.scene.node_item(node.id)
+    assert item.sceneBoundingRect().contains(QPointF(500, 300))
+    assert empty.scene.selected_node_ids() == [node.id] and empty.stack.count() == 1
+    qtbot.waitUntil(lambda: empty.view.quick_add is None)
+
+
+def test_tab_and_typing_open_quick_add(empty, qtbot):
+    empty.view.setFocus()
+    QTest.keyClick(empty.view, Qt.Key.Key_Tab)
+    popup = empty.view.quick_add
+    assert popup is not None and popup.isVisible() and popup.search_field.text() == ""
+    QTest.keyClick(popup.search_field, Qt.Key.Key_Escape)
+    qtbot.waitUntil(lambda: empty.view.quick_add is None)
+    QTest.keyClick(empty.view, Qt.Key.Key_D)
+    popup = empty.view.quick_add
+    assert popup.search_field.text() == "d" and popup.kinds()[0] == "dense"
+    second = popup.kinds()[1]
+    QTest.keyClick(popup.search_field, Qt.Key.Key_Down)  # the arrow keys walk the list while typing
+    QTest.keyClick(popup.search_field, Qt.Key.Key_Return)
+    assert [n.kind for n in empty.graph] == [second]
+    qtbot.waitUntil(lambda: empty.view.quick_add is None)
+
+
+def test_palette_drop_adds_the_block_under_the_cursor(empty):
+    mime = QMimeData()
+    mime.setData(BLOCK_MIME, b"gru")
+    where = QPoint(400, 300)
+    event = QDropEvent(QPointF(where), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+                       Qt.KeyboardModifier.NoModifier)
+    empty.view.dropEvent(event)
+    (node,) = empty.graph
+    assert node.kind == "gru"
+    assert empty.scene.node_item(node.id).sceneBoundingRect().contains(empty.view.mapToScene(where))
+    mime.setData(BLOCK_MIME, b"no_such_block")
+    empty.view.dropEvent(QDropEvent(QPointF(where), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+                                    Qt.KeyboardModifier.NoModifier))
+    assert len(empty.graph) == 1 and "unknown block kind 'no_such_block'" in empty.messages[-1]
+
+
+def test_copy_paste_between_two_windows(names, empty):
+    graph = names.graph
+    ids = [graph.by_name(n).id for n in ("embedding", "bigru", "attention")]
+    names.scene.select_nodes(ids)
+    assert names.view.copy_selection() == 3
+    assert QGuiApplication.clipboard().mimeData().hasFormat(BLOCKS_MIME)
+    pasted = empty.view.paste()
+    assert len(pasted) == 3 and empty.stack.count() == 1
+    assert [n.kind for n in empty.graph] == ["embedding", "bidirectional", "attention_pooling"]
+    assert [n.name for n in empty.graph] == ["embedding", "bigru", "attention"]
+    assert len(empty.graph.edges) == 2
+    assert [n.params for n in empty.graph] == [graph.node(i).params for i in ids]
+    assert empty.scene.selected_node_ids() == pasted
+    # Pasted again into the same window: new names, offset positions, still one step each.
+    again = empty.view.paste()
+    assert [empty.graph.node(i).name for i in again] == ["embedding_1", "bigru_1", "attention_1"]
+    first, second = empty.graph.node(pasted[0]).pos, empty.graph.node(again[0]).pos
+    assert second != first and empty.stack.count() == 2
+
+
+def test_cut_duplicate_delete_and_select_all(names):
+    graph, view, scene = names.graph, names.view, names.scene
+    original = graph_to_data(graph)
+    scene.select_nodes([graph.by_name("dense").id])
+    duplicated = view.duplicate_selection()
+    assert [graph.node(i).name for i in duplicated] == ["dense_1"]
+    view.select_all()
+    assert scene.selected_node_ids() == list(graph.nodes)
+    scene.select_nodes([graph.by_name("attention").id])
+    assert view.cut_selection() == 1 and graph.by_name("attention") is None
+    scene.select_nodes([graph.by_name("bigru").id])
+    view.setFocus()
+    QTest.keyClick(view, Qt.Key.Key_Delete)
+    assert graph.by_name("bigru") is None
+    assert names.stack.count() == 3
+    while names.stack.canUndo():
+        names.stack.undo()
+    assert graph_to_data(graph) == original
+
+
+def test_deleting_a_selected_edge(names):
+    graph = names.graph
+    edge = graph.edges[0]
+    names.scene.clearSelection()
+    names.scene.edge_item(edge).setSelected(True)
+    names.view.delete_selection()
+    assert edge not in graph.edges and len(graph) == 6
+
+
+def test_auto_layout_is_one_step_and_frames(names):
+    graph = names.graph
+    for i, node_id in enumerate(graph.nodes):
+        graph.move(node_id, (i * 13.0, -i * 50.0))
+    names.view.auto_layout()
+    assert {i: n.pos for i, n in graph.nodes.items()} == layered_positions(graph)
+    assert names.stack.count() == 1 and names.stack.command(0).text() == "Auto-layout"
+    visible = names.view.mapToScene(names.view.viewport().rect()).boundingRect()
+    assert visible.contains(names.scene.nodes_rect())
+
+
+def test_zoom_keeps_the_point_under_the_cursor(names):
+    view = names.view
+    anchor = QPointF(300, 200)
+    before = view.mapToScene(anchor.toPoint())
+    zoom = view.zoom
+    view.zoom_by(1.5, anchor)
+    assert view.zoom == pytest.approx(zoom * 1.5)
+    after = view.mapToScene(anchor.toPoint())
+    assert abs(after.x() - before.x()) < 2 / view.zoom and abs(after.y() - before.y()) < 2 / view.zoom
+    view.zoom_by(1000)
+    assert view.zoom == pytest.approx(3.0)
+
+
+def test_frame_selection_and_center_on_node(names):
+    graph, view = names.graph, names.view
+    head = graph.by_name("language").id
+    names.scene.select_nodes([head])
+    view.setFocus()
+    QTest.keyClick(view, Qt.Key.Key_F)
+    item = names.scene.node_item(head)
+    centre = view.mapFromScene(item.center())
+    assert (centre - view.viewport().rect().center()).manhattanLength() < 4
+    first = graph.by_name("chars").id
+    view.center_on_node(first)
+    centre = view.mapFromScene(names.scene.node_item(first).center())
+    assert (centre - view.viewport().rect().center()).manhattanLength() < 4
+
+
+def test_middle_drag_pans(names):
+    view = names.view
+    before = view.mapToScene(QPoint(200, 200))
+    viewport = view.viewport()
+    QTest.mousePress(viewport, Qt.MouseButton.MiddleButton, Qt.KeyboardModifier.NoModifier, QPoint(500, 300))
+    QTest.mouseMove(viewport, QPoint(560, 330))
+    QTest.mouseRelease(viewport, Qt.MouseButton.MiddleButton, Qt.KeyboardModifier.NoModifier, QPoint(560, 330))
+    after = view.mapToScene(QPoint(200, 200))
+    assert after.x() == pytest.approx(before.x() - 60 / view.zoom, abs=2)
+    assert len(names.graph.edges) == 5 and names.stack.count() == 0
+
+
+def test_dark_palette_keeps_text_readable(names):
+    dark = QPalette()
+    dark.setColor(QPalette.ColorRole.Window, QColor("#2b2b2b"))
+    dark.setColor(QPalette.ColorRole.WindowText, QColor("#e6e6e6"))
+    dark.setColor(QPalette.ColorRole.Base, QColor("#1f1f1f"))
+    names.view.setPalette(dark)
+    pal = names.scene.canvas_palette
+    assert pal.dark
+    assert pal.text.lightnessF() - pal.node_body.lightnessF() > 0.5
+    light = CanvasPalette.from_palette(QPalette(QColor("#efefef")))
+    assert not light.dark and light.node_body.lightnessF() - light.text.lightnessF() > 0.5
