@@ -197,3 +197,26 @@ def test_dark_palette_keeps_text_readable(names):
     assert pal.text.lightnessF() - pal.node_body.lightnessF() > 0.5
     light = CanvasPalette.from_palette(QPalette(QColor("#efefef")))
     assert not light.dark and light.node_body.lightnessF() - light.text.lightnessF() > 0.5
+
+
+def test_wire_dropped_on_empty_canvas_offers_fitting_blocks_and_connects_them(names, qtbot):
+    graph = names.graph
+    attention = graph.by_name("attention")
+    graph.disconnect(graph.out_edges(attention.id)[0])
+    names.analysis.refresh()
+    start = names.port_point(attention.id, "vector", True)
+    names.drag(start, start + QPoint(40, 160))
+    popup = names.view.quick_add
+    assert popup is not None
+    offered = popup.kinds()
+    assert "classification_head" in offered and "dense" in offered
+    assert "lstm" not in offered and "pooling" not in offered  # they need a sequence, this is a vector
+    popup.set_query("classif")
+    popup.accept_current()
+    head = graph.node(names.scene.selected_node_ids()[0])
+    assert head.kind == "classification_head"
+    assert graph.in_edges(head.id)[0].src == attention.id
+    assert names.stack.count() == 1
+    names.stack.undo()
+    assert head.id not in graph.nodes and not graph.out_edges(attention.id)
+    qtbot.waitUntil(lambda: names.view.quick_add is None)

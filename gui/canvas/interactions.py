@@ -8,7 +8,7 @@ from PySide6.QtCore import QPointF
 
 from engine.shapes import connection_problem
 
-from ..commands import ConnectCommand, DisconnectCommand, MacroCommand, MoveNodesCommand
+from ..commands import AddNodeCommand, ConnectCommand, DisconnectCommand, MacroCommand, MoveNodesCommand
 from .edge_item import DragWireItem
 from .node_item import NodeItem
 from .port_item import COMPATIBLE, NORMAL, REFUSED, PortItem
@@ -88,6 +88,8 @@ class ConnectInteraction:
         if target is None:
             if self.picked is not None:
                 scene.undo_stack.push(DisconnectCommand(graph, self.picked))
+            else:  # dropped on empty canvas: offer the blocks that could take (or feed) this port
+                scene.wireDroppedOnCanvas.emit(self.fixed.node_id, self.fixed.name, self.fixed.is_output, pos)
             return None
         if target is self.origin:
             return None
@@ -116,6 +118,33 @@ class ConnectInteraction:
             item = self.scene.edge_item(self.picked)
             if item is not None:
                 item.setVisible(True)
+
+
+def add_and_connect(scene, kind: str, pos: tuple[float, float], node_id: str, port: str, is_output: bool) -> str:
+    """Adds a block and wires it to (node_id, port) as one undo step; returns the new block's id.
+
+    The first port of the new block that fits is used; without one the block is still added and the
+    status bar says why it was not connected.
+    """
+    graph, stack = scene.graph, scene.undo_stack
+    add = AddNodeCommand(graph, kind, pos)
+    stack.beginMacro(f"{add.text()} and connect")
+    try:
+        stack.push(add)
+        new = graph.node(add.node_id)
+        candidates = new.spec.inputs if is_output else new.spec.outputs
+        problem = "it has no " + ("inputs" if is_output else "outputs")
+        for candidate in candidates:
+            ends = (node_id, port, new.id, candidate.name) if is_output else (new.id, candidate.name, node_id, port)
+            problem = connection_problem(graph, *ends, scene.analysis.report)
+            if problem is None:
+                stack.push(ConnectCommand(graph, *ends))
+                break
+    finally:
+        stack.endMacro()
+    if problem is not None:
+        scene.statusMessage.emit(f"Added {new.label} but did not connect it: {problem}")
+    return new.id
 
 
 class MoveInteraction:

@@ -31,11 +31,18 @@ def rank(spec: BlockSpec, query: str) -> int | None:
     return None
 
 
-def search(query: str) -> list[BlockSpec]:
-    """Catalog blocks matching ``query``, best first, then in palette (category) order."""
+def fits(spec: BlockSpec, kinds, wants_input: bool) -> bool:
+    """Whether ``spec`` has an input (or output) port for one of the tensor ``kinds``."""
+    ports = spec.inputs if wants_input else spec.outputs
+    return any(set(p.kinds) & set(kinds) for p in ports)
+
+
+def search(query: str, allowed=None) -> list[BlockSpec]:
+    """Catalog blocks matching ``query`` (and among ``allowed`` ids, if given), best first, then in palette
+    (category) order."""
     order = {c: i for i, c in enumerate(CATEGORIES)}
     hits = [(r, order.get(s.category, 99), i, s) for i, s in enumerate(CATALOG.values())
-            if (r := rank(s, query)) is not None]
+            if (allowed is None or s.id in allowed) and (r := rank(s, query)) is not None]
     return [s for *_, s in sorted(hits, key=lambda h: h[:3])]
 
 
@@ -50,8 +57,9 @@ class QuickAddPopup(QFrame):
 
     chosen = Signal(str)
 
-    def __init__(self, parent=None, text: str = ""):
+    def __init__(self, parent=None, text: str = "", allowed=None):
         super().__init__(parent, Qt.WindowType.Popup)
+        self.allowed = set(allowed) if allowed is not None else None
         self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.setFrameShape(QFrame.Shape.StyledPanel)
         self.search_field = QLineEdit(self)
@@ -93,7 +101,7 @@ class QuickAddPopup(QFrame):
     def _filter(self, text: str) -> None:
         self.results.clear()
         dark = self.palette().color(self.backgroundRole()).lightnessF() < 0.5
-        for spec in search(text):
+        for spec in search(text, self.allowed):
             item = QListWidgetItem(_swatch(category_color(spec.category, dark)), f"{spec.title}    {spec.category}")
             item.setData(Qt.ItemDataRole.UserRole, spec.id)
             item.setToolTip(spec.description)

@@ -19,6 +19,9 @@ from .style import GRID, CanvasPalette
 
 class GraphScene(QGraphicsScene):
     statusMessage = Signal(str)
+    # A wire from (node id, port, is_output) let go over empty canvas at a scene point: the view offers
+    # a quick add of blocks that fit there.
+    wireDroppedOnCanvas = Signal(str, str, bool, QPointF)
 
     def __init__(self, graph: Graph, undo_stack: QUndoStack, analysis: AnalysisModel, parent=None):
         super().__init__(parent)

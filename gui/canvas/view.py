@@ -13,7 +13,8 @@ from engine.layout import layered_positions
 from ..commands import (AddNodeCommand, DisconnectCommand, LayoutCommand, MacroCommand, PasteCommand,
                         RemoveNodesCommand)
 from .clipboard import BLOCK_MIME, clipboard_blocks, copy_blocks
-from .quick_add import QuickAddPopup
+from .interactions import add_and_connect
+from .quick_add import QuickAddPopup, fits, search
 from .scene import GraphScene
 from .style import GRID, NODE_WIDTH, metrics
 
@@ -41,6 +42,7 @@ class CanvasView(QGraphicsView):
         self._last_paste: tuple[str, int] | None = None
         self.quick_add: QuickAddPopup | None = None
         scene.set_palette(self.palette())
+        scene.wireDroppedOnCanvas.connect(self._on_wire_dropped)
 
     # ------------------------------------------------------------ settings
     @property
@@ -197,24 +199,51 @@ class CanvasView(QGraphicsView):
             self.frame_all()
 
     # ------------------------------------------------------------ quick add
-    def open_quick_add(self, text: str = "", scene_pos: QPointF | None = None) -> QuickAddPopup:
-        """Opens the block search at the cursor (or at ``scene_pos``); the chosen block is added there."""
+    def open_quick_add(self, text: str = "", scene_pos: QPointF | None = None,
+                       wire: tuple[str, str, bool] | None = None) -> QuickAddPopup:
+        """Opens the block search at the cursor (or at ``scene_pos``); the chosen block is added there.
+
+        With ``wire`` = (node id, port, is_output) only blocks that fit the port are listed, and the chosen
+        one is connected to it in the same undo step.
+        """
         if self.quick_add is not None:
             self.quick_add.close()
+        allowed = None
+        if wire is not None:
+            node = self.graph_scene.graph.node(wire[0])
+            port = (node.spec.output if wire[2] else node.spec.input)(wire[1])
+            item = self.graph_scene.node_item(wire[0]).port(wire[1], wire[2])
+            kinds = item.kinds if wire[2] else port.kinds
+            allowed = {s.id for s in search("") if fits(s, kinds, wants_input=wire[2])}
         if scene_pos is None:
             inside = self.viewport().mapFromGlobal(QCursor.pos())
             if not self.viewport().rect().contains(inside):
                 inside = self.viewport().rect().center()
             scene_pos = self.mapToScene(inside)
-        popup = QuickAddPopup(self, text)
+        popup = QuickAddPopup(self, text, allowed)
         where = QPointF(scene_pos)
-        popup.chosen.connect(lambda kind: self.add_block(kind, where))
+        if wire is None:
+            popup.chosen.connect(lambda kind: self.add_block(kind, where))
+        else:
+            popup.chosen.connect(lambda kind: self._add_wired(kind, where, wire))
         popup.destroyed.connect(lambda: setattr(self, "quick_add", None))
         popup.move(self.viewport().mapToGlobal(self.mapFromScene(where)))
         popup.show()
         popup.search_field.setFocus()
         self.quick_add = popup
         return popup
+
+    def _add_wired(self, kind: str, where: QPointF, wire: tuple[str, str, bool]) -> str:
+        m = metrics()
+        # The new block's first port row lands on the drop point: left edge for an input, right for an output.
+        x = where.x() if wire[2] else where.x() - NODE_WIDTH
+        y = where.y() - m.title_height - m.small_height
+        node_id = add_and_connect(self.graph_scene, kind, (x, y), *wire)
+        self.graph_scene.select_nodes([node_id])
+        return node_id
+
+    def _on_wire_dropped(self, node_id: str, port: str, is_output: bool, pos: QPointF) -> None:
+        self.open_quick_add(scene_pos=pos, wire=(node_id, port, is_output))
 
     # ------------------------------------------------------------ keyboard
     def event(self, event) -> bool:
