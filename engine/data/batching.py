@@ -3,6 +3,7 @@ length (sort within buckets, shuffle the batches) so padding wastes little compu
 """
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field
 
 import torch
@@ -38,6 +39,14 @@ class Column:
     def from_values(cls, values, dtype, pad) -> "Column":
         if isinstance(values, Tensor):
             return cls(values.to(dtype))
+        if values and isinstance(values[0], list):
+            # Token id lists: one flat tensor scattered through a mask is much faster than a tensor per sample.
+            lengths = torch.tensor([len(v) for v in values], dtype=torch.long)
+            steps = int(lengths.max()) if len(lengths) else 0
+            data = torch.full((len(values), steps), pad, dtype=dtype)
+            data[torch.arange(steps).unsqueeze(0) < lengths.unsqueeze(1)] = torch.tensor(
+                list(itertools.chain.from_iterable(values)), dtype=dtype)
+            return cls(data, lengths)
         items = [torch.as_tensor(v, dtype=dtype) for v in values]
         if items and items[0].dim() == 0:
             return cls(torch.stack(items))

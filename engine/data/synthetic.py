@@ -94,16 +94,21 @@ def digits_seq2seq(options: dict, ctx: LoadContext) -> Table:
     if task not in ("reverse", "sort"):
         raise DataError(f"option 'task' must be reverse or sort, not {task!r}")
     g = _generator(ctx)
-    lengths = torch.randint(low, high + 1, (n,), generator=g).tolist()
+    lengths = torch.randint(low, high + 1, (n,), generator=g)
+    digits = torch.randint(0, 10, (n, high), generator=g)
+    steps = torch.arange(high).unsqueeze(0)
+    real = steps < lengths.unsqueeze(1)
+    if task == "reverse":
+        answer = digits.gather(1, (lengths.unsqueeze(1) - 1 - steps).clamp(min=0))
+    else:  # padding sorts last, so the first ``length`` values are the sorted digits
+        answer = torch.where(real, digits, torch.full_like(digits, 10)).sort(dim=1).values
     first_digit = SEQ_VOCAB.index("0")
     bos, eos = SEQ_VOCAB.index(BOS), SEQ_VOCAB.index(EOS)
     source, target_in, target_out = [], [], []
-    for length in lengths:
-        digits = torch.randint(0, 10, (length,), generator=g)
-        answer = digits.flip(0) if task == "reverse" else digits.sort().values
-        source.append(digits + first_digit)
-        target_in.append(torch.cat([torch.tensor([bos]), answer + first_digit]))
-        target_out.append(torch.cat([answer + first_digit, torch.tensor([eos])]))
+    for row, ans, length in zip((digits + first_digit).tolist(), (answer + first_digit).tolist(), lengths.tolist()):
+        source.append(row[:length])
+        target_in.append([bos] + ans[:length])
+        target_out.append(ans[:length] + [eos])
     vocab = list(SEQ_VOCAB)
     return Table({"source": source, "target_in": target_in, "target_out": target_out},
                  vocab={"source": vocab, "target_in": vocab}, labels={"target_out": vocab})
