@@ -1,5 +1,9 @@
-"""``rnn-studio train``: bad documents and settings give one clear line and exit code 2."""
+"""``rnn-studio train``: trains into a run directory, stops cleanly on Ctrl-C (exit 130), and bad documents
+and settings give one clear line and exit code 2."""
 import json
+import signal
+import subprocess
+import sys
 from pathlib import Path
 
 from engine.cli import main
@@ -30,3 +34,46 @@ def test_document_without_data_binding_exits_2(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "no data binding" in err
     assert not (tmp_path / "runs").exists() or not any((tmp_path / "runs").rglob("metrics.jsonl"))
+
+
+def _tiny_adding(tmp_path, epochs):
+    doc = json.loads((EXAMPLES / "adding_lstm.json").read_text())
+    doc["data"] = {"dataset": "adding", "options": {"length": 10, "samples": 200}, "split": [0.6, 0.2, 0.2], "seed": 0}
+    doc["training"] = {"epochs": epochs, "batch_size": 20, "lr": 0.01}
+    path = tmp_path / "tiny.json"
+    path.write_text(json.dumps(doc))
+    return path
+
+
+def test_train_writes_a_run_directory_and_reports_test_metrics(tmp_path, capsys):
+    path = _tiny_adding(tmp_path, epochs=3)
+    assert main(["train", str(path), "--epochs", "2", "--seed", "1", "--out", str(tmp_path / "out")]) == 0
+    captured = capsys.readouterr()
+    assert "completed: training completed" in captured.out and "test: loss" in captured.out
+    assert "constant_mean_mse" in captured.out
+    assert "epoch 2/2" in captured.err and "epoch 3/" not in captured.err
+    (run_dir,) = (tmp_path / "out" / "tiny").iterdir()
+    config = json.loads((run_dir / "config.json").read_text())
+    assert config["epochs"] == 2 and config["seed"] == 1
+    assert (run_dir / "checkpoints" / "best.safetensors").exists()
+    assert json.loads((run_dir / "data_meta.json").read_text())["dataset"] == "adding"
+
+
+def test_ctrl_c_stops_cleanly_and_keeps_the_last_checkpoint(tmp_path):
+    path = _tiny_adding(tmp_path, epochs=10000)
+    code = ("import sys; from engine.cli import main; "
+            f"sys.exit(main(['train', {str(path)!r}, '--out', {str(tmp_path / 'out')!r}]))")
+    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        for line in proc.stderr:
+            if line.startswith("epoch 2/"):
+                proc.send_signal(signal.SIGINT)
+                break
+        out, err = proc.communicate(timeout=60)
+    finally:
+        proc.kill()
+    assert proc.returncode == 130, err
+    assert "stopped by the user" in out
+    (run_dir,) = (tmp_path / "out" / "tiny").iterdir()
+    assert json.loads((run_dir / "status.json").read_text())["status"] == "stopped"
+    assert (run_dir / "checkpoints" / "last.safetensors").exists()

@@ -252,7 +252,7 @@ class Trainer:
         info = getattr(self.data, "info", None)
         self.emit(RunStarted(str(self.run_dir.path) if self.run_dir else None, cfg.to_dict(), str(self.device),
                              cfg.epochs, steps_per_epoch, list(self.grad_norms.blocks), self.dist.world_size,
-                             info if isinstance(info, dict) else getattr(info, "__dict__", {}) or {}))
+                             info.to_dict() if hasattr(info, "to_dict") else dict(info or {})))
         self._call("on_run_start")
         total_steps = cfg.epochs * steps_per_epoch  # 0 while unknown (a loader without len())
         train_seconds, train_steps = 0.0, 0
