@@ -93,7 +93,7 @@ def test_nodes_and_edges_show_shapes_params_and_problems(names):
     graph.disconnect(edge)  # now the embedding has nothing to read
     names.analysis.refresh()
     assert item.invalid
-    assert "has nothing connected to its input" in item.toolTip()
+    assert "has nothing connected to its input" in item.tooltip_text()
 
 
 def test_analysis_is_debounced(names, qtbot):
@@ -201,3 +201,47 @@ def test_snap_to_grid_rounds_dragged_positions(names):
     names.drag(start, start + QPoint(33, 17))
     x, y = names.graph.by_name("dense").pos
     assert (x % 10, y % 10) == (0, 0) and (x, y) != (1080.0, 0.0)
+
+
+def test_ctrl_click_adds_to_the_selection_and_rubber_band_selects(names):
+    graph, scene, view = names.graph, names.scene, names.view
+    first, second = graph.by_name("chars").id, graph.by_name("dense").id
+
+    def click(node_id, modifiers=Qt.KeyboardModifier.NoModifier):
+        point = view.mapFromScene(scene.node_item(node_id).scenePos() + QPointF(40, 8))
+        QTest.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, modifiers, point)
+
+    click(first)
+    assert scene.selected_node_ids() == [first]
+    click(second, Qt.KeyboardModifier.ControlModifier)
+    assert scene.selected_node_ids() == [first, second]
+    click(first, Qt.KeyboardModifier.ControlModifier)
+    assert scene.selected_node_ids() == [second]
+    # A rubber band from empty canvas above the first three blocks down past them selects those three.
+    rect = scene.nodes_rect([graph.by_name(n).id for n in ("chars", "embedding", "bigru")])
+    names.drag(view.mapFromScene(rect.topLeft() + QPointF(-20, -20)),
+               view.mapFromScene(rect.bottomRight() + QPointF(10, 10)))
+    assert scene.selected_node_ids() == [graph.by_name(n).id for n in ("chars", "embedding", "bigru")]
+    assert names.stack.count() == 0  # selecting changes nothing in the model
+
+
+def test_space_drag_pans_and_wheel_zooms_about_the_cursor(names):
+    view = names.view
+    view.setFocus()
+    before = view.mapToScene(QPoint(200, 200))
+    QTest.keyPress(view, Qt.Key.Key_Space)
+    names.drag(QPoint(600, 300), QPoint(640, 300))
+    QTest.keyRelease(view, Qt.Key.Key_Space)
+    assert view.mapToScene(QPoint(200, 200)).x() == pytest.approx(before.x() - 40 / view.zoom, abs=2)
+    assert names.stack.count() == 0 and not names.scene.selected_node_ids()
+    from PySide6.QtGui import QWheelEvent
+
+    cursor = QPointF(500, 250)
+    under = view.mapToScene(cursor.toPoint())
+    zoom = view.zoom
+    view.wheelEvent(QWheelEvent(cursor, view.viewport().mapToGlobal(cursor), QPoint(0, 0), QPoint(0, 120),
+                                Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier,
+                                Qt.ScrollPhase.NoScrollPhase, False))
+    assert view.zoom > zoom
+    after = view.mapToScene(cursor.toPoint())
+    assert abs(after.x() - under.x()) < 2 / view.zoom and abs(after.y() - under.y()) < 2 / view.zoom

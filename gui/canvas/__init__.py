@@ -8,6 +8,8 @@ API for the main window (keep it; additions welcome):
 
 GraphScene
     statusMessage(str)          why a connection was refused, what was copied, why a paste failed
+    wireDroppedOnCanvas(node_id, port, is_output, QPointF)   a wire let go on empty canvas (the view then
+                                offers a quick add of fitting blocks, connected in the same undo step)
     selectionChanged()          (Qt's) -> selected_node_ids()
     selected_node_ids() -> [id] in graph order;  select_nodes(ids);  node_item(id) -> NodeItem | None
     edge_item(edge), node_items(), edge_items(), selected_edges(), nodes_rect(ids=None)
@@ -19,13 +21,14 @@ GraphScene
 CanvasView(scene)
     add_block(kind, scene_pos=None) -> id     (None = view centre; pushes AddNodeCommand, selects the block)
     frame_all(), frame_selection() (F), center_on_node(id), zoom_in(), zoom_out(), zoom_by(f), zoom, pan_by(dx, dy)
-    snap_to_grid (property), open_quick_add(text="", scene_pos=None) -> QuickAddPopup (Tab or a letter)
+    snap_to_grid (property), open_quick_add(text="", scene_pos=None, wire=None) -> QuickAddPopup (Tab, a letter)
     copy_selection(), cut_selection(), paste() -> [new ids], duplicate_selection() -> [new ids],
     delete_selection() (Delete/Backspace), select_all(), auto_layout() (one LayoutCommand)
     Drops: mime BLOCK_MIME ("application/x-rnn-studio-block", payload = block kind id, utf-8).
     Clipboard: BLOCKS_MIME ("application/x-rnn-studio-blocks", JSON of graph.subgraph_data), also as text.
     The shell binds Ctrl+C/X/V/D/A to the methods above; the view handles Delete, F, Tab, Space-drag,
     middle-drag, wheel and Ctrl +/-.
+Undo: gui.commands (one command per model action; MacroCommand groups children into one step).
 Item look: gui.canvas.style (kind_color, category_color, CanvasPalette, metrics).
 """
 from .clipboard import BLOCK_MIME, BLOCKS_MIME

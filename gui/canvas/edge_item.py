@@ -30,6 +30,8 @@ class EdgeItem(QGraphicsItem):
         self.label = ""
         self._text = ""
         self._pen_key = None
+        self._hovered = False
+        self._labels: list[tuple[str, float]] = []
         self._path = QPainterPath()
         self._label_rect = QRectF()
         self._bounds = QRectF()
@@ -43,8 +45,12 @@ class EdgeItem(QGraphicsItem):
         kind = kind or self.kind
         if (text, kind) != (self.label, self.kind):
             self.label, self.kind = text, kind
+            fm = metrics().small_metrics()
+            compact = text.replace(", ", ",")
+            # Candidate labels, longest first, with their widths: a move then only compares numbers.
+            candidates = (text, compact, compact.split(" ")[-1]) if text else ()
+            self._labels = [(t, fm.horizontalAdvance(t)) for t in candidates]
             self.update_path()
-            self.setToolTip(f"{self.edge.src_port} → {self.edge.dst_port}: {kind.value} {text}".strip())
 
     def update_path(self) -> None:
         self.prepareGeometryChange()
@@ -52,13 +58,16 @@ class EdgeItem(QGraphicsItem):
         self._path = bezier(start, end)
         self._text = self.label
         if self.label:
-            fm = metrics().small_metrics()
             # Between two neighbouring blocks a long shape is shortened to the gap; the tooltip has it whole.
             room = max(abs(end.x() - start.x()) - 6, 40.0)
-            compact = self.label.replace(", ", ",")
-            fits = [t for t in (self.label, compact, compact.split(" ")[-1]) if fm.horizontalAdvance(t) + 6 <= room]
-            self._text = fits[0] if fits else fm.elidedText(compact, Qt.TextElideMode.ElideMiddle, room - 6)
-            w, h = fm.horizontalAdvance(self._text) + 6, fm.height() + 2
+            fits = [(t, w) for t, w in self._labels if w + 6 <= room]
+            if fits:
+                self._text, width = fits[0]
+            else:
+                fm = metrics().small_metrics()
+                self._text = fm.elidedText(self._labels[1][0], Qt.TextElideMode.ElideMiddle, room - 6)
+                width = fm.horizontalAdvance(self._text)
+            w, h = width + 6, metrics().small_height + 2
             mid = self._path.pointAtPercent(0.5)
             self._label_rect = QRectF(mid.x() - w / 2, mid.y() - h - 3, w, h)
         else:
@@ -80,9 +89,13 @@ class EdgeItem(QGraphicsItem):
             self._pen_key = key
             self._color = kind_color(self.kind, pal.dark)
             self._pen = QPen(self._color, 2.2, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap)
-        painter.setRenderHint(painter.RenderHint.Antialiasing)
         if self.isSelected():
             painter.setPen(QPen(pal.selection, 5.0, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap))
+            painter.drawPath(self._path)
+        if self._hovered:
+            halo = QColor(self._color)
+            halo.setAlpha(90)
+            painter.setPen(QPen(halo, 7.0, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap))
             painter.drawPath(self._path)
         painter.setPen(self._pen)
         painter.setBrush(Qt.BrushStyle.NoBrush)
@@ -94,6 +107,19 @@ class EdgeItem(QGraphicsItem):
             painter.setFont(metrics().small_font)
             painter.setPen(pal.text)
             painter.drawText(self._label_rect, Qt.AlignmentFlag.AlignCenter, self._text)
+
+
+    def hoverEnterEvent(self, event) -> None:
+        self.setToolTip(f"{self.edge.src_port} → {self.edge.dst_port}: {self.kind.value} {self.label}".strip())
+        self._hovered = True
+        self.update()
+        super().hoverEnterEvent(event)
+
+    def hoverLeaveEvent(self, event) -> None:
+        self._hovered = False
+        self._labels: list[tuple[str, float]] = []
+        self.update()
+        super().hoverLeaveEvent(event)
 
 
 class DragWireItem(QGraphicsPathItem):

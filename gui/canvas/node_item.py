@@ -61,9 +61,9 @@ class NodeItem(QGraphicsItem):
         # Moving a cached item only blits its pixmap: dragging stays cheap however much text it holds.
         self.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
         self.setZValue(1)
+        self.setAcceptHoverEvents(True)
         self._layout()
         self.set_model_pos(node.pos)
-        self._refresh_tooltip()
 
     # ------------------------------------------------------------ model -> item
     def set_model_pos(self, pos: tuple[float, float]) -> None:
@@ -80,7 +80,6 @@ class NodeItem(QGraphicsItem):
             return
         self.name, self.params = node.name, dict(node.params)
         self._layout()
-        self._refresh_tooltip()
         self.update()
 
     def set_analysis(self, output_text: str, params_count: int | None, diagnostics: list[str]) -> bool:
@@ -89,7 +88,6 @@ class NodeItem(QGraphicsItem):
         if state == (self.output_text, self.params_count, self.diagnostics):
             return False
         self.output_text, self.params_count, self.diagnostics = state
-        self._refresh_tooltip()
         self.update()
         return True
 
@@ -139,12 +137,13 @@ class NodeItem(QGraphicsItem):
         if height != self.height:
             self.prepareGeometryChange()
             self.height = height
+            margin = PORT_RADIUS + 5  # the port dots stick out of the sides
+            self._bounds = QRectF(-margin, -4, self.width + 2 * margin, self.height + 8)
             for edge in self.edges:
                 edge.update_path()
 
     def boundingRect(self) -> QRectF:
-        margin = PORT_RADIUS + 5  # the port dots stick out of the sides
-        return QRectF(-margin, -4, self.width + 2 * margin, self.height + 8)
+        return self._bounds  # asked for on every repaint: computed once per layout
 
     def shape(self) -> QPainterPath:
         path = QPainterPath()
@@ -269,7 +268,8 @@ class NodeItem(QGraphicsItem):
         return list(self.inputs.values()).index(in_item) < len(self.outputs)
 
     # ------------------------------------------------------------ tooltips
-    def _refresh_tooltip(self) -> None:
+    def tooltip_text(self) -> str:
+        """Title, then the problems (or the description), then shape and size; built when hovered."""
         parts = [f"<b>{html.escape(self.title)}</b> '{html.escape(self.name)}'"]
         if self.diagnostics:
             parts += ["<span style='color:#d0222b'><b>Problems</b></span>"]
@@ -278,7 +278,7 @@ class NodeItem(QGraphicsItem):
             parts.append(html.escape(self.spec.description))
         if self.output_text:
             parts.append(f"output {html.escape(self.output_text)} · {count_text(self.params_count) or 'no params'}")
-        self.setToolTip("<br>".join(parts))
+        return "<br>".join(parts)
 
     def refresh_port_tooltip(self, item: PortItem) -> None:
         scene = self.scene()
@@ -294,6 +294,10 @@ class NodeItem(QGraphicsItem):
         item.setToolTip("<br>".join(lines))
 
     # ------------------------------------------------------------ Qt hooks
+    def hoverEnterEvent(self, event) -> None:
+        self.setToolTip(self.tooltip_text())  # built on demand: setting 300 tooltips on open costs more
+        super().hoverEnterEvent(event)
+
     def itemChange(self, change, value):
         if change == QGraphicsItem.GraphicsItemChange.ItemPositionChange and not self._syncing:
             scene = self.scene()

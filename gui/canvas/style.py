@@ -137,8 +137,19 @@ def _metrics_for(family: str, point_size: float) -> Metrics:
                    padding=max(4.0, QFontMetricsF(body).height() * 0.35))
 
 
+_current: Metrics | None = None
+
+
 def metrics() -> Metrics:
-    """Metrics for the application font (cached per family and size)."""
-    font = QGuiApplication.font()
-    size = font.pointSizeF() if font.pointSizeF() > 0 else 9.0
-    return _metrics_for(font.family(), min(max(size, 8.0), 11.0))
+    """Metrics for the application font (cached; ``reset_metrics`` after the font changes)."""
+    global _current
+    if _current is None:
+        font = QGuiApplication.font()
+        size = font.pointSizeF() if font.pointSizeF() > 0 else 9.0
+        _current = _metrics_for(font.family(), min(max(size, 8.0), 11.0))
+    return _current
+
+
+def reset_metrics() -> None:
+    global _current
+    _current = None
