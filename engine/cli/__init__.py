@@ -13,6 +13,7 @@ COMMANDS = {
     "check": "validate a document and print its blocks, shapes and parameter counts",
     "train": "train a document headless and write a run directory",
     "datasets": "list the built-in datasets",
+    "export": "export a trained model (TorchScript, torch.export, ONNX, Python)",
 }
 
 

@@ -1,0 +1,60 @@
+"""``export_model``: the one code path behind ``rnn-studio export`` and the studio's export menu.
+
+Compiles the document's graph, loads the checkpoint strictly, writes the format, reloads it and compares outputs.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from .. import __version__
+from ..compiler import CompileError, compile_graph
+from ..document import FORMAT_VERSION, Document
+from .common import (FORMATS, TOLERANCE, ExportError, ExportReport, build_metadata, default_weights, load_weights,
+                     read_data_meta, run_dir_of)
+
+
+def default_output(document: Document, fmt: str) -> Path:
+    """``<document stem>.<suffix>`` beside the document (or in the working directory for an unsaved one)."""
+    base = Path(document.path) if document.path else Path("model")
+    return base.with_suffix(FORMATS[fmt][0])
+
+
+def export_model(document: Document, weights_path: str | Path | None, fmt: str, out_path: str | Path | None = None,
+                 run_dir: str | Path | None = None, tolerance: float = TOLERANCE) -> ExportReport:
+    """Exports ``document``'s model with ``weights_path`` (None: the latest run's best checkpoint) as ``fmt``.
+
+    Raises ExportError for what the user must fix (invalid graph, missing or mismatching weights, missing extra).
+    The report says whether the reloaded file matched the studio model within ``tolerance``.
+    """
+    if fmt not in FORMATS:
+        raise ExportError(f"unknown export format '{fmt}': choose one of {', '.join(FORMATS)}")
+    try:
+        model = compile_graph(document.graph)
+    except CompileError as err:
+        raise ExportError(str(err)) from None
+    weights = Path(weights_path) if weights_path is not None else default_weights(document.path)
+    load_weights(model, weights)
+    run = Path(run_dir) if run_dir is not None else run_dir_of(weights)
+    metadata = build_metadata(model, read_data_meta(run), FORMAT_VERSION, __version__, document.description)
+    out = Path(out_path) if out_path is not None else default_output(document, fmt)
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise ExportError(f"{out.parent}: cannot create the output folder ({err.strerror or err})") from None
+
+    files = [out]
+    if fmt == "torchscript":
+        from .torchscript import to_torchscript
+        diff, notes = to_torchscript(model, metadata, out)
+    elif fmt == "pt2":
+        from .pt2 import to_pt2
+        diff, notes = to_pt2(model, metadata, out)
+    elif fmt == "onnx":
+        from .onnx import to_onnx
+        diff, notes = to_onnx(model, metadata, out)
+    else:
+        from .python_code import to_python
+        source = document.path.name if document.path else "an unsaved document"
+        diff, notes, files = to_python(model, metadata, out, source)
+    ok = diff is not None and diff <= tolerance
+    return ExportReport(out, fmt, diff, tolerance, ok, notes, files)

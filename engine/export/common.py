@@ -1,0 +1,265 @@
+"""What every export format shares: errors, the report, weights loading, metadata and verification.
+
+Verification runs the reloaded file and the in-studio model on two padded sample batches of different lengths.
+"""
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import logging
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterator, Sequence
+
+import torch
+
+from ..compiler import CompiledModel
+from ..specs import TensorKind
+
+FORMATS = {  # format -> (file suffix, what it is)
+    "torchscript": (".pt", "TorchScript archive: torch.jit.load, no Python class needed"),
+    "pt2": (".pt2", "torch.export program with dynamic batch and time: torch.export.load"),
+    "onnx": (".onnx", "ONNX model for onnxruntime and other runtimes"),
+    "python": (".py", "standalone PyTorch module (.py) plus its weights (_weights.pt)"),
+}
+METADATA_FILE = "rnn_studio.json"  # the extra file / metadata key every format carries
+TOLERANCE = 1e-4
+SAMPLE_SHAPES = ((3, 7, (7, 4, 1)), (2, 12, (12, 5)))  # (batch, time, lengths): two lengths, with padding
+
+
+class ExportError(Exception):
+    """An export that cannot be done; the message says why and what to do."""
+
+
+@dataclass
+class ExportReport:
+    path: Path
+    format: str
+    max_abs_diff: float | None  # None when the file could not be reloaded here (e.g. no onnxruntime)
+    tolerance: float
+    ok: bool
+    warnings: list[str] = field(default_factory=list)
+    files: list[Path] = field(default_factory=list)  # every file written (the .py export writes two)
+
+    def summary(self) -> str:
+        if self.max_abs_diff is None:
+            check = "not verified"
+        else:
+            verdict = "verified" if self.ok else "VERIFICATION FAILED"
+            check = (f"{verdict}: max abs difference {self.max_abs_diff:.2e} against the studio model on "
+                     f"{len(SAMPLE_SHAPES)} padded batches of different lengths (tolerance {self.tolerance:.0e})")
+        return f"wrote {', '.join(str(p) for p in self.files or [self.path])} ({self.format}); {check}"
+
+
+# -- quiet: PyTorch's deprecation notices and exporter chatter are not the user's business ------------------
+
+_NOISE = (
+    r".*torch\.jit\.\w+. is deprecated.*", r".*TorchScript.*", r".*torch\.jit.*", r".*scan is .*prototype.*",
+    r".*is deprecated.*", r".*non-writable.*", r".*Converting a tensor to a Python.*",
+    r".*was assigned during export.*",
+)
+_NOISY_LOGGERS = ("torch.onnx", "torch.export", "torch._export", "torch.fx.experimental", "onnxscript", "onnx_ir",
+                  "torch._dynamo", "torch.utils._sympy")
+
+
+@contextlib.contextmanager
+def quiet() -> Iterator[None]:
+    """Silences known warnings and exporter logs/prints; other warnings still reach the caller."""
+    saved = {}
+    for name in _NOISY_LOGGERS:
+        logger = logging.getLogger(name)
+        saved[name] = logger.level
+        logger.setLevel(logging.ERROR)
+    try:
+        with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):
+            for pattern in _NOISE:
+                warnings.filterwarnings("ignore", message=pattern)
+            warnings.filterwarnings("ignore", category=DeprecationWarning)
+            warnings.filterwarnings("ignore", category=FutureWarning)
+            yield
+    finally:
+        for name, level in saved.items():
+            logging.getLogger(name).setLevel(level)
+
+
+# -- weights ---------------------------------------------------------------------------------------------
+
+def load_weights(model: CompiledModel, weights_path: str | Path) -> None:
+    """Loads a safetensors checkpoint strictly; a mismatch names every block that does not fit."""
+    from safetensors import SafetensorError
+    from safetensors.torch import load_file
+
+    path = Path(weights_path)
+    if not path.is_file():
+        raise ExportError(f"{path}: no such checkpoint file")
+    try:
+        tensors = load_file(str(path))
+    except (SafetensorError, OSError, ValueError) as err:
+        raise ExportError(f"{path}: not a readable safetensors checkpoint ({err})") from None
+    expected = model.module.state_dict()
+    problems = checkpoint_problems(expected, tensors)
+    if problems:
+        lines = "\n".join(f"- {line}" for line in problems)
+        raise ExportError(f"{path}: the checkpoint does not match the graph (was it trained from another version "
+                          f"of this document?):\n{lines}")
+    model.module.load_state_dict(tensors, strict=True)
+    model.module.eval()
+
+
+def checkpoint_problems(expected: dict[str, torch.Tensor], found: dict[str, torch.Tensor]) -> list[str]:
+    """One line per block that does not fit; module names are block names, so the first part of a key."""
+    def by_block(keys) -> dict[str, list[str]]:
+        groups: dict[str, list[str]] = {}
+        for key in keys:
+            groups.setdefault(key.split(".", 1)[0], []).append(key)
+        return groups
+
+    want, have = by_block(expected), by_block(found)
+    problems = []
+    for block, keys in want.items():
+        if block not in have:
+            problems.append(f"block '{block}': the checkpoint has no weights for it")
+            continue
+        items = [f"'{k}' is {list(found[k].shape)} in the checkpoint but {list(expected[k].shape)} in the graph"
+                 for k in keys if k in found and tuple(found[k].shape) != tuple(expected[k].shape)]
+        missing = [k for k in keys if k not in found]
+        extra = [k for k in have[block] if k not in expected]
+        if missing:
+            items.append(f"missing {', '.join(missing)}")
+        if extra:
+            items.append(f"unexpected {', '.join(extra)} (a different kind of block?)")
+        if items:
+            problems.append(f"block '{block}': " + "; ".join(items))
+    for block in have:
+        if block not in want:
+            problems.append(f"block '{block}': the checkpoint has weights for it, but the graph has no block "
+                            f"of that name")
+    return problems
+
+
+def default_weights(document_path: Path | None) -> Path:
+    """The best checkpoint of the document's latest run that has one: runs/<stem>/<run>/checkpoints/best.safetensors."""
+    if document_path is None:
+        raise ExportError("the document has no file, so it has no runs: pass --weights CHECKPOINT")
+    runs = Path(document_path).resolve().parent / "runs" / Path(document_path).stem
+    candidates = sorted(runs.glob("*/checkpoints/best.safetensors"), key=lambda p: p.parent.parent.name)
+    if not candidates:
+        raise ExportError(f"no trained weights found under {runs} (train the model first, or pass "
+                          f"--weights CHECKPOINT)")
+    return candidates[-1]
+
+
+def run_dir_of(weights_path: Path) -> Path | None:
+    """The run directory a checkpoint lives in (…/<run>/checkpoints/x.safetensors), if it looks like one."""
+    run = Path(weights_path).resolve().parent.parent
+    return run if Path(weights_path).resolve().parent.name == "checkpoints" and (run / "data_meta.json").is_file() else None
+
+
+def read_data_meta(run_dir: Path | None) -> dict[str, Any]:
+    if run_dir is None:
+        return {}
+    path = Path(run_dir) / "data_meta.json"
+    if not path.is_file():
+        return {}
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise ExportError(f"{path}: cannot read the data description ({err})") from None
+    if not isinstance(data, dict):
+        raise ExportError(f"{path}: expected a JSON object")
+    return data
+
+
+# -- metadata --------------------------------------------------------------------------------------------
+
+def _pick(meta: dict[str, Any], *keys: str) -> Any:
+    for key in keys:
+        if key in meta:
+            return meta[key]
+    return None
+
+
+def build_metadata(model: CompiledModel, data_meta: dict[str, Any], format_version: int, studio_version: str,
+                   description: str = "") -> dict[str, Any]:
+    """What a user needs beside the weights: the call signature, shapes, vocabulary, labels and scaling."""
+    inputs = []
+    signature = []
+    for spec in model.inputs:
+        tokens = spec.kind is TensorKind.TOKENS
+        inputs.append({
+            "name": spec.name, "kind": "tokens" if tokens else "sequence",
+            "shape": ["batch", "time"] if tokens else ["batch", "time", spec.features],
+            "dtype": "int64" if tokens else "float32", "vocab_size": spec.vocab, "features": spec.features,
+            "lengths": f"{spec.name}_lengths",
+        })
+        signature += [spec.name, f"{spec.name}_lengths"]
+    outputs = []
+    for head in model.heads:
+        shape = head.input_shape
+        per_step = shape.kind is TensorKind.SEQUENCE
+        outputs.append({
+            "name": head.name, "task": head.task,
+            "shape": ["batch", "time", shape.features] if per_step else ["batch", shape.features],
+            "activation": shape.activation, "time_of": shape.time,
+        })
+    return {
+        "studio_version": studio_version, "document_format_version": format_version, "description": description,
+        "forward": signature, "inputs": inputs, "outputs": outputs,
+        # From the run's data_meta.json (engine.data.DataMeta): vocab and special tokens per input block,
+        # label names per head, the scaler's parameters; None when the export has no run directory.
+        "vocab": _pick(data_meta, "vocab"),
+        "special_tokens": _pick(data_meta, "special_tokens"),
+        "labels": _pick(data_meta, "labels", "label_names"),
+        "scaler": _pick(data_meta, "scaler"),
+        "feature_names": _pick(data_meta, "feature_names"),
+        "data": data_meta,
+    }
+
+
+# -- verification ----------------------------------------------------------------------------------------
+
+def sample_batches(model: CompiledModel, seed: int = 0) -> list[tuple[torch.Tensor, ...]]:
+    """Two padded batches (different batch sizes and lengths) in forward-signature order; pads are zero."""
+    gen = torch.Generator().manual_seed(seed)
+    batches = []
+    for batch, steps, lengths in SAMPLE_SHAPES:
+        args: list[torch.Tensor] = []
+        lengths_t = torch.tensor(lengths, dtype=torch.int64)
+        valid = torch.arange(steps).unsqueeze(0) < lengths_t.unsqueeze(1)
+        for spec in model.inputs:
+            if spec.kind is TensorKind.TOKENS:
+                x = torch.randint(1, max(int(spec.vocab or 2), 2), (batch, steps), generator=gen) * valid
+            else:
+                x = torch.randn(batch, steps, int(spec.features), generator=gen) * valid.unsqueeze(-1)
+            args += [x, lengths_t.clone()]
+        batches.append(tuple(args))
+    return batches
+
+
+def as_list(out: Any) -> list[torch.Tensor]:
+    if isinstance(out, torch.Tensor):
+        return [out]
+    if isinstance(out, dict):
+        return [torch.as_tensor(v) for v in out.values()]
+    return [torch.as_tensor(v) for v in out]
+
+
+def compare(reference: Callable[..., Any], candidate: Callable[..., Any],
+            batches: Sequence[tuple[torch.Tensor, ...]]) -> float:
+    """The largest absolute difference between two callables' outputs over ``batches``."""
+    worst = 0.0
+    with torch.no_grad():
+        for args in batches:
+            want, got = as_list(reference(*args)), as_list(candidate(*args))
+            if len(want) != len(got):
+                return float("inf")
+            for a, b in zip(want, got):
+                if tuple(a.shape) != tuple(b.shape):
+                    return float("inf")
+                diff = float((a.float() - b.float()).abs().max()) if a.numel() else 0.0
+                if diff != diff:  # NaN: max() would silently skip it
+                    return float("inf")
+                worst = max(worst, diff)
+    return worst

@@ -1,0 +1,77 @@
+"""ONNX export through the optional ``onnx`` extra: the torch.export program of the packing-free model, converted.
+
+Dynamic batch and time carry over; onnxruntime, when installed, reloads the file to check it.
+"""
+from __future__ import annotations
+
+import importlib.util
+import json
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from ..compiler import CompiledModel
+from .common import METADATA_FILE, ExportError, compare, quiet, sample_batches
+from .pt2 import export_program
+
+INSTALL_HINT = ("ONNX export needs the optional packages onnx and onnxscript (and onnxruntime to check the file). "
+                "Install them with:  pip install 'rnn-studio[onnx]'   (from a checkout: pip install -e '.[onnx]')")
+
+
+def missing_packages() -> list[str]:
+    missing = []
+    for name in ("onnx", "onnxscript"):
+        try:
+            found = importlib.util.find_spec(name) is not None
+        except (ImportError, ValueError):  # a module set to None in sys.modules, or a broken install
+            found = False
+        if not found:
+            missing.append(name)
+    return missing
+
+
+def have_onnxruntime() -> bool:
+    try:
+        return importlib.util.find_spec("onnxruntime") is not None
+    except (ImportError, ValueError):
+        return False
+
+
+def to_onnx(model: CompiledModel, metadata: dict[str, Any], out_path: Path) -> tuple[float | None, list[str]]:
+    """Writes ``out_path``; returns onnxruntime's max abs difference (None without onnxruntime) and warnings."""
+    missing = missing_packages()
+    if missing:
+        raise ExportError(f"{INSTALL_HINT}\n(missing: {', '.join(missing)})")
+    program = export_program(model)
+    input_names = [name for spec in model.inputs for name in (spec.name, f"{spec.name}_lengths")]
+    output_names = [head.name for head in model.heads]
+    with quiet():
+        try:
+            onnx_program = torch.onnx.export(program, dynamo=True, input_names=input_names,
+                                             output_names=output_names, verbose=False)
+        except Exception as err:  # noqa: BLE001 - the converter raises many types; the message is what matters
+            first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+            raise ExportError(f"the ONNX converter failed: {first}") from None
+        onnx_program.model.metadata_props[METADATA_FILE] = json.dumps(metadata, ensure_ascii=False)
+        onnx_program.save(str(out_path))
+    if not have_onnxruntime():
+        return None, ["onnxruntime is not installed, so the ONNX file was not reloaded and checked "
+                      "(pip install onnxruntime)"]
+    import onnxruntime
+
+    session = onnxruntime.InferenceSession(str(out_path), providers=["CPUExecutionProvider"])
+    names = [i.name for i in session.get_inputs()]
+
+    def run(*args: torch.Tensor):
+        return [torch.from_numpy(a) for a in session.run(None, {n: t.numpy() for n, t in zip(names, args)})]
+
+    return compare(model.module.eval(), run, sample_batches(model)), []
+
+
+def read_metadata(path: str | Path) -> dict[str, Any]:
+    import onnx
+
+    model = onnx.load(str(path), load_external_data=False)
+    props = {p.key: p.value for p in model.metadata_props}
+    return json.loads(props[METADATA_FILE])
