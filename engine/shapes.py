@@ -10,6 +10,7 @@ from functools import lru_cache
 
 import networkx as nx
 import torch
+from torch.overrides import TorchFunctionMode
 
 from .blocks import get_spec
 from .graph import Edge, Graph, Node
@@ -21,15 +22,16 @@ _FIXES = {
     (TOK, SEQ): "put an Embedding block between them",
     (TOK, VEC): "put an Embedding and a recurrent block between them",
     (SEQ, VEC): "put a Sequence pooling block between them, or use the 'last' output of a recurrent block",
-    (VEC, SEQ): "this needs a value per time step: take the 'sequence' output of a recurrent block instead",
-    (VEC, TOK): "only a Token sequence input gives token ids",
-    (SEQ, TOK): "only a Token sequence input gives token ids",
+    (VEC, SEQ): "it needs a value per time step, so take the 'sequence' output of a recurrent block instead",
+    (VEC, TOK): "connect a Token sequence input here, the only block that gives token ids",
+    (SEQ, TOK): "connect a Token sequence input here, the only block that gives token ids",
 }
 
 
 def _fix(got: TensorKind, wanted: tuple[TensorKind, ...]) -> str:
     if got is STATE:
-        return "a state can only start another recurrent block: connect it to an 'initial_state' input"
+        return ("a state only starts another recurrent block (its 'initial_state' input); take the 'sequence' "
+                "or 'last' output here instead")
     if wanted == (STATE,):
         return "only the 'state' output of a recurrent block fits here"
     return _FIXES.get((got, wanted[0]), "connect a block that gives " + " or ".join(k.value for k in wanted))
@@ -188,10 +190,30 @@ def _parameter_count(node: Node, ins: dict[str, PortShape]) -> int:
     return _count_cached(key)
 
 
+class _SkipMetaInit(TorchFunctionMode):
+    """Skips weight initialisation of meta tensors while counting parameters.
+
+    Some meta initialisers (``normal_``, used by nn.Embedding) go through torch's Python reference
+    kernels, whose first use imports torch._dynamo: seconds of start-up for `rnn-studio check`.
+    Torch function modes are per thread, so a model being built for training elsewhere is unaffected.
+    """
+
+    _INIT = frozenset({"normal_", "uniform_", "fill_", "zero_", "copy_", "trunc_normal_", "orthogonal_"})
+
+    def __torch_function__(self, func, types, args=(), kwargs=None):
+        kwargs = kwargs or {}
+        if getattr(func, "__name__", "") in self._INIT:
+            target = args[0] if args else kwargs.get("tensor")
+            if isinstance(target, torch.Tensor) and target.is_meta:
+                return target
+        return func(*args, **kwargs)
+
+
 @lru_cache(maxsize=4096)
 def _count_cached(key) -> int:
     kind, params, ins = key
-    with torch.device("meta"):  # no memory is allocated: building a 100M-parameter block is instant
+    # On the meta device no memory is allocated: building a 100M-parameter block is instant.
+    with torch.device("meta"), _SkipMetaInit():
         module = get_spec(kind).build(dict(params), dict(ins))
     return sum(p.numel() for p in module.parameters() if p.requires_grad)
 

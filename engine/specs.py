@@ -5,6 +5,7 @@ Everything here is plain data; the catalog entries in ``engine.blocks`` are inst
 from __future__ import annotations
 
 import enum
+import math
 from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Mapping
 
@@ -94,6 +95,8 @@ class Param:
             return "must be a whole number"
         if self.type is float and (isinstance(value, bool) or not isinstance(value, (int, float))):
             return "must be a number"
+        if self.type is float and not math.isfinite(value):
+            return "must be a finite number"
         if self.type is str and not isinstance(value, str):
             return "must be text"
         if self.choices is not None and value not in self.choices:

@@ -65,8 +65,8 @@ _entry(BlockSpec(
 def _embedding_shape(p, ins):
     tokens = ins["tokens"]
     if p["padding_idx"] >= p["vocab_size"]:
-        raise ShapeError(None, f"its padding index {p['padding_idx']} is outside its vocabulary of "
-                               f"{p['vocab_size']}: use 0 (or -1 for none)")
+        raise ShapeError(None, f"has padding index {p['padding_idx']}, outside its vocabulary of "
+                               f"{p['vocab_size']} ids: use 0 (or -1 for none)")
     if tokens.vocab is not None and tokens.vocab > p["vocab_size"]:
         raise ShapeError("tokens", f"receives token ids up to {tokens.vocab - 1} but holds only "
                                    f"{p['vocab_size']} entries: raise its vocabulary size to {tokens.vocab}")
@@ -108,8 +108,8 @@ def _recurrent_shape(cell_of, bidirectional):
         given = ins.get("initial_state")
         if given is not None and given.state != state:
             raise ShapeError("initial_state",
-                             f"is given {given.state.describe()} but needs {state.describe()}: "
-                             "match cell type, hidden size, layers and direction of both blocks")
+                             f"is given {given.state.describe()} on 'initial_state' but needs {state.describe()}: "
+                             "give both blocks the same cell type, hidden size, layers and directions")
         width = p["hidden_size"] * (2 if bidirectional and p.get("merge", "concat") == "concat" else 1)
         return {
             "sequence": PortShape(SEQ, features=width, time=x.time),
@@ -303,11 +303,12 @@ def _merge_shape(combine):
         first_name, first = next(iter(ins.items()))
         for name, shape in ins.items():
             if shape.kind != first.kind:
-                raise ShapeError(name, f"mixes {shape.kind.value} with {first.kind.value} on '{first_name}': "
-                                       "pool the sequence into a vector first")
+                raise ShapeError(name, f"gets {shape.kind.value} on '{name}' but {first.kind.value} on "
+                                       f"'{first_name}': pool the sequence into a vector first (Sequence pooling)")
             if shape.kind is SEQ and shape.time != first.time:
-                raise ShapeError(name, f"has the time axis of '{shape.time}' but '{first_name}' has that of "
-                                       f"'{first.time}': sequences of different lengths cannot be merged step by step")
+                raise ShapeError(name, f"gets a sequence timed by input '{shape.time}' on '{name}' but one timed "
+                                       f"by input '{first.time}' on '{first_name}': sequences of different lengths "
+                                       "cannot be merged step by step")
         return {"output": first.with_(features=combine(ins), activation=None)}
     return rule
 
@@ -317,7 +318,8 @@ def _add_features(ins):
     first_name, first = next(iter(sizes.items()))
     for name, size in sizes.items():
         if size != first:
-            raise ShapeError(name, f"has {size} features but '{first_name}' has {first}: Add needs equal sizes")
+            raise ShapeError(name, f"gets {size} features on '{name}' but {first} on '{first_name}': Add needs "
+                                   "inputs of equal size (a Dense block can resize one of them)")
     return first
 
 
