@@ -123,7 +123,8 @@ def bench(blocks: int) -> tuple[float, float]:
           f"{len(graph)} blocks in view): drag median {results['drag'][0]:.1f} ms (max {results['drag'][1]:.1f}, "
           f"mean CPU {results['drag'][2]:.1f}), full-viewport repaint median {results['full'][0]:.1f} ms "
           f"(max {results['full'][1]:.1f}, mean CPU {results['full'][2]:.1f})  [budget 16 ms]")
-    print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs: on a busy machine wall times exceed CPU times")
+    print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs "
+          "(on a busy machine wall times exceed CPU times)")
     # Grabbing a port checks every port of the graph once (engine.connection_problem) to highlight them.
     t = time.perf_counter()
     drag = scene.begin_connection(scene.node_item(list(graph.nodes)[1]).outputs["sequence"])

@@ -321,5 +321,5 @@ class PasteCommand(QUndoCommand):
             self.graph.remove_node(node_id)
 
 
-__all__ = ["MacroCommand", "AddNodeCommand", "RemoveNodesCommand", "ConnectCommand", "DisconnectCommand", "MoveNodesCommand",
-           "SetParamCommand", "RenameCommand", "PasteCommand", "LayoutCommand", "DocumentError"]
+__all__ = ["MacroCommand", "AddNodeCommand", "RemoveNodesCommand", "ConnectCommand", "DisconnectCommand",
+           "MoveNodesCommand", "SetParamCommand", "RenameCommand", "PasteCommand", "LayoutCommand", "DocumentError"]

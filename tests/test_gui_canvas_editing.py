@@ -220,3 +220,19 @@ def test_wire_dropped_on_empty_canvas_offers_fitting_blocks_and_connects_them(na
     names.stack.undo()
     assert head.id not in graph.nodes and not graph.out_edges(attention.id)
     qtbot.waitUntil(lambda: names.view.quick_add is None)
+
+
+def test_larger_font_grows_the_blocks_so_text_still_fits(names, qapp):
+    item = names.scene.node_item(names.graph.by_name("bigru").id)
+    height = item.height
+    font = qapp.font()
+    try:
+        bigger = type(font)(font)
+        bigger.setPointSizeF(font.pointSizeF() * 1.2)
+        qapp.setFont(bigger)
+        names.view.setFont(bigger)  # sends the view a FontChange
+        assert item.height > height * 1.1
+    finally:
+        qapp.setFont(font)
+        names.scene.refresh_metrics()
+    assert item.height == pytest.approx(height)

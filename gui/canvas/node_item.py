@@ -142,6 +142,11 @@ class NodeItem(QGraphicsItem):
             for edge in self.edges:
                 edge.update_path()
 
+    def relayout(self) -> None:
+        self.height = 0.0  # forces the geometry (and the attached edges) to be recomputed
+        self._layout()
+        self.update()
+
     def boundingRect(self) -> QRectF:
         return self._bounds  # asked for on every repaint: computed once per layout
 

@@ -14,7 +14,7 @@ from .edge_item import EdgeItem
 from .interactions import ConnectInteraction, MoveInteraction
 from .node_item import NodeItem
 from .port_item import PortItem
-from .style import GRID, CanvasPalette
+from .style import GRID, CanvasPalette, reset_metrics
 
 
 class GraphScene(QGraphicsScene):
@@ -239,6 +239,15 @@ class GraphScene(QGraphicsScene):
         self.setBackgroundBrush(self.canvas_palette.background)
         for item in self.items():
             item.update()
+
+    def refresh_metrics(self) -> None:
+        """Re-measures text after the application font changed (sizes come from font metrics)."""
+        reset_metrics()
+        for node in self._nodes.values():
+            node.relayout()
+        for edge in self._edges.values():
+            label, kind, edge.label = edge.label, edge.kind, None
+            edge.set_label(label, kind)
 
     def drawBackground(self, painter: QPainter, rect: QRectF) -> None:
         pal = self.canvas_palette

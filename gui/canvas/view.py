@@ -355,4 +355,6 @@ class CanvasView(QGraphicsView):
         if event.type() == QEvent.Type.PaletteChange:
             self.graph_scene.set_palette(self.palette())
             self.resetCachedContent()
+        elif event.type() == QEvent.Type.FontChange:
+            self.graph_scene.refresh_metrics()
         super().changeEvent(event)
