@@ -50,7 +50,7 @@ SPECS = [
                 (F("text", "input", TEXT, "the review, tokenized"), F("label", "target", BINARY, "1 fresh, 0 rotten")),
                 _TEXT_OPTIONS, builtin.sentiment),
     DatasetSpec("names", "classification", "Surnames of 12 European languages, read character by character.",
-                "Faker person providers", "MIT (Faker)", "about 4,800",
+                "Faker person providers", "MIT (Faker)", "4,695",
                 (F("name", "input", TEXT, "the surname, one token per character"),
                  F("language", "target", CLASS, "one of 12 languages")),
                 (O("per_language", 400, "names per language at most (balanced classes)"),
