@@ -77,7 +77,7 @@ def test_undecodable_bytes_name_row_and_column(tmp_path):
 
 def test_text_classification_with_word_and_char_tokenizers(tmp_path):
     lines = ["text\tlabel"] + [f"good film {i}\tpos" for i in range(8)] + [f"bad film {i}\tneg" for i in range(8)]
-    path = _csv(tmp_path, "\n".join(lines) + "\n", name="reviews.tsv")
+    _csv(tmp_path, "\n".join(lines) + "\n", name="reviews.tsv")
     binding = {"dataset": "csv_text", "options": {"path": "reviews.tsv", "min_freq": 3}, "split": [0.5, 0.25, 0.25]}
     data = prepare_data(binding, base_dir=tmp_path)  # a relative path is read beside the document
     assert data.meta.labels["label"] == ["neg", "pos"]

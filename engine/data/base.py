@@ -7,9 +7,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-import torch
-from torch import Tensor
-
 
 class DataError(ValueError):
     """A dataset or data file that cannot be used; the message names the file, row and column when it can."""
@@ -98,6 +95,3 @@ class Table:
         first = next(iter(self.columns.values()))
         return len(first)
 
-
-def as_tensor_list(values, dtype) -> list[Tensor]:
-    return [torch.as_tensor(v, dtype=dtype) for v in values]

@@ -10,7 +10,6 @@ from typing import Any
 
 import torch
 
-from ..specs import TensorKind
 from .base import (BINARY, CLASS, IGNORE_INDEX, SEQUENCE, STEP_CLASSES, TEXT, TOKENS, VALUE, DataError, DatasetSpec,
                    LoadContext, Table)
 from .batching import BatchLoader, Column, SplitDataset
