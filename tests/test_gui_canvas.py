@@ -245,3 +245,23 @@ def test_space_drag_pans_and_wheel_zooms_about_the_cursor(names):
     assert view.zoom > zoom
     after = view.mapToScene(cursor.toPoint())
     assert abs(after.x() - under.x()) < 2 / view.zoom and abs(after.y() - under.y()) < 2 / view.zoom
+
+
+@pytest.mark.parametrize("example", sorted(p.stem for p in EXAMPLES.glob("*.json")))
+def test_after_auto_layout_no_edge_runs_through_a_block(qtbot, example, qapp):
+    canvas = Canvas(qtbot, load_document(EXAMPLES / f"{example}.json").graph)
+    try:
+        canvas.view.auto_layout()
+        qapp.processEvents()  # the re-routing after a batch of moves runs once, from the event loop
+        for edge in canvas.scene.edge_items():
+            ends = (edge.source.node_item, edge.target.node_item)
+            path = edge._path
+            points = [path.pointAtPercent(i / 200) for i in range(201)]
+            for node in canvas.scene.node_items():
+                if node in ends:
+                    continue
+                rect = node.sceneBoundingRect().adjusted(4, 4, -4, -4)
+                assert not any(rect.contains(p) for p in points), \
+                    f"{example}: edge {edge.edge} runs through block {node.name}"
+    finally:
+        canvas.close()

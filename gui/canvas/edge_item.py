@@ -9,7 +9,7 @@ from PySide6.QtWidgets import QGraphicsItem, QGraphicsPathItem
 from engine.graph import Edge
 from engine.specs import TensorKind
 
-from .style import kind_color, metrics
+from .style import NODE_WIDTH, kind_color, metrics
 
 
 def bezier(start: QPointF, end: QPointF) -> QPainterPath:
@@ -18,6 +18,20 @@ def bezier(start: QPointF, end: QPointF) -> QPainterPath:
     path = QPainterPath(start)
     path.cubicTo(QPointF(start.x() + dx, start.y()), QPointF(end.x() - dx, end.y()), end)
     return path
+
+
+def detour(start: QPointF, end: QPointF, y: float) -> QPainterPath:
+    """Leaves the output, runs along the free corridor at height ``y``, and enters the input."""
+    path = QPainterPath(start)
+    a, b = QPointF(start.x() + 50, y), QPointF(end.x() - 50, y)
+    path.cubicTo(QPointF(start.x() + 38, start.y()), QPointF(start.x() + 12, y), a)
+    path.lineTo(b)
+    path.cubicTo(QPointF(end.x() - 12, y), QPointF(end.x() - 38, end.y()), end)
+    return path
+
+
+def _node_rect(node) -> QRectF:
+    return QRectF(node.pos().x(), node.pos().y(), node.width, node.height)
 
 
 class EdgeItem(QGraphicsItem):
@@ -55,7 +69,7 @@ class EdgeItem(QGraphicsItem):
     def update_path(self) -> None:
         self.prepareGeometryChange()
         start, end = self.source.anchor(), self.target.anchor()
-        self._path = bezier(start, end)
+        self._path = self._route(start, end)
         self._text = self.label
         if self.label:
             # Between two neighbouring blocks a long shape is shortened to the gap; the tooltip has it whole.
@@ -73,6 +87,43 @@ class EdgeItem(QGraphicsItem):
         else:
             self._label_rect = QRectF()
         self._bounds = self._path.controlPointRect().united(self._label_rect).adjusted(-6, -6, 6, 6)
+
+    @property
+    def long(self) -> bool:
+        """Spans more than the gap between neighbouring columns, so blocks may stand in its way."""
+        return self.target.anchor().x() - self.source.anchor().x() > NODE_WIDTH + 40
+
+    def _route(self, start: QPointF, end: QPointF) -> QPainterPath:
+        """A plain curve, unless blocks stand between the ends: then a detour above or below them.
+
+        The curve stays within the band between its ends' heights, so a block blocks it exactly when it
+        overlaps that band horizontally between the ends.
+        """
+        scene = self.scene()
+        if scene is None or end.x() - start.x() <= NODE_WIDTH + 40:
+            return bezier(start, end)
+        ends = (self.source.node_item, self.target.node_item)
+        rects = [_node_rect(n) for n in scene.node_items() if n not in ends]
+        rects = [r for r in rects if r.right() > start.x() + 10 and r.left() < end.x() - 10]
+        low, high = min(start.y(), end.y()) - 8, max(start.y(), end.y()) + 8
+        blockers = [r for r in rects if r.bottom() > low and r.top() < high]
+        if not blockers:
+            return bezier(start, end)
+        label = metrics().small_height + 8  # the label sits above the line: leave it room
+        best = None
+        for side in (-1, 1):
+            group = list(blockers)
+            for _ in range(4):  # a corridor may run into further blocks: widen the group and retry
+                y = (min(r.top() for r in group) - 14) if side < 0 else (max(r.bottom() for r in group) + 12 + label)
+                band = QRectF(start.x() + 40, y - label - 4, end.x() - start.x() - 80, label + 12)
+                more = [r for r in rects if r not in group and r.intersects(band)]
+                if not more:
+                    break
+                group += more
+            cost = abs(y - start.y()) + abs(y - end.y())
+            if best is None or cost < best[0]:
+                best = (cost, y)
+        return detour(start, end, best[1])
 
     def boundingRect(self) -> QRectF:
         return self._bounds

@@ -2,7 +2,7 @@
 graph's events and the analysis reports, and routes mouse gestures to interaction objects."""
 from __future__ import annotations
 
-from PySide6.QtCore import QPointF, QRectF, Qt, Signal
+from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QPainter, QPalette, QPen, QUndoStack
 from PySide6.QtWidgets import QGraphicsScene
 
@@ -36,6 +36,7 @@ class GraphScene(QGraphicsScene):
         self.setItemIndexMethod(QGraphicsScene.ItemIndexMethod.NoIndex)
         self.setSceneRect(QRectF(-20000, -20000, 40000, 40000))
         self._report: ShapeReport | None = None
+        self._reroute_pending = False
         ev = graph.events
         self._slots = [(ev.node_added, self._on_node_added), (ev.node_removed, self._on_node_removed),
                        (ev.node_changed, self._on_node_changed), (ev.node_moved, self._on_node_moved),
@@ -48,6 +49,7 @@ class GraphScene(QGraphicsScene):
             self._on_edge_added(edge)
         analysis.updated.connect(self.apply_report)
         self.apply_report(analysis.report)
+        self.reroute_long_edges()
 
     def detach(self) -> None:
         """Stops observing the graph (call before dropping the scene while the graph lives on)."""
@@ -131,6 +133,20 @@ class GraphScene(QGraphicsScene):
         item = self._nodes.get(node.id)
         if item is not None:
             item.set_model_pos(node.pos)
+        self._schedule_reroute()
+
+    def _schedule_reroute(self) -> None:
+        """A moved block may now stand in (or leave) the way of long edges: re-route them once, after the
+        whole batch of moves (an auto-layout moves every block)."""
+        if not self._reroute_pending:
+            self._reroute_pending = True
+            QTimer.singleShot(0, self, self.reroute_long_edges)  # the scene as context: dropped with it
+
+    def reroute_long_edges(self) -> None:
+        self._reroute_pending = False
+        for edge in self._edges.values():
+            if edge.long:
+                edge.update_path()
 
     def _on_edge_added(self, edge: Edge) -> None:
         source = self._nodes[edge.src].outputs[edge.src_port]
@@ -141,6 +157,8 @@ class GraphScene(QGraphicsScene):
         target.node_item.edges.add(item)
         self._set_connected(source, target, True)
         self.addItem(item)
+        if item.long:
+            item.update_path()  # routing around blocks needs the scene
         if self._report is not None:
             self._apply_edge_report(item, self._report)
 
