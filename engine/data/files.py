@@ -174,6 +174,6 @@ def text_file(options: dict, ctx: LoadContext) -> Table:
     path = resolve(options.get("path"), ctx, "text_file")
     text = read_text(path)
     limit = int(options.get("max_chars") or 0)
-    table = lm_table(text[:limit] if limit else text, options["length"], path.name)
+    table = lm_table(text[:limit] if limit else text, options["length"], path.name, options.get("max_vocab"))
     table.extra["file"] = path.name
     return table

