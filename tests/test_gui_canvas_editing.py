@@ -236,3 +236,12 @@ def test_larger_font_grows_the_blocks_so_text_still_fits(names, qapp):
         qapp.setFont(font)
         names.scene.refresh_metrics()
     assert item.height == pytest.approx(height)
+
+
+def test_a_view_can_switch_to_another_documents_scene(names, empty):
+    view, other = names.view, empty.scene
+    view.snap_to_grid = True
+    view.set_scene(other)
+    assert view.scene() is other and view.graph_scene is other and other.snap_to_grid
+    node_id = view.add_block("dense")
+    assert empty.graph.node(node_id).kind == "dense" and len(names.graph) == 6

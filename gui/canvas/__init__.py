@@ -19,6 +19,7 @@ GraphScene
     set_palette(QPalette)       re-themes (the view calls it on palette changes)
     detach()                    stop observing the graph before dropping the scene while the graph lives on
 CanvasView(scene)
+    set_scene(scene)            show another document's scene in the same widget (detach the old one yourself)
     add_block(kind, scene_pos=None) -> id     (None = view centre; pushes AddNodeCommand, selects the block)
     frame_all(), frame_selection() (F), center_on_node(id), zoom_in(), zoom_out(), zoom_by(f), zoom, pan_by(dx, dy)
     snap_to_grid (property), open_quick_add(text="", scene_pos=None, wire=None) -> QuickAddPopup (Tab, a letter)

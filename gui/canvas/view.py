@@ -44,6 +44,17 @@ class CanvasView(QGraphicsView):
         scene.set_palette(self.palette())
         scene.wireDroppedOnCanvas.connect(self._on_wire_dropped)
 
+    def set_scene(self, scene: GraphScene) -> None:
+        """Shows another document's scene in this view (the caller detaches the old scene when done)."""
+        old = self.graph_scene
+        old.wireDroppedOnCanvas.disconnect(self._on_wire_dropped)
+        scene.snap_to_grid = old.snap_to_grid
+        self.graph_scene = scene
+        self.setScene(scene)
+        scene.set_palette(self.palette())
+        scene.wireDroppedOnCanvas.connect(self._on_wire_dropped)
+        self._last_paste = None
+
     # ------------------------------------------------------------ settings
     @property
     def snap_to_grid(self) -> bool:
