@@ -177,6 +177,8 @@ class RemoveNodesCommand(MacroCommand):
         super().__init__(parent=parent)
         self.graph = graph
         self.node_ids = [i for i in dict.fromkeys(node_ids)]
+        if not self.node_ids:
+            raise GraphError("no blocks to delete")
         for node_id in self.node_ids:
             graph.node(node_id)  # raises GraphError for an unknown id before anything changes
         edges: dict[Edge, None] = {}
