@@ -245,3 +245,27 @@ def test_a_view_can_switch_to_another_documents_scene(names, empty):
     assert view.scene() is other and view.graph_scene is other and other.snap_to_grid
     node_id = view.add_block("dense")
     assert empty.graph.node(node_id).kind == "dense" and len(names.graph) == 6
+
+
+def test_context_menus_and_double_click(names):
+    graph, scene, view = names.graph, names.scene, names.view
+    dense = scene.node_item(graph.by_name("dense").id)
+    menu = view.context_menu(dense.center())
+    texts = [a.text() for a in menu.actions() if a.text()]
+    assert texts == ["Copy block", "Cut block", "Duplicate block", "Delete block"]
+    assert scene.selected_node_ids() == [dense.node_id]
+    next(a for a in menu.actions() if a.text() == "Delete block").trigger()
+    assert graph.by_name("dense") is None and names.stack.count() == 1
+    menu.deleteLater()
+    menu = view.context_menu(QPointF(-5000, -5000))
+    actions = {a.text(): a for a in menu.actions() if a.text()}
+    assert list(actions) == ["Add block…", "Paste", "Auto-layout", "Frame all", "Snap to grid"]
+    actions["Snap to grid"].trigger()
+    assert view.snap_to_grid
+    menu.deleteLater()
+    activated = []
+    scene.nodeActivated.connect(activated.append)
+    head = scene.node_item(graph.by_name("language").id)
+    QTest.mouseDClick(view.viewport(), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
+                      view.mapFromScene(head.center()))
+    assert activated == [head.node_id]

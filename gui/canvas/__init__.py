@@ -11,6 +11,7 @@ GraphScene
     wireDroppedOnCanvas(node_id, port, is_output, QPointF)   a wire let go on empty canvas (the view then
                                 offers a quick add of fitting blocks, connected in the same undo step)
     selectionChanged()          (Qt's) -> selected_node_ids()
+    nodeActivated(node_id)      a block was double-clicked
     selected_node_ids() -> [id] in graph order;  select_nodes(ids);  node_item(id) -> NodeItem | None
     edge_item(edge), node_items(), edge_items(), selected_edges(), nodes_rect(ids=None)
     snap_to_grid (bool attribute; the view forwards its own)
@@ -25,6 +26,8 @@ CanvasView(scene)
     snap_to_grid (property), open_quick_add(text="", scene_pos=None, wire=None) -> QuickAddPopup (Tab, a letter)
     copy_selection(), cut_selection(), paste() -> [new ids], duplicate_selection() -> [new ids],
     delete_selection() (Delete/Backspace), select_all(), auto_layout() (one LayoutCommand)
+    context_menu(scene_pos) -> QMenu (right click: copy/cut/duplicate/delete on blocks; add, paste,
+        auto-layout, frame all, snap to grid on the canvas)
     Drops: mime BLOCK_MIME ("application/x-rnn-studio-block", payload = block kind id, utf-8).
     Clipboard: BLOCKS_MIME ("application/x-rnn-studio-blocks", JSON of graph.subgraph_data), also as text.
     The shell binds Ctrl+C/X/V/D/A to the methods above; the view handles Delete, F, Tab, Space-drag,

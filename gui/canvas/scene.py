@@ -22,6 +22,7 @@ class GraphScene(QGraphicsScene):
     # A wire from (node id, port, is_output) let go over empty canvas at a scene point: the view offers
     # a quick add of blocks that fit there.
     wireDroppedOnCanvas = Signal(str, str, bool, QPointF)
+    nodeActivated = Signal(str)  # a block was double-clicked (the shell may focus the inspector's name field)
 
     def __init__(self, graph: Graph, undo_stack: QUndoStack, analysis: AnalysisModel, parent=None):
         super().__init__(parent)
@@ -250,6 +251,14 @@ class GraphScene(QGraphicsScene):
         if self._move is not None and event.button() == Qt.MouseButton.LeftButton:
             move, self._move = self._move, None
             move.release()
+
+    def mouseDoubleClickEvent(self, event) -> None:
+        item = next((i for i in self.items(event.scenePos()) if isinstance(i, NodeItem)), None)
+        if item is not None and event.button() == Qt.MouseButton.LeftButton:
+            self.nodeActivated.emit(item.node_id)
+            event.accept()
+            return
+        super().mouseDoubleClickEvent(event)
 
     # ------------------------------------------------------------ theme and background
     def set_palette(self, palette: QPalette) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QPointF, QRectF, Qt
 from PySide6.QtGui import QCursor, QKeySequence, QPainter, QUndoCommand
-from PySide6.QtWidgets import QGraphicsView
+from PySide6.QtWidgets import QGraphicsView, QMenu
 
 from engine.document import DocumentError
 from engine.graph import GraphError
@@ -15,6 +15,7 @@ from ..commands import (AddNodeCommand, DisconnectCommand, LayoutCommand, MacroC
 from .clipboard import BLOCK_MIME, clipboard_blocks, copy_blocks
 from .interactions import add_and_connect
 from .quick_add import QuickAddPopup, fits, search
+from .node_item import NodeItem
 from .scene import GraphScene
 from .style import GRID, NODE_WIDTH, metrics
 
@@ -360,6 +361,43 @@ class CanvasView(QGraphicsView):
             self.setFocus()
         else:
             event.ignore()
+
+    # ------------------------------------------------------------ context menu
+    def context_menu(self, scene_pos: QPointF) -> QMenu:
+        """The right-click menu for ``scene_pos``: block actions over a block, canvas actions elsewhere."""
+        scene = self.graph_scene
+        menu = QMenu(self)
+        node = next((i for i in scene.items(scene_pos) if isinstance(i, NodeItem)), None)
+        if node is not None:
+            if node.node_id not in scene.selected_node_ids():
+                scene.select_nodes([node.node_id])
+            count = len(scene.selected_node_ids())
+            blocks = "block" if count == 1 else f"{count} blocks"
+            menu.addAction(f"Copy {blocks}", self.copy_selection)
+            menu.addAction(f"Cut {blocks}", self.cut_selection)
+            menu.addAction(f"Duplicate {blocks}", self.duplicate_selection)
+            menu.addSeparator()
+            menu.addAction(f"Delete {blocks}", self.delete_selection)
+        else:
+            where = QPointF(scene_pos)
+            menu.addAction("Add block…", lambda: self.open_quick_add(scene_pos=where))
+            paste = menu.addAction("Paste", self.paste)
+            paste.setEnabled(clipboard_blocks() is not None)
+            menu.addSeparator()
+            menu.addAction("Auto-layout", self.auto_layout)
+            menu.addAction("Frame all", self.frame_all)
+            snap = menu.addAction("Snap to grid")
+            snap.setCheckable(True)
+            snap.setChecked(self.snap_to_grid)
+            snap.toggled.connect(lambda on: setattr(self, "snap_to_grid", on))
+        return menu
+
+    def contextMenuEvent(self, event) -> None:
+        if self.graph_scene.connecting:
+            return
+        menu = self.context_menu(self.mapToScene(event.pos()))
+        menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        menu.popup(event.globalPos())
 
     # ------------------------------------------------------------ theme
     def changeEvent(self, event) -> None:
