@@ -98,7 +98,7 @@ def compile_graph(graph: Graph, report: ShapeReport | None = None) -> CompiledMo
         if spec.is_input:
             value = fx_graph.placeholder(node.name, type_expr=torch.Tensor)
             lengths_of[node.name] = fx_graph.placeholder(f"{node.name}_lengths", type_expr=torch.Tensor)
-            value.meta["block_id"] = node_id
+            value.meta["block_id"] = lengths_of[node.name].meta["block_id"] = node_id
             out_port = spec.outputs[0].name
             shape = report.shapes[(node_id, out_port)]
             values[(node_id, out_port)] = value
