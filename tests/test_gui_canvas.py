@@ -265,3 +265,15 @@ def test_after_auto_layout_no_edge_runs_through_a_block(qtbot, example, qapp):
                     f"{example}: edge {edge.edge} runs through block {node.name}"
     finally:
         canvas.close()
+
+
+def test_only_ports_in_view_are_checked_when_grabbing_but_any_port_takes_a_drop(names):
+    graph, scene = names.graph, names.scene
+    embedding = scene.node_item(graph.by_name("embedding").id)
+    bigru_input = scene.node_item(graph.by_name("bigru").id).inputs["input"]
+    head_input = scene.node_item(graph.by_name("language").id).inputs["input"]
+    visible = embedding.sceneBoundingRect().united(bigru_input.node_item.sceneBoundingRect())
+    drag = scene.begin_connection(embedding.outputs["sequence"], visible)
+    assert bigru_input.state == COMPATIBLE and head_input.state == NORMAL  # out of view: not asked yet
+    assert drag.release(head_input.anchor()).startswith("Classification 'language' expects a vector")
+    assert names.stack.count() == 0 and head_input.state == NORMAL

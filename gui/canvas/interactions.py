@@ -4,7 +4,7 @@ Each gesture ends in at most one undo command; items themselves never change the
 """
 from __future__ import annotations
 
-from PySide6.QtCore import QPointF
+from PySide6.QtCore import QPointF, QRectF
 
 from engine.shapes import connection_problem
 
@@ -21,7 +21,7 @@ class ConnectInteraction:
     """Drag from a port to a port. Grabbing a connected input picks up that edge's end instead, so it can
     be dropped on another input (reconnect, one undo step) or on empty canvas (disconnect)."""
 
-    def __init__(self, scene, port: PortItem):
+    def __init__(self, scene, port: PortItem, visible: QRectF | None = None):
         self.scene = scene
         graph = scene.graph
         self.picked = None  # the Edge whose input end is being dragged, if any
@@ -33,29 +33,38 @@ class ConnectInteraction:
             scene.edge_item(self.picked).setVisible(False)
         else:
             self.fixed, self.origin = port, None
-        self.problems: dict[PortItem, str | None] = {}
-        report = scene.analysis.report
-        for item in scene.node_items():
-            for candidate in (item.inputs if self.fixed.is_output else item.outputs).values():
-                problem = self._problem(candidate, report)
-                self.problems[candidate] = problem
-                candidate.set_state(REFUSED if problem else COMPATIBLE)
+        # Every port the wire could end on. Whether it fits is asked of the engine at once for the ports in
+        # view (to highlight them) and only when reached for the others: big graphs stay quick to grab.
+        self._report = scene.analysis.report
+        self.candidates = [c for item in scene.node_items()
+                           for c in (item.inputs if self.fixed.is_output else item.outputs).values()]
+        self._problems: dict[PortItem, str | None] = {}
+        self.highlighted: list[PortItem] = []
+        for candidate in self.candidates:
+            if visible is None or visible.contains(candidate.anchor()):
+                candidate.set_state(REFUSED if self.problem(candidate) else COMPATIBLE)
+                self.highlighted.append(candidate)
         self.wire = DragWireItem(kind_color(self.fixed.kinds[0], scene.canvas_palette.dark))
         scene.addItem(self.wire)
         self.hovered: PortItem | None = None
         self.move_to(self.fixed.anchor() if self.origin is None else self.origin.anchor())
 
-    def _problem(self, candidate: PortItem, report) -> str | None:
-        if candidate is self.origin:
-            return None
-        out, inp = (self.fixed, candidate) if self.fixed.is_output else (candidate, self.fixed)
-        return connection_problem(self.scene.graph, out.node_id, out.name, inp.node_id, inp.name, report)
+    def problem(self, candidate: PortItem) -> str | None:
+        """Why the wire cannot end on ``candidate`` (engine.connection_problem), None if it can."""
+        if candidate not in self._problems:
+            if candidate is self.origin:
+                self._problems[candidate] = None
+            else:
+                out, inp = (self.fixed, candidate) if self.fixed.is_output else (candidate, self.fixed)
+                self._problems[candidate] = connection_problem(self.scene.graph, out.node_id, out.name,
+                                                               inp.node_id, inp.name, self._report)
+        return self._problems[candidate]
 
     def target_at(self, pos: QPointF) -> PortItem | None:
         """The port a drop at ``pos`` lands on: the nearest port in reach, else the best port of the block
         under the cursor (a free compatible one first)."""
         best, best_d = None, HIT_RADIUS
-        for candidate in self.problems:
+        for candidate in self.candidates:
             d = (candidate.anchor() - pos).manhattanLength()
             if d < best_d:
                 best, best_d = candidate, d
@@ -65,20 +74,20 @@ class ConnectInteraction:
         if node is None:
             return None
         ports = [p for p in (node.inputs if self.fixed.is_output else node.outputs).values()]
-        ports.sort(key=lambda p: (self.problems.get(p) is not None, p.connected and p is not self.origin))
+        ports.sort(key=lambda p: (self.problem(p) is not None, p.connected and p is not self.origin))
         return ports[0] if ports else None
 
     def move_to(self, pos: QPointF) -> None:
         target = self.target_at(pos)
-        end = target.anchor() if target is not None and not self.problems.get(target) else pos
+        end = target.anchor() if target is not None and not self.problem(target) else pos
         if self.fixed.is_output:
             self.wire.set_ends(self.fixed.anchor(), end)
         else:
             self.wire.set_ends(end, self.fixed.anchor())
         if target is not self.hovered:
             self.hovered = target
-            if target is not None and self.problems.get(target):
-                self.scene.statusMessage.emit(self.problems[target])
+            if target is not None and self.problem(target):
+                self.scene.statusMessage.emit(self.problem(target))
 
     def release(self, pos: QPointF) -> str | None:
         """Ends the drag; pushes the resulting command. Returns the reason a connection was refused."""
@@ -93,7 +102,7 @@ class ConnectInteraction:
             return None
         if target is self.origin:
             return None
-        problem = self.problems.get(target)
+        problem = self.problem(target)
         if problem:
             scene.statusMessage.emit(f"Not connected: {problem}")
             return problem
@@ -110,7 +119,7 @@ class ConnectInteraction:
 
     def finish(self) -> None:
         """Removes the wire and the highlights (also when the drag is cancelled)."""
-        for candidate in self.problems:
+        for candidate in self.highlighted:
             candidate.set_state(NORMAL)
         if self.wire.scene() is not None:
             self.scene.removeItem(self.wire)

@@ -209,9 +209,10 @@ class GraphScene(QGraphicsScene):
     def port_at(self, pos: QPointF) -> PortItem | None:
         return next((i for i in self.items(pos) if isinstance(i, PortItem)), None)
 
-    def begin_connection(self, port: PortItem) -> ConnectInteraction:
+    def begin_connection(self, port: PortItem, visible: QRectF | None = None) -> ConnectInteraction:
+        """Starts a wire from ``port``; ports within ``visible`` (default: all) are highlighted at once."""
         self.cancel_connection()
-        self._connect = ConnectInteraction(self, port)
+        self._connect = ConnectInteraction(self, port, visible)
         return self._connect
 
     def cancel_connection(self) -> None:
@@ -227,7 +228,9 @@ class GraphScene(QGraphicsScene):
         if event.button() == Qt.MouseButton.LeftButton:
             port = self.port_at(event.scenePos())
             if port is not None:
-                self.begin_connection(port)
+                view = event.widget().parent() if event.widget() is not None else None
+                visible = view.mapToScene(view.viewport().rect()).boundingRect() if hasattr(view, "viewport") else None
+                self.begin_connection(port, visible)
                 event.accept()
                 return
         super().mousePressEvent(event)
