@@ -276,4 +276,4 @@ def test_only_ports_in_view_are_checked_when_grabbing_but_any_port_takes_a_drop(
     drag = scene.begin_connection(embedding.outputs["sequence"], visible)
     assert bigru_input.state == COMPATIBLE and head_input.state == NORMAL  # out of view: not asked yet
     assert drag.release(head_input.anchor()).startswith("Classification 'language' expects a vector")
-    assert names.stack.count() == 0 and head_input.state == NORMAL
+    assert names.stack.count() == 0 and head_input.state == NORMAL and not scene.connecting

@@ -119,6 +119,7 @@ class ConnectInteraction:
 
     def finish(self) -> None:
         """Removes the wire and the highlights (also when the drag is cancelled)."""
+        self.scene.connection_finished(self)
         for candidate in self.highlighted:
             candidate.set_state(NORMAL)
         if self.wire.scene() is not None:

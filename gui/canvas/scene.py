@@ -218,6 +218,9 @@ class GraphScene(QGraphicsScene):
     def cancel_connection(self) -> None:
         if self._connect is not None:
             self._connect.finish()
+
+    def connection_finished(self, interaction: ConnectInteraction) -> None:
+        if self._connect is interaction:
             self._connect = None
 
     @property
