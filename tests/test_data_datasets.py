@@ -146,6 +146,8 @@ def test_bad_binding_values_are_named():
         prepare_data({"dataset": "adding", "split": [0.5, 0.1, 0.1]})
     with pytest.raises(DataError, match="'samples' must be a whole number"):
         prepare_data({"dataset": "adding", "options": {"samples": -3}})
+    with pytest.raises(DataError, match="option 'window' must be a whole number, not 'ten'"):
+        prepare_data({"dataset": "csv_series", "options": {"window": "ten"}})
 
 
 def test_vocabulary_caps_size_drops_rare_tokens_and_maps_unknowns():

@@ -109,10 +109,26 @@ def missing_package(spec: DatasetSpec) -> str | None:
 
 def options_for(spec: DatasetSpec, given: dict | None) -> dict:
     """Defaults overlaid with the binding's options; an unknown option is an error naming the known ones."""
+    if given is not None and not isinstance(given, dict):
+        raise DataError(f"data.options must map option names to values, not {given!r}")
     given = dict(given or {})
     known = spec.defaults()
     unknown = [k for k in given if k not in known]
     if unknown:
         raise DataError(f"dataset '{spec.name}' has no option {', '.join(repr(k) for k in unknown)}; its options are "
                         f"{', '.join(known) or 'none'}")
+    for name, value in given.items():
+        default = known[name]
+        if default is None or value is None:
+            continue
+        if isinstance(default, bool):
+            ok = isinstance(value, bool)
+        elif isinstance(default, (int, float)):
+            ok = isinstance(value, (int, float)) and not isinstance(value, bool) and (
+                isinstance(default, float) or float(value).is_integer())
+        else:
+            ok = isinstance(value, type(default))
+        if not ok:
+            want = {bool: "true or false", int: "a whole number", float: "a number", str: "text"}[type(default)]
+            raise DataError(f"dataset '{spec.name}': option '{name}' must be {want}, not {value!r}")
     return {**known, **given}
