@@ -16,6 +16,15 @@ from gui.canvas.port_item import COMPATIBLE, NORMAL, REFUSED
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 
 
+@pytest.fixture(autouse=True)
+def no_leaked_popups(qapp):
+    """A quick-add popup or menu left open by a test is a leaked top-level window: fail."""
+    yield
+    qapp.processEvents()
+    leaked = [w for w in qapp.topLevelWidgets() if w.isVisible() and not isinstance(w, CanvasView)]
+    assert not leaked, f"windows left open: {leaked}"
+
+
 class Canvas:
     def __init__(self, qtbot, graph: Graph):
         self.graph = graph

@@ -14,7 +14,7 @@ from gui.canvas import BLOCK_MIME, BLOCKS_MIME
 from gui.canvas.quick_add import search
 from gui.canvas.style import CanvasPalette
 
-from test_gui_canvas import Canvas
+from test_gui_canvas import Canvas, no_leaked_popups  # noqa: F401  (autouse fixture)
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 
@@ -156,6 +156,11 @@ def test_zoom_keeps_the_point_under_the_cursor(names):
     after = view.mapToScene(anchor.toPoint())
     assert abs(after.x() - before.x()) < 2 / view.zoom and abs(after.y() - before.y()) < 2 / view.zoom
     view.zoom_by(1000)
+    assert view.zoom == pytest.approx(3.0)
+    view.setFocus()
+    QTest.keyClick(view, Qt.Key.Key_Minus, Qt.KeyboardModifier.ControlModifier)
+    assert view.zoom == pytest.approx(3.0 * 0.8)
+    QTest.keyClick(view, Qt.Key.Key_Equal, Qt.KeyboardModifier.ControlModifier)
     assert view.zoom == pytest.approx(3.0)
 
 
