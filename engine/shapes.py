@@ -142,7 +142,7 @@ def _input_shapes(graph: Graph, node: Node, report: ShapeReport) -> dict[str, Po
         if edge is None:
             if not port.optional:
                 wanted = " or ".join(k.value for k in port.kinds)
-                on = f" '{port.name}'" if len(node.spec.inputs) > 1 else ""
+                on = f" '{port.name}'" if _ambiguous(node.spec, port) else ""
                 report.diagnostics.append(Diagnostic(
                     node.id, port.name, f"{node.label} has nothing connected to its input{on}: connect {wanted}"))
                 complete = False
@@ -159,11 +159,16 @@ def _input_shapes(graph: Graph, node: Node, report: ShapeReport) -> dict[str, Po
     return ins if complete else None
 
 
+def _ambiguous(spec, port) -> bool:
+    """Whether a message must name the input port: not for a block's only required input (an LSTM's)."""
+    return port.optional or sum(not p.optional for p in spec.inputs) > 1
+
+
 def kind_mismatch(graph: Graph, edge: Edge, got: TensorKind) -> str:
     target, source = graph.node(edge.dst), graph.node(edge.src)
     port = target.spec.input(edge.dst_port)
     wanted = " or ".join(k.value for k in port.kinds)
-    on = f" on '{port.name}'" if len(target.spec.inputs) > 1 else ""
+    on = f" on '{port.name}'" if _ambiguous(target.spec, port) else ""
     return f"{target.label} expects {wanted}{on} but '{source.name}' gives {got.value}: {_fix(got, port.kinds)}"
 
 
