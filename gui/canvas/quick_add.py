@@ -3,8 +3,9 @@ Enter or a click adds the chosen block there."""
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, Qt, Signal
-from PySide6.QtGui import QColor, QIcon, QPixmap
-from PySide6.QtWidgets import QFrame, QLineEdit, QListWidget, QListWidgetItem, QVBoxLayout
+from PySide6.QtGui import QColor, QIcon, QPalette, QPixmap
+from PySide6.QtWidgets import (QFrame, QLineEdit, QListWidget, QListWidgetItem, QStyle, QStyledItemDelegate,
+                               QVBoxLayout)
 
 from engine.blocks import CATALOG, CATEGORIES
 from engine.specs import BlockSpec
@@ -26,7 +27,7 @@ def rank(spec: BlockSpec, query: str) -> int | None:
         return 2
     if q in spec.category.lower():
         return 3
-    if q in spec.description.lower():
+    if len(q) >= 3 and q in spec.description.lower():  # shorter queries match half the descriptions
         return 4
     return None
 
@@ -52,6 +53,26 @@ def _swatch(color: QColor) -> QIcon:
     return QIcon(pixmap)
 
 
+class _ResultDelegate(QStyledItemDelegate):
+    """Draws the block title as usual and its category, muted, at the right."""
+
+    def paint(self, painter, option, index) -> None:
+        super().paint(painter, option, index)
+        category = index.data(CATEGORY_ROLE)
+        if not category:
+            return
+        selected = option.state & QStyle.StateFlag.State_Selected
+        role = QPalette.ColorRole.HighlightedText if selected else QPalette.ColorRole.PlaceholderText
+        painter.save()
+        painter.setPen(option.palette.color(role))
+        painter.drawText(option.rect.adjusted(0, 0, -8, 0), Qt.AlignmentFlag.AlignRight
+                         | Qt.AlignmentFlag.AlignVCenter, category)
+        painter.restore()
+
+
+CATEGORY_ROLE = Qt.ItemDataRole.UserRole + 1
+
+
 class QuickAddPopup(QFrame):
     """``chosen(kind)`` fires when the user picks a block; the popup then closes (and deletes itself)."""
 
@@ -67,6 +88,7 @@ class QuickAddPopup(QFrame):
         self.search_field.setClearButtonEnabled(True)
         self.results = QListWidget(self)
         self.results.setUniformItemSizes(True)
+        self.results.setItemDelegate(_ResultDelegate(self.results))
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.setSpacing(4)
@@ -102,8 +124,9 @@ class QuickAddPopup(QFrame):
         self.results.clear()
         dark = self.palette().color(self.backgroundRole()).lightnessF() < 0.5
         for spec in search(text, self.allowed):
-            item = QListWidgetItem(_swatch(category_color(spec.category, dark)), f"{spec.title}    {spec.category}")
+            item = QListWidgetItem(_swatch(category_color(spec.category, dark)), spec.title)
             item.setData(Qt.ItemDataRole.UserRole, spec.id)
+            item.setData(CATEGORY_ROLE, spec.category)
             item.setToolTip(spec.description)
             self.results.addItem(item)
         if self.results.count():
