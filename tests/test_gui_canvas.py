@@ -286,3 +286,13 @@ def test_only_ports_in_view_are_checked_when_grabbing_but_any_port_takes_a_drop(
     assert bigru_input.state == COMPATIBLE and head_input.state == NORMAL  # out of view: not asked yet
     assert drag.release(head_input.anchor()).startswith("Classification 'language' expects a vector")
     assert names.stack.count() == 0 and head_input.state == NORMAL and not scene.connecting
+
+
+def test_dropping_a_wire_on_a_block_body_picks_its_first_fitting_free_input(empty):
+    graph = empty.graph
+    source = graph.add_node("feature_input", pos=(0, 0))
+    lstm = graph.add_node("lstm", pos=(300, 0))
+    empty.view.frame_all()
+    body = empty.view.mapFromScene(empty.scene.node_item(lstm.id).center())
+    empty.drag(empty.port_point(source.id, "sequence", True), body)
+    assert graph.edges == [Edge(source.id, "sequence", lstm.id, "input")]  # not the state input
