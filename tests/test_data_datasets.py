@@ -75,6 +75,7 @@ def test_sentiment_is_the_shipped_review_corpus_with_a_train_only_vocabulary():
     assert batch.inputs["text"].dtype == torch.long and batch.targets["label"].dtype == torch.float32
     assert batch.inputs["text"].max() < 500 and data.info.vocab_size == {"text": 500}
     assert data.meta.special_tokens["text"] == {"<pad>": 0, "<unk>": 1}
+    assert data.meta.tokenization["text"] == {"tokenizer": "word", "lowercase": True, "max_length": 40}
     assert int(batch.lengths["text"].max()) <= 40
 
 
@@ -87,6 +88,7 @@ def test_names_are_balanced_by_language_and_read_per_character():
     chars = data.meta.vocab["name"]
     name = "".join(chars[i] for i in sample["inputs"]["name"].tolist())
     assert name[:1].isupper() and len(name) == int(sample["lengths"]["name"])
+    assert data.meta.tokenization["name"] == {"tokenizer": "char", "lowercase": False, "max_length": None}
 
 
 def test_digits_are_eight_steps_of_eight_pixels():

@@ -180,7 +180,8 @@ def lm_table(text: str, length: int, where: str, max_vocab=None) -> Table:
     x = ids[: n * length].reshape(n, length)
     y = ids[1: n * length + 1].reshape(n, length)
     return Table({"chars": x, "next_chars": y}, vocab={"chars": vocab}, labels={"next_chars": vocab},
-                 extra={"characters": n * length})
+                 extra={"characters": n * length,
+                        "chars": {"chars": {"tokenizer": "char", "lowercase": False, "max_length": None}}})
 
 
 def kjv(options: dict, ctx: LoadContext) -> Table:

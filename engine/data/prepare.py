@@ -38,6 +38,8 @@ class DataMeta:
     scaler: dict | None = None
     feature_names: dict[str, list[str]] = field(default_factory=dict)  # block -> names of its features
     extra: dict[str, Any] = field(default_factory=dict)
+    # input block -> how raw text becomes its tokens: {tokenizer: word|char, lowercase, max_length}
+    tokenization: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -188,13 +190,16 @@ def _meta(spec, options, table, inputs, targets, vocab_of) -> DataMeta:
                                           and t.endswith(">")}
         if name in table.feature_names:
             meta.feature_names[block] = list(table.feature_names[name])
+        settings = table.extra.get("text", {}).get(name) or table.extra.get("chars", {}).get(name)
+        if settings:
+            meta.tokenization[block] = {k: settings.get(k) for k in ("tokenizer", "lowercase", "max_length")}
     for block, name in targets.items():
         if name in table.labels:
             meta.labels[block] = list(table.labels[name])
         if name in table.feature_names:
             meta.feature_names[block] = list(table.feature_names[name])
     meta.scaler = table.extra.get("scaler")
-    meta.extra = {k: v for k, v in table.extra.items() if k not in ("scaler", "text")}
+    meta.extra = {k: v for k, v in table.extra.items() if k not in ("scaler", "text", "chars")}
     return meta
 
 
