@@ -92,6 +92,9 @@ def graph_from_data(data: Any, where: str = "<graph>", path: str = "$.graph",
             raise DocumentError(where, f"{here}.id", f"the id '{node_id}' is used twice")
         if fresh_ids and graph.by_name(name) is not None:
             name = graph.unique_name(name.rstrip("0123456789").rstrip("_") or spec.prefix)
+        problem = graph.name_problem(name)
+        if problem:
+            raise DocumentError(where, f"{here}.name", problem)
         try:
             node = graph.add_node(spec.id, name=name, params=params, pos=(pos[0], pos[1]),
                                   node_id=None if fresh_ids else node_id)
@@ -108,6 +111,13 @@ def graph_from_data(data: Any, where: str = "<graph>", path: str = "$.graph",
                 raise DocumentError(where, f"{here}.{side}", "must be [block id, port name]")
             if end[0] not in id_map:
                 raise DocumentError(where, f"{here}.{side}", f"no block has the id '{end[0]}'")
+            node = graph.node(id_map[end[0]])
+            ports = node.spec.outputs if side == "from" else node.spec.inputs
+            if end[1] not in {port.name for port in ports}:
+                what = "output" if side == "from" else "input"
+                names = ", ".join(port.name for port in ports) or "none"
+                raise DocumentError(where, f"{here}.{side}", f"{node.label} has no {what} '{end[1]}' "
+                                                             f"(its {what}s: {names})")
             ends.append((id_map[end[0]], end[1]))
         try:
             graph.connect(ends[0][0], ends[0][1], ends[1][0], ends[1][1])
