@@ -251,6 +251,10 @@ class SetParamCommand(QUndoCommand):
         self.graph, self.node_id, self.name, self.value, self.session = graph, node_id, name, value, session
         self.old = copy.deepcopy(node.params[name])
         self.setText(f"Set {node.name}.{node.spec.param(name).title.lower()} = {value!r}")
+        self.setObsolete(self._unchanged())  # setting the value it already has leaves no undo step
+
+    def _unchanged(self) -> bool:
+        return self.value == self.old and type(self.value) is type(self.old)
 
     def id(self) -> int:
         return self._ID
@@ -262,6 +266,7 @@ class SetParamCommand(QUndoCommand):
             return False
         self.value = other.value
         self.setText(other.text())
+        self.setObsolete(self._unchanged())  # edited back to where it started: the step disappears
         return True
 
     def redo(self) -> None:

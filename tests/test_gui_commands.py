@@ -125,6 +125,11 @@ def test_each_param_edit_is_its_own_step_unless_same_session(graph):
     assert stack.count() == 1 and lstm.params["hidden_size"] == 21
     stack.undo()
     assert lstm.params["hidden_size"] == original
+    stack.push(SetParamCommand(graph, lstm.id, "hidden_size", original))  # no change: no step
+    assert stack.index() == 0 and stack.count() in (0, 1) and not stack.canUndo()
+    stack.push(SetParamCommand(graph, lstm.id, "hidden_size", 99, session=session))
+    stack.push(SetParamCommand(graph, lstm.id, "hidden_size", original, session=session))
+    assert not stack.canUndo() and lstm.params["hidden_size"] == original
 
 
 def test_rename_round_trip_and_refusal(graph):
