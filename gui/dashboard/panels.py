@@ -8,7 +8,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt
 
 from .history import RunHistory
-from .plots import Heatmap, PlotPanel, color, finite, new_plot, no_si_prefix, positive
+from .plots import Heatmap, PlotPanel, color, finite, new_plot, no_si_prefix, positive, set_text
 
 STEP_AXIS = "training step (batches)"
 SIGMOID_GATES = {"input", "forget", "output", "reset", "update"}
@@ -23,6 +23,7 @@ class CurvePanel(PlotPanel):
         self.metric_combo = self.add_combo("Which metric to plot") if metric_choice else None
         self.plot = new_plot("loss" if not metric_choice else "metric", STEP_AXIS)
         self.layout_widget.addItem(self.plot)
+        self.track(self.plot)
         self.raw = self.plot.plot(name="train (per step)", pen=pg.mkPen("#9ecae1", width=1))
         self.smooth = self.plot.plot(name="train (smoothed)", pen=pg.mkPen("#1f77b4", width=2))
         self.train_epoch = self.plot.plot(name="train (epoch)", pen=pg.mkPen("#2ca02c", width=1.5),
@@ -42,12 +43,15 @@ class CurvePanel(PlotPanel):
             for curve in (self.raw, self.smooth, self.train_epoch, self.val):
                 curve.setData([], [])
             return
-        self.plot.setLabel("left", name)
+        set_text(self.plot, name)
         raw = history.loss if name == "loss" else history.step_metrics.get(name, [])
         self.raw.setData(*finite(history.steps, raw))
         self.smooth.setData(*finite(history.steps, history.smoothed.get(name, [])))
-        self.train_epoch.setData(*history.epoch_series("train", name))
-        self.val.setData(*history.epoch_series("val", name))
+        train_x, train_y = history.epoch_series("train", name)
+        val_x, val_y = history.epoch_series("val", name)
+        self.train_epoch.setData(train_x, train_y)
+        self.val.setData(val_x, val_y)
+        self.follow(self.plot, history.steps or [1], np.concatenate([np.asarray(raw, dtype=float), train_y, val_y]))
 
     def csv_table(self, history):
         return history.table("steps") if self.metric_combo is None else history.table("epochs")
@@ -61,10 +65,12 @@ class LearningRatePanel(PlotPanel):
         self.plot = new_plot("learning rate", STEP_AXIS)
         self.plot.legend.setVisible(False)
         self.layout_widget.addItem(self.plot)
+        self.track(self.plot)
         self.curve = self.plot.plot(pen=pg.mkPen("#9467bd", width=2))
 
     def draw(self, history):
         self.curve.setData(history.steps, history.lr)
+        self.follow(self.plot, history.steps, history.lr)
 
     def csv_table(self, history):
         return ["step", "lr"], [[s, lr] for s, lr in zip(history.steps, history.lr)]
@@ -79,6 +85,7 @@ class GradNormPanel(PlotPanel):
         super().__init__("Gradient norm per block", parent)
         self.plot = new_plot("gradient L2 norm (log)", STEP_AXIS, log_y=True)
         self.layout_widget.addItem(self.plot)
+        self.track(self.plot)
         self.global_curve = self.plot.plot(name="global", pen=pg.mkPen("k", width=2.5))
         self.clip_line = pg.InfiniteLine(angle=0, pen=pg.mkPen("#d62728", width=1.5, style=Qt.PenStyle.DashLine),
                                          label="clip threshold", labelOpts={"position": 0.2, "color": "#d62728"})
@@ -99,6 +106,8 @@ class GradNormPanel(PlotPanel):
         self.clip_line.setVisible(clip is not None)
         if clip is not None:
             self.clip_line.setPos(np.log10(clip))  # the axis is log10: lines live in view coordinates
+        values = [history.grad_norm] + list(history.block_norms.values()) + [[clip] if clip else []]
+        self.follow(self.plot, history.steps, np.concatenate([np.asarray(v, dtype=float) for v in values]), log_y=True)
 
     def csv_table(self, history):
         return history.table("grad_norms")
@@ -113,9 +122,14 @@ class TimeGradPanel(PlotPanel):
         super().__init__("Gradient norm per time step", parent)
         self.plot = new_plot("‖∂loss/∂h_t‖ (log)", "time step t", log_y=True)
         self.layout_widget.addItem(self.plot)
+        self.track(self.plot)
         self.curves: dict[tuple[str, str], pg.PlotDataItem] = {}
 
     def draw(self, history):
+        events = list(history.time_grads.values()) + list(history.first_time_grads.values())
+        if events:
+            self.follow(self.plot, [1, max(len(e.norms) for e in events)],
+                        np.concatenate([np.asarray(e.norms, dtype=float) for e in events]), log_y=True, x0=1)
         for i, (block, latest) in enumerate(history.time_grads.items()):
             first = history.first_time_grads.get(block)
             for which, event, style in (("first", first, Qt.PenStyle.DashLine), ("latest", latest, Qt.PenStyle.SolidLine)):
@@ -159,6 +173,7 @@ class GatePanel(PlotPanel):
         self.means.setTitle("gate means over training (probe batch, real steps)", size="9pt")
         self.means.addLegend(offset=(-5, 5), labelTextSize="8pt")
         self.mean_curves: dict[str, pg.PlotDataItem] = {}
+        self.track(self.means)
 
     def select(self, block: str) -> None:
         index = self.block.findText(block)
@@ -187,10 +202,10 @@ class GatePanel(PlotPanel):
         else:
             levels = (0.0, 1.0) if gate in SIGMOID_GATES else (-1.0, 1.0)
             self.heat.set_value_label(f"{gate} gate activation")
-            self.heat.plot.setTitle(f"{probe.block} · {gate} gate · step {probe.step}", size="9pt")
+            set_text(self.heat.plot, title=f"{probe.block} · {gate} gate · step {probe.step}")
             self.heat.show(np.asarray(probe.gates[gate]).T, levels)
-            self.cell.plot.setTitle("LSTM cell state" if probe.cell_state is not None else
-                                    "no cell state (only LSTMs have one)", size="9pt")
+            set_text(self.cell.plot, title="LSTM cell state" if probe.cell_state is not None else
+                     "no cell state (only LSTMs have one)")
             self.cell.show(None if probe.cell_state is None else np.asarray(probe.cell_state).T)
         for i, (name, values) in enumerate((hist.means if hist else {}).items()):
             curve = self.mean_curves.get(name)
@@ -200,6 +215,8 @@ class GatePanel(PlotPanel):
             curve.setData(hist.mean_steps[:len(values)], values)
         for name, curve in self.mean_curves.items():
             curve.setVisible(bool(hist) and name in hist.means)
+        if hist and hist.means:
+            self.follow(self.means, hist.mean_steps, np.concatenate([np.asarray(v, dtype=float) for v in hist.means.values()]))
 
     def csv_table(self, history):
         matrix = self.heat.matrix
@@ -230,8 +247,8 @@ class AttentionPanel(PlotPanel):
             self.heat.show(None)
             return
         weights = np.atleast_2d(np.asarray(probe.weights))
-        self.heat.plot.setLabel("left", "query step" if weights.shape[0] > 1 else "pooling")
-        self.heat.plot.setTitle(f"{probe.block} · step {probe.step}", size="9pt")
+        set_text(self.heat.plot, "query step" if weights.shape[0] > 1 else "pooling",
+                 title=f"{probe.block} · step {probe.step}")
         self.heat.show(weights, (0.0, float(max(weights.max(), 1e-6))))
 
     def csv_table(self, history):

@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import csv
 import math
+import time
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtWidgets import (QComboBox, QFileDialog, QHBoxLayout, QLabel, QSizePolicy, QToolButton, QVBoxLayout,
+from PySide6.QtWidgets import (QComboBox, QGraphicsItem, QFileDialog, QHBoxLayout, QLabel, QSizePolicy, QToolButton, QVBoxLayout,
                                QWidget)
 
 from .history import RunHistory
@@ -37,10 +38,48 @@ def finite(xs, ys) -> tuple[np.ndarray, np.ndarray]:
     return xs[keep], ys[keep]
 
 
+def nice_step(span: float) -> float:
+    """The 1-2-5 step at or above ``span``."""
+    if not math.isfinite(span) or span <= 0:
+        return 1.0
+    exp = math.floor(math.log10(span))
+    for m in (1, 2, 5, 10):
+        if span <= m * 10 ** exp * (1 + 1e-9):
+            return m * 10 ** exp
+    return 10 ** (exp + 1)
+
+
+def stable_bounds(lo: float, hi: float, log: bool = False) -> tuple[float, float]:
+    """Bounds rounded outward to a coarse grid (decades on a log axis): they change only when the data leaves
+    them, so the axes are not re-laid out and repainted at every redraw (axis text is the costly part)."""
+    if log:
+        return math.floor(lo), math.ceil(hi) if math.ceil(hi) > math.floor(lo) else math.floor(lo) + 1
+    if math.isclose(lo, hi):
+        pad = abs(lo) * 0.5 or 1.0
+        lo, hi = lo - pad, hi + pad
+    step = nice_step((hi - lo) / 4)
+    return math.floor(lo / step) * step, math.ceil(hi / step) * step
+
+
 def no_si_prefix(plot: pg.PlotItem) -> None:
-    """Shows values as they are (0.001, not 1 with a "(x0.001)" unit): a learning rate is read as written."""
+    """Shows values as they are (0.001, not 1 with a "(x0.001)" unit): a learning rate is read as written.
+
+    Also caches each axis as a pixmap: axis text is the costly part of a repaint, and with stable ranges
+    (see PlotPanel.follow) the axes rarely change while the curves do."""
     for side in ("left", "bottom"):
-        plot.getAxis(side).enableAutoSIPrefix(False)
+        axis = plot.getAxis(side)
+        axis.enableAutoSIPrefix(False)
+        axis.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+
+
+def set_text(plot: pg.PlotItem, label: str | None = None, title: str | None = None, side: str = "left") -> None:
+    """Changes an axis label or the title only when it differs: each change re-lays out the plot."""
+    if label is not None and getattr(plot, f"_label_{side}", None) != label:
+        setattr(plot, f"_label_{side}", label)
+        plot.setLabel(side, label)
+    if title is not None and getattr(plot, "_title", None) != title:
+        plot._title = title
+        plot.setTitle(title, size="9pt")
 
 
 def new_plot(left: str, bottom: str, log_y: bool = False) -> pg.PlotItem:
@@ -53,7 +92,8 @@ def new_plot(left: str, bottom: str, log_y: bool = False) -> pg.PlotItem:
     plot.setDownsampling(auto=True, mode="peak")
     if log_y:
         plot.setLogMode(y=True)
-    plot.addLegend(offset=(-5, 5), labelTextSize="8pt")
+    legend = plot.addLegend(offset=(-5, 5), labelTextSize="8pt", brush=pg.mkBrush(255, 255, 255, 200))
+    legend.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)  # text again: paint it once
     return plot
 
 
@@ -70,6 +110,7 @@ class PlotPanel(QWidget):
         self.history: RunHistory | None = None
         self._drawn = (None, -1)
         self.draw_count = 0
+        self.drawn_at = 0.0
         self.layout_widget = pg.GraphicsLayoutWidget()
         self.layout_widget.setBackground("w")
         self.layout_widget.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
@@ -148,7 +189,13 @@ class PlotPanel(QWidget):
         self._drawn = key
         self.draw(history)
         self.draw_count += 1
+        self.drawn_at = time.perf_counter()
         return True
+
+    def stale(self) -> bool:
+        """The history changed since the last drawing (and the panel is not frozen)."""
+        history = self.history
+        return history is not None and not self.frozen and (id(history), history.version) != self._drawn
 
     def draw(self, history: RunHistory) -> None:
         raise NotImplementedError
@@ -156,9 +203,39 @@ class PlotPanel(QWidget):
     def plots(self) -> list[pg.PlotItem]:
         return [item for item in self.layout_widget.ci.items if isinstance(item, pg.PlotItem)]
 
+    def track(self, plot: pg.PlotItem) -> None:
+        """Lets the panel set ``plot``'s range from the data (see follow) until the user zooms or pans it."""
+        plot.disableAutoRange()
+        plot.getViewBox().sigRangeChangedManually.connect(lambda *_: setattr(self, "following", False))
+        self._tracked = getattr(self, "_tracked", []) + [plot]
+
+    def follow(self, plot: pg.PlotItem, xs, ys, log_y: bool = False, x0: float | None = 0.0) -> None:
+        """Sets stable ranges that contain the data (x from ``x0``); the user's zoom wins until Fit."""
+        if not getattr(self, "following", True):
+            return
+        xs = np.asarray(xs, dtype=np.float64)
+        ys = np.asarray(ys, dtype=np.float64)
+        ys = ys[np.isfinite(ys) & (ys > 0)] if log_y else ys[np.isfinite(ys)]
+        if xs.size == 0 or ys.size == 0:
+            return
+        ys = np.log10(ys) if log_y else ys
+        x_lo = float(np.nanmin(xs)) if x0 is None else x0
+        x_range = stable_bounds(x_lo, float(np.nanmax(xs)))
+        x_range = (max(x_range[0], x_lo), x_range[1])
+        y_range = stable_bounds(float(ys.min()), float(ys.max()), log=log_y)
+        wanted = (x_range, y_range)
+        if getattr(plot, "_followed", None) != wanted:
+            plot._followed = wanted
+            plot.setRange(xRange=x_range, yRange=y_range, padding=0.02)
+
     def fit(self) -> None:
+        self.following = True
+        for plot in getattr(self, "_tracked", []):
+            plot._followed = None
         for plot in self.plots():
-            plot.enableAutoRange()
+            if plot not in getattr(self, "_tracked", []):
+                plot.enableAutoRange()
+        self.refresh(force=True)
 
     # ------------------------------------------------------------------ saving
     def csv_table(self, history: RunHistory) -> tuple[list[str], list[list]]:
@@ -207,7 +284,9 @@ class Heatmap:
         self.plot.addItem(self.empty)
 
     def set_value_label(self, text: str) -> None:
-        self.bar.getAxis("left").setLabel(text)
+        if getattr(self, "_value_label", None) != text:
+            self._value_label = text
+            self.bar.getAxis("left").setLabel(text)
 
     def show(self, matrix: np.ndarray | None, levels: tuple[float, float] | None = None) -> None:
         if matrix is None or np.asarray(matrix).size == 0:

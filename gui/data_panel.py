@@ -1,0 +1,396 @@
+"""The data panel: choose a built-in dataset or import a file (preview, column pickers, tokenizer and window
+options, split), see sample counts, length histogram, vocabulary size and class balance, and fix mismatches.
+"""
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout, QHBoxLayout, QLabel,
+                               QLineEdit, QListWidget, QListWidgetItem, QPushButton, QSpinBox, QTableWidget,
+                               QTableWidgetItem, QVBoxLayout, QWidget)
+from PySide6.QtCore import Qt
+
+from engine.data import DATASETS, DataError, missing_package, prepare_data
+
+from .dashboard.plots import no_si_prefix
+from .training.background import BackgroundCall
+
+CHOICE_OPTIONS = {"tokenizer": ["word", "char"], "scaler": ["standard", "minmax", "none"], "task": ["reverse", "sort"]}
+COLUMN_OPTIONS = ("text_column", "label_column")
+MULTI_COLUMN_OPTIONS = ("columns", "targets")
+PREVIEW_ROWS = 20
+
+
+def parse_value(text: str):
+    """An option typed in a line edit: empty is None, numbers are numbers, anything else stays text."""
+    text = text.strip()
+    if not text:
+        return None
+    for cast in (int, float):
+        try:
+            return cast(text)
+        except ValueError:
+            pass
+    return text
+
+
+def mismatch_fixes(graph, info, widths: dict[str, int], target_widths: dict[str, int]) -> list[tuple[str, list]]:
+    """(message, [(node id, param, value), ...]) for each data/graph mismatch with an obvious fix."""
+    problems = []
+    for node in graph:
+        if node.kind == "token_input" and node.name in info.vocab_size:
+            size = info.vocab_size[node.name]
+            if node.params.get("vocab_size", size) < size:
+                fixes = [(node.id, "vocab_size", size)]
+                fixes += [(e.dst, "vocab_size", size) for e in graph.out_edges(node.id)
+                          if graph.nodes[e.dst].kind == "embedding"]
+                problems.append((f"the data has a vocabulary of {size} tokens, but '{node.name}' takes "
+                                 f"{node.params['vocab_size']}: set vocab_size to {size}", fixes))
+        if node.kind == "feature_input" and node.name in widths and node.params.get("features") != widths[node.name]:
+            problems.append((f"the data has {widths[node.name]} features per step, but '{node.name}' has "
+                             f"features = {node.params.get('features')}", [(node.id, "features", widths[node.name])]))
+        if node.spec.head is None:
+            continue
+        edge = graph.edge_into(node.id, node.spec.inputs[0].name) if node.spec.inputs else None
+        dense = graph.nodes[edge.src] if edge is not None else None
+        if dense is None or dense.kind != "dense":
+            continue
+        balance = info.class_balance.get(node.name)
+        if balance and len(balance) > 2 and dense.params.get("units") != len(balance):
+            problems.append((f"the data has {len(balance)} classes, but '{dense.name}' before head '{node.name}' has "
+                             f"{dense.params.get('units')} units", [(dense.id, "units", len(balance))]))
+        width = target_widths.get(node.name)
+        if node.spec.head and info.task in ("regression", "forecasting") and width and dense.params.get("units") != width:
+            problems.append((f"the target has {width} value(s) per sample, but '{dense.name}' has "
+                             f"{dense.params.get('units')} units", [(dense.id, "units", width)]))
+    return problems
+
+
+def inspect_binding(binding: dict, graph, base_dir):
+    """Runs in a thread: prepares the data (checked against the model when the graph compiles) and measures it."""
+    from engine.compiler import compile_graph
+    from engine.data.binding import resolve_mapping
+    from engine.data.registry import dataset_spec
+
+    try:
+        model = compile_graph(graph)
+    except Exception:  # noqa: BLE001 - an unfinished graph still gets its data statistics
+        model = None
+    error = None
+    try:
+        prepared = prepare_data(binding, model, base_dir)
+    except DataError as err:
+        if model is None:
+            raise
+        error = str(err)
+        inputs, targets = resolve_mapping(dataset_spec(binding["dataset"]), binding, model)
+        prepared = prepare_data({**binding, "inputs": inputs, "targets": targets}, None, base_dir)
+    batch = next(iter(prepared.loader("train", 1)))
+    widths = {name: int(t.shape[-1]) for name, t in batch.inputs.items() if t.dim() == 3}
+    target_widths = {name: int(t.shape[-1]) for name, t in batch.targets.items() if t.dim() == 2 and t.is_floating_point()}
+    return prepared.info, error, widths, target_widths
+
+
+class DataPanel(QWidget):
+    bindingApplied = Signal(dict)
+
+    def __init__(self, undo_stack=None, parent=None):
+        super().__init__(parent)
+        self.undo_stack = undo_stack
+        self.document = None
+        self.option_widgets: dict[str, QWidget] = {}
+        self.header: list[str] = []
+        self.info = None
+        self.problems: list[tuple[str, list]] = []
+        self.background = BackgroundCall(self)
+        self.background.done.connect(self._on_inspected)
+        self.background.failed.connect(lambda text: self._show_status(f"data error: {text}", error=True))
+        self.dataset = QComboBox()
+        for name, spec in DATASETS.items():
+            missing = missing_package(spec)
+            self.dataset.addItem(f"{name} ({spec.task})" + (f" — needs {missing}" if missing else ""), name)
+        self.dataset.currentIndexChanged.connect(lambda _i: self._build_options())
+        self.about = QLabel()
+        self.about.setWordWrap(True)
+        self.options_form = QFormLayout()
+        self.split = [QDoubleSpinBox() for _ in range(3)]
+        split_row = QHBoxLayout()
+        for box, value, name in zip(self.split, (0.8, 0.1, 0.1), ("train", "val", "test")):
+            box.setRange(0.0, 1.0)
+            box.setSingleStep(0.05)
+            box.setDecimals(2)
+            box.setValue(value)
+            split_row.addWidget(QLabel(name))
+            split_row.addWidget(box)
+        self.seed = QSpinBox()
+        self.seed.setRange(0, 10**6)
+        split_row.addWidget(QLabel("seed"))
+        split_row.addWidget(self.seed)
+        self.preview = QTableWidget(0, 0)
+        self.preview.setMaximumHeight(160)
+        self.apply_button = QPushButton("Use this data and check it")
+        self.apply_button.clicked.connect(self.apply)
+        self.status = QLabel("")
+        self.status.setWordWrap(True)
+        self.stats = QLabel("")
+        self.stats.setWordWrap(True)
+        self.plots = pg.GraphicsLayoutWidget()
+        self.plots.setBackground("w")
+        self.plots.setMinimumHeight(170)
+        self.hist_plot = self.plots.addPlot(row=0, col=0, title="sequence length")
+        self.hist_plot.setLabel("bottom", "steps per sample")
+        self.hist_plot.setLabel("left", "samples")
+        self.balance_plot = self.plots.addPlot(row=0, col=1, title="class balance (train)")
+        self.balance_plot.setLabel("bottom", "class")
+        self.balance_plot.setLabel("left", "samples")
+        for plot in (self.hist_plot, self.balance_plot):
+            no_si_prefix(plot)
+        self.mismatches = QListWidget()
+        self.mismatches.setMaximumHeight(90)
+        self.fix_button = QPushButton("Fix the graph")
+        self.fix_button.setToolTip("Apply the suggested parameter changes (one undo step)")
+        self.fix_button.clicked.connect(self.fix_all)
+        self.fix_button.setVisible(False)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.dataset)
+        layout.addWidget(self.about)
+        layout.addLayout(self.options_form)
+        layout.addLayout(split_row)
+        layout.addWidget(self.preview)
+        layout.addWidget(self.apply_button)
+        layout.addWidget(self.status)
+        layout.addWidget(self.stats)
+        layout.addWidget(self.plots, 1)
+        layout.addWidget(self.mismatches)
+        layout.addWidget(self.fix_button)
+        self._build_options()
+
+    # ------------------------------------------------------------------ options
+    @property
+    def spec(self):
+        return DATASETS[self.dataset.currentData()]
+
+    def _build_options(self, values: dict | None = None) -> None:
+        while self.options_form.rowCount():
+            self.options_form.removeRow(0)
+        self.option_widgets = {}
+        spec = self.spec
+        missing = missing_package(spec)
+        self.about.setText(f"{spec.description}<br><i>{spec.source}; licence {spec.licence}; {spec.samples} "
+                           f"samples</i>" + (f"<br><b>needs pip install {missing}</b>" if missing else ""))
+        values = values or {}
+        for option in spec.options:
+            value = values.get(option.name, option.default)
+            widget = self._option_widget(option.name, value)
+            widget.setToolTip(option.help)
+            self.option_widgets[option.name] = widget
+            self.options_form.addRow(option.name.replace("_", " "), widget)
+        self.preview.setVisible("path" in self.option_widgets)
+        if "path" in self.option_widgets and values.get("path"):
+            self.load_preview(self._resolve(values["path"]))
+
+    def _option_widget(self, name: str, value) -> QWidget:
+        if name == "path":
+            row = QWidget()
+            line = QLineEdit("" if value is None else str(value))
+            browse = QPushButton("Browse…")
+            browse.clicked.connect(self.browse)
+            lay = QHBoxLayout(row)
+            lay.setContentsMargins(0, 0, 0, 0)
+            lay.addWidget(line, 1)
+            lay.addWidget(browse)
+            row.line = line
+            return row
+        if name in CHOICE_OPTIONS or name in COLUMN_OPTIONS:
+            combo = QComboBox()
+            combo.setEditable(name in COLUMN_OPTIONS)
+            combo.addItems(CHOICE_OPTIONS.get(name, self.header))
+            combo.setCurrentText(str(value))
+            return combo
+        if name in MULTI_COLUMN_OPTIONS:
+            picker = QListWidget()
+            picker.setMaximumHeight(70)
+            chosen = value if isinstance(value, list) else ([] if value is None else str(value).split(","))
+            for column in self.header:
+                item = QListWidgetItem(column)
+                item.setCheckState(Qt.CheckState.Checked if column in chosen else Qt.CheckState.Unchecked)
+                picker.addItem(item)
+            return picker
+        if isinstance(value, bool):
+            box = QCheckBox()
+            box.setChecked(value)
+            return box
+        if isinstance(value, int):
+            spin = QSpinBox()
+            spin.setRange(0, 10**8)
+            spin.setValue(value)
+            return spin
+        if isinstance(value, float):
+            spin = QDoubleSpinBox()
+            spin.setDecimals(4)
+            spin.setRange(0.0, 1e6)
+            spin.setValue(value)
+            return spin
+        return QLineEdit("" if value is None else str(value))
+
+    def options(self) -> dict:
+        out = {}
+        for name, widget in self.option_widgets.items():
+            if hasattr(widget, "line"):
+                out[name] = widget.line.text().strip() or None
+            elif isinstance(widget, QComboBox):
+                out[name] = widget.currentText() or None
+            elif isinstance(widget, QListWidget):
+                picked = [widget.item(i).text() for i in range(widget.count())
+                          if widget.item(i).checkState() == Qt.CheckState.Checked]
+                out[name] = picked or None
+            elif isinstance(widget, QCheckBox):
+                out[name] = widget.isChecked()
+            elif isinstance(widget, (QSpinBox, QDoubleSpinBox)):
+                out[name] = widget.value()
+            else:
+                out[name] = parse_value(widget.text())
+        return out
+
+    def binding(self) -> dict:
+        """The document's data section for the current choices (the graph mapping is kept if present)."""
+        old = dict(self.document.data) if self.document is not None and self.document.data else {}
+        spec = self.spec
+        binding = {"dataset": spec.name, "options": self.options(),
+                   "split": [round(b.value(), 4) for b in self.split], "seed": self.seed.value()}
+        if old.get("dataset") == spec.name:
+            binding.update({k: old[k] for k in ("inputs", "targets") if k in old})
+        return binding
+
+    # ------------------------------------------------------------------ files
+    def _resolve(self, path) -> Path:
+        path = Path(path)
+        if not path.is_absolute() and self.document is not None and self.document.path:
+            path = Path(self.document.path).parent / path
+        return path
+
+    def browse(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Import a data file", "", "Data (*.csv *.tsv *.txt);;All (*)")
+        if path:
+            self.set_file(path)
+
+    def set_file(self, path: str) -> None:
+        """Chooses ``path`` for the current file dataset and shows its preview and columns."""
+        self.option_widgets["path"].line.setText(str(path))
+        self.load_preview(Path(path))
+        values = self.options()
+        self._build_options(values)
+
+    def load_preview(self, path: Path) -> None:
+        from engine.data.files import read_table, read_text
+
+        try:
+            if path.suffix.lower() in (".csv", ".tsv", ".tab"):
+                header, rows = read_table(path)
+                cells = [r for _, r in rows[:PREVIEW_ROWS]]
+            else:
+                header = ["text"]
+                cells = [[line] for line in read_text(path).splitlines()[:PREVIEW_ROWS]]
+        except (DataError, OSError) as err:
+            self._show_status(f"cannot preview {path.name}: {err}", error=True)
+            return
+        self.header = header
+        self.preview.setColumnCount(len(header))
+        self.preview.setHorizontalHeaderLabels(header)
+        self.preview.setRowCount(len(cells))
+        for r, row in enumerate(cells):
+            for c, cell in enumerate(row):
+                self.preview.setItem(r, c, QTableWidgetItem(cell))
+
+    # ------------------------------------------------------------------ document
+    def set_document(self, document) -> None:
+        self.document = document
+        data = dict(getattr(document, "data", None) or {})
+        if data.get("dataset") in DATASETS:
+            self.dataset.blockSignals(True)
+            self.dataset.setCurrentIndex(self.dataset.findData(data["dataset"]))
+            self.dataset.blockSignals(False)
+            split = data.get("split", [0.8, 0.1, 0.1])
+            for box, value in zip(self.split, split):
+                box.setValue(float(value))
+            self.seed.setValue(int(data.get("seed", 0)))
+            self._build_options(data.get("options") or {})
+        self.problems = []
+        self._show_problems()
+
+    def apply(self) -> None:
+        """Stores the binding in the document and measures the data in the background."""
+        if self.document is None:
+            return
+        binding = self.binding()
+        if abs(sum(binding["split"]) - 1.0) > 1e-6:
+            self._show_status(f"the split must add up to 1, not {sum(binding['split']):.2f}", error=True)
+            return
+        self.document.data = copy.deepcopy(binding)
+        self.bindingApplied.emit(binding)
+        self._show_status("preparing the data…")
+        graph = self.document.graph.copy()  # the thread reads a copy: the canvas may keep editing
+        base = Path(self.document.path).parent if self.document.path else None
+        self.background.call(lambda: inspect_binding(binding, graph, base))
+
+    def _on_inspected(self, result) -> None:
+        info, error, widths, target_widths = result
+        self.info = info
+        self.problems = mismatch_fixes(self.document.graph, info, widths, target_widths) if self.document else []
+        if error and not self.problems:
+            self.problems = [(error, [])]
+        self._show_status("the data fits the graph" if not error else f"mismatch: {error}", error=bool(error))
+        self._show_stats(info)
+        self._show_problems()
+
+    def _show_status(self, text: str, error: bool = False) -> None:
+        self.status.setStyleSheet("color: #b00020;" if error else "color: #216e39;")
+        self.status.setText(text)
+
+    def _show_stats(self, info) -> None:
+        samples = ", ".join(f"{k} {v:,}" for k, v in info.samples.items())
+        vocab = ", ".join(f"{k}: {v:,} tokens" for k, v in info.vocab_size.items()) or "no tokens (numeric data)"
+        self.stats.setText(f"<b>{info.dataset}</b> ({info.task}) · samples: {samples} · vocabulary: {vocab}")
+        self.hist_plot.clear()
+        for stats in info.lengths.values():
+            edges, counts = np.asarray(stats["edges"]), np.asarray(stats["counts"])
+            self.hist_plot.addItem(pg.BarGraphItem(x0=edges[:-1], x1=edges[1:], height=counts, brush="#1f77b4"))
+            break
+        self.balance_plot.clear()
+        for balance in info.class_balance.values():
+            labels = list(balance)
+            self.balance_plot.addItem(pg.BarGraphItem(x=np.arange(len(labels)), height=list(balance.values()),
+                                                      width=0.7, brush="#ff7f0e"))
+            self.balance_plot.getAxis("bottom").setTicks([list(enumerate(labels))])
+            break
+
+    def _show_problems(self) -> None:
+        self.mismatches.clear()
+        for message, fixes in self.problems:
+            self.mismatches.addItem(("⚠ " if fixes else "✖ ") + message)
+        self.fix_button.setVisible(any(fixes for _, fixes in self.problems))
+
+    def fix_all(self) -> int:
+        """Applies every suggested fix through the undo stack (one macro); returns how many parameters changed."""
+        from .commands import MacroCommand, SetParamCommand
+
+        changes = [fix for _, fixes in self.problems for fix in fixes]
+        if not changes or self.document is None:
+            return 0
+        graph = self.document.graph
+        macro = MacroCommand("Fit the graph to the data")
+        for node_id, param, value in changes:
+            SetParamCommand(graph, node_id, param, value, parent=macro)
+        if self.undo_stack is not None:
+            self.undo_stack.push(macro)
+        else:
+            macro.redo()
+        self.problems = []
+        self._show_problems()
+        self._show_status(f"changed {len(changes)} parameter(s); checking again…")
+        self.apply()
+        return len(changes)

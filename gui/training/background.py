@@ -1,0 +1,67 @@
+"""BackgroundCall: runs one engine function (preparing data, loading a checkpoint) off the GUI thread.
+
+The result or the error message comes back as a signal in the GUI thread; the window never waits on it.
+"""
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from PySide6.QtCore import QObject, QThread, Signal
+
+
+class _CallThread(QThread):
+    def __init__(self, fn: Callable[[], Any]):
+        super().__init__()
+        self.fn = fn
+        self.result: Any = None
+        self.error: str | None = None
+
+    def run(self) -> None:
+        try:
+            self.result = self.fn()
+        except Exception as err:  # noqa: BLE001 - every failure reaches the panel as a message
+            self.error = str(err) or type(err).__name__
+
+
+class BackgroundCall(QObject):
+    """``call(fn)`` runs ``fn()`` in a thread; ``done(result)`` or ``failed(message)`` follows. A newer call
+    supersedes an older one: the older result is dropped when it arrives."""
+
+    done = Signal(object)
+    failed = Signal(str)
+
+    def __init__(self, parent: QObject | None = None):
+        super().__init__(parent)
+        self._threads: list[_CallThread] = []
+        self._latest: _CallThread | None = None
+
+    @property
+    def busy(self) -> bool:
+        return self._latest is not None
+
+    def call(self, fn: Callable[[], Any]) -> None:
+        thread = _CallThread(fn)
+        self._threads.append(thread)
+        self._latest = thread
+        thread.finished.connect(lambda: self._finished(thread))
+        thread.start()
+
+    def _finished(self, thread: _CallThread) -> None:
+        if thread not in self._threads:
+            return  # already delivered by wait()
+        self._threads.remove(thread)
+        thread.deleteLater()
+        if thread is not self._latest:
+            return
+        self._latest = None
+        if thread.error is not None:
+            self.failed.emit(thread.error)
+        else:
+            self.done.emit(thread.result)
+
+    def wait(self, timeout_ms: int = 30000) -> bool:
+        """Blocks until every call ended and delivers the latest result (tests, closing)."""
+        ok = all(t.wait(timeout_ms) for t in list(self._threads))
+        for thread in list(self._threads):
+            self._finished(thread)
+        return ok

@@ -1,0 +1,105 @@
+"""Shared setup for the dashboard tests: the studio window with the dashboard installed, small example runs.
+
+Uses gui.main_window.MainWindow when it exists; until then a window with the same contract (document, graph,
+undo_stack, analysis, scene, view, documentChanged) built from the canvas parts.
+"""
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from PySide6.QtCore import Signal
+from PySide6.QtGui import QUndoStack
+from PySide6.QtWidgets import QMainWindow
+
+from engine.document import load_document
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+
+
+class ContractWindow(QMainWindow):
+    """The MainWindow contract, for as long as gui/main_window.py has not landed."""
+
+    documentChanged = Signal(object)
+
+    def __init__(self, document):
+        super().__init__()
+        from gui.analysis import AnalysisModel
+        from gui.canvas import CanvasView, GraphScene
+
+        self.document, self.graph = document, document.graph
+        self.undo_stack = QUndoStack(self)
+        self.analysis = AnalysisModel(self.graph, self)
+        self.scene = GraphScene(self.graph, self.undo_stack, self.analysis, self)
+        self.view = CanvasView(self.scene)
+        self.setCentralWidget(self.view)
+        from gui.dashboard import install_dashboard
+
+        install_dashboard(self)
+
+
+def make_window(document):
+    """The studio's main window showing ``document``, with the dashboard installed (``window.dashboard``)."""
+    try:
+        from gui.main_window import MainWindow
+    except ImportError:
+        return ContractWindow(document)
+    window = MainWindow()
+    window.set_document(document) if hasattr(window, "set_document") else None
+    if not hasattr(window, "dashboard"):
+        from gui.dashboard import install_dashboard
+
+        install_dashboard(window)
+    return window
+
+
+def small_example(name: str, tmp_path, samples: int = 256, length: int = 20):
+    """An example document saved under tmp_path (so runs go to tmp_path/runs) with a small adding dataset."""
+    document = load_document(EXAMPLES / f"{name}.json")
+    document.data = {**document.data, "options": {"length": length, "samples": samples}}
+    document.path = Path(tmp_path) / f"{name}.json"
+    return document
+
+
+def settings(window, **values) -> None:
+    """Sets the training panel's widgets (as a user would) from keyword values."""
+    panel = window.dashboard.training_panel
+    config = panel.config().to_dict()
+    config.update(values)
+    panel.set_config(config)
+
+
+def wait_until(qtbot, predicate, timeout: float = 30.0) -> None:
+    qtbot.waitUntil(predicate, timeout=int(timeout * 1000))
+
+
+class LatencyProbe:
+    """Measures how late a 10 ms QTimer fires: the event loop's latency while something else runs."""
+
+    def __init__(self, interval_ms: int = 10):
+        from PySide6.QtCore import QTimer
+
+        self.interval = interval_ms / 1000
+        self.delays: list[float] = []
+        self._last = None
+        self.timer = QTimer()
+        self.timer.setInterval(interval_ms)
+        self.timer.timeout.connect(self._tick)
+
+    def start(self) -> None:
+        self._last = time.perf_counter()
+        self.timer.start()
+
+    def stop(self) -> None:
+        self.timer.stop()
+
+    def _tick(self) -> None:
+        now = time.perf_counter()
+        self.delays.append(max(0.0, now - self._last - self.interval))
+        self._last = now
+
+    def percentile(self, q: float) -> float:
+        ordered = sorted(self.delays)
+        if not ordered:
+            return 0.0
+        return ordered[min(len(ordered) - 1, int(round(q / 100 * (len(ordered) - 1))))]
