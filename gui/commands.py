@@ -213,6 +213,7 @@ class MoveNodesCommand(QUndoCommand):
         _keep(parent, self)
         self.graph = graph
         self.moves = {i: ((float(a[0]), float(a[1])), (float(b[0]), float(b[1]))) for i, (a, b) in moves.items()}
+        self.setObsolete(all(a == b for a, b in self.moves.values()))  # nothing moves: no undo step
         if text is None:
             text = (f"Move {graph.node(next(iter(moves))).name}" if len(moves) == 1
                     else f"Move {len(moves)} blocks")
@@ -286,6 +287,7 @@ class RenameCommand(QUndoCommand):
         self.graph, self.node_id, self.name = graph, node_id, name
         self.old = graph.node(node_id).name
         self.setText(f"Rename {self.old} → {name}")
+        self.setObsolete(name == self.old)
 
     def redo(self) -> None:
         self.graph.rename(self.node_id, self.name)

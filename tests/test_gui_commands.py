@@ -106,6 +106,11 @@ def test_layout_is_one_undoable_step(graph):
     _, after = check_round_trip(graph, LayoutCommand(graph, layered_positions(graph)))
     positions = {n["id"]: tuple(n["pos"]) for n in after["nodes"]}
     assert positions == layered_positions(graph)
+    stack = QUndoStack()
+    stack.push(LayoutCommand(graph, layered_positions(graph)))  # already laid out: nothing to undo
+    node = next(iter(graph))
+    stack.push(RenameCommand(graph, node.id, node.name))
+    assert not stack.canUndo()
 
 
 def test_each_param_edit_is_its_own_step_unless_same_session(graph):
