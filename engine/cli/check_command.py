@@ -35,7 +35,8 @@ def run(args) -> int:
         return 2
     report = analyze(doc.graph)
     if not report.ok:
-        print(f"{args.file}: {len(report.diagnostics)} problem(s):")
+        count = len(report.diagnostics)
+        print(f"{args.file}: {count} problem{'' if count == 1 else 's'}:")
         for diagnostic in report.diagnostics:
             print(f"  - {diagnostic.message}")
         return 1
