@@ -29,7 +29,8 @@ def layered_positions(graph: Graph, origin: tuple[float, float] = (0.0, 0.0)) ->
     rows: dict[str, float] = {}
     for index in sorted(columns):
         column = columns[index]
-        column.sort(key=lambda n: (_mean([rows[p] for p in structure.predecessors(n) if p in rows], order[n]), order[n]))
+        column.sort(key=lambda n: (_mean([rows[p] for p in structure.predecessors(n) if p in rows], order[n]),
+                                   order[n]))
         for row, node_id in enumerate(column):
             rows[node_id] = row - (len(column) - 1) / 2
     return {n: (origin[0] + layer[n] * COLUMN_WIDTH, origin[1] + rows[n] * ROW_HEIGHT) for n in layer}
