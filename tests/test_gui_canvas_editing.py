@@ -274,3 +274,15 @@ def test_context_menus_and_double_click(names):
     QTest.mouseDClick(view.viewport(), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
                       view.mapFromScene(head.center()))
     assert activated == [head.node_id]
+
+
+def test_arrow_keys_nudge_the_selection_one_step_per_press(names):
+    graph, view = names.graph, names.view
+    dense = graph.by_name("dense")
+    names.scene.select_nodes([dense.id])
+    view.setFocus()
+    QTest.keyClick(view, Qt.Key.Key_Right)
+    QTest.keyClick(view, Qt.Key.Key_Down, Qt.KeyboardModifier.ShiftModifier)
+    assert dense.pos == (1090.0, 50.0) and names.stack.count() == 2
+    names.stack.undo()
+    assert dense.pos == (1090.0, 0.0)

@@ -25,7 +25,8 @@ CanvasView(scene)
     frame_all(), frame_selection() (F), center_on_node(id), zoom_in(), zoom_out(), zoom_by(f), zoom, pan_by(dx, dy)
     snap_to_grid (property), open_quick_add(text="", scene_pos=None, wire=None) -> QuickAddPopup (Tab, a letter)
     copy_selection(), cut_selection(), paste() -> [new ids], duplicate_selection() -> [new ids],
-    delete_selection() (Delete/Backspace), select_all(), auto_layout() (one LayoutCommand)
+    delete_selection() (Delete/Backspace), select_all(), auto_layout() (one LayoutCommand),
+    nudge_selection(dx, dy) (arrow keys, Shift = 5 grid steps)
     context_menu(scene_pos) -> QMenu (right click: copy/cut/duplicate/delete on blocks; add, paste,
         auto-layout, frame all, snap to grid on the canvas)
     Drops: mime BLOCK_MIME ("application/x-rnn-studio-block", payload = block kind id, utf-8).

@@ -10,8 +10,8 @@ from engine.document import DocumentError
 from engine.graph import GraphError
 from engine.layout import layered_positions
 
-from ..commands import (AddNodeCommand, DisconnectCommand, LayoutCommand, MacroCommand, PasteCommand,
-                        RemoveNodesCommand)
+from ..commands import (AddNodeCommand, DisconnectCommand, LayoutCommand, MacroCommand, MoveNodesCommand,
+                        PasteCommand, RemoveNodesCommand)
 from .clipboard import BLOCK_MIME, clipboard_blocks, copy_blocks
 from .interactions import add_and_connect
 from .quick_add import QuickAddPopup, fits, search
@@ -20,6 +20,7 @@ from .scene import GraphScene
 from .style import GRID, NODE_WIDTH, metrics
 
 MIN_ZOOM, MAX_ZOOM, FRAME_MAX_ZOOM = 0.1, 3.0, 1.25
+_NUDGE = {Qt.Key.Key_Left: (-1, 0), Qt.Key.Key_Right: (1, 0), Qt.Key.Key_Up: (0, -1), Qt.Key.Key_Down: (0, 1)}
 
 
 class CanvasView(QGraphicsView):
@@ -136,6 +137,14 @@ class CanvasView(QGraphicsView):
         self._push(command)
         self.graph_scene.select_nodes([command.node_id])
         return command.node_id
+
+    def nudge_selection(self, dx: float, dy: float) -> None:
+        """Moves the selected blocks by (dx, dy) as one step (the arrow keys; Shift for bigger steps)."""
+        graph = self.graph_scene.graph
+        moves = {i: (graph.node(i).pos, (graph.node(i).pos[0] + dx, graph.node(i).pos[1] + dy))
+                 for i in self.graph_scene.selected_node_ids()}
+        if moves:
+            self._push(MoveNodesCommand(graph, moves))
 
     def select_all(self) -> None:
         self.graph_scene.select_nodes(list(self.graph_scene.graph.nodes))
@@ -283,6 +292,9 @@ class CanvasView(QGraphicsView):
             self.zoom_in()
         elif event.matches(QKeySequence.StandardKey.ZoomOut) or (key == Qt.Key.Key_Minus and not plain):
             self.zoom_out()
+        elif key in _NUDGE and plain and self.graph_scene.selected_node_ids():
+            step = GRID * (5 if mods & Qt.KeyboardModifier.ShiftModifier else 1)
+            self.nudge_selection(_NUDGE[key][0] * step, _NUDGE[key][1] * step)
         elif key == Qt.Key.Key_Escape:
             self.graph_scene.cancel_connection()
             self.graph_scene.clearSelection()
