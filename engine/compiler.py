@@ -89,12 +89,14 @@ def compile_graph(graph: Graph, report: ShapeReport | None = None) -> CompiledMo
     head_values: list[fx.Node] = []
     node_of_module: dict[str, str] = {}
 
+    incoming = {(e.dst, e.dst_port): e for e in graph.edges}
+    used_outputs = {(e.src, e.src_port) for e in graph.edges}
     for node_id in graph.topological_order():
         node = graph.node(node_id)
         spec = node.spec
         ins = {}
         for port in spec.inputs:
-            edge = graph.edge_into(node_id, port.name)
+            edge = incoming.get((node_id, port.name))
             if edge is not None:
                 ins[port.name] = report.shapes[(edge.src, edge.src_port)]
 
@@ -109,7 +111,7 @@ def compile_graph(graph: Graph, report: ShapeReport | None = None) -> CompiledMo
             continue
 
         if spec.head is not None:
-            edge = graph.edge_into(node_id, spec.inputs[0].name)
+            edge = incoming[(node_id, spec.inputs[0].name)]
             head_values.append(values[(edge.src, edge.src_port)])
             heads.append(ModelHead(node.name, node_id, spec.head.task, dict(node.params), ins[spec.inputs[0].name]))
             continue
@@ -120,7 +122,7 @@ def compile_graph(graph: Graph, report: ShapeReport | None = None) -> CompiledMo
         args: list[Any] = []
         kwargs: dict[str, Any] = {}
         for port in spec.inputs:
-            edge = graph.edge_into(node_id, port.name)
+            edge = incoming.get((node_id, port.name))
             if port.optional:
                 if edge is not None:
                     kwargs[port.name] = values[(edge.src, edge.src_port)]
@@ -132,9 +134,8 @@ def compile_graph(graph: Graph, report: ShapeReport | None = None) -> CompiledMo
         if len(spec.outputs) == 1:
             values[(node_id, spec.outputs[0].name)] = call
             continue
-        used = {e.src_port for e in graph.out_edges(node_id)}
         for index, port in enumerate(spec.outputs):
-            if port.name in used:
+            if (node_id, port.name) in used_outputs:
                 item = fx_graph.create_node("call_function", operator.getitem, (call, index), {},
                                             name=f"{node.name}_{port.name}")
                 item.meta["block_id"] = node_id

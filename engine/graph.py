@@ -92,7 +92,12 @@ class Graph:
         return [d["edge"] for _, _, d in self._nx.out_edges(node_id, data=True)]
 
     def edge_into(self, node_id: str, port: str) -> Edge | None:
-        return next((e for e in self.in_edges(node_id) if e.dst_port == port), None)
+        # Straight through networkx's adjacency: analysis asks this for every port after every edit.
+        for keyed in self._nx.pred[node_id].values():
+            for (_, dst_port), data in keyed.items():
+                if dst_port == port:
+                    return data["edge"]
+        return None
 
     def to_networkx(self) -> nx.MultiDiGraph:
         """A read-only view of the structure (node ids; each edge's data holds its ``Edge``)."""
