@@ -214,6 +214,7 @@ def build_metadata(model: CompiledModel, data_meta: dict[str, Any], format_versi
         "labels": _pick(data_meta, "labels", "label_names"),
         "scaler": _pick(data_meta, "scaler"),
         "feature_names": _pick(data_meta, "feature_names"),
+        "tokenization": _pick(data_meta, "tokenization"),  # per input: tokenizer (word/char), lowercase
         "data": data_meta,
     }
 

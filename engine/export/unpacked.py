@@ -8,8 +8,9 @@ import copy
 from typing import List, Optional, Tuple
 
 import torch
+import torch.nn.functional as F
 from torch import Tensor, fx, nn
-from torch._higher_order_ops.scan import scan
+from torch._higher_order_ops.scan import scan_op
 
 from ..blocks.recurrent_modules import GRUBlock, LSTMBlock, RNNBlock, _RecurrentBase, merge_directions
 
@@ -20,6 +21,37 @@ def reverse_within_lengths(x: Tensor, lengths: Tensor) -> Tensor:
     last = (lengths.to(x.device) - 1).unsqueeze(1)
     index = torch.where(steps <= last, last - steps, steps)
     return x.gather(1, index.unsqueeze(-1).expand(-1, -1, x.size(2)))
+
+
+# One time step per cell, as pure functions of (carry..., inputs at t..., weights...) -> [carry..., output]:
+# a step past a sequence's end (valid False) keeps the carry and outputs zeros, exactly as packing does.
+def _lstm_step(h: Tensor, c: Tensor, xw: Tensor, valid: Tensor, w_hh: Tensor, b_hh: Tensor) -> List[Tensor]:
+    i, f, g, o = (xw + F.linear(h, w_hh, b_hh)).chunk(4, dim=-1)
+    c_new = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
+    h_new = torch.sigmoid(o) * torch.tanh(c_new)
+    return [torch.where(valid, h_new, h), torch.where(valid, c_new, c), torch.where(valid, h_new, 0.0)]
+
+
+def _gru_step(h: Tensor, c: Tensor, xw: Tensor, valid: Tensor, w_hh: Tensor, b_hh: Tensor) -> List[Tensor]:
+    xr, xz, xn = xw.chunk(3, dim=-1)
+    hr, hz, hn = F.linear(h, w_hh, b_hh).chunk(3, dim=-1)
+    r = torch.sigmoid(xr + hr)
+    z = torch.sigmoid(xz + hz)
+    h_new = (1 - z) * torch.tanh(xn + r * hn) + z * h
+    return [torch.where(valid, h_new, h), c.clone(), torch.where(valid, h_new, 0.0)]
+
+
+def _rnn_tanh_step(h: Tensor, c: Tensor, xw: Tensor, valid: Tensor, w_hh: Tensor, b_hh: Tensor) -> List[Tensor]:
+    h_new = torch.tanh(xw + F.linear(h, w_hh, b_hh))
+    return [torch.where(valid, h_new, h), c.clone(), torch.where(valid, h_new, 0.0)]
+
+
+def _rnn_relu_step(h: Tensor, c: Tensor, xw: Tensor, valid: Tensor, w_hh: Tensor, b_hh: Tensor) -> List[Tensor]:
+    h_new = torch.relu(xw + F.linear(h, w_hh, b_hh))
+    return [torch.where(valid, h_new, h), c.clone(), torch.where(valid, h_new, 0.0)]
+
+
+STEPS = {"lstm": _lstm_step, "gru": _gru_step, "rnn_tanh": _rnn_tanh_step, "rnn_relu": _rnn_relu_step}
 
 
 class UnpackedRecurrent(nn.Module):
@@ -44,35 +76,6 @@ class UnpackedRecurrent(nn.Module):
         suffix = f"_l{layer}" + ("_reverse" if direction else "")
         return tuple(getattr(self.rnn, f"{kind}{suffix}") for kind in ("weight_ih", "weight_hh", "bias_ih", "bias_hh"))
 
-    def _step(self, w_hh: Tensor, b_hh: Tensor):
-        cell = self.cell
-
-        def step(carry, inputs):
-            h, c = carry
-            xw, valid = inputs  # [B, G*H], [B, 1] bool
-            hw = torch.nn.functional.linear(h, w_hh, b_hh)
-            if cell == "lstm":
-                i, f, g, o = (xw + hw).chunk(4, dim=-1)
-                c_new = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
-                h_new = torch.sigmoid(o) * torch.tanh(c_new)
-                c_next = torch.where(valid, c_new, c)
-            elif cell == "gru":
-                xr, xz, xn = xw.chunk(3, dim=-1)
-                hr, hz, hn = hw.chunk(3, dim=-1)
-                r = torch.sigmoid(xr + hr)
-                z = torch.sigmoid(xz + hz)
-                n = torch.tanh(xn + r * hn)
-                h_new = (1 - z) * n + z * h
-                c_next = c.clone()
-            else:
-                pre = xw + hw
-                h_new = torch.tanh(pre) if cell == "rnn_tanh" else torch.relu(pre)
-                c_next = c.clone()
-            h_next = torch.where(valid, h_new, h)
-            return (h_next, c_next), torch.where(valid, h_new, torch.zeros_like(h_new))
-
-        return step
-
     def _start(self, x: Tensor, state: Optional[Tensor], part: int, index: int) -> Tensor:
         if state is None:
             return x.new_zeros(x.size(0), self.hidden)
@@ -80,8 +83,10 @@ class UnpackedRecurrent(nn.Module):
 
     def _run(self, x: Tensor, valid: Tensor, h0: Tensor, c0: Tensor, layer: int, direction: int):
         w_ih, w_hh, b_ih, b_hh = self._weights(layer, direction)
-        xw = torch.nn.functional.linear(x, w_ih, b_ih).transpose(0, 1)  # [T, B, G*H]
-        (h, c), out = scan(self._step(w_hh, b_hh), (h0, c0), (xw, valid), dim=0)
+        xw = torch.nn.functional.linear(x, w_ih, b_ih).transpose(0, 1)  # [T, B, G*H]: inputs' share, all steps
+        # scan_op rather than the public scan(): the public one traces its body with dynamo on every call,
+        # which makes export several times slower; a pure step with the weights as explicit inputs needs none.
+        h, c, out = scan_op(STEPS[self.cell], [h0, c0], [xw, valid], additional_inputs=(w_hh, b_hh))
         return out.transpose(0, 1), h, c
 
     def forward(self, x: Tensor, lengths: Tensor, initial_state: Optional[Tensor] = None) -> Tuple[Tensor, Tensor, Tensor]:

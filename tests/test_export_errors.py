@@ -1,0 +1,158 @@
+"""``rnn-studio export`` from the command line: default weights from the latest run, clear errors for invalid
+graphs, mismatching checkpoints, missing weights and a missing ONNX extra, the trace fallback's warning, and a
+non-zero exit when the reloaded file does not match."""
+import json
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+from safetensors.torch import save_file
+
+from engine import compile_graph
+from engine.cli import main
+from engine.document import load_document
+from engine.export import ExportError, export_model
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+
+
+def copy_example(tmp_path, name="adding_rnn", edit=None) -> Path:
+    data = json.loads((EXAMPLES / f"{name}.json").read_text())
+    if edit:
+        edit(data)
+    path = tmp_path / f"{name}.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(data))
+    return path
+
+
+def save_weights(doc_path: Path, target: Path, seed: int) -> dict:
+    torch.manual_seed(seed)
+    state = compile_graph(load_document(doc_path).graph).module.state_dict()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    save_file({k: v.contiguous() for k, v in state.items()}, str(target))
+    return state
+
+
+def test_default_weights_are_the_latest_runs_best_checkpoint(tmp_path, capsys):
+    doc = copy_example(tmp_path)
+    runs = tmp_path / "runs" / "adding_rnn"
+    save_weights(doc, runs / "20260101-090000" / "checkpoints" / "best.safetensors", seed=1)
+    newest = save_weights(doc, runs / "20260102-090000" / "checkpoints" / "best.safetensors", seed=2)
+    (runs / "20260103-090000" / "checkpoints").mkdir(parents=True)  # a run still in progress: no best yet
+    out = tmp_path / "model.pt"
+    assert main(["export", str(doc), "--format", "torchscript", "-o", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert f"wrote {out} (torchscript); verified: max abs difference" in printed
+    with pytest.warns(DeprecationWarning):  # torch.jit.load's own notice: the user's, not ours
+        loaded = torch.jit.load(str(out))
+    assert torch.equal(loaded.state_dict()["rnn.rnn.weight_hh_l0"], newest["rnn.rnn.weight_hh_l0"])
+
+
+def test_without_runs_or_weights_the_error_says_to_train_or_pass_weights(tmp_path, capsys):
+    doc = copy_example(tmp_path)
+    assert main(["export", str(doc), "--format", "pt2"]) == 2
+    err = capsys.readouterr().err
+    assert "no trained weights found under" in err and "--weights CHECKPOINT" in err
+    assert "Traceback" not in err
+
+
+def test_invalid_graph_lists_its_diagnostics(tmp_path, capsys):
+    def cut_the_dense(data):  # the head loses its input
+        data["graph"]["edges"] = [e for e in data["graph"]["edges"] if e["to"][0] != "n5"]
+
+    doc = copy_example(tmp_path, edit=cut_the_dense)
+    weights = tmp_path / "w.safetensors"
+    save_weights(copy_example(tmp_path / "ok"), weights, seed=0)
+    assert main(["export", str(doc), "--weights", str(weights), "-o", str(tmp_path / "m.pt")]) == 2
+    err = capsys.readouterr().err
+    assert "the graph is not valid" in err and "- " in err and "'sum'" in err
+    assert not (tmp_path / "m.pt").exists()
+
+
+def test_a_checkpoint_from_another_graph_names_the_mismatching_block(tmp_path, capsys):
+    weights = tmp_path / "w.safetensors"
+    save_weights(copy_example(tmp_path / "small"), weights, seed=0)
+
+    def wider(data):
+        next(n for n in data["graph"]["nodes"] if n["name"] == "rnn")["params"]["hidden_size"] = 32
+
+    doc = copy_example(tmp_path, edit=wider)
+    assert main(["export", str(doc), "--weights", str(weights), "-o", str(tmp_path / "m.pt")]) == 2
+    err = capsys.readouterr().err
+    assert "the checkpoint does not match the graph" in err
+    assert "- block 'rnn': 'rnn.rnn.weight_ih_l0' is [64, 2] in the checkpoint but [32, 2] in the graph" in err
+    assert "- block 'dense': 'dense.linear.weight' is [1, 64] in the checkpoint but [1, 32] in the graph" in err
+    assert "block 'pooling'" not in err  # blocks without weights fit
+
+
+def test_a_checkpoint_with_a_renamed_block_says_which_block_is_missing(tmp_path):
+    doc_path = copy_example(tmp_path)
+    weights = tmp_path / "w.safetensors"
+    state = save_weights(doc_path, weights, seed=0)
+    save_file({k.replace("dense.", "readout."): v.contiguous() for k, v in state.items()}, str(weights))
+    with pytest.raises(ExportError) as caught:
+        export_model(load_document(doc_path), weights, "python", tmp_path / "m.py")
+    message = str(caught.value)
+    assert "- block 'dense': the checkpoint has no weights for it" in message
+    assert "- block 'readout': the checkpoint has weights for it, but the graph has no block of that name" in message
+
+
+def test_onnx_without_the_extra_says_how_to_install_it(tmp_path, capsys, monkeypatch):
+    monkeypatch.setitem(sys.modules, "onnxscript", None)  # what an environment without the package looks like
+    doc = copy_example(tmp_path)
+    weights = tmp_path / "w.safetensors"
+    save_weights(doc, weights, seed=0)
+    assert main(["export", str(doc), "-w", str(weights), "-f", "onnx", "-o", str(tmp_path / "m.onnx")]) == 2
+    err = capsys.readouterr().err
+    assert "pip install 'rnn-studio[onnx]'" in err and "missing: onnxscript" in err
+    assert "Traceback" not in err and not (tmp_path / "m.onnx").exists()
+
+
+def test_when_scripting_fails_it_traces_and_says_what_tracing_loses(tmp_path, monkeypatch):
+    doc_path = copy_example(tmp_path)
+    weights = tmp_path / "w.safetensors"
+    save_weights(doc_path, weights, seed=0)
+
+    def refuse(*args, **kwargs):
+        raise RuntimeError("Module 'Custom' has no attribute 'x'")
+
+    monkeypatch.setattr(torch.jit, "script", refuse)
+    report = export_model(load_document(doc_path), weights, "torchscript", tmp_path / "m.pt")
+    assert report.ok and report.max_abs_diff <= 1e-5  # checked on two different lengths and batch sizes
+    assert len(report.warnings) == 1
+    assert "scripting failed (Module 'Custom' has no attribute 'x')" in report.warnings[0]
+    assert "traced" in report.warnings[0] and "frozen" in report.warnings[0]
+
+
+def test_a_file_that_does_not_match_after_reloading_fails_the_command(tmp_path, capsys, monkeypatch):
+    import engine.export.torchscript as torchscript
+
+    doc = copy_example(tmp_path)
+    weights = tmp_path / "w.safetensors"
+    save_weights(doc, weights, seed=0)
+    real_load = torch.jit.load
+
+    def load_and_spoil(*args, **kwargs):  # a file whose weights changed on the way to disk
+        module = real_load(*args, **kwargs)
+        with torch.no_grad():
+            module.dense.linear.bias.add_(0.5)
+        return module
+
+    monkeypatch.setattr(torchscript.torch.jit, "load", load_and_spoil)
+    assert main(["export", str(doc), "-w", str(weights), "-o", str(tmp_path / "m.pt")]) == 1
+    captured = capsys.readouterr()
+    assert "VERIFICATION FAILED: max abs difference 5.00e-01" in captured.out
+    assert "differs from the studio model by 0.5" in captured.err
+
+
+def test_python_export_writes_the_module_and_its_weights_beside_the_document(tmp_path, capsys):
+    doc = copy_example(tmp_path, "names")
+    save_weights(doc, tmp_path / "runs" / "names" / "20260101-000000" / "checkpoints" / "best.safetensors", seed=0)
+    assert main(["export", str(doc), "--format", "python"]) == 0
+    assert (tmp_path / "names.py").is_file() and (tmp_path / "names_weights.pt").is_file()
+    source = (tmp_path / "names.py").read_text()
+    assert "import engine" not in source and "from engine" not in source
+    assert "self.bigru = GRUBlock(32, 64, 1, 0.0, True, 'concat')" in source
+    assert "class GRUBlock(_RecurrentBase):" in source and "class LSTMBlock" not in source
