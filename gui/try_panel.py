@@ -46,6 +46,11 @@ class InferenceSession:
     # ------------------------------------------------------------------ text
     @property
     def tokenizer(self) -> tuple[str, bool]:
+        """How raw text became the input's ids in training: DataMeta.tokenization, else (older runs) guessed
+        from the options and the vocabulary (single characters: a character tokenizer)."""
+        given = self.meta.get("tokenization", {}).get(self.input.name)
+        if given and given.get("tokenizer"):
+            return given["tokenizer"], bool(given.get("lowercase"))
         options = self.meta.get("options", {})
         plain = [t for t in self.vocab if not (t.startswith("<") and t.endswith(">"))]
         name = options.get("tokenizer") or ("char" if plain and all(len(t) == 1 for t in plain) else "word")

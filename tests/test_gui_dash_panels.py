@@ -1,0 +1,177 @@
+"""The dashboard's panels on finished runs: history and smoothing, CSV/PNG saving, the runs list and overlay,
+reopening a run, export with verification, the forecast of the try panel, and the data panel's one-click fix.
+"""
+from __future__ import annotations
+
+import csv
+
+import numpy as np
+import pytest
+
+from engine.training import StepMetrics, Trainer, TrainingConfig
+from gui.dashboard.history import Ema, RunHistory, smooth
+from gui.dashboard.plots import stable_bounds
+from test_gui_dash_support import make_window, small_example
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory):
+    """One finished run of adding_rnn and one of adding_lstm, written by the engine (run directories)."""
+    root = tmp_path_factory.mktemp("studio")
+    out = {}
+    for name in ("adding_rnn", "adding_lstm"):
+        document = small_example(name, root, samples=200, length=12)
+        trainer = Trainer(document, TrainingConfig(epochs=2, batch_size=32, max_steps_per_epoch=3))
+        result = trainer.run()
+        assert result.status == "completed", result.message
+        out[name] = result.run_dir
+    return root, out
+
+
+@pytest.fixture
+def window(qtbot, runs):
+    root, _ = runs
+    window = make_window(small_example("adding_lstm", root, samples=200, length=12))
+    qtbot.addWidget(window)
+    window.resize(1200, 800)
+    window.show()
+    yield window
+    window.dashboard.shutdown()
+
+
+def test_smoothing_is_the_debiased_moving_average():
+    ema = Ema(0.9)
+    assert ema(1.0) == pytest.approx(1.0)
+    assert ema(2.0) == pytest.approx((0.9 * 0.1 + 0.1 * 2.0) / (1 - 0.81))
+    assert smooth([3.0, float("nan"), 3.0]).tolist()[::2] == [3.0, 3.0]
+    assert stable_bounds(0.0, 37.0) == (0.0, 40.0) and stable_bounds(0.0, 41.0) == (0.0, 60.0)
+    assert stable_bounds(-2.3, 0.4, log=True) == (-3, 1)
+
+
+def test_history_reopens_a_run_directory_with_every_step(runs):
+    _, dirs = runs
+    history = RunHistory.from_run_dir(dirs["adding_lstm"])
+    assert len(history.steps) == 6 and len(history.epochs) == 2
+    assert history.finished.status == "completed" and history.started.blocks == ["lstm", "dense"]
+    assert "lstm" in history.gates and history.time_grads["lstm"].norms.shape == (12,)
+    assert history.smoothed["loss"][0] == pytest.approx(history.loss[0])
+    header, rows = history.table("grad_norms")
+    assert header == ["step", "global_norm", "lstm", "dense"] and len(rows) == 6
+    with pytest.raises(FileNotFoundError, match="no metrics.jsonl"):
+        RunHistory.from_run_dir(dirs["adding_lstm"] / "checkpoints")
+
+
+def test_a_late_metric_lines_up_with_the_steps():
+    history = RunHistory()
+    for i, metrics in enumerate([{}, {"mae": 0.5}]):
+        history.add(StepMetrics(1, i + 1, 2, 1.0, metrics, 0.01, 10.0, 1.0, 1.0, {}, False, i + 1))
+    assert history.step_metrics["mae"][1] == 0.5 and np.isnan(history.step_metrics["mae"][0])
+
+
+def test_runs_are_listed_overlaid_and_reopened_in_the_dashboard(qtbot, window, runs):
+    _, dirs = runs
+    c = window.dashboard
+    panel = c.runs_panel
+    assert set(dirs.values()) <= set(panel.runs)
+    rows = {panel.table.item(r, 0).text(): r for r in range(panel.table.rowCount())}
+    row = rows[f"adding_rnn/{dirs['adding_rnn'].name}"]
+    assert panel.table.item(row, 1).text() == "completed"
+    assert "optimizer=adam" in panel.table.item(row, 4).text() and "val_loss=" in panel.table.item(row, 5).text()
+    panel.select_runs(dirs.values())
+    assert set(panel.overlaid) == set(dirs.values())
+    assert len([i for i in panel.plot.listDataItems()]) == 4  # train and validation of each run
+    panel.select_runs([dirs["adding_rnn"]])
+    with qtbot.waitSignal(panel.openRequested):
+        history = panel.open_selected()
+    assert c.history is history and c.dashboard.history is history
+    c.dashboard.redraw(force=True)
+    assert len(c.dashboard.loss.raw.getData()[0]) == 6
+    # A plain RNN has no gates: clicking it brings its gradient curves forward, highlighted.
+    assert c.dashboard.show_block("rnn") and c.dashboard.tabs.currentIndex() == 1
+    assert c.dashboard.grad_norms.highlight == "rnn" and not c.dashboard.show_block("last_step")
+
+
+def test_plots_save_png_and_csv(window, runs, tmp_path):
+    _, dirs = runs
+    c = window.dashboard
+    c.show_history(RunHistory.from_run_dir(dirs["adding_lstm"]))
+    c.dashboard.redraw(force=True)
+    loss_csv = c.dashboard.loss.save_csv(str(tmp_path / "loss.csv"))
+    with open(loss_csv, newline="") as handle:
+        rows = list(csv.reader(handle))
+    assert rows[0][:3] == ["step", "loss", "lr"] and len(rows) == 7
+    assert float(rows[1][1]) == pytest.approx(c.history.loss[0])
+    c.dashboard.tabs.setCurrentWidget(c.dashboard.gates)
+    c.dashboard.redraw(force=True)
+    gates_csv = c.dashboard.gates.save_csv(str(tmp_path / "gates.csv"))
+    with open(gates_csv, newline="") as handle:
+        rows = list(csv.reader(handle))
+    assert rows[0] == ["unit"] + [f"t{t}" for t in range(1, 13)] and len(rows) == 65
+    png = c.dashboard.gates.save_png(str(tmp_path / "gates.png"))
+    assert open(png, "rb").read(8) == b"\x89PNG\r\n\x1a\n"
+
+
+def test_frozen_plot_keeps_its_picture_until_thawed(window, runs):
+    _, dirs = runs
+    c = window.dashboard
+    c.show_history(RunHistory.from_run_dir(dirs["adding_lstm"]))
+    loss = c.dashboard.loss
+    loss.freeze_button.setChecked(True)
+    before = loss.draw_count
+    c.history.add(StepMetrics(3, 1, 3, 0.5, {}, 0.001, 1.0, 0.0, 1.0, {}, False, 7))
+    c.dashboard.redraw()
+    assert loss.draw_count == before
+    loss.freeze_button.setChecked(False)
+    assert loss.draw_count == before + 1 and len(loss.raw.getData()[0]) == 7
+
+
+def test_export_dialog_exports_the_run_to_torchscript_and_shows_the_verification(qtbot, window, runs, tmp_path):
+    from gui.export_dialog import ExportDialog
+
+    _, dirs = runs
+    c = window.dashboard
+    c.runs_panel.add_run(dirs["adding_lstm"])
+    dialog = ExportDialog(c, window)
+    assert dialog.run_dir == dirs["adding_lstm"]
+    dialog.set_format("torchscript")
+    dialog.path.setText(str(tmp_path / "adding.pt"))
+    with qtbot.waitSignal(dialog.background.done, timeout=120000):
+        dialog.export()
+    assert dialog.report.ok and (tmp_path / "adding.pt").exists()
+    assert "verified" in dialog.result.text() and "max abs difference" in dialog.result.text()
+
+
+def test_try_panel_plots_the_forecast_over_the_actual_values(qtbot, window, runs):
+    _, dirs = runs
+    panel = window.dashboard.try_panel
+    with qtbot.waitSignal(panel.loader.done, timeout=60000):
+        panel.set_run(dirs["adding_lstm"])
+    assert panel.session.task == "regression"
+    with qtbot.waitSignal(panel.work.done, timeout=60000):
+        panel.run_forecast()
+    actual, forecast = [item.getData()[1] for item in panel.plot.listDataItems()]
+    assert len(actual) == len(forecast) == 20  # the 10% validation split of 200 samples
+    assert "MAE" in panel.output.toPlainText()
+    panel.run_sample()  # a regression model has no classes: said, not raised
+    assert "classifiers" in panel.message.text()
+
+
+def test_data_panel_finds_a_feature_mismatch_and_fixes_it_in_one_undo_step(qtbot, window):
+    from gui.commands import SetParamCommand
+
+    graph = window.document.graph
+    source = graph.by_name("sequence")
+    window.undo_stack.push(SetParamCommand(graph, source.id, "features", 3))
+    panel = window.dashboard.data_panel
+    assert panel.dataset.currentData() == "adding" and panel.option_widgets["samples"].value() == 200
+    with qtbot.waitSignal(panel.background.done, timeout=60000):
+        panel.apply()
+    assert panel.problems and "2 features per step" in panel.problems[0][0]
+    assert panel.fix_button.isVisible()
+    assert "samples: train 160, val 20, test 20" in panel.stats.text()
+    with qtbot.waitSignal(panel.background.done, timeout=60000):
+        assert panel.fix_all() == 1
+    assert graph.nodes[source.id].params["features"] == 2 and not panel.problems
+    assert "fits" in panel.status.text()
+    window.undo_stack.undo()
+    assert graph.nodes[source.id].params["features"] == 3
