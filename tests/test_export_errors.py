@@ -156,3 +156,20 @@ def test_python_export_writes_the_module_and_its_weights_beside_the_document(tmp
     assert "import engine" not in source and "from engine" not in source
     assert "self.bigru = GRUBlock(32, 64, 1, 0.0, True, 'concat')" in source
     assert "class GRUBlock(_RecurrentBase):" in source and "class LSTMBlock" not in source
+
+
+def test_a_real_training_run_exports_with_its_data_description(tmp_path, capsys):
+    """The trainer's run directory (checkpoint names, data_meta.json) is what export reads by default."""
+    data = json.loads((EXAMPLES / "adding_rnn.json").read_text())
+    data["data"] = {"dataset": "adding", "options": {"length": 8, "samples": 60}, "split": [0.6, 0.2, 0.2], "seed": 0}
+    data["training"] = {"epochs": 1, "batch_size": 20, "probes": []}
+    doc = tmp_path / "tiny.json"
+    doc.write_text(json.dumps(data))
+    assert main(["train", str(doc)]) == 0
+    capsys.readouterr()
+    assert main(["export", str(doc), "--format", "python"]) == 0
+    assert "verified: max abs difference 0.00e+00" in capsys.readouterr().out
+    (run,) = (tmp_path / "runs" / "tiny").iterdir()
+    saved = torch.load(tmp_path / "tiny_weights.pt", weights_only=True)
+    assert saved["metadata"]["data"] == json.loads((run / "data_meta.json").read_text())
+    assert saved["metadata"]["forward"] == ["sequence", "sequence_lengths"]

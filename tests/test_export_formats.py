@@ -35,8 +35,8 @@ def data_meta_for(doc) -> dict:
     labels = {h.name: [f"class_{k}" for k in range(h.input_shape.features or 1)] for h in model.heads
               if h.task == "classification"}
     features = {i.name: i.features for i in model.inputs if i.features}
-    scaler = {"kind": "standard", "mean": [0.5] * sum(features.values()), "std": [2.0] * sum(features.values())} \
-        if features else None
+    width = sum(features.values())
+    scaler = {"kind": "standard", "offset": [0.5] * width, "scale": [2.0] * width} if features else None
     return {"dataset": "test", "task": model.heads[0].task, "options": {}, "inputs": {}, "targets": {},
             "vocab": vocab, "special_tokens": {n: {"<pad>": 0, "<unk>": 1} for n in vocab}, "labels": labels,
             "scaler": scaler, "feature_names": {}, "extra": {}}
@@ -154,7 +154,7 @@ def test_torchscript_extra_file_carries_inputs_vocab_labels_and_versions(workspa
                                 "vocab_size": 128, "features": None, "lengths": "chars_lengths"}]
     assert names["outputs"][0]["name"] == "language" and names["outputs"][0]["shape"] == ["batch", 12]
     forecast = read_metadata(exported(workspace, "forecast", "torchscript").path)
-    assert forecast["scaler"] == {"kind": "standard", "mean": [0.5], "std": [2.0]}
+    assert forecast["scaler"] == {"kind": "standard", "offset": [0.5], "scale": [2.0]}
     assert forecast["inputs"][0]["shape"] == ["batch", "time", 1]
 
 
