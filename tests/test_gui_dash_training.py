@@ -38,8 +38,6 @@ def test_short_run_from_the_window_feeds_every_plot_and_trains_a_snapshot(qtbot,
     c, graph = window.dashboard, window.document.graph
     lstm = graph.by_name("lstm")
     settings(window, epochs=2, batch_size=32, max_steps_per_epoch=4)
-    probe = LatencyProbe()
-    probe.start()
     with qtbot.waitSignal(c.runFinished, timeout=90000) as finished:
         c.actions["start"].trigger()
         assert not c.actions["start"].isEnabled() and c.training_panel.stop_button.isEnabled()
@@ -47,7 +45,6 @@ def test_short_run_from_the_window_feeds_every_plot_and_trains_a_snapshot(qtbot,
         # An edit during the run: the window says the run trains a snapshot; the run does not see it.
         window.undo_stack.push(SetParamCommand(graph, lstm.id, "hidden_size", 8))
         assert c.training_panel.notice.isVisible()
-    probe.stop()
     event = finished.args[0]
     assert event.status == "completed", event.message
     h = c.history
@@ -70,16 +67,21 @@ def test_short_run_from_the_window_feeds_every_plot_and_trains_a_snapshot(qtbot,
     window.scene.select_nodes([lstm.id])
     window.scene.selectionChanged.emit()
     assert board.tabs.currentWidget() is board.gates and board.gates.block.currentText() == "lstm"
-    assert probe.delays and probe.percentile(99) < UI_BUDGET_S, f"p99 {probe.percentile(99) * 1000:.0f} ms"
     assert "completed" in c.training_panel.message.text() and c.actions["start"].isEnabled()
 
 
-def test_pause_resume_and_stop(qtbot, studio):
+def test_pause_resume_and_stop_and_the_window_stays_responsive(qtbot, studio):
     window = studio("adding_lstm")
     c = window.dashboard
     settings(window, epochs=200, batch_size=16)
     c.start()
     qtbot.waitUntil(lambda: c.history is not None and len(c.history.steps) >= 2, timeout=60000)
+    # While it trains at full speed (past its setup), the event loop serves a 10 ms timer on time.
+    probe = LatencyProbe()
+    probe.start()
+    qtbot.wait(1500)
+    probe.stop()
+    assert len(probe.delays) > 20 and probe.percentile(99) < UI_BUDGET_S, f"p99 {probe.percentile(99) * 1000:.0f} ms"
     c.actions["pause"].trigger()
     assert c.worker.state == "paused" and c.training_panel.pause_button.text() == "Resume"
     qtbot.wait(400)  # the step in flight finishes and is drained
