@@ -5,7 +5,7 @@ import torch
 from engine.compiler import compile_graph
 from engine.probes.recorder import ProbeBatch, run_probes
 from engine.training.events import AttentionProbe, GateProbe, TimeGradProbe
-from test_training_support import chain
+from test_training_support import chain, one_torch_thread  # noqa: F401
 
 
 def _probe(graph, which):

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from engine.cli import main
+from test_training_support import one_torch_thread  # noqa: F401
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 

@@ -12,7 +12,7 @@ from engine.document import Document
 from engine.training import (EpochMetrics, GateProbe, Hook, RunFinished, RunStarted, StepMetrics, TimeGradProbe,
                              Trainer, TrainingConfig, read_events)
 from engine.training.checkpoints import load_checkpoint
-from test_training_support import adding_data, chain, token_class_data
+from test_training_support import adding_data, chain, one_torch_thread, token_class_data  # noqa: F401
 
 
 def adding_doc(cell="lstm", hidden=16):

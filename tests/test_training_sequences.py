@@ -12,7 +12,7 @@ from engine.compiler import compile_graph
 from engine.document import Document, load_document
 from engine.training import EventStream, GateProbe, Hook, StepMetrics, Trainer, TrainingConfig
 from engine.training.tbptt import StateCarrier, chunks
-from test_training_support import SynthData, chain, lm_data, split3
+from test_training_support import SynthData, chain, lm_data, one_torch_thread, split3  # noqa: F401
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 

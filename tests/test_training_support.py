@@ -6,9 +6,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import pytest
 import torch
 
 from engine.graph import Graph
+
+
+@pytest.fixture(autouse=True)
+def one_torch_thread():
+    """Tiny models train as fast on one thread, and a busy machine does not oversubscribe its cores."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
 
 
 @dataclass
