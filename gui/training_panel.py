@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import fields
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel,
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QHBoxLayout, QLabel,
                                QLineEdit, QProgressBar, QPushButton, QScrollArea, QSpinBox, QVBoxLayout, QWidget)
 
 from engine.training import ConfigError, TrainingConfig
@@ -79,15 +79,11 @@ class TrainingPanel(QWidget):
             box.setChecked(True)
             probes.addWidget(box)
         more.addRow("probes", probes)
-        more_box = QGroupBox("More settings")
-        more_box.setCheckable(True)
-        more_box.setChecked(False)
+        more_toggle = QCheckBox("More settings")
         more_inner = QWidget()
         more_inner.setLayout(more)
         more_inner.setVisible(False)
-        more_box.toggled.connect(more_inner.setVisible)
-        box_layout = QVBoxLayout(more_box)
-        box_layout.addWidget(more_inner)
+        more_toggle.toggled.connect(more_inner.setVisible)
 
         self.start_button = QPushButton("Start")
         self.pause_button = QPushButton("Pause")
@@ -112,7 +108,8 @@ class TrainingPanel(QWidget):
         form_widget = QWidget()
         form_layout = QVBoxLayout(form_widget)
         form_layout.addLayout(basics)
-        form_layout.addWidget(more_box)
+        form_layout.addWidget(more_toggle)
+        form_layout.addWidget(more_inner)
         form_layout.addStretch(1)
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)

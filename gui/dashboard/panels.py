@@ -164,14 +164,17 @@ class GatePanel(PlotPanel):
         self.gate = self.add_combo("Gate")
         lay = self.layout_widget.ci
         self.heat = Heatmap(lay, 0, 0, "hidden unit", "time step t", "gate activation")
-        self.cell = Heatmap(lay, 1, 0, "hidden unit", "time step t", "cell state c_t", cmap="CET-D1")
-        self.means = lay.addPlot(row=2, col=0)
+        self.cell = Heatmap(lay, 0, 1, "hidden unit", "time step t", "cell state c_t", cmap="CET-D1")
+        self.means = lay.addPlot(row=1, col=0, colspan=2)
+        lay.layout.setRowStretchFactor(0, 3)  # the heatmaps get the room; the means are one line each
+        lay.layout.setRowStretchFactor(1, 2)
         self.means.setLabel("left", "mean activation")
         self.means.setLabel("bottom", STEP_AXIS)
         no_si_prefix(self.means)
         self.means.showGrid(x=True, y=True, alpha=0.2)
         self.means.setTitle("gate means over training (probe batch, real steps)", size="9pt")
-        self.means.addLegend(offset=(-5, 5), labelTextSize="8pt")
+        legend = self.means.addLegend(offset=(-5, 5), labelTextSize="8pt", brush=pg.mkBrush(255, 255, 255, 200))
+        legend.setColumnCount(4)  # one row: the plot is short
         self.mean_curves: dict[str, pg.PlotDataItem] = {}
         self.track(self.means)
 
