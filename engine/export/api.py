@@ -37,6 +37,8 @@ def export_model(document: Document, weights_path: str | Path | None, fmt: str, 
     run = Path(run_dir) if run_dir is not None else run_dir_of(weights)
     metadata = build_metadata(model, read_data_meta(run), FORMAT_VERSION, __version__, document.description)
     out = Path(out_path) if out_path is not None else default_output(document, fmt)
+    if fmt == "python" and out.suffix != ".py":
+        raise ExportError(f"{out}: the Python export writes an importable module: give a path ending in .py")
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
     except OSError as err:

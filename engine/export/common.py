@@ -5,7 +5,6 @@ Verification runs the reloaded file and the in-studio model on two padded sample
 from __future__ import annotations
 
 import contextlib
-import io
 import json
 import logging
 import warnings
@@ -66,14 +65,14 @@ _NOISY_LOGGERS = ("torch.onnx", "torch.export", "torch._export", "torch.fx.exper
 
 @contextlib.contextmanager
 def quiet() -> Iterator[None]:
-    """Silences known warnings and exporter logs/prints; other warnings still reach the caller."""
+    """Silences known warnings and exporter logs; other warnings still reach the caller."""
     saved = {}
     for name in _NOISY_LOGGERS:
         logger = logging.getLogger(name)
         saved[name] = logger.level
         logger.setLevel(logging.ERROR)
     try:
-        with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):
+        with warnings.catch_warnings():
             for pattern in _NOISE:
                 warnings.filterwarnings("ignore", message=pattern)
             warnings.filterwarnings("ignore", category=DeprecationWarning)

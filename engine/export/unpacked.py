@@ -56,7 +56,8 @@ STEPS = {"lstm": _lstm_step, "gru": _gru_step, "rnn_tanh": _rnn_tanh_step, "rnn_
 
 class UnpackedRecurrent(nn.Module):
     """Runs each layer and direction as a scan; a step past a sequence's length leaves its state unchanged
-    and outputs zeros, which is exactly what packing computes."""
+    and outputs zeros, which is exactly what packing computes. Inference only: no dropout between layers,
+    as in the fused layer's eval mode."""
 
     def __init__(self, block: _RecurrentBase):
         super().__init__()
