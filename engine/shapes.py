@@ -186,8 +186,9 @@ def _check_heads(graph: Graph, diag: list[Diagnostic]) -> None:
         reaching |= nx.ancestors(structure, head)
     for node in graph:
         if node.id not in reaching:
-            diag.append(Diagnostic(node.id, None, f"{node.label} does not lead to an output head, so nothing would "
-                                                  "train it: connect its output onwards or delete it"))
+            why = "the model never reads it" if node.spec.is_input else "nothing would train it"
+            diag.append(Diagnostic(node.id, None, f"{node.label} does not lead to an output head, so {why}: "
+                                                  "connect its output onwards or delete it"))
 
 
 def _parameter_count(node: Node, ins: dict[str, PortShape]) -> int:

@@ -38,8 +38,9 @@ class StateInfo:
     hidden: int
 
     def describe(self) -> str:
-        parts = 2 if self.cell == "lstm" else 1
-        return f"{self.cell.upper()} state {parts}×[{self.layers * self.directions}, B, {self.hidden}]"
+        """E.g. "LSTM state (h, c) [2, B, 64]": the first axis counts layers times directions, as in PyTorch."""
+        parts = " (h, c)" if self.cell == "lstm" else ""
+        return f"{self.cell.upper()} state{parts} [{self.layers * self.directions}, B, {self.hidden}]"
 
 
 @dataclass(frozen=True)

@@ -46,7 +46,7 @@ def test_a_valid_graph_has_no_diagnostics_and_shapes_for_every_port():
     assert report.shape_text(emb.id, "sequence") == "[B, T, 64]"
     assert report.shape_text(lstm.id, "sequence") == "[B, T, 128]"
     assert report.shape_text(lstm.id, "last") == "[B, 128]"
-    assert report.shape_text(lstm.id, "state") == "LSTM state 2×[1, B, 128]"
+    assert report.shape_text(lstm.id, "state") == "LSTM state (h, c) [1, B, 128]"
     assert report.output_text(dense) == "[B, 3]" and report.output_text(head) == "(head)"
 
 
@@ -96,9 +96,9 @@ def test_state_into_initial_state_must_come_from_a_matching_block():
     _, (y, dec, head) = chain(("feature_input", "y", {"features": 2}), ("lstm", "decoder", {"hidden_size": 128}),
                               ("regression_head", "out", {}), graph=g)
     g.connect(enc.id, "state", dec.id, "initial_state")
-    assert messages(g) == [(dec.id, "initial_state", "LSTM 'decoder' is given LSTM state 2×[1, B, 64] on "
-                            "'initial_state' but needs LSTM state 2×[1, B, 128]: give both blocks the same cell "
-                            "type, hidden size, layers and directions")]
+    assert messages(g) == [(dec.id, "initial_state", "LSTM 'decoder' is given LSTM state (h, c) [1, B, 64] on "
+                            "'initial_state' but needs LSTM state (h, c) [1, B, 128]: give both blocks the same "
+                            "cell type, hidden size, layers and directions")]
     g.set_param(dec.id, "hidden_size", 64)
     assert messages(g) == []
     g.disconnect(g.edge_into(dec.id, "initial_state"))
@@ -198,6 +198,9 @@ def test_a_graph_without_head_and_a_block_not_reaching_it():
     assert messages(g) == [(spare.id, None, "Dense 'spare' does not lead to an output head, so nothing would train "
                                             "it: connect its output onwards or delete it")]
     assert analyze(Graph()).ok  # an empty canvas is not an error to show
+    unread = g.add_node("token_input", name="unread")
+    assert messages(g)[-1] == (unread.id, None, "Token sequence 'unread' does not lead to an output head, so the "
+                                                "model never reads it: connect its output onwards or delete it")
 
 
 def test_two_inputs_get_their_own_time_labels():
