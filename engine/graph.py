@@ -93,6 +93,8 @@ class Graph:
 
     def edge_into(self, node_id: str, port: str) -> Edge | None:
         # Straight through networkx's adjacency: analysis asks this for every port after every edit.
+        if node_id not in self._nx:
+            return None
         for keyed in self._nx.pred[node_id].values():
             for (_, dst_port), data in keyed.items():
                 if dst_port == port:
