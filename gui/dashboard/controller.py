@@ -183,16 +183,19 @@ class DashboardController(QObject):
         return answer == QMessageBox.StandardButton.Yes
 
     def eventFilter(self, obj, event) -> bool:  # noqa: N802 - Qt override
-        if obj is self.window and event.type() == QEvent.Type.Close and self.worker.is_running:
-            if not self.confirm_close():
+        if obj is self.window and event.type() == QEvent.Type.Close:
+            if self.worker.is_running and not self.confirm_close():
                 event.ignore()
                 return True
-            self.worker.stop()
-            self.worker.wait(60000)
+            self.shutdown()
         return super().eventFilter(obj, event)
 
     def shutdown(self) -> None:
-        """Stops a run and waits for its thread (for tests and application exit)."""
+        """Stops a run and waits for its thread and the panels' background work (tests, application exit)."""
         if self.worker.is_running:
             self.worker.stop()
             self.worker.wait(60000)
+        for panel in (self.data_panel, self.try_panel):
+            for call in (getattr(panel, name, None) for name in ("background", "loader", "work")):
+                if call is not None:
+                    call.wait(60000)
