@@ -9,9 +9,11 @@ import copy
 import keyword
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, Iterable, Iterator
 
 import networkx as nx
+import torch
 from torch.fx import GraphModule
 
 from .blocks import get_spec
@@ -21,6 +23,12 @@ from .specs import BlockSpec
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 # Block names become attribute names of the compiled torch.fx.GraphModule, so they must not shadow its own.
 _RESERVED = {"self", "torch", "operator", "lengths"}
+
+
+@lru_cache(maxsize=1)
+def _empty_module() -> GraphModule:
+    """An empty GraphModule: its instance attributes ('training', 'meta', '_modules') are taken too."""
+    return GraphModule(torch.nn.Module(), torch.fx.Graph())
 
 
 class GraphError(ValueError):
@@ -128,7 +136,7 @@ class Graph:
         """Why ``name`` cannot name a block (None if it can)."""
         if not _IDENTIFIER.match(name):
             return f"'{name}' is not a valid name: use letters, digits and _, not starting with a digit"
-        if keyword.iskeyword(name) or name in _RESERVED or hasattr(GraphModule, name):
+        if keyword.iskeyword(name) or name in _RESERVED or hasattr(_empty_module(), name):
             return f"'{name}' is a reserved word: choose another name"
         other = self.by_name(name)
         if other is not None and other.id != node_id:

@@ -173,3 +173,20 @@ def test_a_trained_module_scripts_in_training_mode_too():
     e_tags, e_value = model.module(eager_x, lengths)
     (e_tags.sum() + e_value.sum()).backward()
     torch.testing.assert_close(x.grad, eager_x.grad)
+
+
+@pytest.mark.parametrize("name", ["training", "meta", "_modules", "forward", "code", "graph", "self", "lengths"])
+def test_names_that_would_clash_with_the_module_are_refused(name):
+    assert Graph().name_problem(name) == f"'{name}' is a reserved word: choose another name"
+
+
+def test_a_block_named_like_a_lengths_argument_still_compiles():
+    g = Graph()
+    x = g.add_node("feature_input", name="x", params={"features": 2})
+    d = g.add_node("dense", name="x_lengths", params={"units": 3})
+    g.connect(x.id, "sequence", d.id, "input")
+    g.connect(d.id, "output", g.add_node("regression_head", name="out").id, "input")
+    model = compile_graph(g)
+    x_in = torch.randn(2, 4, 2)
+    torch.testing.assert_close(model.call({"x": x_in}, {"x": torch.tensor([4, 1])})[0],
+                               model.module.get_submodule("x_lengths")(x_in))
