@@ -4,6 +4,7 @@ Weights are copied into the hand-written twin; outputs and gradients (inputs and
 """
 from __future__ import annotations
 
+import functools
 import math
 
 import pytest
@@ -15,7 +16,8 @@ from engine import CATALOG, Graph, compile_graph
 
 B, T, FEAT, HID = 3, 6, 5, 4
 LENGTHS = torch.tensor([6, 4, 1])
-close = torch.testing.assert_close
+# float32 tolerance: batched and per-sequence kernels may round differently in the last bits
+close = functools.partial(torch.testing.assert_close, rtol=1e-5, atol=1e-5)
 
 # Block kinds this file compares with hand-written code; a new catalog entry must be added here with a test.
 COVERED = {
