@@ -1,0 +1,104 @@
+"""Imported files end to end: a CSV of texts is previewed, its columns picked, its class count fitted to the
+graph with one click, trained, tried (class probabilities) and its attention shown; a text file trains a
+character model that generates text with a temperature.
+"""
+from __future__ import annotations
+
+import pytest
+
+from engine.document import load_document
+from engine.training import Trainer, TrainingConfig
+from gui.dashboard.history import RunHistory
+from test_gui_dash_support import EXAMPLES, make_window
+
+WORDS = {"pos": ["good", "great", "fine", "nice"], "neg": ["bad", "awful", "poor", "sad"],
+         "meh": ["okay", "so so", "average", "plain"]}
+
+
+@pytest.fixture
+def csv_document(tmp_path):
+    rows = ["review,verdict"]
+    for i in range(90):
+        label = list(WORDS)[i % 3]
+        rows.append(f"{WORDS[label][i % 4]} film {i},{label}")
+    (tmp_path / "reviews.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    document = load_document(EXAMPLES / "names.json")  # chars -> embedding -> bigru -> attention -> dense(12)
+    document.path = tmp_path / "reviews.json"
+    document.data = {}
+    return document
+
+
+def test_csv_import_preview_columns_fix_train_and_try(qtbot, csv_document, tmp_path):
+    window = make_window(csv_document)
+    qtbot.addWidget(window)
+    window.show()
+    panel = window.dashboard.data_panel
+    panel.dataset.setCurrentIndex(panel.dataset.findData("csv_text"))
+    panel.set_file(str(tmp_path / "reviews.csv"))
+    assert panel.preview.rowCount() == 20 and panel.preview.item(0, 1).text() == "pos"
+    text_column = panel.option_widgets["text_column"]
+    assert [text_column.itemText(i) for i in range(text_column.count())] == ["review", "verdict"]
+    text_column.setCurrentText("review")
+    panel.option_widgets["label_column"].setCurrentText("verdict")
+    panel.option_widgets["tokenizer"].setCurrentText("char")
+    with qtbot.waitSignal(panel.background.done, timeout=60000):
+        panel.apply()
+    assert csv_document.data["options"]["text_column"] == "review"
+    assert any("3 classes" in message for message, _ in panel.problems)
+    assert "class balance" in panel.balance_plot.titleLabel.text
+    with qtbot.waitSignal(panel.background.done, timeout=60000):
+        panel.fix_all()
+    assert csv_document.graph.by_name("dense").params["units"] == 3
+
+    trainer = Trainer(csv_document, TrainingConfig(epochs=2, batch_size=16, lr=0.01))
+    result = trainer.run()
+    assert result.status == "completed", result.message
+    history = RunHistory.from_run_dir(result.run_dir)
+    board = window.dashboard.dashboard
+    window.dashboard.show_history(history)
+    assert board.show_block("attention") and board.tabs.currentWidget() is board.attention
+    board.redraw(force=True)
+    weights = history.attention["attention"].weights
+    assert board.attention.heat.matrix.shape == (1, len(weights))
+
+    trying = window.dashboard.try_panel
+    with qtbot.waitSignal(trying.loader.done, timeout=60000):
+        trying.set_run(result.run_dir)
+    trying.text.setText("great film")
+    with qtbot.waitSignal(trying.work.done, timeout=60000) as done:
+        trying.run_text()
+    _, _, _, probs = done.args[0]
+    assert sorted(name for name, _ in probs) == ["meh", "neg", "pos"]
+    assert sum(p for _, p in probs) == pytest.approx(1.0, abs=1e-5)
+    assert "pos" in trying.output.toPlainText()
+    with qtbot.waitSignal(trying.work.done, timeout=60000) as done:
+        trying.run_sample()
+    text, label, _ = done.args[0][1:]
+    assert label in WORDS and " film " in text
+    window.dashboard.shutdown()
+
+
+def test_text_file_trains_a_character_model_that_generates(qtbot, tmp_path):
+    (tmp_path / "corpus.txt").write_text("hello world. " * 300, encoding="utf-8")
+    document = load_document(EXAMPLES / "charlm.json")
+    document.path = tmp_path / "corpus.json"
+    document.data = {"dataset": "text_file", "options": {"path": "corpus.txt", "length": 24},
+                     "split": [0.8, 0.1, 0.1], "inputs": {"chars": "chars"}, "targets": {"next_char": "next_chars"}}
+    document.graph.set_param(document.graph.by_name("gru").id, "hidden_size", 32)
+    result = Trainer(document, TrainingConfig(epochs=3, batch_size=16, lr=0.01)).run()
+    assert result.status == "completed", result.message
+    window = make_window(document)
+    qtbot.addWidget(window)
+    trying = window.dashboard.try_panel
+    with qtbot.waitSignal(trying.loader.done, timeout=60000):
+        trying.set_run(result.run_dir)
+    assert trying.run_button.text() == "Generate"
+    trying.text.setText("hel")
+    trying.length.setValue(30)
+    trying.temperature.setValue(0.3)
+    with qtbot.waitSignal(trying.work.done, timeout=60000) as done:
+        trying.run_text()
+    generated = done.args[0][1]
+    assert generated.startswith("hel") and len(generated) == 33
+    assert set(generated) <= set("helo wrd.")  # only characters of the corpus, never <pad>/<unk>
+    window.dashboard.shutdown()
