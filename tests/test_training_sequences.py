@@ -1,5 +1,6 @@
 """Truncated BPTT carries each recurrent block's state across chunks exactly; scheduled teacher forcing feeds
 the decoder its own predictions; the event stream coalesces for a slow consumer and never blocks."""
+import json
 import threading
 import time
 from pathlib import Path
@@ -133,3 +134,12 @@ def test_event_stream_never_blocks_the_producer():
     assert done.wait(10)  # nobody drains; the producer still finishes
     assert time.perf_counter() - started < 10
     assert 0 < len(stream.drain()) <= 2000
+
+
+def test_run_log_keeps_vanishing_gradients_and_round_trips_events():
+    from engine.training import TimeGradProbe, event_from_dict, event_to_dict
+
+    norms = np.array([3.2e-12, 4.5e-7, 0.25], dtype=np.float32)
+    back = event_from_dict(json.loads(json.dumps(event_to_dict(TimeGradProbe(7, "rnn", norms)))))
+    assert back.step == 7 and back.block == "rnn"
+    np.testing.assert_allclose(back.norms, norms, rtol=1e-5)

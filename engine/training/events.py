@@ -94,9 +94,18 @@ EVENT_TYPES = {cls.__name__: cls for cls in
                (RunStarted, StepMetrics, EpochMetrics, GateProbe, AttentionProbe, TimeGradProbe, RunFinished)}
 
 
+def _significant(a: np.ndarray, digits: int = 6) -> np.ndarray:
+    """Rounds to significant digits, not decimals: a vanishing gradient of 1e-9 must not log as 0."""
+    a = a.astype(np.float64)
+    finite = np.isfinite(a) & (a != 0)
+    magnitude = np.floor(np.log10(np.abs(np.where(finite, a, 1.0))))
+    factor = 10.0 ** (digits - 1 - magnitude)
+    return np.where(finite, np.round(a * factor) / factor, a)
+
+
 def _plain(value: Any) -> Any:
     if isinstance(value, np.ndarray):
-        return np.round(value.astype(np.float64), 6).tolist()
+        return _significant(value).tolist()
     if isinstance(value, dict):
         return {k: _plain(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
