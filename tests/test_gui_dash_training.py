@@ -41,10 +41,11 @@ def test_short_run_from_the_window_feeds_every_plot_and_trains_a_snapshot(qtbot,
     with qtbot.waitSignal(c.runFinished, timeout=90000) as finished:
         c.actions["start"].trigger()
         assert not c.actions["start"].isEnabled() and c.training_panel.stop_button.isEnabled()
-        qtbot.waitUntil(lambda: bool(c.history.steps), timeout=60000)
+        c.pause()  # held before its first step, so that the edit below surely happens during the run
         # An edit during the run: the window says the run trains a snapshot; the run does not see it.
         window.undo_stack.push(SetParamCommand(graph, lstm.id, "hidden_size", 8))
         assert c.training_panel.notice.isVisible()
+        c.resume()
     event = finished.args[0]
     assert event.status == "completed", event.message
     h = c.history
@@ -68,6 +69,9 @@ def test_short_run_from_the_window_feeds_every_plot_and_trains_a_snapshot(qtbot,
     window.scene.selectionChanged.emit()
     assert board.tabs.currentWidget() is board.gates and board.gates.block.currentText() == "lstm"
     assert "completed" in c.training_panel.message.text() and c.actions["start"].isEnabled()
+    progress = c.training_panel.progress_text.text()
+    assert progress.startswith("epoch 2/2 · step 4/4 · ") and "samples/s · ETA 0:00" in progress
+    assert c.training_panel.progress.value() == c.training_panel.progress.maximum() == 8
 
 
 def test_pause_resume_and_stop_and_the_window_stays_responsive(qtbot, studio):
@@ -143,3 +147,24 @@ def test_settings_errors_are_shown_not_raised(qtbot, studio):
     c.training_panel.editors["lr"].setText("fast")
     assert c.start() is False
     assert "training.lr" in c.training_panel.message.text() and not c.worker.is_running
+
+
+def test_a_data_error_stops_the_run_with_a_message_naming_the_file(qtbot, studio, tmp_path):
+    window = studio("adding_lstm")
+    c = window.dashboard
+    window.document.data = {"dataset": "csv_series", "options": {"path": "missing.csv"}}
+    with qtbot.waitSignal(c.runFinished, timeout=60000) as finished:
+        c.start()
+    event = finished.args[0]
+    assert event.status == "failed" and "missing.csv" in event.message
+    assert "missing.csv" in c.training_panel.message.text()
+
+
+def test_device_selector_lists_what_torch_sees(studio):
+    import torch
+
+    panel = studio("adding_lstm").dashboard.training_panel
+    values = [panel.device.itemData(i) for i in range(panel.device.count())]
+    assert values == ["auto", "cpu"] + [f"cuda:{i}" for i in range(torch.cuda.device_count())]
+    panel.device.setCurrentIndex(1)
+    assert panel.config().device == "cpu" and panel.cuda_index() is None
