@@ -167,7 +167,14 @@ def test_pt2_and_onnx_files_carry_the_same_metadata(workspace):
     assert pt2.read_metadata(exported(workspace, "seq2seq", "pt2").path) == reference
     if HAVE_ONNX:
         from engine.export import onnx as onnx_export
-        assert onnx_export.read_metadata(exported(workspace, "seq2seq", "onnx").path) == reference
+        path = exported(workspace, "seq2seq", "onnx").path
+        assert onnx_export.read_metadata(path) == reference
+        import onnxruntime
+        session = onnxruntime.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+        assert [(i.name, i.shape) for i in session.get_inputs()] == [
+            ("source", ["batch", "time_source"]), ("source_lengths", ["batch"]),
+            ("target", ["batch", "time_target"]), ("target_lengths", ["batch"])]
+        assert [(o.name, o.shape) for o in session.get_outputs()] == [("output", ["batch", "time_target", 16])]
 
 
 @pytest.mark.filterwarnings("ignore::DeprecationWarning")  # torch.jit.load's own notice

@@ -38,6 +38,24 @@ def have_onnxruntime() -> bool:
         return False
 
 
+def name_dynamic_dims(onnx_model, model: CompiledModel) -> None:
+    """Renames torch.export's symbols (s61, s38…) to batch and time_<input> wherever they appear, so a runtime's
+    model viewer shows what each dimension means."""
+    import onnx_ir as ir
+
+    graph = onnx_model.graph
+    names: dict[str, str] = {}
+    for value, spec in zip(graph.inputs[0::2], model.inputs):
+        for dim, meaning in zip(value.shape or (), ("batch", f"time_{spec.name}")):
+            if isinstance(dim, ir.SymbolicDim) and dim.value:
+                names.setdefault(dim.value, meaning)
+    values = list(graph.inputs) + list(graph.outputs) + [v for node in graph.all_nodes() for v in node.outputs]
+    for value in values:
+        if value.shape is not None and any(isinstance(d, ir.SymbolicDim) and d.value in names for d in value.shape):
+            value.shape = ir.Shape([ir.SymbolicDim(names[d.value]) if isinstance(d, ir.SymbolicDim) and d.value in names
+                                    else d for d in value.shape])
+
+
 def to_onnx(model: CompiledModel, metadata: dict[str, Any], out_path: Path) -> tuple[float | None, list[str]]:
     """Writes ``out_path``; returns onnxruntime's max abs difference (None without onnxruntime) and warnings."""
     missing = missing_packages()
@@ -53,6 +71,7 @@ def to_onnx(model: CompiledModel, metadata: dict[str, Any], out_path: Path) -> t
         except Exception as err:  # noqa: BLE001 - the converter raises many types; the message is what matters
             first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
             raise ExportError(f"the ONNX converter failed: {first}") from None
+        name_dynamic_dims(onnx_program.model, model)
         onnx_program.model.metadata_props[METADATA_FILE] = json.dumps(metadata, ensure_ascii=False)
         onnx_program.save(str(out_path))
     if not have_onnxruntime():
