@@ -6,6 +6,7 @@ save -> load -> save gives the same bytes.
 from __future__ import annotations
 
 import json
+import math
 import os
 import tempfile
 from dataclasses import dataclass, field
@@ -79,7 +80,8 @@ def graph_from_data(data: Any, where: str = "<graph>", path: str = "$.graph",
         name = _get(raw, "name", str, where, here)
         params = _get(raw, "params", dict, where, here)
         pos = _get(raw, "pos", list, where, here)
-        if len(pos) != 2 or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in pos):
+        if len(pos) != 2 or not all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+                                    for v in pos):
             raise DocumentError(where, f"{here}.pos", "must be two numbers [x, y]")
         try:
             spec = get_spec(kind)
@@ -152,6 +154,8 @@ def loads(text: str, where: str = "<document>") -> Document:
         data = json.loads(text)
     except json.JSONDecodeError as err:
         raise DocumentError(where, "", f"not valid JSON (line {err.lineno}, column {err.colno}: {err.msg})") from None
+    except RecursionError:
+        raise DocumentError(where, "", "not a document: its JSON is nested thousands of levels deep") from None
     return document_from_data(data, where)
 
 

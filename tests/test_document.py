@@ -84,6 +84,7 @@ def test_round_trip_keeps_positions_sections_and_text(tmp_path):
     (lambda d: d["graph"].pop("edges"), "$.graph.edges", "is missing"),
     (set_in(["graph", "nodes", 2, "params"], [1]), "$.graph.nodes[2].params", "must be an object"),
     (set_in(["graph", "nodes", 2, "pos"], [0, "x"]), "$.graph.nodes[2].pos", "must be two numbers [x, y]"),
+    (set_in(["graph", "nodes", 2, "pos"], [0, float("nan")]), "$.graph.nodes[2].pos", "must be two numbers [x, y]"),
     (set_in(["graph", "nodes", 2, "id"], 3), "$.graph.nodes[2].id", "must be text"),
     (set_in(["graph", "nodes", 2, "kind"], "transformer"), "$.graph.nodes[2].kind", "unknown block kind "
                                                                                     "'transformer'"),
@@ -116,6 +117,8 @@ def test_invalid_json_names_line_and_column():
     err = error_for('{\n  "format": "rnn-studio",\n  "version": 1,,\n}')
     assert err.json_path == "" and err.message.startswith("not valid JSON (line 3, column 16:")
     assert error_for("[1, 2]").message == "must be an object"
+    assert error_for("[" * 100_000 + "]" * 100_000).message == ("not a document: its JSON is nested thousands of "
+                                                                 "levels deep")
 
 
 def test_unreadable_files(tmp_path):
