@@ -8,6 +8,7 @@ import pytest
 import torch
 
 from engine.compiler import compile_graph
+from engine.data import DataError
 from engine.document import Document
 from engine.training import (EpochMetrics, GateProbe, Hook, RunFinished, RunStarted, StepMetrics, TimeGradProbe,
                              Trainer, TrainingConfig, read_events)
@@ -165,9 +166,6 @@ def test_bad_inputs_fail_with_clear_messages(tmp_path):
     assert result.status == "failed" and result.exit_code == 2
     assert "no target for head 'sum'" in result.message and "total" in result.message
 
-    class DataError(Exception):
-        pass
-
     class Broken:
         train = val = test = [1]
 
@@ -187,3 +185,14 @@ def test_config_round_trip_and_errors_name_the_field():
         TrainingConfig.from_dict({"optimizer": "lbfgs"})
     with pytest.raises(ValueError, match=r"training\.epoch: is not a training setting"):
         TrainingConfig.from_dict({"epoch": 3})
+
+
+class OutOfMemory(Hook):
+    def on_after_backward(self, trainer):
+        raise torch.cuda.OutOfMemoryError("CUDA out of memory. Tried to allocate 2.00 GiB")
+
+
+def test_out_of_memory_fails_with_advice(tmp_path):
+    _, result = run(adding_doc(), tmp_path, adding_data(n=96), hooks=[OutOfMemory()])
+    assert result.status == "failed" and result.exit_code == 1
+    assert "out of memory" in result.message and "batch size 32" in result.message
