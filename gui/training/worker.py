@@ -86,10 +86,11 @@ class TrainingWorker(QObject):
 
     # ------------------------------------------------------------------ control
     def start(self, document, config: TrainingConfig | None = None, run_root=None, data=None,
-              cuda_index: int | None = None, cpu_threads: int | None = -1) -> bool:
+              cuda_index: int | None = None, cpu_threads: int | None = -1, hooks=()) -> bool:
         """Snapshots ``document`` now (later edits do not reach the run) and starts training it.
 
         ``cpu_threads``: torch's CPU threads for the run; -1 = all cores but one (kept for the window).
+        ``hooks``: extra trainer hooks (engine.training.Hook), added before the run starts.
 
         Returns False, after emitting ``failed(message)``, when the run cannot be set up."""
         if self._thread is not None:
@@ -100,6 +101,8 @@ class TrainingWorker(QObject):
             # The Trainer copies the document (graph, data binding, settings) in its constructor, here in
             # the GUI thread: from this line on, edits on the canvas cannot change the run.
             self.trainer = Trainer(document, config, run_root=run_root, events=self.stream, data=data)
+            for hook in hooks:
+                self.trainer.add_hook(hook)
         except Exception as err:  # noqa: BLE001 - a document that cannot be snapshot is the user's to fix
             self.failed.emit(f"cannot start training: {err}")
             return False
