@@ -5,7 +5,7 @@ blocks keep their weights; gradients w.r.t. block outputs are taken with autogra
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np

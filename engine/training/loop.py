@@ -5,7 +5,6 @@ always consistent. Failures (NaN, out of memory, bad data) end the run with a me
 """
 from __future__ import annotations
 
-import math
 import threading
 import time
 import traceback
@@ -17,7 +16,7 @@ from torch import nn
 
 from ..compiler import CompileError, compile_graph
 from ..document import Document, loads
-from ..losses import MetricTracker, TargetError, head_loss
+from ..losses import MetricTracker, TargetError
 from .checkpoints import load_checkpoint
 from .config import ConfigError, TrainingConfig
 from .distributed import DistContext, reduce_tracker
@@ -337,7 +336,3 @@ class Trainer:
     @property
     def lr(self) -> float:
         return self.optimizer.param_groups[0]["lr"]
-
-
-def check_finite(value: float) -> bool:
-    return math.isfinite(value)
