@@ -175,3 +175,19 @@ def test_data_panel_finds_a_feature_mismatch_and_fixes_it_in_one_undo_step(qtbot
     assert "fits" in panel.status.text()
     window.undo_stack.undo()
     assert graph.nodes[source.id].params["features"] == 3
+
+
+def test_a_zoomed_plot_keeps_the_users_view_until_fit(window, runs):
+    _, dirs = runs
+    c = window.dashboard
+    c.show_history(RunHistory.from_run_dir(dirs["adding_lstm"]))
+    loss = c.dashboard.loss
+    loss.refresh(force=True)
+    assert loss.plot.viewRange()[0][1] >= 6  # the x range holds every step
+    loss.plot.setXRange(2, 3, padding=0)
+    loss.plot.getViewBox().sigRangeChangedManually.emit([True, True])  # what a wheel zoom emits
+    c.history.add(StepMetrics(3, 1, 3, 0.5, {}, 0.001, 1.0, 0.0, 1.0, {}, False, 7))
+    loss.refresh()
+    assert loss.plot.viewRange()[0] == pytest.approx([2, 3])
+    loss.fit()
+    assert loss.following and loss.plot.viewRange()[0][1] >= 7

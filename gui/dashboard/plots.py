@@ -111,6 +111,8 @@ class PlotPanel(QWidget):
         self._drawn = (None, -1)
         self.draw_count = 0
         self.drawn_at = 0.0
+        self.following = True  # ranges follow the data until the user zooms or pans (Fit restores it)
+        self._tracked: list[pg.PlotItem] = []
         self.layout_widget = pg.GraphicsLayoutWidget()
         self.layout_widget.setBackground("w")
         self.layout_widget.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
@@ -207,11 +209,11 @@ class PlotPanel(QWidget):
         """Lets the panel set ``plot``'s range from the data (see follow) until the user zooms or pans it."""
         plot.disableAutoRange()
         plot.getViewBox().sigRangeChangedManually.connect(lambda *_: setattr(self, "following", False))
-        self._tracked = getattr(self, "_tracked", []) + [plot]
+        self._tracked.append(plot)
 
     def follow(self, plot: pg.PlotItem, xs, ys, log_y: bool = False, x0: float | None = 0.0) -> None:
         """Sets stable ranges that contain the data (x from ``x0``); the user's zoom wins until Fit."""
-        if not getattr(self, "following", True):
+        if not self.following:
             return
         xs = np.asarray(xs, dtype=np.float64)
         ys = np.asarray(ys, dtype=np.float64)
@@ -230,10 +232,10 @@ class PlotPanel(QWidget):
 
     def fit(self) -> None:
         self.following = True
-        for plot in getattr(self, "_tracked", []):
+        for plot in self._tracked:
             plot._followed = None
         for plot in self.plots():
-            if plot not in getattr(self, "_tracked", []):
+            if plot not in self._tracked:
                 plot.enableAutoRange()
         self.refresh(force=True)
 
