@@ -111,8 +111,10 @@ def main() -> None:
     per_round = [c[1] / h[1] for c, h in zip(results["compiled"], results["hand-written"])]
     wall_ratio = medians["compiled"][0] / medians["hand-written"][0]
     cpu_ratio = medians["compiled"][1] / medians["hand-written"][1]
+    best = {name: min(v[1] for v in values) for name, values in results.items()}  # least disturbed round
     print(f"ratio compiled / hand-written: wall {wall_ratio:.3f}, CPU {cpu_ratio:.3f} "
-          f"(median of per-round CPU ratios {statistics.median(per_round):.3f}); target <= 1.02")
+          f"(median of per-round CPU ratios {statistics.median(per_round):.3f}, best rounds "
+          f"{best['compiled'] / best['hand-written']:.3f}); target <= 1.02")
 
 
 if __name__ == "__main__":
