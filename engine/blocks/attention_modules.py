@@ -5,6 +5,8 @@ studio can draw them; the compiled, scripted model skips that bookkeeping.
 """
 from __future__ import annotations
 
+from typing import Optional
+
 import torch
 from torch import Tensor, nn
 
@@ -22,7 +24,7 @@ class SelfAttention(nn.Module):
 
     def forward(self, x: Tensor, lengths: Tensor) -> Tensor:
         valid = valid_mask(lengths.to(x.device), x.size(1))
-        attn_mask = None
+        attn_mask: Optional[Tensor] = None  # annotated so that torch.jit.script accepts the Tensor below
         if self.causal:
             steps = x.size(1)
             attn_mask = torch.ones(steps, steps, dtype=torch.bool, device=x.device).triu(1)
