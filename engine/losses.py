@@ -19,7 +19,8 @@ _TINY = torch.finfo(torch.float32).tiny
 
 
 class TargetError(ValueError):
-    """A target tensor that does not fit its head; the message names the head and the expected shape."""
+    """Data that does not fit the model: a target of the wrong shape for its head (the message names the
+    head and the expected shape), or a head or input block the data gives nothing for."""
 
 
 @dataclass

@@ -196,3 +196,10 @@ def test_out_of_memory_fails_with_advice(tmp_path):
     _, result = run(adding_doc(), tmp_path, adding_data(n=96), hooks=[OutOfMemory()])
     assert result.status == "failed" and result.exit_code == 1
     assert "out of memory" in result.message and "batch size 32" in result.message
+
+
+def test_monitoring_a_metric_the_model_lacks_names_the_setting(tmp_path):
+    _, result = run(adding_doc(), tmp_path, adding_data(n=96), monitor="val_accuracy")
+    assert result.status == "failed" and result.exit_code == 2
+    assert "training.monitor: 'val_accuracy' is not a validation metric" in result.message
+    assert "val_mse" in result.message

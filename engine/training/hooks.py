@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from ..losses import higher_is_better
 from .checkpoints import save_checkpoint
+from .config import ConfigError
 
 if TYPE_CHECKING:
     from .events import EpochMetrics, StepMetrics
@@ -41,8 +42,8 @@ class Monitor:
 
     def value(self, val: dict[str, float]) -> float:
         if self.key not in val:
-            raise KeyError(f"training.monitor: '{self.name}' is not a validation metric of this model "
-                           f"(it has {', '.join('val_' + k for k in val)})")
+            raise ConfigError("monitor", f"'{self.name}' is not a validation metric of this model "
+                                         f"(it has {', '.join('val_' + k for k in val)})")
         return val[self.key]
 
     def update(self, val: dict[str, float], epoch: int) -> bool:

@@ -5,6 +5,7 @@ always consistent. Failures (NaN, out of memory, bad data) end the run with a me
 """
 from __future__ import annotations
 
+import sys
 import threading
 import time
 import traceback
@@ -123,9 +124,8 @@ class Trainer:
             result = RunResult(status, message)
         except TrainingFailure as err:
             result = RunResult("failed", str(err), err.block, input_error=err.input_error)
-        except (ConfigError, CompileError, TargetError, KeyError) as err:
-            text = err.args[0] if isinstance(err, KeyError) and err.args else str(err)
-            result = RunResult("failed", str(text), input_error=True)
+        except (ConfigError, CompileError, TargetError) as err:
+            result = RunResult("failed", str(err), input_error=True)
         except Exception as err:  # noqa: BLE001 - every failure becomes a message, with the trace in the log
             result = self._classify(err)
         result.test = self._final_evaluation(result) if self.model is not None else None
@@ -150,10 +150,12 @@ class Trainer:
         text = str(err)
         if isinstance(err, torch.cuda.OutOfMemoryError) or "out of memory" in text.lower():
             return RunResult("failed", f"out of memory on {getattr(self, 'device', 'the device')} with batch size "
-                                       f"{self.config.batch_size}: lower the batch size, the hidden sizes or the "
+                                       f"{getattr(self, 'config', self._config).batch_size}: lower the batch size, the hidden sizes or the "
                                        "sequence length (tbptt)")
+        trace = traceback.format_exc()
         if self.run_dir is not None:
-            self.run_dir.write_text("error.txt", traceback.format_exc())
+            self.run_dir.write_text("error.txt", trace)
+        print(trace, file=sys.stderr)  # a bug, not bad input: keep the trace where a developer looks
         return RunResult("failed", f"unexpected error: {type(err).__name__}: {text}")
 
     # ------------------------------------------------------------------ setup

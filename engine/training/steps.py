@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor
 
-from ..losses import HeadResult, MetricTracker, head_loss
+from ..losses import HeadResult, MetricTracker, TargetError, head_loss
 from ..specs import TensorKind
 from .config import ConfigError
 from .tbptt import StateCarrier, chunks
@@ -63,7 +63,7 @@ class StepRunner:
         args = []
         for spec in self.t.compiled.inputs:
             if spec.name not in batch.inputs:
-                raise KeyError(f"the data gives no input for block '{spec.name}' (it gives "
+                raise TargetError(f"the data gives no input for block '{spec.name}' (it gives "
                                f"{', '.join(batch.inputs) or 'none'}): map it in the document's data.inputs")
             args += [batch.inputs[spec.name], batch.lengths[spec.name]]
         out = module(*args)
@@ -74,7 +74,7 @@ class StepRunner:
         total = None
         for head, output in zip(self.heads, outputs):
             if head.name not in batch.targets:
-                raise KeyError(f"the data gives no target for head '{head.name}' (it gives "
+                raise TargetError(f"the data gives no target for head '{head.name}' (it gives "
                                f"{', '.join(batch.targets) or 'none'}): map it in the document's data.targets")
             lengths = batch.lengths.get(head.time_source) if head.time_source else None
             logits = self.t.taps.take(head.name) if use_taps else None
