@@ -95,7 +95,8 @@ def run_each(layer, x, lengths, initial=None):
     for i, n in enumerate(lengths.tolist()):
         start = None
         if initial is not None:
-            start = (initial[0][:, i:i + 1], initial[1][:, i:i + 1]) if isinstance(layer, nn.LSTM) else initial[0][:, i:i + 1]
+            h0 = initial[:, :, i:i + 1]  # [parts, layers*dirs, 1, H]
+            start = (h0[0], h0[1]) if isinstance(layer, nn.LSTM) else h0[0]
         out, final = layer(x[i:i + 1, :n], start)
         seqs.append(pad_to(out[0], x.size(1)))
         h, c = final if isinstance(layer, nn.LSTM) else (final, None)
