@@ -104,8 +104,9 @@ def _studio_model(workspace, example):
     return model
 
 
-def test_torchscript_and_python_files_run_in_a_fresh_python_with_torch_only(workspace, tmp_path):
+def test_torchscript_pt2_and_python_files_run_in_a_fresh_python_with_torch_only(workspace, tmp_path):
     ts = exported(workspace, "seq2seq", "torchscript").path
+    pt2 = exported(workspace, "seq2seq", "pt2").path
     py = exported(workspace, "seq2seq", "python").path
     model = _studio_model(workspace, "seq2seq")
     batches = sample_batches(model, seed=7)
@@ -118,8 +119,9 @@ scripted = torch.jit.load({str(ts)!r}, _extra_files=extra)
 spec = importlib.util.spec_from_file_location("seq2seq_model", {str(py)!r})
 generated = importlib.util.module_from_spec(spec); spec.loader.exec_module(generated)
 model = generated.load_model()
+program = torch.export.load({str(pt2)!r}).module()
 with torch.no_grad():
-    outs = [(scripted(*b), model(*b)) for b in batches]
+    outs = [(scripted(*b), model(*b), program(*b)) for b in batches]
 torch.save(outs, {str(tmp_path / 'outputs.pt')!r})
 print(json.dumps({{"engine_loaded": any(m == "engine" or m.startswith("engine.") for m in sys.modules),
                   "forward": json.loads(extra["rnn_studio.json"])["forward"],
@@ -134,10 +136,11 @@ print(json.dumps({{"engine_loaded": any(m == "engine" or m.startswith("engine.")
     assert result["forward"] == ["source", "source_lengths", "target", "target_lengths"]
     outs = torch.load(tmp_path / "outputs.pt")
     with torch.no_grad():
-        for args, (from_script, from_python) in zip(batches, outs):
+        for args, (from_script, from_python, from_program) in zip(batches, outs):
             want = model.module(*args)
             assert torch.allclose(from_script, want, atol=1e-6, rtol=0)
             assert torch.equal(from_python, want)
+            assert torch.allclose(from_program, want, atol=1e-5, rtol=0)
 
 
 def test_torchscript_extra_file_carries_inputs_vocab_labels_and_versions(workspace):
