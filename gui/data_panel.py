@@ -361,6 +361,8 @@ class DataPanel(QWidget):
             self.hist_plot.addItem(pg.BarGraphItem(x0=edges[:-1], x1=edges[1:], height=counts, brush="#1f77b4"))
             break
         self.balance_plot.clear()
+        self.balance_plot.setTitle("class balance (train)" if info.class_balance else
+                                   f"class balance: none ({info.task} targets are numbers)")
         for balance in info.class_balance.values():
             labels = list(balance)
             self.balance_plot.addItem(pg.BarGraphItem(x=np.arange(len(labels)), height=list(balance.values()),

@@ -71,11 +71,11 @@ class ExportDialog(QDialog):
         buttons.addStretch(1)
         buttons.addWidget(self.export_button)
         buttons.addWidget(close)
-        self.result = QLabel("")
-        self.result.setWordWrap(True)
+        self.result_label = QLabel("")
+        self.result_label.setWordWrap(True)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
-        layout.addWidget(self.result)
+        layout.addWidget(self.result_label)
         layout.addLayout(buttons)
         self.resize(620, 220)
         self._default_path()
@@ -118,5 +118,5 @@ class ExportDialog(QDialog):
         self._say(f"export failed: {text}", error=True)
 
     def _say(self, text: str, error: bool = False) -> None:
-        self.result.setStyleSheet("color: #b00020;" if error else "color: #216e39;")
-        self.result.setText(text)
+        self.result_label.setStyleSheet("color: #b00020;" if error else "color: #216e39;")
+        self.result_label.setText(text)

@@ -58,10 +58,10 @@ class RunsPanel(QWidget):
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.itemSelectionChanged.connect(self.draw_overlay)
         self.table.doubleClicked.connect(lambda _index: self.open_selected())
-        self.metric = QComboBox()
-        self.metric.addItems(["loss"])
-        self.metric.setToolTip("Curve to overlay: smoothed training curve per step, validation per epoch")
-        self.metric.currentIndexChanged.connect(lambda _i: self.draw_overlay())
+        self.metric_choice = QComboBox()
+        self.metric_choice.addItems(["loss"])
+        self.metric_choice.setToolTip("Curve to overlay: smoothed training curve per step, validation per epoch")
+        self.metric_choice.currentIndexChanged.connect(lambda _i: self.draw_overlay())
         refresh = QPushButton("Refresh")
         refresh.clicked.connect(self.refresh)
         open_button = QPushButton("Open in dashboard")
@@ -69,7 +69,7 @@ class RunsPanel(QWidget):
         add_button = QPushButton("Add run folder…")
         add_button.clicked.connect(self.browse)
         bar = QHBoxLayout()
-        for widget in (refresh, open_button, add_button, QLabel("overlay:"), self.metric):
+        for widget in (refresh, open_button, add_button, QLabel("overlay:"), self.metric_choice):
             bar.addWidget(widget)
         bar.addStretch(1)
         self.plot_widget = pg.PlotWidget(background="w")
@@ -176,14 +176,14 @@ class RunsPanel(QWidget):
         histories = [(p, self.history(p)) for p in self.selected_runs()]
         histories = [(p, h) for p, h in histories if h is not None]
         names = ["loss"] + sorted({n for _, h in histories for n in h.metric_names})
-        if [self.metric.itemText(i) for i in range(self.metric.count())] != names:
-            current = self.metric.currentText()
-            self.metric.blockSignals(True)
-            self.metric.clear()
-            self.metric.addItems(names)
-            self.metric.setCurrentText(current if current in names else "loss")
-            self.metric.blockSignals(False)
-        metric = self.metric.currentText() or "loss"
+        if [self.metric_choice.itemText(i) for i in range(self.metric_choice.count())] != names:
+            current = self.metric_choice.currentText()
+            self.metric_choice.blockSignals(True)
+            self.metric_choice.clear()
+            self.metric_choice.addItems(names)
+            self.metric_choice.setCurrentText(current if current in names else "loss")
+            self.metric_choice.blockSignals(False)
+        metric = self.metric_choice.currentText() or "loss"
         self.plot.setLabel("left", metric)
         self.overlaid = []
         for i, (path, history) in enumerate(histories):

@@ -258,7 +258,7 @@ class TryPanel(QWidget):
             x = np.arange(len(actual))
             self.plot.plot(x, actual, pen=pg.mkPen("#7f7f7f", width=1.5), name="actual")
             self.plot.plot(x, predicted, pen=pg.mkPen("#d62728", width=1.5), name="forecast")
-            self.plot.setLabel("left", "target value (scaled as in training)")
+            self.plot.setLabel("left", "target (scaled)")
             self.plot.setLabel("bottom", "validation sample (time order for series)")
             mae = float(np.mean(np.abs(actual - predicted))) if len(actual) else float("nan")
             self.output.setPlainText(f"{len(actual)} validation samples · MAE {mae:.4g} (scaled)")

@@ -138,7 +138,7 @@ def test_export_dialog_exports_the_run_to_torchscript_and_shows_the_verification
     with qtbot.waitSignal(dialog.background.done, timeout=120000):
         dialog.export()
     assert dialog.report.ok and (tmp_path / "adding.pt").exists()
-    assert "verified" in dialog.result.text() and "max abs difference" in dialog.result.text()
+    assert "verified" in dialog.result_label.text() and "max abs difference" in dialog.result_label.text()
 
 
 def test_try_panel_plots_the_forecast_over_the_actual_values(qtbot, window, runs):

@@ -10,6 +10,8 @@ from PySide6.QtCore import QObject, QThread, Signal
 
 
 class _CallThread(QThread):
+    ended = Signal(object)  # self; emitted last in run()
+
     def __init__(self, fn: Callable[[], Any]):
         super().__init__()
         self.fn = fn
@@ -21,6 +23,7 @@ class _CallThread(QThread):
             self.result = self.fn()
         except Exception as err:  # noqa: BLE001 - every failure reaches the panel as a message
             self.error = str(err) or type(err).__name__
+        self.ended.emit(self)
 
 
 class BackgroundCall(QObject):
@@ -43,13 +46,16 @@ class BackgroundCall(QObject):
         thread = _CallThread(fn)
         self._threads.append(thread)
         self._latest = thread
-        thread.finished.connect(lambda: self._finished(thread))
+        # A bound method of this (GUI-thread) object: the slot runs queued in the GUI thread. A lambda
+        # would run in the worker thread, racing the GUI on the thread list and the panels.
+        thread.ended.connect(self._finished)
         thread.start()
 
     def _finished(self, thread: _CallThread) -> None:
         if thread not in self._threads:
             return  # already delivered by wait()
         self._threads.remove(thread)
+        thread.wait()  # "ended" is its last act: this returns at once
         thread.deleteLater()
         if thread is not self._latest:
             return
