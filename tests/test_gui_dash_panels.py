@@ -79,6 +79,7 @@ def test_runs_are_listed_overlaid_and_reopened_in_the_dashboard(qtbot, window, r
     assert "optimizer=adam" in panel.table.item(row, 4).text() and "val_loss=" in panel.table.item(row, 5).text()
     panel.select_runs(dirs.values())
     assert set(panel.overlaid) == set(dirs.values())
+    assert not panel.grab().isNull()  # paints (an attribute shadowing a Qt method crashed here once)
     assert len([i for i in panel.plot.listDataItems()]) == 4  # train and validation of each run
     panel.select_runs([dirs["adding_rnn"]])
     with qtbot.waitSignal(panel.openRequested):
