@@ -173,3 +173,7 @@ def test_a_real_training_run_exports_with_its_data_description(tmp_path, capsys)
     saved = torch.load(tmp_path / "tiny_weights.pt", weights_only=True)
     assert saved["metadata"]["data"] == json.loads((run / "data_meta.json").read_text())
     assert saved["metadata"]["forward"] == ["sequence", "sequence_lengths"]
+    # the run's own snapshot of the document exports with that run's weights
+    assert main(["export", str(run / "document.json"), "-f", "python", "-o", str(tmp_path / "again.py")]) == 0
+    again = torch.load(tmp_path / "again_weights.pt", weights_only=True)
+    assert all(torch.equal(again["state_dict"][k], v) for k, v in saved["state_dict"].items())

@@ -139,10 +139,14 @@ def checkpoint_problems(expected: dict[str, torch.Tensor], found: dict[str, torc
 
 
 def default_weights(document_path: Path | None) -> Path:
-    """The best checkpoint of the document's latest run that has one: runs/<stem>/<run>/checkpoints/best.safetensors."""
+    """The best checkpoint of the document's latest run that has one: runs/<stem>/<run>/checkpoints/best.safetensors
+    (run names are timestamps, so the latest sorts last). For a run's document.json: that run's best."""
     if document_path is None:
         raise ExportError("the document has no file, so it has no runs: pass --weights CHECKPOINT")
-    runs = Path(document_path).resolve().parent / "runs" / Path(document_path).stem
+    here = Path(document_path).resolve().parent
+    if Path(document_path).name == "document.json" and (here / "checkpoints" / "best.safetensors").is_file():
+        return here / "checkpoints" / "best.safetensors"  # a run's own snapshot of the document
+    runs = here / "runs" / Path(document_path).stem
     candidates = sorted(runs.glob("*/checkpoints/best.safetensors"), key=lambda p: p.parent.parent.name)
     if not candidates:
         raise ExportError(f"no trained weights found under {runs} (train the model first, or pass "
