@@ -177,3 +177,17 @@ def test_a_real_training_run_exports_with_its_data_description(tmp_path, capsys)
     assert main(["export", str(run / "document.json"), "-f", "python", "-o", str(tmp_path / "again.py")]) == 0
     again = torch.load(tmp_path / "again_weights.pt", weights_only=True)
     assert all(torch.equal(again["state_dict"][k], v) for k, v in saved["state_dict"].items())
+
+
+def test_an_output_path_that_cannot_be_a_file_is_refused_before_exporting(tmp_path, capsys):
+    doc = copy_example(tmp_path)
+    weights = tmp_path / "w.safetensors"
+    save_weights(doc, weights, seed=0)
+    (tmp_path / "folder.pt").mkdir()
+    (tmp_path / "plain").write_text("")
+    assert main(["export", str(doc), "-w", str(weights), "-o", str(tmp_path / "folder.pt")]) == 2
+    assert "folder.pt: is a folder: give the path of the file to write" in capsys.readouterr().err
+    assert main(["export", str(doc), "-w", str(weights), "-o", str(tmp_path / "plain" / "m.pt")]) == 2
+    assert f"{tmp_path / 'plain'} is a file, not a folder" in capsys.readouterr().err
+    assert main(["export", str(doc), "-w", str(weights), "-f", "python", "-o", str(tmp_path / "m.txt")]) == 2
+    assert "give a path ending in .py" in capsys.readouterr().err

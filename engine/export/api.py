@@ -37,26 +37,42 @@ def export_model(document: Document, weights_path: str | Path | None, fmt: str, 
     run = Path(run_dir) if run_dir is not None else run_dir_of(weights)
     metadata = build_metadata(model, read_data_meta(run), FORMAT_VERSION, __version__, document.description)
     out = Path(out_path) if out_path is not None else default_output(document, fmt)
+    if out.is_dir():
+        raise ExportError(f"{out}: is a folder: give the path of the file to write")
     if fmt == "python" and out.suffix != ".py":
         raise ExportError(f"{out}: the Python export writes an importable module: give a path ending in .py")
+    blocker = next((p for p in [out.parent, *out.parent.parents] if p.exists() and not p.is_dir()), None)
+    if blocker is not None:
+        raise ExportError(f"{out}: {blocker} is a file, not a folder")
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
     except OSError as err:
         raise ExportError(f"{out.parent}: cannot create the output folder ({err.strerror or err})") from None
 
-    files = [out]
-    if fmt == "torchscript":
-        from .torchscript import to_torchscript
-        diff, notes = to_torchscript(model, metadata, out)
-    elif fmt == "pt2":
-        from .pt2 import to_pt2
-        diff, notes = to_pt2(model, metadata, out)
-    elif fmt == "onnx":
-        from .onnx import to_onnx
-        diff, notes = to_onnx(model, metadata, out)
-    else:
-        from .python_code import to_python
-        source = document.path.name if document.path else "an unsaved document"
-        diff, notes, files = to_python(model, metadata, out, source)
+    try:
+        diff, notes, files = _write(model, metadata, fmt, out, document)
+    except OSError as err:
+        raise ExportError(f"{err.filename or out}: cannot write the file ({err.strerror or err})") from None
+    except RuntimeError as err:  # torch's archive writers: "open file failed with strerror: <reason>"
+        if "open file failed" not in str(err):
+            raise
+        reason = str(err).rsplit("strerror:", 1)[-1].strip() or "cannot open it"
+        raise ExportError(f"{out}: cannot write the file ({reason})") from None
     ok = diff is not None and diff <= tolerance
     return ExportReport(out, fmt, diff, tolerance, ok, notes, files)
+
+
+def _write(model, metadata, fmt: str, out: Path, document: Document):
+    """Writes and verifies one format; returns (max abs difference or None, warnings, files written)."""
+    if fmt == "torchscript":
+        from .torchscript import to_torchscript
+        return (*to_torchscript(model, metadata, out), [out])
+    if fmt == "pt2":
+        from .pt2 import to_pt2
+        return (*to_pt2(model, metadata, out), [out])
+    if fmt == "onnx":
+        from .onnx import to_onnx
+        return (*to_onnx(model, metadata, out), [out])
+    from .python_code import to_python
+    source = document.path.name if document.path else "an unsaved document"
+    return to_python(model, metadata, out, source)
