@@ -15,11 +15,16 @@ from .training.background import BackgroundCall
 
 
 def latest_run_dir(controller) -> Path | None:
-    """The run to export: the last run of this session, else the newest run listed for the document."""
+    """The run to export: the run selected in the runs panel, else the last run of this session, else the
+    newest run listed for the document."""
+    panel = getattr(controller, "runs_panel", None)
+    selected = panel.selected_runs() if panel is not None else []
+    if selected:
+        return Path(selected[0])
     finished = getattr(controller, "last_finished", None)
     if finished is not None and finished.run_dir:
         return Path(finished.run_dir)
-    runs = getattr(getattr(controller, "runs_panel", None), "runs", [])
+    runs = getattr(panel, "runs", [])
     return Path(runs[0]) if runs else None
 
 

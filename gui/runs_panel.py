@@ -49,6 +49,7 @@ class RunsPanel(QWidget):
         super().__init__(parent)
         self.root: Path | None = None
         self.runs: list[Path] = []
+        self.session_runs: list[Path] = []  # finished in this window or opened by hand
         self._cache: dict[Path, tuple[float, RunHistory]] = {}
         self.table = QTableWidget(0, len(COLUMNS))
         self.table.setHorizontalHeaderLabels(COLUMNS)
@@ -99,13 +100,16 @@ class RunsPanel(QWidget):
 
     def refresh(self) -> None:
         found = find_runs(self.root) if self.root else []
-        extra = [p for p in self.runs if p not in found and (p / "metrics.jsonl").exists()]
+        # Runs of this session stay listed even when they live elsewhere (an unsaved document's runs).
+        extra = [p for p in self.session_runs if p not in found and (p / "metrics.jsonl").exists()]
         self.runs = found + extra
         self._fill()
 
     def add_run(self, run_dir, history: RunHistory | None = None) -> None:
         """A run just finished in this session (its directory may lie outside ``root``)."""
         path = Path(run_dir)
+        if path not in self.session_runs:
+            self.session_runs.append(path)
         if history is not None:
             self._cache[path] = (self._mtime(path), history)
         if path not in self.runs:

@@ -131,7 +131,7 @@ def test_export_dialog_exports_the_run_to_torchscript_and_shows_the_verification
 
     _, dirs = runs
     c = window.dashboard
-    c.runs_panel.add_run(dirs["adding_lstm"])
+    c.runs_panel.select_runs([dirs["adding_lstm"]])
     dialog = ExportDialog(c, window)
     assert dialog.run_dir == dirs["adding_lstm"]
     dialog.set_format("torchscript")
@@ -192,3 +192,17 @@ def test_a_zoomed_plot_keeps_the_users_view_until_fit(window, runs):
     assert loss.plot.viewRange()[0] == pytest.approx([2, 3])
     loss.fit()
     assert loss.following and loss.plot.viewRange()[0][1] >= 7
+
+
+def test_a_new_document_brings_its_settings_data_and_runs(window, runs, tmp_path):
+    _, dirs = runs
+    other = small_example("adding_rnn", tmp_path, samples=300, length=15)
+    other.training = {"epochs": 7, "lr": 0.02, "optimizer": "sgd"}
+    window.document = other
+    window.documentChanged.emit(other)
+    c = window.dashboard
+    config = c.training_panel.config()
+    assert (config.epochs, config.lr, config.optimizer) == (7, 0.02, "sgd")
+    assert c.data_panel.option_widgets["length"].value() == 15
+    assert c.runs_panel.root == tmp_path / "runs" and c.runs_panel.runs == []
+    assert c.document is other
