@@ -102,3 +102,26 @@ def test_text_file_trains_a_character_model_that_generates(qtbot, tmp_path):
     assert generated.startswith("hel") and len(generated) == 33
     assert set(generated) <= set("helo wrd.")  # only characters of the corpus, never <pad>/<unk>
     window.dashboard.shutdown()
+
+
+def test_a_vocabulary_larger_than_the_embedding_is_fixed_in_both_blocks(qtbot, csv_document, tmp_path):
+    graph = csv_document.graph
+    for name in ("chars", "embedding"):
+        graph.set_param(graph.by_name(name).id, "vocab_size", 10)
+    csv_document.data = {"dataset": "csv_text", "options": {"path": "reviews.csv", "text_column": "review",
+                                                            "label_column": "verdict", "tokenizer": "char",
+                                                            "max_vocab": 40}}
+    window = make_window(csv_document)
+    qtbot.addWidget(window)
+    panel = window.dashboard.data_panel
+    assert panel.option_widgets["max_vocab"].text() == "40"
+    with qtbot.waitSignal(panel.background.done, timeout=60000):
+        panel.apply()
+    message, fixes = next((m, f) for m, f in panel.problems if "vocabulary" in m)
+    size = panel.info.vocab_size["chars"]
+    assert 10 < size <= 40 and f"set vocab_size to {size}" in message
+    with qtbot.waitSignal(panel.background.done, timeout=60000):
+        panel.fix_all()
+    assert [graph.by_name(n).params["vocab_size"] for n in ("chars", "embedding")] == [size, size]
+    window.undo_stack.undo()
+    assert [graph.by_name(n).params["vocab_size"] for n in ("chars", "embedding")] == [10, 10]
