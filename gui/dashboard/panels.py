@@ -121,6 +121,7 @@ class TimeGradPanel(PlotPanel):
     def __init__(self, parent=None):
         super().__init__("Gradient norm per time step", parent)
         self.plot = new_plot("‖∂loss/∂h_t‖ (log)", "time step t", log_y=True)
+        self.plot.legend.setOffset((-5, -5))  # bottom right: the curves rise towards the last steps
         self.layout_widget.addItem(self.plot)
         self.track(self.plot)
         self.curves: dict[tuple[str, str], pg.PlotDataItem] = {}
@@ -129,7 +130,8 @@ class TimeGradPanel(PlotPanel):
         events = list(history.time_grads.values()) + list(history.first_time_grads.values())
         if events:
             self.follow(self.plot, [1, max(len(e.norms) for e in events)],
-                        np.concatenate([np.asarray(e.norms, dtype=float) for e in events]), log_y=True, x0=1)
+                        np.concatenate([np.asarray(e.norms, dtype=float) for e in events]), log_y=True, x0=1,
+                        exact_x=True)
         for i, (block, latest) in enumerate(history.time_grads.items()):
             first = history.first_time_grads.get(block)
             for which, event, style in (("first", first, Qt.PenStyle.DashLine), ("latest", latest, Qt.PenStyle.SolidLine)):

@@ -211,8 +211,10 @@ class PlotPanel(QWidget):
         plot.getViewBox().sigRangeChangedManually.connect(lambda *_: setattr(self, "following", False))
         self._tracked.append(plot)
 
-    def follow(self, plot: pg.PlotItem, xs, ys, log_y: bool = False, x0: float | None = 0.0) -> None:
-        """Sets stable ranges that contain the data (x from ``x0``); the user's zoom wins until Fit."""
+    def follow(self, plot: pg.PlotItem, xs, ys, log_y: bool = False, x0: float | None = 0.0,
+               exact_x: bool = False) -> None:
+        """Sets stable ranges that contain the data (x from ``x0``; exactly the data's x with ``exact_x``, for
+        axes of fixed extent such as time steps); the user's zoom wins until Fit."""
         if not self.following:
             return
         xs = np.asarray(xs, dtype=np.float64)
@@ -222,8 +224,11 @@ class PlotPanel(QWidget):
             return
         ys = np.log10(ys) if log_y else ys
         x_lo = float(np.nanmin(xs)) if x0 is None else x0
-        x_range = stable_bounds(x_lo, float(np.nanmax(xs)))
-        x_range = (max(x_range[0], x_lo), x_range[1])
+        if exact_x:
+            x_range = (x_lo, float(np.nanmax(xs)))
+        else:
+            x_range = stable_bounds(x_lo, float(np.nanmax(xs)))
+            x_range = (max(x_range[0], x_lo), x_range[1])
         y_range = stable_bounds(float(ys.min()), float(ys.max()), log=log_y)
         wanted = (x_range, y_range)
         if getattr(plot, "_followed", None) != wanted:
