@@ -32,6 +32,7 @@ class DashboardController(QObject):
         self.data_override = None  # a prepared data object for the next runs (tests, previews)
         self.confirm_close = self._ask_close  # replaced in tests: the question is modal
         self.last_finished: RunFinished | None = None
+        self.docks: dict = {}  # set by install_dashboard: data, training, runs, try, dashboard
         self._graph = None
         self._document = None
         self.worker.eventsReady.connect(self._on_events)
@@ -81,7 +82,8 @@ class DashboardController(QObject):
         except RuntimeError:  # the scene was deleted with its document
             return
         if len(ids) == 1 and graph is not None and ids[0] in graph.nodes and self.history is not None:
-            self.dashboard.show_block(graph.nodes[ids[0]].name)
+            if self.dashboard.show_block(graph.nodes[ids[0]].name) and "dashboard" in self.docks:
+                self.docks["dashboard"].raise_()  # in case it sits behind another tabified dock
 
     # ------------------------------------------------------------------ run control
     @property
