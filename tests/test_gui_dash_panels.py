@@ -66,6 +66,9 @@ def test_a_late_metric_lines_up_with_the_steps():
     for i, metrics in enumerate([{}, {"mae": 0.5}]):
         history.add(StepMetrics(1, i + 1, 2, 1.0, metrics, 0.01, 10.0, 1.0, 1.0, {}, False, i + 1))
     assert history.step_metrics["mae"][1] == 0.5 and np.isnan(history.step_metrics["mae"][0])
+    first = history.array(history.loss)
+    history.add(StepMetrics(1, 3, 3, 2.5, {}, 0.01, 10.0, 1.0, 1.0, {}, False, 3))
+    assert first.tolist() == [1.0, 1.0] and history.array(history.loss).tolist() == [1.0, 1.0, 2.5]
 
 
 def test_runs_are_listed_overlaid_and_reopened_in_the_dashboard(qtbot, window, runs):

@@ -71,6 +71,7 @@ class RunHistory:
         self.attention: dict[str, AttentionProbe] = {}
         self.time_grads: dict[str, TimeGradProbe] = {}
         self.first_time_grads: dict[str, TimeGradProbe] = {}
+        self._arrays: dict[int, np.ndarray] = {}  # id(series) -> its values as an array (see array())
 
     # ------------------------------------------------------------------ feeding
     def add_all(self, events) -> None:
@@ -123,6 +124,19 @@ class RunHistory:
         self.last_step = event
 
     # ------------------------------------------------------------------ queries
+    def array(self, values: list) -> np.ndarray:
+        """``values`` (one of this history's append-only series) as float64, converting only what was appended
+        since the last call: a redraw of a 50,000-step curve does not re-convert 50,000 Python floats."""
+        key = id(values)
+        cached = self._arrays.get(key)
+        n = len(values)
+        if cached is None or len(cached) > n:
+            cached = np.asarray(values, dtype=np.float64)
+        elif len(cached) < n:
+            cached = np.concatenate([cached, np.asarray(values[len(cached):], dtype=np.float64)])
+        self._arrays[key] = cached
+        return cached
+
     @property
     def clip_value(self) -> float | None:
         """The clipping threshold on the global norm, when the run clips by norm."""

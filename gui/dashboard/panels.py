@@ -44,14 +44,15 @@ class CurvePanel(PlotPanel):
                 curve.setData([], [])
             return
         set_text(self.plot, name)
-        raw = history.loss if name == "loss" else history.step_metrics.get(name, [])
-        self.raw.setData(*finite(history.steps, raw))
-        self.smooth.setData(*finite(history.steps, history.smoothed.get(name, [])))
+        steps = history.array(history.steps)
+        raw = history.array(history.loss if name == "loss" else history.step_metrics.get(name, []))
+        self.raw.setData(*finite(steps, raw))
+        self.smooth.setData(*finite(steps, history.array(history.smoothed.get(name, []))))
         train_x, train_y = history.epoch_series("train", name)
         val_x, val_y = history.epoch_series("val", name)
         self.train_epoch.setData(train_x, train_y)
         self.val.setData(val_x, val_y)
-        self.follow(self.plot, history.steps or [1], np.concatenate([np.asarray(raw, dtype=float), train_y, val_y]))
+        self.follow(self.plot, steps if len(steps) else [1], np.concatenate([raw, train_y, val_y]))
 
     def csv_table(self, history):
         return history.table("steps") if self.metric_combo is None else history.table("epochs")
@@ -69,8 +70,9 @@ class LearningRatePanel(PlotPanel):
         self.curve = self.plot.plot(pen=pg.mkPen("#9467bd", width=2))
 
     def draw(self, history):
-        self.curve.setData(history.steps, history.lr)
-        self.follow(self.plot, history.steps, history.lr)
+        steps, lr = history.array(history.steps), history.array(history.lr)
+        self.curve.setData(steps, lr)
+        self.follow(self.plot, steps, lr)
 
     def csv_table(self, history):
         return ["step", "lr"], [[s, lr] for s, lr in zip(history.steps, history.lr)]
@@ -94,20 +96,22 @@ class GradNormPanel(PlotPanel):
         self.highlight: str | None = None
 
     def draw(self, history):
-        self.global_curve.setData(*positive(history.steps, history.grad_norm))
+        steps = history.array(history.steps)
+        self.global_curve.setData(*positive(steps, history.array(history.grad_norm)))
         for i, (block, series) in enumerate(history.block_norms.items()):
             curve = self.curves.get(block)
             if curve is None:
                 curve = self.curves[block] = self.plot.plot(name=block)
             width = 3 if block == self.highlight else 1.2
             curve.setPen(pg.mkPen(color(i), width=width))
-            curve.setData(*positive(history.steps[:len(series)], series))
+            curve.setData(*positive(steps[:len(series)], history.array(series)))
         clip = history.clip_value
         self.clip_line.setVisible(clip is not None)
         if clip is not None:
             self.clip_line.setPos(np.log10(clip))  # the axis is log10: lines live in view coordinates
-        values = [history.grad_norm] + list(history.block_norms.values()) + [[clip] if clip else []]
-        self.follow(self.plot, history.steps, np.concatenate([np.asarray(v, dtype=float) for v in values]), log_y=True)
+        values = [history.array(history.grad_norm)] + [history.array(v) for v in history.block_norms.values()]
+        self.follow(self.plot, steps, np.concatenate(values + [np.asarray([clip] if clip else [], dtype=float)]),
+                    log_y=True)
 
     def csv_table(self, history):
         return history.table("grad_norms")
