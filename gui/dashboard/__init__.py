@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QDockWidget, QMainWindow
+from PySide6.QtWidgets import QApplication, QDockWidget, QMainWindow
 
 from .controller import DashboardController
 from .dashboard import DashboardWidget
@@ -81,5 +81,8 @@ def install_dashboard(window: QMainWindow) -> DashboardController:
     controller.worker.stateChanged.connect(on_state)
     on_state("idle")
     controller.actions = actions
+    app = QApplication.instance()
+    if app is not None:  # quitting by any path stops a run first (a running QThread must not be destroyed)
+        app.aboutToQuit.connect(controller.shutdown)
     window.dashboard = controller
     return controller
