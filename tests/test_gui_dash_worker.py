@@ -57,3 +57,19 @@ def test_a_second_start_during_a_run_is_refused(qtbot, tmp_path):
     assert worker.start(document) is False and "already in progress" in messages[0]
     worker.stop()
     assert worker.wait(60000) and worker.state == "idle"
+
+
+def test_the_run_keeps_a_core_for_the_window_and_gives_it_back(qtbot, tmp_path):
+    import os
+
+    import torch
+
+    seen = []
+
+    class Threads(Hook):
+        def on_run_start(self, trainer):
+            seen.append(torch.get_num_threads())
+
+    before = torch.get_num_threads()
+    run(qtbot, tmp_path, hooks=[Threads()])
+    assert seen == [max(1, (os.cpu_count() or 2) - 1)] and torch.get_num_threads() == before

@@ -29,9 +29,10 @@ class _TrainerThread(QThread):
         self.error: str | None = None
 
     def run(self) -> None:
-        try:
-            import torch
+        import torch
 
+        threads = torch.get_num_threads()
+        try:
             if self.cpu_threads:
                 # Measured on 2 cores: with as many OpenMP threads as cores, every repaint of the window
                 # stalls the trainer's parallel regions (20 steps/s fell to under 1); one core stays free.
@@ -42,6 +43,8 @@ class _TrainerThread(QThread):
         except BaseException as err:  # noqa: BLE001 - an uncaught error must reach the window as text
             self.error = f"{type(err).__name__}: {err}"
             self.trace = traceback.format_exc()
+        finally:
+            torch.set_num_threads(threads)  # the setting is process-wide: give the rest of the app its cores
 
 
 class TrainingWorker(QObject):
