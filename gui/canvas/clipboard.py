@@ -30,7 +30,17 @@ def copy_blocks(graph: Graph, node_ids) -> int:
     node_ids = list(node_ids)
     if node_ids:
         QGuiApplication.clipboard().setMimeData(blocks_mime_data(graph, node_ids))
+        _clear_on_quit()
     return len(node_ids)
+
+
+def _clear_on_quit() -> None:
+    # Mime data still on the clipboard when the application object is destroyed crashes PySide6 at exit
+    # (seen with 6.11): hand the clipboard back while Qt is still running.
+    app = QGuiApplication.instance()
+    if app is not None and not app.property("rnn_studio_clipboard_hook"):
+        app.setProperty("rnn_studio_clipboard_hook", True)
+        app.aboutToQuit.connect(lambda: QGuiApplication.clipboard().clear())
 
 
 def clipboard_blocks() -> dict[str, Any] | None:
