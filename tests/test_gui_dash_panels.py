@@ -11,7 +11,7 @@ import pytest
 from engine.training import StepMetrics, Trainer, TrainingConfig
 from gui.dashboard.history import Ema, RunHistory, smooth
 from gui.dashboard.plots import stable_bounds
-from test_gui_dash_support import make_window, small_example
+from test_gui_dash_support import make_window, release, small_example
 
 
 @pytest.fixture(scope="module")
@@ -36,7 +36,7 @@ def window(qtbot, runs):
     window.resize(1200, 800)
     window.show()
     yield window
-    window.dashboard.shutdown()
+    release(window)
 
 
 def test_smoothing_is_the_debiased_moving_average():

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from gui.commands import SetParamCommand
-from test_gui_dash_support import LatencyProbe, make_window, settings, small_example
+from test_gui_dash_support import LatencyProbe, make_window, release, settings, small_example
 
 # The benchmark (benchmarks/bench_ui_latency.py) measures against the 50 ms target; the test machine is
 # shared by many jobs, so the test allows more before it calls the window blocked.
@@ -30,7 +30,7 @@ def studio(qtbot, tmp_path):
         return window
     yield make
     for window in windows:  # a failed test must not leave a training thread behind
-        window.dashboard.shutdown()
+        release(window)
 
 
 def test_short_run_from_the_window_feeds_every_plot_and_trains_a_snapshot(qtbot, studio):

@@ -9,10 +9,24 @@ import pytest
 from engine.document import load_document
 from engine.training import Trainer, TrainingConfig
 from gui.dashboard.history import RunHistory
-from test_gui_dash_support import EXAMPLES, make_window
+from test_gui_dash_support import EXAMPLES, make_window, release
 
 WORDS = {"pos": ["good", "great", "fine", "nice"], "neg": ["bad", "awful", "poor", "sad"],
          "meh": ["okay", "so so", "average", "plain"]}
+
+
+@pytest.fixture
+def open_window(qtbot):
+    windows = []
+
+    def make(document):
+        window = make_window(document)
+        qtbot.addWidget(window)
+        windows.append(window)
+        return window
+    yield make
+    for window in windows:
+        release(window)
 
 
 @pytest.fixture
@@ -28,9 +42,8 @@ def csv_document(tmp_path):
     return document
 
 
-def test_csv_import_preview_columns_fix_train_and_try(qtbot, csv_document, tmp_path):
-    window = make_window(csv_document)
-    qtbot.addWidget(window)
+def test_csv_import_preview_columns_fix_train_and_try(qtbot, open_window, csv_document, tmp_path):
+    window = open_window(csv_document)
     window.show()
     panel = window.dashboard.data_panel
     panel.dataset.setCurrentIndex(panel.dataset.findData("csv_text"))
@@ -75,10 +88,9 @@ def test_csv_import_preview_columns_fix_train_and_try(qtbot, csv_document, tmp_p
         trying.run_sample()
     text, label, _ = done.args[0][1:]
     assert label in WORDS and " film " in text
-    window.dashboard.shutdown()
 
 
-def test_text_file_trains_a_character_model_that_generates(qtbot, tmp_path):
+def test_text_file_trains_a_character_model_that_generates(qtbot, open_window, tmp_path):
     (tmp_path / "corpus.txt").write_text("hello world. " * 300, encoding="utf-8")
     document = load_document(EXAMPLES / "charlm.json")
     document.path = tmp_path / "corpus.json"
@@ -87,8 +99,7 @@ def test_text_file_trains_a_character_model_that_generates(qtbot, tmp_path):
     document.graph.set_param(document.graph.by_name("gru").id, "hidden_size", 32)
     result = Trainer(document, TrainingConfig(epochs=3, batch_size=16, lr=0.01)).run()
     assert result.status == "completed", result.message
-    window = make_window(document)
-    qtbot.addWidget(window)
+    window = open_window(document)
     trying = window.dashboard.try_panel
     with qtbot.waitSignal(trying.loader.done, timeout=60000):
         trying.set_run(result.run_dir)
@@ -101,18 +112,16 @@ def test_text_file_trains_a_character_model_that_generates(qtbot, tmp_path):
     generated = done.args[0][1]
     assert generated.startswith("hel") and len(generated) == 33
     assert set(generated) <= set("helo wrd.")  # only characters of the corpus, never <pad>/<unk>
-    window.dashboard.shutdown()
 
 
-def test_a_vocabulary_larger_than_the_embedding_is_fixed_in_both_blocks(qtbot, csv_document, tmp_path):
+def test_a_vocabulary_larger_than_the_embedding_is_fixed_in_both_blocks(qtbot, open_window, csv_document, tmp_path):
     graph = csv_document.graph
     for name in ("chars", "embedding"):
         graph.set_param(graph.by_name(name).id, "vocab_size", 10)
     csv_document.data = {"dataset": "csv_text", "options": {"path": "reviews.csv", "text_column": "review",
                                                             "label_column": "verdict", "tokenizer": "char",
                                                             "max_vocab": 40}}
-    window = make_window(csv_document)
-    qtbot.addWidget(window)
+    window = open_window(csv_document)
     panel = window.dashboard.data_panel
     assert panel.option_widgets["max_vocab"].text() == "40"
     with qtbot.waitSignal(panel.background.done, timeout=60000):
