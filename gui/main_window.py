@@ -1,0 +1,334 @@
+"""The studio window: canvas in the middle, palette, inspector, problems and summary in docks, the
+training dashboard installed beside them; menus, files, undo, unsaved-changes questions and recovery."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QSettings, Qt, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QUndoStack
+from PySide6.QtWidgets import (QDockWidget, QFileDialog, QMainWindow, QMessageBox, QStackedWidget, QWidget)
+
+from engine import __version__
+from engine.document import Document, DocumentError, load_document, save_document
+
+from .analysis import AnalysisModel
+from .canvas import CanvasView, GraphScene
+from .files import Recovery, RecentFiles, default_recovery_dir
+from .inspector import InspectorPanel
+from .palette import PalettePanel
+from .problems import ProblemsPanel
+from .start_page import StartPage
+from .summary import ModelSummaryPanel
+
+FILE_FILTER = "RNN Studio documents (*.json);;All files (*)"
+
+
+class MainWindow(QMainWindow):
+    documentChanged = Signal(object)  # emitted after a new document is shown (scene and panels switched)
+
+    def __init__(self, settings: QSettings | None = None, recovery_dir: Path | None = None,
+                 install_training: bool = True):
+        super().__init__()
+        self.settings = settings or QSettings()
+        self.recent = RecentFiles(self.settings)
+        self.document: Document = Document()
+        self.graph = self.document.graph
+        self.undo_stack = QUndoStack(self)
+        self.undo_stack.cleanChanged.connect(lambda clean: self.setWindowModified(not clean))
+        self.analysis = AnalysisModel(self.graph, self)
+        self.scene = GraphScene(self.graph, self.undo_stack, self.analysis, self)
+        self.view = CanvasView(self.scene)
+        # Dialogs go through these so tests can answer them; each returns what the user chose.
+        self.show_error = self._error_dialog
+        self.ask_unsaved = self._unsaved_dialog  # -> "save" | "discard" | "cancel"
+        self.ask_path = self._path_dialog  # (save: bool) -> str | None
+
+        self.start_page = StartPage()
+        self.start_page.openRequested.connect(self.open_file)
+        self.start_page.newRequested.connect(self.new_document)
+        self.start_page.openDialogRequested.connect(self.open_dialog)
+        self.pages = QStackedWidget()
+        self.pages.addWidget(self.start_page)
+        self.pages.addWidget(self.view)
+        self.setCentralWidget(self.pages)
+
+        self.palette = PalettePanel()
+        self.palette.blockActivated.connect(self._add_block_from_palette)
+        self.inspector = InspectorPanel()
+        self.problems = ProblemsPanel()
+        self.problems.problemActivated.connect(self.focus_block)
+        self.summary = ModelSummaryPanel()
+        self._dock("Blocks", self.palette, Qt.DockWidgetArea.LeftDockWidgetArea, "dock_palette")
+        self.inspector_dock = self._dock("Inspector", self.inspector, Qt.DockWidgetArea.LeftDockWidgetArea,
+                                         "dock_inspector")
+        self.problems_dock = self._dock("Problems", self.problems, Qt.DockWidgetArea.BottomDockWidgetArea,
+                                        "dock_problems")
+        self.summary_dock = self._dock("Model summary", self.summary, Qt.DockWidgetArea.BottomDockWidgetArea,
+                                       "dock_summary")
+        self.tabifyDockWidget(self.problems_dock, self.summary_dock)
+        self.problems_dock.raise_()
+
+        self._build_menus()
+        self.statusBar().showMessage("Ready")
+        self.recovery = Recovery(recovery_dir or default_recovery_dir(), self._recovery_snapshot, self)
+        self.dashboard = None  # the training controller; it asks before closing during a run (event filter)
+        if install_training:
+            from .dashboard import install_dashboard
+
+            install_dashboard(self)  # adds the Data/Training/Runs/Try-it docks and the Training menu
+        self._bind(self.document)
+        self.show_start_page()
+        self.resize(1500, 920)
+
+    # ------------------------------------------------------------ documents
+    def set_document(self, document: Document) -> None:
+        """Shows ``document``: new scene and analysis, panels rebound, undo history cleared."""
+        self._bind(document)
+        self.pages.setCurrentWidget(self.view)
+        self.view.frame_all()
+        self.documentChanged.emit(document)
+
+    def _bind(self, document: Document) -> None:
+        old_scene, old_analysis = self.scene, self.analysis
+        self.document, self.graph = document, document.graph
+        self.undo_stack.clear()
+        self.analysis = AnalysisModel(self.graph, self)
+        self.scene = GraphScene(self.graph, self.undo_stack, self.analysis, self)
+        self.scene.statusMessage.connect(lambda text: self.statusBar().showMessage(text, 8000))
+        self.scene.nodeActivated.connect(lambda _id: self.inspector_dock.raise_())
+        self.view.set_scene(self.scene)
+        for stale in (old_scene, old_analysis):
+            if stale is not None and stale is not self.scene and stale is not self.analysis:
+                stale.detach()
+                stale.deleteLater()
+        self.inspector.set_context(self.graph, self.undo_stack, self.analysis, self.scene)
+        self.problems.set_context(self.graph, self.analysis)
+        self.summary.set_context(self.graph, self.analysis)
+        self.undo_stack.setClean()
+        self.setWindowModified(False)
+        self._update_title()
+
+    def show_start_page(self) -> None:
+        self.start_page.set_recent(self.recent.paths())
+        self.pages.setCurrentWidget(self.start_page)
+
+    def is_modified(self) -> bool:
+        return not self.undo_stack.isClean()
+
+    def new_document(self) -> bool:
+        if not self.maybe_save():
+            return False
+        self.set_document(Document())
+        return True
+
+    def open_dialog(self) -> bool:
+        path = self.ask_path(False)
+        return bool(path) and self.open_file(path)
+
+    def open_file(self, path: str | Path) -> bool:
+        """Opens ``path``; a broken file shows the engine's message and keeps the current document."""
+        if not self.maybe_save():
+            return False
+        try:
+            document = load_document(path)
+        except DocumentError as err:
+            self.show_error("Cannot open document", str(err))
+            return False
+        self.set_document(document)
+        self.recent.add(Path(path))
+        self._rebuild_recent_menu()
+        self.statusBar().showMessage(f"Opened {path}", 5000)
+        return True
+
+    def save(self) -> bool:
+        if self.document.path is None or self._is_bundled_example(self.document.path):
+            return self.save_as()
+        return self._write(self.document.path)
+
+    def save_as(self) -> bool:
+        path = self.ask_path(True)
+        if not path:
+            return False
+        if not path.endswith(".json"):
+            path += ".json"
+        return self._write(Path(path))
+
+    def _write(self, path: Path) -> bool:
+        try:
+            save_document(self.document, path)
+        except OSError as err:
+            self.show_error("Cannot save document", f"{path}: {err.strerror or err}")
+            return False
+        self.undo_stack.setClean()
+        self.recovery.discard()
+        self.recent.add(path)
+        self._rebuild_recent_menu()
+        self._update_title()
+        self.statusBar().showMessage(f"Saved {path}", 5000)
+        return True
+
+    def maybe_save(self) -> bool:
+        """Asks about unsaved changes; False means the user cancelled what they were doing."""
+        if not self.is_modified():
+            return True
+        answer = self.ask_unsaved()
+        if answer == "save":
+            return self.save()
+        return answer == "discard"
+
+    def offer_recovery(self) -> bool:
+        """At start-up: offers back the work a crashed session left; returns whether it was restored."""
+        record = self.recovery.pending()
+        if record is None:
+            return False
+        where = record.get("original") or "an unsaved document"
+        box = QMessageBox(QMessageBox.Icon.Question, "Recover unsaved work",
+                          f"RNN Studio did not close normally. Restore the unsaved changes to {where}?",
+                          QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, self)
+        if box.exec() != QMessageBox.StandardButton.Yes:
+            self.recovery.discard()
+            return False
+        try:
+            document = Recovery.restore(record)
+        except DocumentError as err:
+            self.show_error("Cannot recover", str(err))
+            self.recovery.discard()
+            return False
+        self.set_document(document)
+        self.undo_stack.resetClean()  # restored work is unsaved until the user saves it
+        self.setWindowModified(True)
+        return True
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if not self.maybe_save():
+            event.ignore()
+            return
+        self.recovery.discard()
+        self.settings.setValue("window/state", self.saveState())
+        self.settings.setValue("window/geometry", self.saveGeometry())
+        super().closeEvent(event)
+
+    def _recovery_snapshot(self):
+        return self.document, self.is_modified()
+
+    @staticmethod
+    def _is_bundled_example(path: Path) -> bool:
+        from .start_page import EXAMPLES_DIR
+
+        try:
+            return Path(path).resolve().parent == EXAMPLES_DIR.resolve()
+        except OSError:
+            return False
+
+    # ------------------------------------------------------------ canvas helpers
+    def focus_block(self, node_id: str) -> None:
+        if node_id and node_id in self.graph.nodes:
+            self.scene.select_nodes([node_id])
+            self.view.center_on_node(node_id)
+
+    def _add_block_from_palette(self, kind: str) -> None:
+        self.pages.setCurrentWidget(self.view)
+        self.view.add_block(kind)
+
+    def _update_title(self) -> None:
+        name = self.document.path.name if self.document.path else "Untitled"
+        self.setWindowTitle(f"{name}[*] — RNN Studio")
+
+    def _dock(self, title: str, widget: QWidget, area, name: str) -> QDockWidget:
+        dock = QDockWidget(title, self)
+        dock.setObjectName(name)
+        dock.setWidget(widget)
+        self.addDockWidget(area, dock)
+        return dock
+
+    # ------------------------------------------------------------ menus
+    def _action(self, menu, text: str, slot, shortcut=None, on_canvas: bool = False) -> QAction:
+        action = QAction(text, self)
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+        if on_canvas:
+            # Clipboard keys act on blocks only while the canvas has focus; text fields keep their own.
+            action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            self.view.addAction(action)
+        action.triggered.connect(slot)
+        menu.addAction(action)
+        return action
+
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        file_menu = bar.addMenu("&File")
+        self._action(file_menu, "&New", self.new_document, QKeySequence.StandardKey.New)
+        self._action(file_menu, "&Open…", self.open_dialog, QKeySequence.StandardKey.Open)
+        self.recent_menu = file_menu.addMenu("Open &Recent")
+        self._rebuild_recent_menu()
+        self._action(file_menu, "Start page", self.show_start_page)
+        file_menu.addSeparator()
+        self._action(file_menu, "&Save", self.save, QKeySequence.StandardKey.Save)
+        self._action(file_menu, "Save &As…", self.save_as, QKeySequence.StandardKey.SaveAs)
+        file_menu.addSeparator()
+        self._action(file_menu, "&Quit", self.close, QKeySequence.StandardKey.Quit)
+
+        edit = bar.addMenu("&Edit")
+        undo = self.undo_stack.createUndoAction(self, "&Undo")
+        undo.setShortcut(QKeySequence.StandardKey.Undo)
+        redo = self.undo_stack.createRedoAction(self, "&Redo")
+        redo.setShortcut(QKeySequence.StandardKey.Redo)
+        edit.addActions([undo, redo])
+        edit.addSeparator()
+        view = lambda name: (lambda: getattr(self.view, name)())  # noqa: E731 - the view may change scene
+        self._action(edit, "Cu&t", view("cut_selection"), QKeySequence.StandardKey.Cut, on_canvas=True)
+        self._action(edit, "&Copy", view("copy_selection"), QKeySequence.StandardKey.Copy, on_canvas=True)
+        self._action(edit, "&Paste", view("paste"), QKeySequence.StandardKey.Paste, on_canvas=True)
+        self._action(edit, "&Duplicate", view("duplicate_selection"), "Ctrl+D", on_canvas=True)
+        self._action(edit, "&Delete", view("delete_selection"))  # the canvas handles the Delete key itself
+        self._action(edit, "Select &All", view("select_all"), QKeySequence.StandardKey.SelectAll, on_canvas=True)
+        edit.addSeparator()
+        self._action(edit, "Auto-&layout", view("auto_layout"), "Ctrl+L")
+
+        view_menu = bar.addMenu("&View")
+        self._action(view_menu, "&Frame all", view("frame_all"), "Shift+F")
+        self._action(view_menu, "Frame &selection", view("frame_selection"))
+        self._action(view_menu, "Zoom &in", view("zoom_in"), QKeySequence.StandardKey.ZoomIn)
+        self._action(view_menu, "Zoom &out", view("zoom_out"), QKeySequence.StandardKey.ZoomOut)
+        snap = self._action(view_menu, "Snap to &grid", lambda on: setattr(self.view, "snap_to_grid", on))
+        snap.setCheckable(True)
+        snap.setChecked(bool(self.view.snap_to_grid))
+        self._action(view_menu, "View &code…", lambda: self.summary.view_code(), "Ctrl+Shift+K")
+        view_menu.addSeparator()
+        self.panels_menu = view_menu.addMenu("&Panels")
+        for dock in self.findChildren(QDockWidget):
+            self.panels_menu.addAction(dock.toggleViewAction())
+
+        help_menu = bar.addMenu("&Help")
+        self._action(help_menu, "&About RNN Studio", self._about)
+
+    def _rebuild_recent_menu(self) -> None:
+        self.recent_menu.clear()
+        paths = self.recent.paths()
+        for path in paths:
+            action = self.recent_menu.addAction(str(path))
+            action.triggered.connect(lambda _=False, p=path: self.open_file(p))
+        self.recent_menu.setEnabled(bool(paths))
+
+    # ------------------------------------------------------------ dialogs
+    def _error_dialog(self, title: str, message: str) -> None:
+        QMessageBox.critical(self, title, message)
+
+    def _unsaved_dialog(self) -> str:
+        buttons = QMessageBox.StandardButton
+        answer = QMessageBox.question(
+            self, "Unsaved changes", f"Save the changes to {self.document.path.name if self.document.path else 'this model'}?",
+            buttons.Save | buttons.Discard | buttons.Cancel, buttons.Save)
+        return {buttons.Save: "save", buttons.Discard: "discard"}.get(answer, "cancel")
+
+    def _path_dialog(self, save: bool) -> str | None:
+        start = str(self.document.path.parent) if self.document.path else str(Path.home())
+        if save:
+            path, _ = QFileDialog.getSaveFileName(self, "Save model", start, FILE_FILTER)
+        else:
+            path, _ = QFileDialog.getOpenFileName(self, "Open model", start, FILE_FILTER)
+        return path or None
+
+    def _about(self) -> None:
+        QMessageBox.about(self, "About RNN Studio",
+                          f"RNN Studio {__version__}\nDesign recurrent neural networks, watch them learn, export them.")

@@ -1,0 +1,182 @@
+"""The studio window as a user drives it: build the sentiment example from the palette, undo and redo it all,
+save and reopen, refuse a broken file, ask about unsaved changes, recover after a crash."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QSettings
+from PySide6.QtWidgets import QApplication, QCheckBox, QComboBox
+
+from engine.document import graph_to_data, load_document
+from gui.commands import MoveNodesCommand, RenameCommand, SetParamCommand
+from gui.main_window import MainWindow
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+
+
+@pytest.fixture(autouse=True)
+def no_leaked_windows(qapp):
+    before = {id(w) for w in QApplication.topLevelWidgets() if w.isVisible()}
+    yield
+    QApplication.processEvents()
+    leaked = [w for w in QApplication.topLevelWidgets() if w.isVisible() and id(w) not in before]
+    for widget in leaked:
+        widget.close()
+    assert not leaked, f"top-level windows left open: {[type(w).__name__ for w in leaked]}"
+
+
+@pytest.fixture
+def window(qtbot, tmp_path):
+    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+    win = MainWindow(settings, recovery_dir=tmp_path / "recovery", install_training=False)
+    win.show_error = lambda title, message: win.errors.append(message)
+    win.errors = []
+    win.ask_unsaved = lambda: "discard"
+    qtbot.addWidget(win)
+    win.show()
+    yield win
+    win.undo_stack.setClean()
+    win.close()
+
+
+def drag_wire(window, src_id, src_port, dst_id, dst_port):
+    """A user's drag from an output port to an input port, through the canvas interaction."""
+    scene = window.scene
+    source = scene.node_item(src_id).port(src_port, True)
+    target = scene.node_item(dst_id).port(dst_port, False)
+    interaction = scene.begin_connection(source)
+    interaction.move_to(target.scenePos())
+    return interaction.release(target.scenePos())
+
+
+def set_in_inspector(window, name, value):
+    """Types a parameter value into the inspector's editor for the selected block."""
+    editor = window.inspector.editors[name]
+    if isinstance(editor, QComboBox):
+        editor.setCurrentText(value)
+    elif isinstance(editor, QCheckBox):
+        editor.setChecked(value)
+    else:
+        editor.setValue(value)
+
+
+def build_from_palette(window, example):
+    """Adds, places, sets, names and wires every block of ``example`` as a user would; returns id map."""
+    ids = {}
+    for node in example.graph:
+        before = set(window.graph.nodes)
+        window.palette.blockActivated.emit(node.kind)  # a double-click in the palette
+        (new_id,) = set(window.graph.nodes) - before
+        ids[node.id] = new_id
+        assert window.inspector.node_id == new_id  # the new block is selected and inspected
+        for name, value in node.params.items():
+            if window.graph.node(new_id).params[name] != value:
+                set_in_inspector(window, name, value)
+        if window.graph.node(new_id).name != node.name:
+            window.inspector.name_edit.setText(node.name)
+            window.inspector.name_edit.editingFinished.emit()
+        assert window.graph.node(new_id).params == node.params and window.graph.node(new_id).name == node.name
+    moves = {ids[n.id]: (window.graph.node(ids[n.id]).pos, n.pos) for n in example.graph}
+    window.undo_stack.push(MoveNodesCommand(window.graph, moves))  # dragging the blocks into place
+    for edge in example.graph.edges:
+        assert drag_wire(window, ids[edge.src], edge.src_port, ids[edge.dst], edge.dst_port) is None
+    return ids
+
+
+def test_building_sentiment_from_the_palette_saves_the_example_and_undoes_to_empty(window, tmp_path):
+    example = load_document(EXAMPLES / "sentiment.json")
+    window.new_document()
+    build_from_palette(window, example)
+    window.analysis.refresh()
+    assert window.analysis.report.ok
+    window.ask_path = lambda save: str(tmp_path / "mine.json")
+    assert window.save()
+    saved = json.loads((tmp_path / "mine.json").read_text())
+    assert saved["graph"] == graph_to_data(example.graph)
+    assert not window.isWindowModified()
+
+    while window.undo_stack.canUndo():
+        window.undo_stack.undo()
+    assert len(window.graph) == 0 and not window.graph.edges
+    assert window.isWindowModified()
+    while window.undo_stack.canRedo():
+        window.undo_stack.redo()
+    assert graph_to_data(window.graph) == graph_to_data(example.graph)
+    assert not window.isWindowModified()  # back at the saved state
+
+
+def test_refused_connection_gives_the_reason_in_the_status_bar(window):
+    window.new_document()
+    window.palette.blockActivated.emit("token_input")
+    window.palette.blockActivated.emit("lstm")
+    tokens, lstm = list(window.graph.nodes)
+    reason = drag_wire(window, tokens, "tokens", lstm, "input")
+    assert reason and "put an Embedding block between them" in reason
+    assert not window.graph.edges
+    assert "Embedding" in window.statusBar().currentMessage()
+
+
+def test_save_reopen_is_identical_and_title_tracks_changes(window, tmp_path):
+    copy = tmp_path / "names.json"
+    copy.write_bytes((EXAMPLES / "names.json").read_bytes())
+    assert window.open_file(copy)
+    assert window.windowTitle() == "names.json[*] — RNN Studio"
+    node = next(iter(window.graph))
+    window.undo_stack.push(MoveNodesCommand(window.graph, {node.id: (node.pos, (node.pos[0] + 40, node.pos[1]))}))
+    assert window.isWindowModified()
+    assert window.save()
+    first = copy.read_bytes()
+    assert window.open_file(copy)
+    assert window.save() and copy.read_bytes() == first
+    assert str(copy.resolve()) in [str(p) for p in window.recent.paths()]
+
+
+def test_broken_file_shows_the_engine_message_and_keeps_the_document(window, tmp_path):
+    window.open_file(EXAMPLES / "charlm.json")
+    before = graph_to_data(window.graph)
+    broken = tmp_path / "broken.json"
+    broken.write_text('{"format": "rnn-studio", "version": 1, "graph": {"nodes": [{"id": 3}], "edges": []}}')
+    assert not window.open_file(broken)
+    assert window.errors and window.errors[-1].endswith("$.graph.nodes[0].id: must be text")
+    assert graph_to_data(window.graph) == before and window.document.path.name == "charlm.json"
+
+
+def test_unsaved_changes_are_asked_about_and_cancel_keeps_them(window):
+    window.open_file(EXAMPLES / "forecast.json")
+    node = next(iter(window.graph))
+    window.undo_stack.push(SetParamCommand(window.graph, node.id, "features", 3))
+    window.ask_unsaved = lambda: "cancel"
+    assert not window.new_document()
+    assert window.graph.node(node.id).params["features"] == 3
+    window.ask_unsaved = lambda: "discard"
+    assert window.new_document() and len(window.graph) == 0
+
+
+def test_autosave_writes_recovery_and_a_new_window_restores_it(window, tmp_path, qtbot, monkeypatch):
+    window.open_file(EXAMPLES / "adding_lstm.json")
+    lstm = window.graph.by_name("lstm")
+    window.undo_stack.push(SetParamCommand(window.graph, lstm.id, "hidden_size", 32))
+    assert window.recovery.autosave()
+    record = window.recovery.pending()
+    assert record["original"].endswith("adding_lstm.json")
+
+    settings = QSettings(str(tmp_path / "settings2.ini"), QSettings.Format.IniFormat)
+    second = MainWindow(settings, recovery_dir=tmp_path / "recovery", install_training=False)
+    qtbot.addWidget(second)
+    from PySide6.QtWidgets import QMessageBox
+
+    monkeypatch.setattr(QMessageBox, "exec", lambda self: QMessageBox.StandardButton.Yes)
+    assert second.offer_recovery()
+    assert second.graph.by_name("lstm").params["hidden_size"] == 32
+    assert second.isWindowModified()
+    second.undo_stack.setClean()
+    second.close()
+
+
+def test_start_page_lists_every_example_with_its_description(window):
+    window.show_start_page()
+    texts = [window.start_page.examples.item(i).text() for i in range(window.start_page.examples.count())]
+    assert len(texts) == len(list(EXAMPLES.glob("*.json")))
+    assert any(t.startswith("sentiment\n") and "Embedding" in t for t in texts)
