@@ -6,7 +6,8 @@ from pathlib import Path
 
 from PySide6.QtCore import QSettings, Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QUndoStack
-from PySide6.QtWidgets import (QDockWidget, QFileDialog, QMainWindow, QMessageBox, QStackedWidget, QWidget)
+from PySide6.QtWidgets import (QDockWidget, QFileDialog, QMainWindow, QMessageBox, QScrollArea, QStackedWidget,
+                               QWidget)
 
 from engine import __version__
 from engine.document import Document, DocumentError, load_document, save_document
@@ -69,6 +70,7 @@ class MainWindow(QMainWindow):
         self.problems_dock.raise_()
 
         self._build_menus()
+        self.resize(1500, 920)  # before the docks are sized, so their sizes are shares of this
         self.statusBar().showMessage("Ready")
         self.recovery = Recovery(recovery_dir or default_recovery_dir(), self._recovery_snapshot, self)
         self.dashboard = None  # the training controller; it asks before closing during a run (event filter)
@@ -76,9 +78,9 @@ class MainWindow(QMainWindow):
             from .dashboard import install_dashboard
 
             install_dashboard(self)  # adds the Data/Training/Runs/Try-it docks and the Training menu
+        self._arrange_docks()
         self._bind(self.document)
         self.show_start_page()
-        self.resize(1500, 920)
 
     # ------------------------------------------------------------ documents
     def set_document(self, document: Document) -> None:
@@ -240,6 +242,27 @@ class MainWindow(QMainWindow):
         dock.setWidget(widget)
         self.addDockWidget(area, dock)
         return dock
+
+    def _arrange_docks(self) -> None:
+        """Canvas first: narrow side columns, one tabbed strip at the bottom (problems, summary, dashboard)."""
+        docks = {dock.objectName(): dock for dock in self.findChildren(QDockWidget)}
+        board = docks.get("dock_dashboard")
+        if board is not None:
+            # The plots' minimum height would force the whole bottom strip tall: let them scroll instead.
+            scroll = QScrollArea()
+            scroll.setWidgetResizable(True)
+            scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+            scroll.setWidget(board.widget())
+            board.setWidget(scroll)
+            self.tabifyDockWidget(self.summary_dock, board)
+            self.problems_dock.raise_()
+        horizontal, vertical = Qt.Orientation.Horizontal, Qt.Orientation.Vertical
+        self.resizeDocks([docks["dock_palette"], docks["dock_inspector"]], [300, 560], vertical)
+        self.resizeDocks([docks["dock_palette"]], [250], horizontal)
+        right = [d for name, d in docks.items() if name in ("dock_training", "dock_data")]
+        if right:
+            self.resizeDocks(right[:1], [360], horizontal)
+        self.resizeDocks([self.problems_dock], [230], vertical)
 
     # ------------------------------------------------------------ menus
     def _action(self, menu, text: str, slot, shortcut=None, on_canvas: bool = False) -> QAction:
