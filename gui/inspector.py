@@ -77,6 +77,7 @@ class InspectorPanel(QWidget):
         while self.form.count():
             item = self.form.takeAt(0)
             if item.widget() is not None:
+                item.widget().hide()  # deleteLater waits for the event loop; hide it from view now
                 item.widget().deleteLater()
         self.editors = {}
         self.name_edit = None

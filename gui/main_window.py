@@ -262,7 +262,7 @@ class MainWindow(QMainWindow):
         right = [d for name, d in docks.items() if name in ("dock_training", "dock_data")]
         if right:
             self.resizeDocks(right[:1], [360], horizontal)
-        self.resizeDocks([self.problems_dock], [230], vertical)
+        self.resizeDocks([self.problems_dock], [330], vertical)
 
     # ------------------------------------------------------------ menus
     def _action(self, menu, text: str, slot, shortcut=None, on_canvas: bool = False) -> QAction:
