@@ -1,0 +1,103 @@
+"""The window's side panels as a user meets them: palette search, Problems that jump to their block, the
+model summary's numbers, View code and its Copy button, and inspector edits as single undo steps."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QSettings
+from PySide6.QtWidgets import QApplication
+
+from engine.cli.check_command import summary_rows
+from gui.main_window import MainWindow
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+
+
+@pytest.fixture
+def window(qtbot, tmp_path):
+    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+    win = MainWindow(settings, recovery_dir=tmp_path / "recovery", install_training=False)
+    win.ask_unsaved = lambda: "discard"
+    qtbot.addWidget(win)
+    win.show()
+    yield win
+    win.undo_stack.setClean()
+    if win.summary.dialog is not None:
+        win.summary.dialog.close()
+    win.close()
+
+
+def test_palette_search_narrows_the_blocks_and_enter_adds_the_first(window):
+    window.new_document()
+    window.palette.search.setText("recurrent unit")
+    assert window.palette.visible_kinds() == ["gru"]
+    window.palette.search.returnPressed.emit()
+    assert [n.kind for n in window.graph] == ["gru"]
+    window.palette.search.setText("")
+    assert len(window.palette.visible_kinds()) == len(window.palette.items())
+
+
+def test_problems_list_every_diagnostic_and_a_click_selects_and_centres_the_block(window):
+    window.open_file(EXAMPLES / "sentiment.json")
+    embedding = window.graph.by_name("embedding")
+    window.graph.remove_node(embedding.id)
+    window.analysis.refresh()
+    problems = window.problems
+    messages = [problems.list.item(i).text() for i in range(problems.list.count())]
+    assert problems.count() == len(window.analysis.report.diagnostics) == len(messages) >= 1
+    assert any("has nothing connected to its input" in m for m in messages)
+    lstm = window.graph.by_name("lstm")
+    row = next(i for i, m in enumerate(messages) if m.startswith("LSTM 'lstm'"))
+    problems.list.itemClicked.emit(problems.list.item(row))
+    assert window.scene.selected_node_ids() == [lstm.id]
+    centre = window.view.mapToScene(window.view.viewport().rect().center())
+    assert window.scene.node_item(lstm.id).sceneBoundingRect().adjusted(-5, -5, 5, 5).contains(centre)
+
+
+def test_summary_shows_the_numbers_of_rnn_studio_check(window):
+    window.open_file(EXAMPLES / "names.json")
+    window.analysis.refresh()
+    expected = summary_rows(window.graph, window.analysis.report)
+    assert window.summary.rows() == expected
+    assert window.summary.total.text() == f"Total parameters: {window.analysis.report.total_params:,}"
+
+
+def test_view_code_shows_the_generated_forward_and_copies_it(window):
+    window.open_file(EXAMPLES / "forecast.json")
+    dialog = window.summary.view_code()
+    text = dialog.editor.toPlainText()
+    assert "def forward(self, series" in text and "self.lstm_1(" in text
+    dialog.copy_button.click()
+    assert QApplication.clipboard().text() == text
+
+
+def test_view_code_on_an_invalid_graph_says_why(window):
+    window.new_document()
+    window.palette.blockActivated.emit("lstm")
+    dialog = window.summary.view_code()
+    assert dialog.editor.toPlainText() == "" and not dialog.copy_button.isEnabled()
+
+
+def test_each_inspector_edit_is_one_undo_step_and_undo_updates_the_editor(window):
+    window.open_file(EXAMPLES / "charlm.json")
+    gru = window.graph.by_name("gru")
+    window.scene.select_nodes([gru.id])
+    editor = window.inspector.editors["hidden_size"]
+    editor.setValue(300)
+    editor.setValue(320)
+    assert window.undo_stack.count() == 2 and gru.params["hidden_size"] == 320
+    window.undo_stack.undo()
+    assert gru.params["hidden_size"] == 300
+    assert window.inspector.editors["hidden_size"].value() == 300
+
+
+def test_rename_refuses_a_taken_name_with_the_reason(window):
+    window.open_file(EXAMPLES / "charlm.json")
+    gru = window.graph.by_name("gru")
+    window.scene.select_nodes([gru.id])
+    window.inspector.name_edit.setText("dense")
+    window.inspector.name_edit.textEdited.emit("dense")
+    window.inspector.name_edit.editingFinished.emit()
+    assert gru.name == "gru" and window.undo_stack.count() == 0
+    assert window.inspector.name_error.text() == "another block is already called 'dense'"
