@@ -116,6 +116,8 @@ class DashboardController(QObject):
         self.training_panel.show_message("")
         self.training_panel.show_snapshot_notice(False)
         self.last_finished = None
+        if "dashboard" in self.docks:
+            self.docks["dashboard"].raise_()  # the window may keep it tabbed behind other docks
         return self.worker.start(document, config, run_root=self.default_run_root(), data=self.data_override,
                                  cuda_index=self.training_panel.cuda_index())
 

@@ -116,7 +116,7 @@ class PlotPanel(QWidget):
         self.layout_widget = pg.GraphicsLayoutWidget()
         self.layout_widget.setBackground("w")
         self.layout_widget.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
-        self.layout_widget.setMinimumSize(260, 180)
+        self.layout_widget.setMinimumSize(220, 110)  # docks may be short: the window scrolls them
         self._bar = QHBoxLayout()
         self._bar.setContentsMargins(2, 0, 2, 0)
         self._bar.addWidget(QLabel(f"<b>{title}</b>"))
