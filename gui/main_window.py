@@ -256,6 +256,8 @@ class MainWindow(QMainWindow):
             board.setWidget(scroll)
             self.tabifyDockWidget(self.summary_dock, board)
             self.problems_dock.raise_()
+            if self.dashboard is not None:
+                self.dashboard.worker.runStarted.connect(lambda *_: self._make_room_for(board))
         horizontal, vertical = Qt.Orientation.Horizontal, Qt.Orientation.Vertical
         self.resizeDocks([docks["dock_palette"], docks["dock_inspector"]], [300, 560], vertical)
         self.resizeDocks([docks["dock_palette"]], [250], horizontal)
@@ -263,6 +265,12 @@ class MainWindow(QMainWindow):
         if right:
             self.resizeDocks(right[:1], [360], horizontal)
         self.resizeDocks([self.problems_dock], [330], vertical)
+
+    def _make_room_for(self, dock: QDockWidget) -> None:
+        """A run starts: give the bottom strip enough height for the plots (the canvas keeps the rest)."""
+        wanted = int(self.height() * 0.5)
+        if dock.height() < wanted:
+            self.resizeDocks([dock], [wanted], Qt.Orientation.Vertical)
 
     # ------------------------------------------------------------ menus
     def _action(self, menu, text: str, slot, shortcut=None, on_canvas: bool = False) -> QAction:
