@@ -8,6 +8,7 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
+from ..blocks.recurrent_modules import merge_directions
 from .gates import LayerRecord, layer_weights
 
 
@@ -52,16 +53,6 @@ def unroll_direction(rnn, cell: str, record: LayerRecord, direction: int, length
     return hs, seq, h, c
 
 
-def merge(forward: Tensor, backward: Tensor, mode: str) -> Tensor:
-    if mode == "concat":
-        return torch.cat([forward, backward], dim=-1)
-    if mode == "sum":
-        return forward + backward
-    if mode == "mean":
-        return (forward + backward) * 0.5
-    return forward * backward
-
-
 def time_gradient_norms(block, cell: str, top: LayerRecord, lengths: Tensor,
                         grads: tuple[Tensor | None, Tensor | None, Tensor | None]) -> Tensor:
     """[T] norms of the total derivative dL/dh_t of the block's top layer (directions together).
@@ -77,8 +68,8 @@ def time_gradient_norms(block, cell: str, top: LayerRecord, lengths: Tensor,
             seq = parts[0][1]
             last = parts[0][2]
         else:
-            seq = merge(parts[0][1], parts[1][1], block.merge)
-            last = merge(parts[0][2], parts[1][2], block.merge)
+            seq = merge_directions(parts[0][1], parts[1][1], block.merge)
+            last = merge_directions(parts[0][2], parts[1][2], block.merge)
         surrogate = seq.new_zeros(())
         if g_seq is not None:
             surrogate = surrogate + (seq * g_seq.detach()).sum()
