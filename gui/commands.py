@@ -60,6 +60,20 @@ def _restore(graph: Graph, order: tuple[list[str], list[Edge]] | None) -> None:
         graph.restore_order(*order)
 
 
+class _OrderKeepingMacro(MacroCommand):
+    """A macro whose undo puts blocks and edges back in their document order (set ``self.graph``)."""
+
+    _order: tuple[list[str], list[Edge]] | None = None
+
+    def redo(self) -> None:
+        self._order = _order(self.graph)
+        super().redo()
+
+    def undo(self) -> None:
+        super().undo()
+        _restore(self.graph, self._order)
+
+
 class AddNodeCommand(QUndoCommand):
     """Adds one block. The first redo picks id and name; later redos reuse them so undo/redo is exact."""
 
@@ -120,7 +134,7 @@ class _ConnectChild(QUndoCommand):
         self.graph.disconnect(self.edge)
 
 
-class ConnectCommand(MacroCommand):
+class ConnectCommand(_OrderKeepingMacro):
     """Connects an output to an input; a taken input loses its old edge in the same undo step."""
 
     def __init__(self, graph: Graph, src: str, src_port: str, dst: str, dst_port: str,
@@ -143,15 +157,6 @@ class ConnectCommand(MacroCommand):
             self.setObsolete(True)  # the same edge already exists: nothing to do, nothing to undo
         verb = "Reconnect" if self.replaced else "Connect"
         self.setText(f"{verb} {source.name}.{src_port} → {target.name}.{dst_port}")
-        self._order: tuple[list[str], list[Edge]] | None = None
-
-    def redo(self) -> None:
-        self._order = _order(self.graph)
-        super().redo()
-
-    def undo(self) -> None:
-        super().undo()
-        _restore(self.graph, self._order)
 
 
 class _RemoveNodeChild(QUndoCommand):
@@ -170,7 +175,7 @@ class _RemoveNodeChild(QUndoCommand):
                             node_id=self.node_id)
 
 
-class RemoveNodesCommand(MacroCommand):
+class RemoveNodesCommand(_OrderKeepingMacro):
     """Deletes blocks: child commands first remove every edge touching them, then the blocks."""
 
     def __init__(self, graph: Graph, node_ids, parent: MacroCommand | None = None, text: str | None = None):
@@ -193,15 +198,6 @@ class RemoveNodesCommand(MacroCommand):
             text = (f"Delete {graph.node(self.node_ids[0]).name}" if len(self.node_ids) == 1
                     else f"Delete {len(self.node_ids)} blocks")
         self.setText(text)
-        self._order: tuple[list[str], list[Edge]] | None = None
-
-    def redo(self) -> None:
-        self._order = _order(self.graph)
-        super().redo()
-
-    def undo(self) -> None:
-        super().undo()
-        _restore(self.graph, self._order)
 
 
 class MoveNodesCommand(QUndoCommand):

@@ -7,31 +7,15 @@ from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt
 from PySide6.QtGui import QColor, QDropEvent, QGuiApplication, QPalette
 from PySide6.QtTest import QTest
 
-from engine.document import graph_to_data, load_document
-from engine.graph import Graph
+from engine.document import graph_to_data
 from engine.layout import layered_positions
 from gui.canvas import BLOCK_MIME, BLOCKS_MIME
 from gui.canvas.quick_add import search
 from gui.canvas.style import CanvasPalette
 
-from test_gui_canvas import Canvas, no_leaked_popups  # noqa: F401  (autouse fixture)
+from test_gui_canvas import Canvas, empty, names, no_leaked_popups  # noqa: F401  (shared fixtures)
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
-
-
-@pytest.fixture
-def names(qtbot):
-    canvas = Canvas(qtbot, load_document(EXAMPLES / "names.json").graph)
-    canvas.view.frame_all()
-    yield canvas
-    canvas.close()
-
-
-@pytest.fixture
-def empty(qtbot):
-    canvas = Canvas(qtbot, Graph())
-    yield canvas
-    canvas.close()
 
 
 def test_search_ranks_title_matches_first():
