@@ -1,6 +1,5 @@
 """Editing from the canvas view: quick add, palette drops, clipboard between windows, delete, duplicate,
 auto-layout, zoom and framing, and the dark theme."""
-from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt
@@ -15,7 +14,6 @@ from gui.canvas.style import CanvasPalette
 
 from test_gui_canvas import Canvas, empty, names, no_leaked_popups  # noqa: F401  (shared fixtures)
 
-EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 
 
 def test_search_ranks_title_matches_first():
