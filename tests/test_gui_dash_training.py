@@ -77,7 +77,7 @@ def test_short_run_from_the_window_feeds_every_plot_and_trains_a_snapshot(qtbot,
 def test_pause_resume_and_stop_and_the_window_stays_responsive(qtbot, studio):
     window = studio("adding_lstm")
     c = window.dashboard
-    settings(window, epochs=200, batch_size=16)
+    settings(window, epochs=200, batch_size=16, early_stopping=0)  # must still be running when paused
     c.start()
     qtbot.waitUntil(lambda: c.history is not None and len(c.history.steps) >= 2, timeout=60000)
     # While it trains at full speed (past its setup), the event loop serves a 10 ms timer on time.
@@ -128,7 +128,7 @@ def test_absurd_learning_rate_reports_the_nan_naming_a_block_and_leaves_the_grap
 def test_closing_during_a_run_asks_first_then_stops_it(qtbot, studio):
     window = studio("adding_lstm")
     c = window.dashboard
-    settings(window, epochs=200, batch_size=16)
+    settings(window, epochs=200, batch_size=16, early_stopping=0)  # must still be running when paused
     c.start()
     qtbot.waitUntil(lambda: c.history is not None and bool(c.history.steps), timeout=60000)
     asked = []
