@@ -40,7 +40,7 @@ def main() -> int:
     window.resize(1400, 900)
     if not args.hidden:
         window.show()
-    controller = window.dashboard
+    controller = window.training
     config = controller.training_panel.config().to_dict()
     config.update(epochs=1000, batch_size=32)
     controller.training_panel.set_config(config)

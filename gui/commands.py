@@ -7,6 +7,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoCommand
 
 from engine.document import DocumentError, graph_from_data
@@ -328,3 +329,53 @@ class PasteCommand(QUndoCommand):
 
 __all__ = ["MacroCommand", "AddNodeCommand", "RemoveNodesCommand", "ConnectCommand", "DisconnectCommand",
            "MoveNodesCommand", "SetParamCommand", "RenameCommand", "PasteCommand", "LayoutCommand", "DocumentError"]
+
+
+class DocumentSections(QObject):
+    """Announces that a document section (``data``, ``training``, ``experiment``) was replaced, so the panels
+    that show it re-read the document: the command changes the model, the panels follow (as items follow
+    the graph's events)."""
+
+    changed = Signal(str)
+
+
+class SetSectionCommand(QUndoCommand):
+    """Replaces one section of the document (the data binding, the training settings) as one undo step.
+
+    ``value`` is the whole new section; ``text`` says what changed ("Set training.epochs = 5"). Setting the
+    value the section already has leaves no undo step."""
+
+    def __init__(self, document, section: str, value: dict, sections: DocumentSections, text: str = "",
+                 parent: MacroCommand | None = None):
+        super().__init__()
+        _keep(parent, self)
+        if section not in SECTIONS:
+            raise ValueError(f"no document section '{section}' (sections: {', '.join(SECTIONS)})")
+        self.document, self.section, self.sections = document, section, sections
+        self.old = copy.deepcopy(getattr(document, section))
+        self.value = copy.deepcopy(value)
+        self.setText(text or f"Change the {section} settings")
+        self.setObsolete(self.value == self.old)
+
+    def redo(self) -> None:
+        self._set(self.value)
+
+    def undo(self) -> None:
+        self._set(self.old)
+
+    def _set(self, value: dict) -> None:
+        setattr(self.document, self.section, copy.deepcopy(value))
+        self.sections.changed.emit(self.section)
+
+
+SECTIONS = ("data", "training")
+
+
+def describe_change(section: str, old: dict, new: dict) -> str:
+    """The undo text of a section edit: the changed keys with their new values, e.g. "Set training.lr = 0.01"."""
+    changed = [key for key in dict.fromkeys([*old, *new]) if old.get(key) != new.get(key)]
+    if not changed:
+        return f"Change the {section} settings"
+    if len(changed) > 3:
+        return f"Change {len(changed)} {section} settings"
+    return "Set " + ", ".join(f"{section}.{key} = {new.get(key)!r}" for key in changed)

@@ -1,10 +1,11 @@
-"""The studio window: canvas in the middle, palette, inspector, problems and summary in docks, the
-training dashboard installed beside them; menus, files, undo, unsaved-changes questions and recovery."""
+"""The studio window: canvas in the middle, palette, inspector, problems and summary in docks, the training
+half (gui.training.TrainingController: data, settings, runs, try-it, dashboard) beside them; menus, files,
+undo, unsaved-changes questions and recovery."""
 from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QSettings, Qt, Signal
+from PySide6.QtCore import QSettings, QStandardPaths, Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QUndoStack
 from PySide6.QtWidgets import (QDockWidget, QFileDialog, QMainWindow, QMessageBox, QScrollArea, QStackedWidget,
                                QWidget)
@@ -35,7 +36,9 @@ class MainWindow(QMainWindow):
         self.document: Document = Document()
         self.graph = self.document.graph
         self.undo_stack = QUndoStack(self)
-        self.undo_stack.cleanChanged.connect(lambda clean: self.setWindowModified(not clean))
+        # Bound methods, not lambdas: Qt disconnects them when the window dies, so the undo stack's last
+        # signals while the application tears down never reach a deleted window (a traceback at quit).
+        self.undo_stack.cleanChanged.connect(self._on_clean_changed)
         self.analysis = AnalysisModel(self.graph, self)
         self.scene = GraphScene(self.graph, self.undo_stack, self.analysis, self)
         self.view = CanvasView(self.scene)
@@ -69,15 +72,17 @@ class MainWindow(QMainWindow):
         self.tabifyDockWidget(self.problems_dock, self.summary_dock)
         self.problems_dock.raise_()
 
+        self.training = None  # the training half: its docks, its menu, and a question before closing during a run
+        if install_training:
+            from .training import TrainingController
+
+            self.training = TrainingController(self, self.undo_stack, select_block=self.focus_block)
+            for dock in self.training.docks.values():
+                self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
         self._build_menus()
         self.resize(1500, 920)  # before the docks are sized, so their sizes are shares of this
         self.statusBar().showMessage("Ready")
         self.recovery = Recovery(recovery_dir or default_recovery_dir(), self._recovery_snapshot, self)
-        self.dashboard = None  # the training controller; it asks before closing during a run (event filter)
-        if install_training:
-            from .dashboard import install_dashboard
-
-            install_dashboard(self)  # adds the Data/Training/Runs/Try-it docks and the Training menu
         self._arrange_docks()
         self._bind(self.document)
         self.show_start_page()
@@ -96,8 +101,8 @@ class MainWindow(QMainWindow):
         self.undo_stack.clear()
         self.analysis = AnalysisModel(self.graph, self)
         self.scene = GraphScene(self.graph, self.undo_stack, self.analysis, self)
-        self.scene.statusMessage.connect(lambda text: self.statusBar().showMessage(text, 8000))
-        self.scene.nodeActivated.connect(lambda _id: self.inspector_dock.raise_())
+        self.scene.statusMessage.connect(self._show_status)
+        self.scene.nodeActivated.connect(self._raise_inspector)
         self.view.set_scene(self.scene)
         for stale in (old_scene, old_analysis):
             if stale is not None and stale is not self.scene and stale is not self.analysis:
@@ -106,6 +111,8 @@ class MainWindow(QMainWindow):
         self.inspector.set_context(self.graph, self.undo_stack, self.analysis, self.scene)
         self.problems.set_context(self.graph, self.analysis)
         self.summary.set_context(self.graph, self.analysis)
+        if self.training is not None:
+            self.training.set_document(document, self.scene)
         self.undo_stack.setClean()
         self.setWindowModified(False)
         self._update_title()
@@ -156,10 +163,14 @@ class MainWindow(QMainWindow):
         return self._write(Path(path))
 
     def _write(self, path: Path) -> bool:
+        if self._is_bundled_example(path):
+            self.show_error("Cannot save document", f"{path} is a bundled example, which RNN Studio never "
+                                                    f"overwrites: save your version under another name (Save As).")
+            return False
         try:
             save_document(self.document, path)
-        except OSError as err:
-            self.show_error("Cannot save document", f"{path}: {err.strerror or err}")
+        except (OSError, ValueError) as err:
+            self.show_error("Cannot save document", f"{path}: {getattr(err, 'strerror', None) or err}")
             return False
         self.undo_stack.setClean()
         self.recovery.discard()
@@ -179,32 +190,50 @@ class MainWindow(QMainWindow):
         return answer == "discard"
 
     def offer_recovery(self) -> bool:
-        """At start-up: offers back the work a crashed session left; returns whether it was restored."""
-        record = self.recovery.pending()
-        if record is None:
+        """Offers back the newest work a crashed studio left (at start-up, or File ▸ Recover unsaved work);
+        returns whether it was restored. Records of studios still running are never offered."""
+        records = self.recovery.pending_records()
+        if not records:
             return False
+        path, record = records[0]
         where = record.get("original") or "an unsaved document"
         box = QMessageBox(QMessageBox.Icon.Question, "Recover unsaved work",
                           f"RNN Studio did not close normally. Restore the unsaved changes to {where}?",
                           QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, self)
         if box.exec() != QMessageBox.StandardButton.Yes:
-            self.recovery.discard()
+            self.recovery.forget(path)
+            self._say_more_recoverable(len(records) - 1)
             return False
         try:
             document = Recovery.restore(record)
         except DocumentError as err:
             self.show_error("Cannot recover", str(err))
-            self.recovery.discard()
+            self.recovery.forget(path)
             return False
+        if not self.maybe_save():
+            return False  # the recovered work stays offered
         self.set_document(document)
         self.undo_stack.resetClean()  # restored work is unsaved until the user saves it
         self.setWindowModified(True)
+        self.recovery.autosave()  # this window's own recovery file now holds it...
+        self.recovery.forget(path)  # ...so the crashed one can go
+        self._say_more_recoverable(len(records) - 1)
         return True
 
+    def _say_more_recoverable(self, count: int) -> None:
+        if count > 0:
+            self.statusBar().showMessage(f"{count} more unsaved document(s) from a crash: File ▸ Recover unsaved "
+                                         f"work", 15000)
+
     def closeEvent(self, event: QCloseEvent) -> None:
+        if self.training is not None and not self.training.may_close():
+            event.ignore()
+            return
         if not self.maybe_save():
             event.ignore()
             return
+        if self.training is not None:
+            self.training.shutdown()  # a running QThread must not be destroyed with the window
         self.recovery.discard()
         self.settings.setValue("window/state", self.saveState())
         self.settings.setValue("window/geometry", self.saveGeometry())
@@ -246,6 +275,11 @@ class MainWindow(QMainWindow):
     def _arrange_docks(self) -> None:
         """Canvas first: narrow side columns, one tabbed strip at the bottom (problems, summary, dashboard)."""
         docks = {dock.objectName(): dock for dock in self.findChildren(QDockWidget)}
+        if self.training is not None:
+            right = [self.training.docks[key] for key in ("data", "training", "runs", "try")]
+            for dock in right[1:]:
+                self.tabifyDockWidget(right[0], dock)
+            right[1].raise_()
         board = docks.get("dock_dashboard")
         if board is not None:
             # The plots' minimum height would force the whole bottom strip tall: let them scroll instead.
@@ -256,8 +290,7 @@ class MainWindow(QMainWindow):
             board.setWidget(scroll)
             self.tabifyDockWidget(self.summary_dock, board)
             self.problems_dock.raise_()
-            if self.dashboard is not None:
-                self.dashboard.worker.runStarted.connect(lambda *_: self._make_room_for(board))
+            self.training.worker.runStarted.connect(self._make_room_for_dashboard)
         horizontal, vertical = Qt.Orientation.Horizontal, Qt.Orientation.Vertical
         self.resizeDocks([docks["dock_palette"], docks["dock_inspector"]], [300, 560], vertical)
         self.resizeDocks([docks["dock_palette"]], [250], horizontal)
@@ -266,8 +299,18 @@ class MainWindow(QMainWindow):
             self.resizeDocks(right[:1], [360], horizontal)
         self.resizeDocks([self.problems_dock], [330], vertical)
 
-    def _make_room_for(self, dock: QDockWidget) -> None:
+    def _on_clean_changed(self, clean: bool) -> None:
+        self.setWindowModified(not clean)
+
+    def _show_status(self, text: str) -> None:
+        self.statusBar().showMessage(text, 8000)
+
+    def _raise_inspector(self, _node_id: str = "") -> None:
+        self.inspector_dock.raise_()
+
+    def _make_room_for_dashboard(self, *_args) -> None:
         """A run starts: give the bottom strip enough height for the plots (the canvas keeps the rest)."""
+        dock = self.training.docks["dashboard"]
         wanted = int(self.height() * 0.5)
         if dock.height() < wanted:
             self.resizeDocks([dock], [wanted], Qt.Orientation.Vertical)
@@ -293,6 +336,7 @@ class MainWindow(QMainWindow):
         self.recent_menu = file_menu.addMenu("Open &Recent")
         self._rebuild_recent_menu()
         self._action(file_menu, "Start page", self.show_start_page)
+        self._action(file_menu, "Recover unsaved work…", self._recover_next)
         file_menu.addSeparator()
         self._action(file_menu, "&Save", self.save, QKeySequence.StandardKey.Save)
         self._action(file_menu, "Save &As…", self.save_as, QKeySequence.StandardKey.SaveAs)
@@ -330,8 +374,16 @@ class MainWindow(QMainWindow):
         for dock in self.findChildren(QDockWidget):
             self.panels_menu.addAction(dock.toggleViewAction())
 
+        if self.training is not None:
+            self.training.fill_menu(bar.addMenu("&Training"))
         help_menu = bar.addMenu("&Help")
         self._action(help_menu, "&About RNN Studio", self._about)
+
+    def _recover_next(self) -> None:
+        if not self.recovery.pending_records():
+            self.statusBar().showMessage("no unsaved work from a crash to recover", 5000)
+            return
+        self.offer_recovery()
 
     def _rebuild_recent_menu(self) -> None:
         self.recent_menu.clear()
@@ -353,12 +405,21 @@ class MainWindow(QMainWindow):
         return {buttons.Save: "save", buttons.Discard: "discard"}.get(answer, "cancel")
 
     def _path_dialog(self, save: bool) -> str | None:
-        start = str(self.document.path.parent) if self.document.path else str(Path.home())
+        start = str(self._dialog_folder(save))
         if save:
             path, _ = QFileDialog.getSaveFileName(self, "Save model", start, FILE_FILTER)
         else:
             path, _ = QFileDialog.getOpenFileName(self, "Open model", start, FILE_FILTER)
         return path or None
+
+    def _dialog_folder(self, save: bool) -> Path:
+        """The document's folder, except for a new document or a bundled example when saving: the user's
+        documents folder (the examples are the studio's, not theirs to write into)."""
+        path = self.document.path
+        if path is not None and not (save and self._is_bundled_example(path)):
+            return Path(path).parent
+        documents = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
+        return Path(documents) if documents and Path(documents).is_dir() else Path.home()
 
     def _about(self) -> None:
         QMessageBox.about(self, "About RNN Studio",

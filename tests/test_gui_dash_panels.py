@@ -10,7 +10,7 @@ import pytest
 
 from engine.training import StepMetrics, Trainer, TrainingConfig
 from gui.dashboard.history import Ema, RunHistory, smooth
-from gui.dashboard.plots import stable_bounds
+from gui.plotting import stable_bounds
 from test_gui_dash_support import make_window, release, small_example
 
 
@@ -73,7 +73,7 @@ def test_a_late_metric_lines_up_with_the_steps():
 
 def test_runs_are_listed_overlaid_and_reopened_in_the_dashboard(qtbot, window, runs):
     _, dirs = runs
-    c = window.dashboard
+    c = window.training
     panel = c.runs_panel
     assert set(dirs.values()) <= set(panel.runs)
     rows = {panel.table.item(r, 0).text(): r for r in range(panel.table.rowCount())}
@@ -97,7 +97,7 @@ def test_runs_are_listed_overlaid_and_reopened_in_the_dashboard(qtbot, window, r
 
 def test_plots_save_png_and_csv(window, runs, tmp_path):
     _, dirs = runs
-    c = window.dashboard
+    c = window.training
     c.show_history(RunHistory.from_run_dir(dirs["adding_lstm"]))
     c.dashboard.redraw(force=True)
     loss_csv = c.dashboard.loss.save_csv(str(tmp_path / "loss.csv"))
@@ -117,7 +117,7 @@ def test_plots_save_png_and_csv(window, runs, tmp_path):
 
 def test_frozen_plot_keeps_its_picture_until_thawed(window, runs):
     _, dirs = runs
-    c = window.dashboard
+    c = window.training
     c.show_history(RunHistory.from_run_dir(dirs["adding_lstm"]))
     loss = c.dashboard.loss
     loss.freeze_button.setChecked(True)
@@ -130,10 +130,10 @@ def test_frozen_plot_keeps_its_picture_until_thawed(window, runs):
 
 
 def test_export_dialog_exports_the_run_to_torchscript_and_shows_the_verification(qtbot, window, runs, tmp_path):
-    from gui.export_dialog import ExportDialog
+    from gui.training.export_dialog import ExportDialog
 
     _, dirs = runs
-    c = window.dashboard
+    c = window.training
     c.runs_panel.select_runs([dirs["adding_lstm"]])
     dialog = ExportDialog(c, window)
     assert dialog.run_dir == dirs["adding_lstm"]
@@ -147,7 +147,7 @@ def test_export_dialog_exports_the_run_to_torchscript_and_shows_the_verification
 
 def test_try_panel_plots_the_forecast_over_the_actual_values(qtbot, window, runs):
     _, dirs = runs
-    panel = window.dashboard.try_panel
+    panel = window.training.try_panel
     with qtbot.waitSignal(panel.loader.done, timeout=60000):
         panel.set_run(dirs["adding_lstm"])
     assert panel.session.task == "regression"
@@ -166,7 +166,7 @@ def test_data_panel_finds_a_feature_mismatch_and_fixes_it_in_one_undo_step(qtbot
     graph = window.document.graph
     source = graph.by_name("sequence")
     window.undo_stack.push(SetParamCommand(graph, source.id, "features", 3))
-    panel = window.dashboard.data_panel
+    panel = window.training.data_panel
     assert panel.dataset.currentData() == "adding" and panel.option_widgets["samples"].value() == 200
     with qtbot.waitSignal(panel.background.done, timeout=60000):
         panel.apply()
@@ -183,7 +183,7 @@ def test_data_panel_finds_a_feature_mismatch_and_fixes_it_in_one_undo_step(qtbot
 
 def test_a_zoomed_plot_keeps_the_users_view_until_fit(window, runs):
     _, dirs = runs
-    c = window.dashboard
+    c = window.training
     c.show_history(RunHistory.from_run_dir(dirs["adding_lstm"]))
     loss = c.dashboard.loss
     loss.refresh(force=True)
@@ -201,9 +201,8 @@ def test_a_new_document_brings_its_settings_data_and_runs(window, runs, tmp_path
     _, dirs = runs
     other = small_example("adding_rnn", tmp_path, samples=300, length=15)
     other.training = {"epochs": 7, "lr": 0.02, "optimizer": "sgd"}
-    window.document = other
-    window.documentChanged.emit(other)
-    c = window.dashboard
+    window.set_document(other)
+    c = window.training
     config = c.training_panel.config()
     assert (config.epochs, config.lr, config.optimizer) == (7, 0.02, "sgd")
     assert c.data_panel.option_widgets["length"].value() == 15

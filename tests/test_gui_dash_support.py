@@ -1,56 +1,24 @@
-"""Shared setup for the dashboard tests: the studio window with the dashboard installed, small example runs.
-
-Uses gui.main_window.MainWindow when it exists; until then a window with the same contract (document, graph,
-undo_stack, analysis, scene, view, documentChanged) built from the canvas parts.
-"""
+"""Shared setup for the training-side window tests: the studio window with its training half, small example runs."""
 from __future__ import annotations
 
 import tempfile
 import time
 from pathlib import Path
 
-from PySide6.QtCore import Signal
-from PySide6.QtGui import QUndoStack
-from PySide6.QtWidgets import QMainWindow
 
 from engine.document import load_document
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 
 
-class ContractWindow(QMainWindow):
-    """The MainWindow contract, for as long as gui/main_window.py has not landed."""
-
-    documentChanged = Signal(object)
-
-    def __init__(self, document):
-        super().__init__()
-        from gui.analysis import AnalysisModel
-        from gui.canvas import CanvasView, GraphScene
-
-        self.document, self.graph = document, document.graph
-        self.undo_stack = QUndoStack(self)
-        self.analysis = AnalysisModel(self.graph, self)
-        self.scene = GraphScene(self.graph, self.undo_stack, self.analysis, self)
-        self.view = CanvasView(self.scene)
-        self.setCentralWidget(self.view)
-        from gui.dashboard import install_dashboard
-
-        install_dashboard(self)
-
-
 def make_window(document):
-    """The studio's main window showing ``document``, with the dashboard installed (``window.dashboard``).
+    """The studio's main window showing ``document``, with its training half (``window.training``).
 
     Settings and crash-recovery files go beside the document (a test's tmp_path), and the unsaved-changes
     question is answered "discard" so that closing never waits on a dialog."""
-    try:
-        from gui.main_window import MainWindow
-    except ModuleNotFoundError as err:
-        if not (err.name or "").startswith("gui."):
-            raise  # a missing library is a failure; only a window part that has not landed yet is tolerated
-        return ContractWindow(document)
     from PySide6.QtCore import QSettings
+
+    from gui.main_window import MainWindow
 
     folder = Path(document.path).parent if document.path else Path(tempfile.mkdtemp(prefix="rnn-studio-test-"))
     settings = QSettings(str(folder / "settings.ini"), QSettings.Format.IniFormat)
@@ -64,7 +32,7 @@ def make_window(document):
 def release(window) -> None:
     """Test teardown: no training thread left behind, and nothing unsaved, so that closing and deleting the
     window asks nothing and emits no late "modified" signals into a half-deleted window."""
-    window.dashboard.shutdown()
+    window.training.shutdown()
     window.undo_stack.setClean()
 
 
@@ -78,7 +46,7 @@ def small_example(name: str, tmp_path, samples: int = 256, length: int = 20):
 
 def settings(window, **values) -> None:
     """Sets the training panel's widgets (as a user would) from keyword values."""
-    panel = window.dashboard.training_panel
+    panel = window.training.training_panel
     config = panel.config().to_dict()
     config.update(values)
     panel.set_config(config)

@@ -25,7 +25,7 @@ def studio(qtbot, tmp_path):
         qtbot.addWidget(window)
         window.resize(1300, 850)
         window.show()
-        window.dashboard.confirm_close = lambda: True
+        window.training.confirm_close = lambda: True
         windows.append(window)
         return window
     yield make
@@ -35,7 +35,7 @@ def studio(qtbot, tmp_path):
 
 def test_short_run_from_the_window_feeds_every_plot_and_trains_a_snapshot(qtbot, studio):
     window = studio("adding_lstm")
-    c, graph = window.dashboard, window.document.graph
+    c, graph = window.training, window.document.graph
     lstm = graph.by_name("lstm")
     settings(window, epochs=2, batch_size=32, max_steps_per_epoch=4)
     with qtbot.waitSignal(c.runFinished, timeout=90000) as finished:
@@ -76,7 +76,7 @@ def test_short_run_from_the_window_feeds_every_plot_and_trains_a_snapshot(qtbot,
 
 def test_pause_resume_and_stop_and_the_window_stays_responsive(qtbot, studio):
     window = studio("adding_lstm")
-    c = window.dashboard
+    c = window.training
     settings(window, epochs=200, batch_size=16, early_stopping=0)  # must still be running when paused
     c.start()
     qtbot.waitUntil(lambda: c.history is not None and len(c.history.steps) >= 2, timeout=60000)
@@ -106,7 +106,7 @@ def test_pause_resume_and_stop_and_the_window_stays_responsive(qtbot, studio):
 
 def test_absurd_learning_rate_reports_the_nan_naming_a_block_and_leaves_the_graph_alone(qtbot, studio):
     window = studio("adding_rnn")
-    c = window.dashboard
+    c = window.training
     graph_before = window.document.dumps()
     settings(window, optimizer="sgd", lr=1e12, clip="none", epochs=3, batch_size=32)
     with qtbot.waitSignal(c.runFinished, timeout=90000) as finished:
@@ -127,7 +127,7 @@ def test_absurd_learning_rate_reports_the_nan_naming_a_block_and_leaves_the_grap
 
 def test_closing_during_a_run_asks_first_then_stops_it(qtbot, studio):
     window = studio("adding_lstm")
-    c = window.dashboard
+    c = window.training
     settings(window, epochs=200, batch_size=16, early_stopping=0)  # must still be running when paused
     c.start()
     qtbot.waitUntil(lambda: c.history is not None and bool(c.history.steps), timeout=60000)
@@ -143,15 +143,21 @@ def test_closing_during_a_run_asks_first_then_stops_it(qtbot, studio):
 
 def test_settings_errors_are_shown_not_raised(qtbot, studio):
     window = studio("adding_lstm")
-    c = window.dashboard
-    c.training_panel.editors["lr"].setText("fast")
+    c = window.training
+    lr = c.training_panel.editors["lr"]
+    lr.setText("fast")
+    lr.editingFinished.emit()
+    assert "training.lr" in c.training_panel.message.text()
+    assert window.document.training["lr"] == 0.002 and lr.text() == "0.002" and not window.isWindowModified()
+    # A document whose stored settings are broken is refused at Start with the setting named.
+    window.document.training = {**window.document.training, "lr": float("nan")}
     assert c.start() is False
     assert "training.lr" in c.training_panel.message.text() and not c.worker.is_running
 
 
 def test_a_data_error_stops_the_run_with_a_message_naming_the_file(qtbot, studio, tmp_path):
     window = studio("adding_lstm")
-    c = window.dashboard
+    c = window.training
     window.document.data = {"dataset": "csv_series", "options": {"path": "missing.csv"}}
     with qtbot.waitSignal(c.runFinished, timeout=60000) as finished:
         c.start()
@@ -163,8 +169,10 @@ def test_a_data_error_stops_the_run_with_a_message_naming_the_file(qtbot, studio
 def test_device_selector_lists_what_torch_sees(studio):
     import torch
 
-    panel = studio("adding_lstm").dashboard.training_panel
+    window = studio("adding_lstm")
+    panel = window.training.training_panel
     values = [panel.device.itemData(i) for i in range(panel.device.count())]
     assert values == ["auto", "cpu"] + [f"cuda:{i}" for i in range(torch.cuda.device_count())]
     panel.device.setCurrentIndex(1)
-    assert panel.config().device == "cpu" and panel.cuda_index() is None
+    panel.device.activated.emit(1)
+    assert window.document.training["device"] == "cpu" and panel.cuda_index() is None

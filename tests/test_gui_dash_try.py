@@ -45,8 +45,9 @@ def csv_document(tmp_path):
 def test_csv_import_preview_columns_fix_train_and_try(qtbot, open_window, csv_document, tmp_path):
     window = open_window(csv_document)
     window.show()
-    panel = window.dashboard.data_panel
-    panel.dataset.setCurrentIndex(panel.dataset.findData("csv_text"))
+    panel = window.training.data_panel
+    panel.choose_dataset("csv_text")
+    assert csv_document.data["dataset"] == "csv_text" and window.isWindowModified()
     panel.set_file(str(tmp_path / "reviews.csv"))
     assert panel.preview.rowCount() == 20 and panel.preview.item(0, 1).text() == "pos"
     text_column = panel.option_widgets["text_column"]
@@ -55,7 +56,7 @@ def test_csv_import_preview_columns_fix_train_and_try(qtbot, open_window, csv_do
     panel.option_widgets["label_column"].setCurrentText("verdict")
     panel.option_widgets["tokenizer"].setCurrentText("char")
     with qtbot.waitSignal(panel.background.done, timeout=60000):
-        panel.apply()
+        panel.commit()  # what each of those choices does when a user makes it
     assert csv_document.data["options"]["text_column"] == "review"
     assert any("3 classes" in message for message, _ in panel.problems)
     assert "class balance" in panel.balance_plot.titleLabel.text
@@ -67,14 +68,14 @@ def test_csv_import_preview_columns_fix_train_and_try(qtbot, open_window, csv_do
     result = trainer.run()
     assert result.status == "completed", result.message
     history = RunHistory.from_run_dir(result.run_dir)
-    board = window.dashboard.dashboard
-    window.dashboard.show_history(history)
+    board = window.training.dashboard
+    window.training.show_history(history)
     assert board.show_block("attention") and board.tabs.currentWidget() is board.attention
     board.redraw(force=True)
     weights = history.attention["attention"].weights
     assert board.attention.heat.matrix.shape == (1, len(weights))
 
-    trying = window.dashboard.try_panel
+    trying = window.training.try_panel
     with qtbot.waitSignal(trying.loader.done, timeout=60000):
         trying.set_run(result.run_dir)
     trying.text.setText("great film")
@@ -100,7 +101,7 @@ def test_text_file_trains_a_character_model_that_generates(qtbot, open_window, t
     result = Trainer(document, TrainingConfig(epochs=3, batch_size=16, lr=0.01)).run()
     assert result.status == "completed", result.message
     window = open_window(document)
-    trying = window.dashboard.try_panel
+    trying = window.training.try_panel
     with qtbot.waitSignal(trying.loader.done, timeout=60000):
         trying.set_run(result.run_dir)
     assert trying.run_button.text() == "Generate"
@@ -122,7 +123,7 @@ def test_a_vocabulary_larger_than_the_embedding_is_fixed_in_both_blocks(qtbot, o
                                                             "label_column": "verdict", "tokenizer": "char",
                                                             "max_vocab": 40}}
     window = open_window(csv_document)
-    panel = window.dashboard.data_panel
+    panel = window.training.data_panel
     assert panel.option_widgets["max_vocab"].text() == "40"
     with qtbot.waitSignal(panel.background.done, timeout=60000):
         panel.apply()

@@ -8,7 +8,8 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt
 
 from .history import RunHistory
-from .plots import Heatmap, PlotPanel, color, finite, new_plot, no_si_prefix, positive, set_text
+from ..plotting import color, finite, new_plot, no_si_prefix, positive, set_text
+from .plots import Heatmap, PlotPanel
 
 STEP_AXIS = "training step (batches)"
 SIGMOID_GATES = {"input", "forget", "output", "reset", "update"}

@@ -12,8 +12,8 @@ import torch
 from PySide6.QtWidgets import (QDoubleSpinBox, QHBoxLayout, QLabel, QLineEdit, QPushButton, QPlainTextEdit, QSpinBox,
                                QVBoxLayout, QWidget)
 
-from .dashboard.plots import no_si_prefix
-from .training.background import BackgroundCall
+from ..plotting import no_si_prefix
+from .background import BackgroundCall
 
 
 class InferenceSession:
@@ -134,18 +134,22 @@ class InferenceSession:
         return torch.cat(actual).numpy(), torch.cat(predicted).numpy()
 
 
+NO_MODEL = "Train a model (or open a run) to try it here."
+
+
 class TryPanel(QWidget):
     def __init__(self, parent=None):
         super().__init__(parent)
         self.session: InferenceSession | None = None
         self.document = None
+        self._generation = 0
         self.loader = BackgroundCall(self)
         self.loader.done.connect(self._on_loaded)
         self.loader.failed.connect(lambda t: self._say(f"cannot load the model: {t}", True))
         self.work = BackgroundCall(self)
         self.work.done.connect(self._on_result)
         self.work.failed.connect(lambda t: self._say(t, True))
-        self.title = QLabel("Train a model (or open a run) to try it here.")
+        self.title = QLabel(NO_MODEL)
         self.title.setWordWrap(True)
         self.text = QLineEdit()
         self.text.setPlaceholderText("type text to classify, or a prompt to continue")
@@ -194,14 +198,26 @@ class TryPanel(QWidget):
         layout.addWidget(self.message)
 
     def set_document(self, document) -> None:
+        """Another document: nothing of the previous document's model stays (it is not this model)."""
         self.document = document
+        self.session = None
+        self._generation += 1  # a model still loading for the previous document is dropped when it arrives
+        self.title.setText(NO_MODEL)
+        self.run_button.setText("Predict")
+        self.output.clear()
+        self.plot.clear()
+        self._say("")
 
     def set_run(self, run_dir) -> None:
         """Loads the run's model in the background (best checkpoint)."""
         self._say("loading the model…")
-        self.loader.call(lambda: InferenceSession(run_dir))
+        generation = self._generation
+        self.loader.call(lambda: (generation, InferenceSession(run_dir)))
 
-    def _on_loaded(self, session: InferenceSession) -> None:
+    def _on_loaded(self, loaded) -> None:
+        generation, session = loaded
+        if generation != self._generation:
+            return
         self.session = session
         self.title.setText(f"<b>{session.run_dir.parent.name}/{session.run_dir.name}</b> · task {session.task} · "
                            f"input '{session.input.name}' · head '{session.head.name}'")

@@ -11,7 +11,7 @@ from PySide6.QtWidgets import (QComboBox, QDialog, QFileDialog, QFormLayout, QHB
 from engine.document import loads
 from engine.export import FORMATS, ExportError, export_model
 
-from .training.background import BackgroundCall
+from .background import BackgroundCall
 
 
 def latest_run_dir(controller) -> Path | None:

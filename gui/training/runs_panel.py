@@ -11,8 +11,8 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QFileDialog, QHBoxLayout, QLabel, QPushButton,
                                QSplitter, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
-from .dashboard.history import RunHistory
-from .dashboard.plots import color, finite, no_si_prefix
+from ..dashboard.history import RunHistory
+from ..plotting import color, finite, no_si_prefix
 
 COLUMNS = ("Run", "Status", "Duration", "Epochs", "Settings", "Final metrics")
 

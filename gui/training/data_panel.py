@@ -1,9 +1,11 @@
 """The data panel: choose a built-in dataset or import a file (preview, column pickers, tokenizer and window
 options, split), see sample counts, length histogram, vocabulary size and class balance, and fix mismatches.
+
+The binding is the document's ``data`` section: choosing a dataset, an option, the split or the seed is one
+undo command each, and the panel shows the section and follows its changes (undo, another document).
 """
 from __future__ import annotations
 
-import copy
 from pathlib import Path
 
 import numpy as np
@@ -16,8 +18,9 @@ from PySide6.QtCore import Qt
 
 from engine.data import DATASETS, DataError, missing_package, prepare_data
 
-from .dashboard.plots import no_si_prefix
-from .training.background import BackgroundCall
+from ..plotting import no_si_prefix
+from ..commands import DocumentSections, SetSectionCommand, describe_change
+from .background import BackgroundCall
 
 CHOICE_OPTIONS = {"tokenizer": ["word", "char"], "scaler": ["standard", "minmax", "none"], "task": ["reverse", "sort"]}
 COLUMN_OPTIONS = ("text_column", "label_column")
@@ -98,9 +101,11 @@ def inspect_binding(binding: dict, graph, base_dir):
 class DataPanel(QWidget):
     bindingApplied = Signal(dict)
 
-    def __init__(self, undo_stack=None, parent=None):
+    def __init__(self, undo_stack=None, sections: DocumentSections | None = None, parent=None):
         super().__init__(parent)
         self.undo_stack = undo_stack
+        self.sections = sections or DocumentSections(self)
+        self.sections.changed.connect(self._on_section_changed)
         self.document = None
         self.option_widgets: dict[str, QWidget] = {}
         self.header: list[str] = []
@@ -109,11 +114,13 @@ class DataPanel(QWidget):
         self.background = BackgroundCall(self)
         self.background.done.connect(self._on_inspected)
         self.background.failed.connect(lambda text: self._show_status(f"data error: {text}", error=True))
+        self.background.failed.connect(lambda _text: self._clear_stats(keep_status=True))
         self.dataset = QComboBox()
+        self.dataset.addItem("— choose a dataset —", None)  # a new document has no data until one is chosen
         for name, spec in DATASETS.items():
             missing = missing_package(spec)
             self.dataset.addItem(f"{name} ({spec.task})" + (f" — needs {missing}" if missing else ""), name)
-        self.dataset.currentIndexChanged.connect(lambda _i: self._build_options())
+        self.dataset.activated.connect(lambda _i: self.choose_dataset(self.dataset.currentData()))
         self.about = QLabel()
         self.about.setWordWrap(True)
         self.options_form = QFormLayout()
@@ -124,15 +131,20 @@ class DataPanel(QWidget):
             box.setSingleStep(0.05)
             box.setDecimals(2)
             box.setValue(value)
+            box.setKeyboardTracking(False)
+            box.valueChanged.connect(lambda *_: self.commit())
             split_row.addWidget(QLabel(name))
             split_row.addWidget(box)
         self.seed = QSpinBox()
         self.seed.setRange(0, 10**6)
+        self.seed.setKeyboardTracking(False)
+        self.seed.valueChanged.connect(lambda *_: self.commit())
         split_row.addWidget(QLabel("seed"))
         split_row.addWidget(self.seed)
         self.preview = QTableWidget(0, 0)
         self.preview.setMaximumHeight(160)
-        self.apply_button = QPushButton("Use this data and check it")
+        self.apply_button = QPushButton("Check the data")
+        self.apply_button.setToolTip("Prepare the data again and check it against the graph")
         self.apply_button.clicked.connect(self.apply)
         self.status = QLabel("")
         self.status.setWordWrap(True)
@@ -172,13 +184,21 @@ class DataPanel(QWidget):
     # ------------------------------------------------------------------ options
     @property
     def spec(self):
-        return DATASETS[self.dataset.currentData()]
+        name = self.dataset.currentData()
+        return DATASETS[name] if name is not None else None
 
     def _build_options(self, values: dict | None = None) -> None:
         while self.options_form.rowCount():
             self.options_form.removeRow(0)
         self.option_widgets = {}
         spec = self.spec
+        for widget in (*self.split, self.seed, self.apply_button):
+            widget.setEnabled(spec is not None)
+        if spec is None:
+            self.about.setText("<b>No data yet.</b> Choose a dataset to train on, or import your own file "
+                               "(csv_series, csv_text, text_file).")
+            self.preview.setVisible(False)
+            return
         missing = missing_package(spec)
         self.about.setText(f"{spec.description}<br><i>{spec.source}; licence {spec.licence}; {spec.samples} "
                            f"samples</i>" + (f"<br><b>needs pip install {missing}</b>" if missing else ""))
@@ -187,6 +207,7 @@ class DataPanel(QWidget):
             value = values.get(option.name, option.default)
             widget = self._option_widget(option.name, value)
             widget.setToolTip(option.help)
+            self._on_commit(widget, option.name)
             self.option_widgets[option.name] = widget
             self.options_form.addRow(option.name.replace("_", " "), widget)
         self.preview.setVisible("path" in self.option_widgets)
@@ -256,10 +277,31 @@ class DataPanel(QWidget):
                 out[name] = parse_value(widget.text())
         return out
 
+    def _on_commit(self, widget: QWidget, name: str) -> None:
+        """Connects an option editor so that each finished edit (not each keystroke) commits the binding."""
+        commit = lambda *_: self.commit()  # noqa: E731
+        if hasattr(widget, "line"):
+            widget.line.editingFinished.connect(commit)
+        elif isinstance(widget, QComboBox):
+            widget.activated.connect(commit)
+            if widget.isEditable():
+                widget.lineEdit().editingFinished.connect(commit)
+        elif isinstance(widget, QListWidget):
+            widget.itemChanged.connect(commit)
+        elif isinstance(widget, QCheckBox):
+            widget.clicked.connect(commit)
+        elif isinstance(widget, (QSpinBox, QDoubleSpinBox)):
+            widget.setKeyboardTracking(False)
+            widget.valueChanged.connect(commit)
+        else:
+            widget.editingFinished.connect(commit)
+
     def binding(self) -> dict:
         """The document's data section for the current choices (the graph mapping is kept if present)."""
         old = dict(self.document.data) if self.document is not None and self.document.data else {}
         spec = self.spec
+        if spec is None:
+            return {}
         binding = {"dataset": spec.name, "options": self.options(),
                    "split": [round(b.value(), 4) for b in self.split], "seed": self.seed.value()}
         if old.get("dataset") == spec.name:
@@ -284,6 +326,7 @@ class DataPanel(QWidget):
         self.load_preview(Path(path))
         values = self.options()
         self._build_options(values)
+        self.commit()
 
     def load_preview(self, path: Path) -> None:
         from engine.data.files import read_table, read_text
@@ -308,37 +351,89 @@ class DataPanel(QWidget):
 
     # ------------------------------------------------------------------ document
     def set_document(self, document) -> None:
+        """Shows ``document``'s binding (or "no data"); nothing of the previous document stays."""
         self.document = document
-        data = dict(getattr(document, "data", None) or {})
-        if data.get("dataset") in DATASETS:
-            self.dataset.blockSignals(True)
-            self.dataset.setCurrentIndex(self.dataset.findData(data["dataset"]))
-            self.dataset.blockSignals(False)
-            split = data.get("split", [0.8, 0.1, 0.1])
-            for box, value in zip(self.split, split):
-                box.setValue(float(value))
-            self.seed.setValue(int(data.get("seed", 0)))
-            self._build_options(data.get("options") or {})
+        self.info = None
         self.problems = []
         self._show_problems()
+        self._clear_stats()
+        self._show_binding()
+        if self.document is not None and self.document.data.get("dataset") in DATASETS:
+            self.apply()
 
-    def apply(self) -> None:
-        """Stores the binding in the document and measures the data in the background."""
+    def _on_section_changed(self, section: str) -> None:
+        if section == "data" and self.document is not None:
+            self._show_binding()
+            if self.document.data.get("dataset") in DATASETS:
+                self.apply()
+
+    def _show_binding(self) -> None:
+        """Sets the widgets from the document's data section, without committing anything."""
+        data = dict(getattr(self.document, "data", None) or {})
+        widgets = [self.dataset, *self.split, self.seed]
+        for widget in widgets:
+            widget.blockSignals(True)
+        try:
+            known = data.get("dataset") in DATASETS
+            self.dataset.setCurrentIndex(self.dataset.findData(data["dataset"]) if known else 0)
+            for box, value in zip(self.split, data.get("split", [0.8, 0.1, 0.1]) if known else (0.8, 0.1, 0.1)):
+                box.setValue(float(value))
+            self.seed.setValue(int(data.get("seed", 0)) if known else 0)
+        finally:
+            for widget in widgets:
+                widget.blockSignals(False)
+        self._build_options(data.get("options") or {} if known else {})
+        if not known:
+            self._show_status("no data: choose a dataset" if not data.get("dataset") else
+                              f"the document names an unknown dataset '{data.get('dataset')}': choose one",
+                              error=True)
+
+    def choose_dataset(self, name: str | None) -> bool:
+        """Binds dataset ``name`` with its default options (one undo step) and checks it; None unbinds."""
         if self.document is None:
-            return
+            return False
+        if name is None:
+            return self._push({}, "Remove the data binding")
+        self.dataset.setCurrentIndex(self.dataset.findData(name))
+        self._build_options()
+        return self.commit(text=f"Use dataset {name}")
+
+    def commit(self, text: str = "") -> bool:
+        """Writes the binding the widgets show into the document as one undo step (then checks it)."""
+        if self.document is None or self.spec is None:
+            return False
         binding = self.binding()
         if abs(sum(binding["split"]) - 1.0) > 1e-6:
             self._show_status(f"the split must add up to 1, not {sum(binding['split']):.2f}", error=True)
-            return
-        self.document.data = copy.deepcopy(binding)
+            return False
+        return self._push(binding, text or describe_change("data", self.document.data, binding))
+
+    def _push(self, binding: dict, text: str) -> bool:
+        if binding == self.document.data:
+            return False
+        command = SetSectionCommand(self.document, "data", binding, self.sections, text)
+        if self.undo_stack is not None:
+            self.undo_stack.push(command)  # redo() announces the change: the panel re-reads and checks it
+        else:
+            command.redo()
         self.bindingApplied.emit(binding)
+        return True
+
+    def apply(self) -> None:
+        """Prepares the document's data in the background and checks it against the graph."""
+        if self.document is None or self.document.data.get("dataset") not in DATASETS:
+            return
+        binding = dict(self.document.data)
         self._show_status("preparing the data…")
         graph = self.document.graph.copy()  # the thread reads a copy: the canvas may keep editing
         base = Path(self.document.path).parent if self.document.path else None
-        self.background.call(lambda: inspect_binding(binding, graph, base))
+        document = self.document
+        self.background.call(lambda: (document, binding, inspect_binding(binding, graph, base)))
 
     def _on_inspected(self, result) -> None:
-        info, error, widths, target_widths = result
+        document, binding, (info, error, widths, target_widths) = result
+        if document is not self.document or binding != self.document.data:
+            return  # checked data of another document, or of a binding since changed: a newer check follows
         self.info = info
         self.problems = mismatch_fixes(self.document.graph, info, widths, target_widths) if self.document else []
         if error and not self.problems:
@@ -350,6 +445,14 @@ class DataPanel(QWidget):
     def _show_status(self, text: str, error: bool = False) -> None:
         self.status.setStyleSheet("color: #b00020;" if error else "color: #216e39;")
         self.status.setText(text)
+
+    def _clear_stats(self, keep_status: bool = False) -> None:
+        self.info = None
+        self.stats.setText("")
+        if not keep_status:
+            self.status.setText("")
+        self.hist_plot.clear()
+        self.balance_plot.clear()
 
     def _show_stats(self, info) -> None:
         samples = ", ".join(f"{k} {v:,}" for k, v in info.samples.items())
@@ -378,7 +481,7 @@ class DataPanel(QWidget):
 
     def fix_all(self) -> int:
         """Applies every suggested fix through the undo stack (one macro); returns how many parameters changed."""
-        from .commands import MacroCommand, SetParamCommand
+        from ..commands import MacroCommand, SetParamCommand
 
         changes = [fix for _, fixes in self.problems for fix in fixes]
         if not changes or self.document is None:

@@ -1,0 +1,255 @@
+"""TrainingController: the training half of the window. It owns the Data, Training, Runs and Try-it panels,
+the dashboard, their docks, the training worker and the Training menu's actions; the window creates it.
+
+It follows the document the window gives it (set_document), starts runs on a snapshot, shows progress and
+faults, shows the plots of a block clicked on the canvas, and stops a run before the window closes.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Callable
+
+from PySide6.QtCore import QObject, QStandardPaths, Signal
+from PySide6.QtGui import QAction, QKeySequence, QUndoStack
+from PySide6.QtWidgets import QApplication, QDockWidget, QMainWindow, QMenu, QMessageBox
+
+from engine.training import ConfigError, RunFinished, StepMetrics, TrainingConfig
+
+from ..commands import DocumentSections
+from ..dashboard import DashboardWidget, RunHistory
+from .data_panel import DataPanel
+from .export_dialog import ExportDialog
+from .runs_panel import RunsPanel
+from .settings_panel import TrainingPanel
+from .try_panel import TryPanel
+from .worker import TrainingWorker
+
+
+class TrainingController(QObject):
+    """``history`` is the live (or reopened) run on display; ``docks`` maps data, training, runs, try and
+    dashboard to their dock widgets (the window places them); ``actions`` the Training menu's actions."""
+
+    runFinished = Signal(object)  # RunFinished, after the panels were updated
+
+    def __init__(self, window: QMainWindow, undo_stack: QUndoStack,
+                 select_block: Callable[[str], None] | None = None):
+        super().__init__(window)
+        self.window = window
+        self.undo_stack = undo_stack
+        self._select_block = select_block or (lambda _block_id: None)
+        self.sections = DocumentSections(self)  # announces undoable changes of the data and training sections
+        self.dashboard = DashboardWidget()
+        self.training_panel = TrainingPanel(undo_stack, self.sections)
+        self.runs_panel = RunsPanel()
+        self.data_panel = DataPanel(undo_stack, self.sections)
+        self.try_panel = TryPanel()
+        self.worker = TrainingWorker(self)
+        self.history: RunHistory | None = None
+        self.run_root: Path | None = None  # None: <document dir>/runs (or the app data folder if unsaved)
+        self.data_override = None  # a prepared data object for the next runs (tests, previews)
+        self.confirm_close = self._ask_close  # replaced in tests: the question is modal
+        self.last_finished: RunFinished | None = None
+        self._document = None
+        self._graph = None
+        self._scene = None
+        self.worker.eventsReady.connect(self._on_events)
+        self.worker.runFinished.connect(self._on_finished)
+        self.worker.stateChanged.connect(self._on_state)
+        self.worker.failed.connect(lambda text: self.training_panel.show_message(text, error=True))
+        self.training_panel.startRequested.connect(self.start)
+        self.training_panel.pauseToggled.connect(self.toggle_pause)
+        self.training_panel.stopRequested.connect(self.stop)
+        self.runs_panel.openRequested.connect(self.show_history)
+        self.docks = {key: self._dock(title, widget, key) for key, title, widget in (
+            ("data", "Data", self.data_panel), ("training", "Training", self.training_panel),
+            ("runs", "Runs", self.runs_panel), ("try", "Try it", self.try_panel),
+            ("dashboard", "Dashboard", self.dashboard))}
+        self.actions = self._make_actions()
+        self._on_state("idle")
+        app = QApplication.instance()
+        if app is not None:  # quitting by any path stops a run first (a running QThread must not be destroyed)
+            app.aboutToQuit.connect(self.shutdown)
+
+    def _dock(self, title: str, widget, key: str) -> QDockWidget:
+        dock = QDockWidget(title, self.window)
+        dock.setObjectName(f"dock_{key}")  # saveState/restoreState find docks by object name
+        dock.setWidget(widget)
+        return dock
+
+    def _make_actions(self) -> dict[str, QAction]:
+        actions = {}
+        for key, text, shortcut, slot in (
+                ("start", "&Start training", "F5", self.start),
+                ("pause", "&Pause / resume", "F6", self.toggle_pause),
+                ("stop", "S&top", "Shift+F5", self.stop),
+                ("export", "&Export model…", "Ctrl+E", self.open_export)):
+            action = QAction(text, self.window)
+            action.setShortcut(QKeySequence(shortcut))
+            action.triggered.connect(slot)
+            self.window.addAction(action)  # shortcuts work wherever the focus is in the window
+            actions[key] = action
+        return actions
+
+    def fill_menu(self, menu: QMenu) -> None:
+        """The Training menu: run control, export and the training docks' toggles."""
+        menu.addActions([self.actions[k] for k in ("start", "pause", "stop")])
+        menu.addSeparator()
+        menu.addAction(self.actions["export"])
+        menu.addSeparator()
+        for dock in self.docks.values():
+            menu.addAction(dock.toggleViewAction())
+
+    def open_export(self) -> None:
+        ExportDialog(self, self.window).open()
+
+    # ------------------------------------------------------------------ document and canvas
+    def set_document(self, document, scene=None) -> None:
+        """Follows ``document`` (and its canvas scene): every panel shows it, nothing of the previous one."""
+        if self._graph is not None:
+            self._graph.events.changed.disconnect(self._on_graph_changed)
+            self._graph = None
+        if self._scene is not None:
+            try:
+                self._scene.selectionChanged.disconnect(self._on_selection)
+            except (RuntimeError, TypeError):  # the old scene was already deleted
+                pass
+        self._document, self._scene = document, scene
+        if scene is not None:
+            scene.selectionChanged.connect(self._on_selection)
+        if document is None:
+            return
+        self._graph = document.graph
+        self._graph.events.changed.connect(self._on_graph_changed)
+        if not self.worker.is_running:  # the live run keeps its plots; its document stays on screen
+            self.history = None
+            self.last_finished = None
+            self.dashboard.set_history(None)
+            self.training_panel.reset()
+        self.training_panel.set_document(document)
+        for panel in (self.data_panel, self.try_panel, self.runs_panel):
+            panel.set_document(document)
+
+    def _on_graph_changed(self) -> None:
+        if self.worker.is_running:
+            self.training_panel.show_snapshot_notice(True)
+
+    def _on_selection(self) -> None:
+        scene, graph = self._scene, self._graph
+        try:
+            ids = scene.selected_node_ids()
+        except RuntimeError:  # the scene was deleted with its document
+            return
+        if len(ids) == 1 and graph is not None and ids[0] in graph.nodes and self.history is not None:
+            if self.dashboard.show_block(graph.nodes[ids[0]].name):
+                self.docks["dashboard"].raise_()  # in case it sits behind another tabified dock
+
+    # ------------------------------------------------------------------ run control
+    @property
+    def document(self):
+        return self._document
+
+    def default_run_root(self) -> Path | None:
+        if self.run_root is not None:
+            return Path(self.run_root)
+        if self._document is not None and self._document.path is not None:
+            return None  # the Trainer's default: <document dir>/runs
+        base = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.AppDataLocation)
+        return Path(base or Path.home() / ".rnn-studio") / "runs"
+
+    def start(self) -> bool:
+        """Starts training a snapshot of the document with the document's settings."""
+        document = self._document
+        if document is None or self.worker.is_running:
+            return False
+        try:
+            config = TrainingConfig.from_dict(document.training)
+        except (ConfigError, TypeError) as err:
+            self.training_panel.show_message(str(err), error=True)
+            return False
+        name = Path(document.path).stem if document.path else "untitled"
+        self.history = RunHistory(name)
+        self.dashboard.set_history(self.history)
+        self.training_panel.show_message("")
+        self.training_panel.show_snapshot_notice(False)
+        self.last_finished = None
+        self.docks["dashboard"].raise_()  # the window may keep it tabbed behind other docks
+        return self.worker.start(document, config, run_root=self.default_run_root(), data=self.data_override,
+                                 cuda_index=self.training_panel.cuda_index())
+
+    def toggle_pause(self) -> None:
+        if self.worker.state == "paused":
+            self.worker.resume()
+        else:
+            self.worker.pause()
+
+    def pause(self) -> None:
+        self.worker.pause()
+
+    def resume(self) -> None:
+        self.worker.resume()
+
+    def stop(self) -> None:
+        self.worker.stop()
+
+    def show_history(self, history: RunHistory) -> None:
+        """Shows a reopened run (only when no run is in progress: the live run keeps the dashboard)."""
+        if self.worker.is_running:
+            self.training_panel.show_message("a run is in progress: stop it to look at another run", error=True)
+            return
+        self.history = history
+        self.dashboard.set_history(history)
+
+    # ------------------------------------------------------------------ worker signals
+    def _on_events(self, events: list) -> None:
+        if self.history is None:
+            return
+        self.history.add_all(events)
+        step = next((e for e in reversed(events) if isinstance(e, StepMetrics)), None)
+        if step is not None and self.history.started is not None:
+            self.training_panel.update_progress(step, self.history.started.epochs)
+
+    def _on_state(self, state: str) -> None:
+        self.training_panel.set_state(state)
+        running = state in ("running", "paused", "stopping")
+        self.actions["start"].setEnabled(not running)
+        self.actions["pause"].setEnabled(state in ("running", "paused"))
+        self.actions["stop"].setEnabled(state in ("running", "paused"))
+        if state in ("paused", "stopping"):
+            self.window.statusBar().showMessage(f"training {state}", 3000)
+
+    def _on_finished(self, event: RunFinished) -> None:
+        self.last_finished = event
+        failed = event.status == "failed"
+        where = f" (block '{event.block}')" if event.block else ""
+        text = f"Run {event.status}{where}: {event.message}"
+        self.training_panel.show_message(text, error=failed)
+        self.window.statusBar().showMessage(text, 10000)
+        if failed and event.block and self._graph is not None:
+            node = self._graph.by_name(event.block)
+            if node is not None:
+                self._select_block(node.id)  # point at the block whose gradient blew up
+        self.dashboard.redraw(force=True)
+        if event.run_dir:
+            self.runs_panel.add_run(event.run_dir, self.history)
+            self.try_panel.set_run(event.run_dir)
+        self.runFinished.emit(event)
+
+    # ------------------------------------------------------------------ closing the window
+    def _ask_close(self) -> bool:
+        answer = QMessageBox.question(self.window, "Training in progress",
+                                      "A run is in progress. Stop it and close the window?\n"
+                                      "The last checkpoint and the run log are kept.")
+        return answer == QMessageBox.StandardButton.Yes
+
+    def may_close(self) -> bool:
+        """Asked by the window before it closes: False keeps it open (the user wants the run to go on)."""
+        return not self.worker.is_running or self.confirm_close()
+
+    def shutdown(self) -> None:
+        """Stops a run and waits for its thread and the panels' background work (closing, tests, exit)."""
+        if self.worker.is_running:
+            self.worker.stop()
+            self.worker.wait(60000)
+        for call in (self.data_panel.background, self.try_panel.loader,
+                     self.try_panel.work):
+            call.wait(60000)
