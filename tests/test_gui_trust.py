@@ -1,0 +1,197 @@
+"""Nothing the user sets is lost: training settings and the data binding are undoable document edits that
+Save writes; another document resets every panel; bundled examples are never overwritten; each studio's
+unsaved work is recoverable after a crash, and a live studio's never counts as crashed; quitting after
+Discard prints no traceback."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QSettings
+from PySide6.QtWidgets import QMessageBox
+
+from engine.document import load_document
+from gui.main_window import MainWindow
+from test_gui_dash_support import make_window, release, small_example
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+ROOT = EXAMPLES.parent
+
+
+@pytest.fixture
+def studio(qtbot, tmp_path):
+    windows = []
+
+    def make(example="adding_lstm"):
+        window = make_window(small_example(example, tmp_path, samples=120, length=10))
+        qtbot.addWidget(window)
+        window.resize(1300, 850)
+        window.show()
+        window.training.confirm_close = lambda: True
+        windows.append(window)
+        return window
+    yield make
+    for window in windows:
+        release(window)
+
+
+def test_a_training_setting_is_an_undoable_edit_that_save_writes(studio):
+    window = studio()
+    panel = window.training.training_panel
+    epochs = panel.editors["epochs"]
+    assert epochs.value() == 25 and not window.isWindowModified()
+    epochs.setValue(5)  # a finished edit (arrows, or Enter after typing) commits one value
+    assert window.document.training["epochs"] == 5
+    assert window.isWindowModified() and window.undo_stack.undoText() == "Set training.epochs = 5"
+    assert window.save()
+    assert json.loads(Path(window.document.path).read_text())["training"]["epochs"] == 5
+    assert not window.isWindowModified()
+    window.undo_stack.undo()
+    assert window.document.training["epochs"] == 25 and epochs.value() == 25  # the editor follows the document
+    assert window.isWindowModified()
+    window.undo_stack.redo()
+    assert epochs.value() == 5 and not window.isWindowModified()
+
+
+def test_choosing_a_dataset_is_an_undoable_edit_and_a_new_document_has_none(studio):
+    window = studio()
+    data = window.training.data_panel
+    window.undo_stack.setClean()
+    assert data.choose_dataset("sine")
+    assert window.document.data["dataset"] == "sine" and window.isWindowModified()
+    assert window.document.data["options"] == {o.name: o.default for o in data.spec.options}
+    assert window.undo_stack.undoText() == "Use dataset sine"
+    window.undo_stack.undo()
+    assert window.document.data["dataset"] == "adding" and data.dataset.currentData() == "adding"
+    assert data.option_widgets["length"].value() == 10
+
+    assert window.new_document()  # answered "discard" by the test window
+    assert window.document.data == {} and data.dataset.currentData() is None
+    assert "no data" in data.status.text() and not data.apply_button.isEnabled()
+
+
+def test_opening_another_document_resets_every_training_panel(studio, qtbot, tmp_path):
+    window = studio()
+    c = window.training
+    c.training_panel.set_config({**window.document.training, "epochs": 1, "batch_size": 32,
+                                 "max_steps_per_epoch": 2})
+    with qtbot.waitSignal(c.runFinished, timeout=90000):
+        c.start()
+    qtbot.waitUntil(lambda: c.try_panel.session is not None, timeout=60000)
+    assert c.history is not None and "completed" in c.training_panel.message.text()
+    assert c.training_panel.progress_text.text() != "idle"
+
+    other = small_example("adding_rnn", tmp_path, samples=100, length=8)
+    window.set_document(other)
+    assert c.history is None and c.dashboard.history is None
+    assert c.dashboard.header.text().startswith("No run yet")
+    assert c.training_panel.progress_text.text() == "idle" and c.training_panel.message.text() == ""
+    assert c.try_panel.session is None and c.try_panel.output.toPlainText() == ""
+    assert c.data_panel.option_widgets["length"].value() == 8
+
+
+def test_saving_onto_a_bundled_example_is_refused_with_the_reason(studio):
+    window = studio()
+    errors = []
+    window.show_error = lambda title, message: errors.append(message)
+    example = EXAMPLES / "adding_lstm.json"
+    before = example.read_bytes()
+    assert not window._write(example)
+    assert "bundled example" in errors[0] and "Save As" in errors[0]
+    assert example.read_bytes() == before
+    window.document.path = example
+    assert window._dialog_folder(save=True).resolve() != EXAMPLES.resolve()
+    assert window._dialog_folder(save=False).resolve() == EXAMPLES.resolve()
+
+
+CRASHING_STUDIO = textwrap.dedent("""
+    import os, sys
+    os.environ["QT_QPA_PLATFORM"] = "offscreen"
+    from PySide6.QtCore import QSettings
+    from PySide6.QtWidgets import QApplication
+    app = QApplication([])
+    from gui.commands import SetParamCommand
+    from gui.main_window import MainWindow
+    folder, example, mode = sys.argv[1], sys.argv[2], sys.argv[3]
+    window = MainWindow(QSettings(folder + "/settings.ini", QSettings.Format.IniFormat),
+                        recovery_dir=__import__("pathlib").Path(folder) / "recovery", install_training=False)
+    window.open_file(example)
+    lstm = window.graph.by_name("lstm")
+    window.undo_stack.push(SetParamCommand(window.graph, lstm.id, "hidden_size", 48))
+    assert window.recovery.autosave()
+    print("saved", flush=True)
+    if mode == "crash":
+        os._exit(3)  # no clean shutdown: what a crash leaves behind
+    sys.stdin.readline()  # stays alive (with unsaved work) until the test lets it go
+    window.undo_stack.setClean()
+    window.close()
+""")
+
+
+def _studio_process(tmp_path, mode):
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
+    process = subprocess.Popen([sys.executable, "-c", CRASHING_STUDIO, str(tmp_path), str(EXAMPLES / "adding_lstm.json"),
+                                mode], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               text=True, env=env)
+    assert process.stdout.readline().strip() == "saved", process.stderr.read()
+    return process
+
+
+def test_a_live_studios_work_is_never_offered_and_a_crashed_ones_is(qtbot, tmp_path, monkeypatch):
+    live = _studio_process(tmp_path, "live")
+    try:
+        crashed = _studio_process(tmp_path, "crash")
+        assert crashed.wait(30) == 3
+        window = MainWindow(QSettings(str(tmp_path / "mine.ini"), QSettings.Format.IniFormat),
+                            recovery_dir=tmp_path / "recovery", install_training=False)
+        qtbot.addWidget(window)
+        records = window.recovery.pending_records()
+        assert len(records) == 1  # the crashed studio's; the live one's is not crashed work
+        monkeypatch.setattr(QMessageBox, "exec", lambda self: QMessageBox.StandardButton.Yes)
+        assert window.offer_recovery()
+        assert window.graph.by_name("lstm").params["hidden_size"] == 48 and window.isWindowModified()
+        assert window.recovery.pending_records() == []  # taken over: this window's own file keeps it now
+        # Closing this window normally removes its own file only: the live studio's stays.
+        window.ask_unsaved = lambda: "discard"
+        assert window.close()
+        left = [p.name for p in (tmp_path / "recovery").glob("recovery-*.json")]
+        assert len(left) == 1 and left[0].startswith(f"recovery-{live.pid}-")
+    finally:
+        live.communicate("\n", timeout=30)
+    assert not list((tmp_path / "recovery").glob("recovery-*.json"))  # it closed normally: nothing left
+
+
+QUITTING_STUDIO = textwrap.dedent("""
+    import os, sys
+    os.environ["QT_QPA_PLATFORM"] = "offscreen"
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+    app = QApplication([sys.argv[0]])
+    app.setOrganizationName("RNN Studio test")
+    from gui.app import run_app
+    from gui.commands import SetParamCommand
+
+    def quit_discarding():
+        window = next(w for w in app.topLevelWidgets() if type(w).__name__ == "MainWindow")
+        lstm = window.graph.by_name("lstm")
+        window.undo_stack.push(SetParamCommand(window.graph, lstm.id, "hidden_size", 8))
+        window.ask_unsaved = lambda: "discard"
+        window.close()  # File > Quit, then Discard
+    QTimer.singleShot(300, quit_discarding)
+    sys.exit(run_app([sys.argv[1]]))
+""")
+
+
+def test_quitting_after_discard_exits_cleanly(tmp_path):
+    env = {**os.environ, "HOME": str(tmp_path), "XDG_CONFIG_HOME": str(tmp_path), "XDG_DATA_HOME": str(tmp_path),
+           "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
+    done = subprocess.run([sys.executable, "-c", QUITTING_STUDIO, str(EXAMPLES / "adding_lstm.json")],
+                          capture_output=True, text=True, timeout=120, env=env)
+    assert done.returncode == 0, done.stderr
+    assert "Traceback" not in done.stderr and "Error" not in done.stderr, done.stderr
+    assert load_document(EXAMPLES / "adding_lstm.json").graph.by_name("lstm").params["hidden_size"] == 64
