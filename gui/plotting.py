@@ -13,7 +13,18 @@ PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e
 
 
 def color(i: int) -> str:
-    return PALETTE[i % len(PALETTE)]
+    """The i-th line colour: the ten of the palette, then further hues (golden-angle steps), never a repeat."""
+    if i < len(PALETTE):
+        return PALETTE[i]
+    hue = ((i - len(PALETTE)) * 0.381966 + 0.05) % 1.0
+    return pg.hsvColor(hue, sat=0.75, val=0.8).name()
+
+
+def drop_stale(plot: pg.PlotItem, curves: dict, keep) -> None:
+    """Removes the curves (and their legend entries) whose key is not in ``keep``: a plot shows the run on
+    display, never lines left from an earlier run."""
+    for key in [k for k in curves if k not in keep]:
+        plot.removeItem(curves.pop(key))
 
 
 def positive(xs, ys) -> tuple[np.ndarray, np.ndarray]:

@@ -11,6 +11,7 @@ import sys
 import textwrap
 from pathlib import Path
 
+import numpy as np
 import pytest
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QMessageBox
@@ -195,3 +196,37 @@ def test_quitting_after_discard_exits_cleanly(tmp_path):
     assert done.returncode == 0, done.stderr
     assert "Traceback" not in done.stderr and "Error" not in done.stderr, done.stderr
     assert load_document(EXAMPLES / "adding_lstm.json").graph.by_name("lstm").params["hidden_size"] == 64
+
+
+def test_the_gradient_plots_show_only_the_run_on_display_each_line_in_its_own_colour(studio):
+    from gui.dashboard.history import RunHistory
+    from gui.plotting import color
+
+    from engine.training import RunStarted, StepMetrics, TimeGradProbe
+
+    def run(blocks):
+        history = RunHistory("run")
+        history.add(RunStarted("run", {"clip": "norm", "clip_value": 1.0}, "cpu", 1, 2, list(blocks), 1, {}))
+        history.add(StepMetrics(1, 1, 2, 0.5, {}, 0.001, 1.0, 0.0, 1.0, {b: 0.1 * (i + 1) for i, b in enumerate(blocks)},
+                                False, 1))
+        for block in blocks:
+            history.add(TimeGradProbe(1, block, np.linspace(0.1, 1.0, 5)))
+        return history
+
+    board = studio().training.dashboard
+    first = [f"rnn_{i}" for i in range(12)]
+    board.set_history(run(first))
+    board.redraw(force=True)
+    assert set(board.grad_norms.curves) == set(first)
+    pens = {board.grad_norms.curves[b].opts["pen"].color().name() for b in first}
+    assert len(pens) == 12  # twelve blocks, twelve colours (the palette has ten)
+    assert len({color(i) for i in range(40)}) == 40
+    board.set_history(run(["lstm"]))
+    board.redraw(force=True)
+    assert set(board.grad_norms.curves) == {"lstm"} and set(board.time_grads.curves) == {("lstm", "latest")}
+    legend = [label.text for _, label in board.grad_norms.plot.legend.items]
+    assert legend == ["global", "lstm"]
+    board.set_history(None)  # another document: nothing of the last run stays drawn
+    board.redraw(force=True)
+    assert board.grad_norms.curves == {} and board.time_grads.curves == {}
+    assert len(board.grad_norms.global_curve.getData()[0] or []) == 0

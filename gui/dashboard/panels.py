@@ -8,7 +8,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt
 
 from .history import RunHistory
-from ..plotting import color, finite, new_plot, no_si_prefix, positive, set_text
+from ..plotting import color, drop_stale, finite, new_plot, no_si_prefix, positive, set_text
 from .plots import Heatmap, PlotPanel
 
 STEP_AXIS = "training step (batches)"
@@ -99,6 +99,7 @@ class GradNormPanel(PlotPanel):
     def draw(self, history):
         steps = history.array(history.steps)
         self.global_curve.setData(*positive(steps, history.array(history.grad_norm)))
+        drop_stale(self.plot, self.curves, history.block_norms)
         for i, (block, series) in enumerate(history.block_norms.items()):
             curve = self.curves.get(block)
             if curve is None:
@@ -137,6 +138,8 @@ class TimeGradPanel(PlotPanel):
             self.follow(self.plot, [1, max(len(e.norms) for e in events)],
                         np.concatenate([np.asarray(e.norms, dtype=float) for e in events]), log_y=True, x0=1,
                         exact_x=True)
+        drop_stale(self.plot, self.curves, {(block, which) for block in history.time_grads
+                                            for which in ("first", "latest")})
         for i, (block, latest) in enumerate(history.time_grads.items()):
             first = history.first_time_grads.get(block)
             for which, event, style in (("first", first, Qt.PenStyle.DashLine), ("latest", latest, Qt.PenStyle.SolidLine)):

@@ -103,7 +103,13 @@ class PlotPanel(QWidget):
     def refresh(self, force: bool = False) -> bool:
         """Redraws when the history changed since the last drawing (and the panel is not frozen)."""
         history = self.history
-        if history is None or (self.frozen and not force):
+        if history is None:
+            if self._drawn is None:
+                return False
+            self._drawn = None
+            self.draw(RunHistory(""))  # no run on display (another document): empty plots, no old lines
+            return True
+        if self.frozen and not force:
             return False
         key = (id(history), history.version)
         if not force and key == self._drawn:
