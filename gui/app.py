@@ -16,9 +16,7 @@ def run_app(argv: list[str]) -> int:
     from .main_window import MainWindow
 
     window = MainWindow(QSettings())
-    geometry = window.settings.value("window/geometry")
-    if geometry is not None:
-        window.restoreGeometry(geometry)
+    window.restore_layout()
     window.show()
     files = [a for a in argv if not a.startswith("-")]
     if not window.offer_recovery() and files:

@@ -6,8 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import QSettings, QStandardPaths, Qt, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QUndoStack
-from PySide6.QtWidgets import (QDockWidget, QFileDialog, QMainWindow, QMessageBox, QScrollArea, QStackedWidget,
+from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence, QUndoStack
+from PySide6.QtWidgets import (QDockWidget, QFileDialog, QMainWindow, QMessageBox, QStackedWidget,
                                QWidget)
 
 from engine import __version__
@@ -80,7 +80,7 @@ class MainWindow(QMainWindow):
             for dock in self.training.docks.values():
                 self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
         self._build_menus()
-        self.resize(1500, 920)  # before the docks are sized, so their sizes are shares of this
+        self.resize(*self._first_size())  # before the docks are sized, so their sizes are shares of this
         self.statusBar().showMessage("Ready")
         self.recovery = Recovery(recovery_dir or default_recovery_dir(), self._recovery_snapshot, self)
         self._arrange_docks()
@@ -235,9 +235,43 @@ class MainWindow(QMainWindow):
         if self.training is not None:
             self.training.shutdown()  # a running QThread must not be destroyed with the window
         self.recovery.discard()
-        self.settings.setValue("window/state", self.saveState())
-        self.settings.setValue("window/geometry", self.saveGeometry())
+        self.save_layout()
         super().closeEvent(event)
+
+    # ------------------------------------------------------------ window layout
+    def _screen_key(self) -> str:
+        screen = self.screen() or QGuiApplication.primaryScreen()
+        size = screen.availableGeometry().size() if screen is not None else None
+        return f"window/{size.width()}x{size.height()}" if size is not None else "window/default"
+
+    def _first_size(self) -> tuple[int, int]:
+        """1500x920, or less so that the whole window (title and status bar included) fits the screen."""
+        screen = self.screen() or QGuiApplication.primaryScreen()
+        if screen is None:
+            return 1500, 920
+        room = screen.availableGeometry()
+        return min(1500, int(room.width() * 0.94)), min(920, int(room.height() * 0.9))
+
+    def save_layout(self) -> None:
+        """Geometry and dock state, remembered per screen size (a laptop screen keeps its own layout)."""
+        key = self._screen_key()
+        self.settings.setValue(f"{key}/geometry", self.saveGeometry())
+        self.settings.setValue(f"{key}/state", self.saveState())
+
+    def restore_layout(self) -> bool:
+        """Restores what save_layout kept for this screen size; otherwise centres the window on the screen."""
+        key = self._screen_key()
+        geometry, state = self.settings.value(f"{key}/geometry"), self.settings.value(f"{key}/state")
+        restored = bool(geometry is not None and self.restoreGeometry(geometry))
+        if state is not None:
+            self.restoreState(state)
+        if not restored:
+            screen = self.screen() or QGuiApplication.primaryScreen()
+            if screen is not None:
+                frame = self.frameGeometry()
+                frame.moveCenter(screen.availableGeometry().center())
+                self.move(frame.topLeft())
+        return restored
 
     def _recovery_snapshot(self):
         return self.document, self.is_modified()
@@ -282,22 +316,19 @@ class MainWindow(QMainWindow):
             right[1].raise_()
         board = docks.get("dock_dashboard")
         if board is not None:
-            # The plots' minimum height would force the whole bottom strip tall: let them scroll instead.
-            scroll = QScrollArea()
-            scroll.setWidgetResizable(True)
-            scroll.setFrameShape(QScrollArea.Shape.NoFrame)
-            scroll.setWidget(board.widget())
-            board.setWidget(scroll)
             self.tabifyDockWidget(self.summary_dock, board)
             self.problems_dock.raise_()
             self.training.worker.runStarted.connect(self._make_room_for_dashboard)
+        # Shares of the window, so that a small screen keeps the canvas usable (the docks scroll inside).
+        width, height = self.width(), self.height()
         horizontal, vertical = Qt.Orientation.Horizontal, Qt.Orientation.Vertical
-        self.resizeDocks([docks["dock_palette"], docks["dock_inspector"]], [300, 560], vertical)
-        self.resizeDocks([docks["dock_palette"]], [250], horizontal)
+        self.resizeDocks([docks["dock_palette"], docks["dock_inspector"]],
+                         [int(height * 0.3), int(height * 0.55)], vertical)
+        self.resizeDocks([docks["dock_palette"]], [max(180, int(width * 0.17))], horizontal)
         right = [d for name, d in docks.items() if name in ("dock_training", "dock_data")]
         if right:
-            self.resizeDocks(right[:1], [360], horizontal)
-        self.resizeDocks([self.problems_dock], [330], vertical)
+            self.resizeDocks(right[:1], [max(260, int(width * 0.25))], horizontal)
+        self.resizeDocks([self.problems_dock], [int(height * 0.3)], vertical)
 
     def _on_clean_changed(self, clean: bool) -> None:
         self.setWindowModified(not clean)
@@ -370,6 +401,8 @@ class MainWindow(QMainWindow):
         snap.setChecked(bool(self.view.snap_to_grid))
         self._action(view_menu, "View &code…", lambda: self.summary.view_code(), "Ctrl+Shift+K")
         view_menu.addSeparator()
+        if self.training is not None:
+            view_menu.addAction(self.training.actions["focus"])
         self.panels_menu = view_menu.addMenu("&Panels")
         for dock in self.findChildren(QDockWidget):
             self.panels_menu.addAction(dock.toggleViewAction())
@@ -377,6 +410,8 @@ class MainWindow(QMainWindow):
         if self.training is not None:
             self.training.fill_menu(bar.addMenu("&Training"))
         help_menu = bar.addMenu("&Help")
+        self._action(help_menu, "&Keyboard shortcuts", self.show_shortcuts, "Ctrl+/")
+        help_menu.addSeparator()
         self._action(help_menu, "&About RNN Studio", self._about)
 
     def _recover_next(self) -> None:
@@ -420,6 +455,14 @@ class MainWindow(QMainWindow):
             return Path(path).parent
         documents = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
         return Path(documents) if documents and Path(documents).is_dir() else Path.home()
+
+    def show_shortcuts(self):
+        from .shortcuts import ShortcutsDialog
+
+        dialog = ShortcutsDialog(self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        return dialog
 
     def _about(self) -> None:
         QMessageBox.about(self, "About RNN Studio",

@@ -20,6 +20,20 @@ from .scene import GraphScene
 from .style import GRID, NODE_WIDTH, metrics
 
 MIN_ZOOM, MAX_ZOOM, FRAME_MAX_ZOOM = 0.1, 3.0, 1.25
+# The canvas's own keys and mouse gestures (handled below, not QActions), for Help > Keyboard shortcuts.
+# Keep each line beside the branch of keyPressEvent / the mouse handler that implements it.
+GESTURES = (
+    ("Quick add: search blocks", "Tab, or type a letter"),
+    ("Delete the selection", "Delete / Backspace"),
+    ("Frame the selection", "F"),
+    ("Move the selection one grid step (five with Shift)", "Arrow keys"),
+    ("Pan", "Middle-drag, or Space + drag"),
+    ("Zoom about the cursor", "Wheel, Ctrl++ / Ctrl+-"),
+    ("Cancel a connection, clear the selection", "Esc"),
+    ("Connect two blocks", "Drag from an output port to an input port"),
+    ("Search blocks that fit a wire", "Let a wire go on empty canvas"),
+    ("Block actions", "Right click"),
+)
 _NUDGE = {Qt.Key.Key_Left: (-1, 0), Qt.Key.Key_Right: (1, 0), Qt.Key.Key_Up: (0, -1), Qt.Key.Key_Down: (0, 1)}
 
 

@@ -11,7 +11,7 @@ from typing import Callable
 
 from PySide6.QtCore import QObject, QStandardPaths, Signal
 from PySide6.QtGui import QAction, QKeySequence, QUndoStack
-from PySide6.QtWidgets import QApplication, QDockWidget, QMainWindow, QMenu, QMessageBox
+from PySide6.QtWidgets import QApplication, QDockWidget, QMainWindow, QMenu, QMessageBox, QScrollArea
 
 from engine.training import ConfigError, RunFinished, StepMetrics, TrainingConfig
 
@@ -73,7 +73,12 @@ class TrainingController(QObject):
     def _dock(self, title: str, widget, key: str) -> QDockWidget:
         dock = QDockWidget(title, self.window)
         dock.setObjectName(f"dock_{key}")  # saveState/restoreState find docks by object name
-        dock.setWidget(widget)
+        # A panel's minimum size must not force the window larger than a small screen: it scrolls instead.
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        scroll.setWidget(widget)
+        dock.setWidget(scroll)
         return dock
 
     def _make_actions(self) -> dict[str, QAction]:
@@ -82,7 +87,8 @@ class TrainingController(QObject):
                 ("start", "&Start training", "F5", self.start),
                 ("pause", "&Pause / resume", "F6", self.toggle_pause),
                 ("stop", "S&top", "Shift+F5", self.stop),
-                ("export", "&Export model…", "Ctrl+E", self.open_export)):
+                ("export", "&Export model…", "Ctrl+E", self.open_export),
+                ("focus", "&Dashboard focus mode", "F11", self.toggle_dashboard_focus)):
             action = QAction(text, self.window)
             action.setShortcut(QKeySequence(shortcut))
             action.triggered.connect(slot)
@@ -98,6 +104,19 @@ class TrainingController(QObject):
         menu.addSeparator()
         for dock in self.docks.values():
             menu.addAction(dock.toggleViewAction())
+
+    def toggle_dashboard_focus(self) -> None:
+        """Focus mode: the dashboard leaves the dock area as its own window covering the studio's, so every
+        plot gets the room it needs (as MATLAB's training progress window); again to dock it back."""
+        dock = self.docks["dashboard"]
+        if dock.isFloating():
+            dock.setFloating(False)
+            return
+        dock.show()
+        dock.setFloating(True)
+        dock.setGeometry(self.window.geometry())
+        dock.raise_()
+        dock.activateWindow()
 
     def open_export(self) -> None:
         ExportDialog(self, self.window).open()

@@ -1,0 +1,71 @@
+"""The window around the canvas: it fits the screen, remembers its layout per screen size, has a searchable
+shortcut sheet generated from its actions, and a dashboard focus mode."""
+from __future__ import annotations
+
+from PySide6.QtCore import QSettings
+from PySide6.QtGui import QGuiApplication
+
+from gui.main_window import MainWindow
+from test_gui_dash_support import release
+
+
+def _window(qtbot, tmp_path, name="settings.ini"):
+    window = MainWindow(QSettings(str(tmp_path / name), QSettings.Format.IniFormat), recovery_dir=tmp_path / "rec")
+    window.ask_unsaved = lambda: "discard"
+    qtbot.addWidget(window)
+    return window
+
+
+def test_the_first_window_fits_the_screen_and_its_layout_is_remembered_per_screen_size(qtbot, tmp_path):
+    window = _window(qtbot, tmp_path)
+    room = QGuiApplication.primaryScreen().availableGeometry()
+    assert not window.restore_layout()  # nothing remembered yet: sized to fit, centred
+    window.show()
+    frame = window.frameGeometry()
+    assert frame.width() <= room.width() and frame.height() <= room.height()
+    assert room.contains(frame.center())
+    window.resize(room.width() - 60, room.height() - 120)
+    window.training.docks["runs"].hide()
+    window.close()
+    key = f"window/{room.width()}x{room.height()}"
+    assert window.settings.value(f"{key}/geometry") is not None
+
+    again = _window(qtbot, tmp_path)
+    assert again.restore_layout()
+    again.show()
+    assert (again.width(), again.height()) == (window.width(), window.height())
+    assert not again.training.docks["runs"].isVisible() and again.training.docks["data"].isVisible()
+    release(again)
+    again.close()
+
+
+def test_the_shortcut_sheet_lists_every_action_with_its_keys_and_filters(qtbot, tmp_path):
+    window = _window(qtbot, tmp_path)
+    dialog = window.show_shortcuts()
+    rows = {(where, action): keys for where, action, keys in dialog.rows}
+    assert rows[("Training", "Start training")] == "F5"
+    assert rows[("Edit", "Undo")] == "Ctrl+Z" and rows[("File", "Save")] == "Ctrl+S"
+    assert rows[("View", "Dashboard focus mode")] == "F11"
+    assert ("Canvas", "Quick add: search blocks") in rows
+    # Generated from the actions: a new action appears without touching the sheet.
+    window.menuBar().actions()[0].menu().addAction("Brand new thing").setShortcut("Ctrl+Alt+N")
+    assert ("File", "Brand new thing") in {(w, a) for w, a, _ in window.show_shortcuts().rows}
+    assert dialog.filter("f5") == 2 and dialog.filter("shift+f5") == 1  # Start, and Stop
+    assert dialog.filter("canvas pan") == 1 and not dialog.table.isRowHidden(
+        [a for _, a, _ in dialog.rows].index("Pan"))
+    assert dialog.filter("") == len(dialog.rows)
+    dialog.close()
+    release(window)
+
+
+def test_dashboard_focus_mode_gives_the_plots_the_whole_window_and_docks_back(qtbot, tmp_path):
+    window = _window(qtbot, tmp_path)
+    window.resize(1200, 800)
+    window.show()
+    dock = window.training.docks["dashboard"]
+    window.training.actions["focus"].trigger()
+    assert dock.isFloating() and dock.isVisible()
+    assert dock.width() >= window.width() * 0.95 and dock.height() >= window.height() * 0.9
+    window.training.actions["focus"].trigger()
+    assert not dock.isFloating()
+    release(window)
