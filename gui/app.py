@@ -1,15 +1,61 @@
 """Starts the studio: the QApplication, its identity for QSettings, the main window and what it opens."""
 from __future__ import annotations
 
+import ctypes.util
+import os
+import subprocess
 import sys
 from pathlib import Path
 
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication
 
+# Loaded by Qt's xcb plugin with dlopen, so ldd does not list it (Qt >= 6.5 needs it).
+XCB_CURSOR = "libxcb-cursor.so.0"
+
+
+def missing_platform_libraries() -> list[str]:
+    """The shared libraries Qt's X11 (xcb) platform plugin needs and this Linux machine lacks; empty when
+    the plugin can load, on other systems, or when another platform (offscreen, wayland) is chosen."""
+    if not sys.platform.startswith("linux") or os.environ.get("QT_QPA_PLATFORM", "xcb").split(":")[0] != "xcb":
+        return []
+    if not os.environ.get("DISPLAY"):
+        return []  # no X display: Qt says so itself, more clearly than a library list
+    import PySide6
+
+    qt = Path(PySide6.__file__).parent / "Qt"
+    binaries = [qt / "plugins" / "platforms" / "libqxcb.so", *sorted((qt / "lib").glob("libQt6XcbQpa.so*"))[:1]]
+    missing: list[str] = []
+    for binary in (b for b in binaries if b.exists()):
+        try:
+            listing = subprocess.run(["ldd", str(binary)], capture_output=True, text=True, timeout=10).stdout
+        except (OSError, subprocess.SubprocessError):
+            return []  # no ldd: let Qt try
+        missing += [line.split("=>")[0].strip() for line in listing.splitlines() if "not found" in line]
+    if ctypes.util.find_library("xcb-cursor") is None:
+        missing.append(XCB_CURSOR)
+    return sorted(set(missing))
+
+
+def debian_packages(sonames: list[str]) -> list[str]:
+    """Debian's package for each library soname: libxcb-icccm.so.4 -> libxcb-icccm4 (a dash before the
+    version when the name ends in a digit: libxkbcommon-x11.so.0 -> libxkbcommon-x11-0)."""
+    packages = []
+    for soname in sonames:
+        base, _, version = soname.partition(".so.")
+        packages.append(base + ("-" if base[-1:].isdigit() else "") + version.split(".")[0])
+    return packages
+
 
 def run_app(argv: list[str]) -> int:
     """``rnn-studio`` opens the start page (or the crash-recovered work); ``rnn-studio FILE`` opens FILE."""
+    missing = missing_platform_libraries()
+    if missing and QApplication.instance() is None:
+        # Qt would abort with a message naming only libxcb-cursor0: name every missing library, and the fix.
+        print(f"rnn-studio: the window needs system libraries that are missing: {', '.join(missing)}.\n"
+              f"Install them with:  sudo apt-get install {' '.join(debian_packages(missing))}\n"
+              f"(the command-line tools work without them: rnn-studio check|train|export ...)", file=sys.stderr)
+        return 1
     app = QApplication.instance() or QApplication([sys.argv[0], *argv])
     app.setApplicationName("RNN Studio")
     app.setOrganizationName("RNN Studio")
