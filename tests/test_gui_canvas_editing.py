@@ -4,6 +4,7 @@ auto-layout, zoom and framing, and the dark theme."""
 import pytest
 from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt
 from PySide6.QtGui import QColor, QDropEvent, QGuiApplication, QPalette
+from PySide6.QtWidgets import QApplication
 from PySide6.QtTest import QTest
 
 from engine.document import graph_to_data
@@ -268,3 +269,28 @@ def test_arrow_keys_nudge_the_selection_one_step_per_press(names):
     assert dense.pos == (1090.0, 50.0) and names.stack.count() == 2
     names.stack.undo()
     assert dense.pos == (1090.0, 0.0)
+
+
+def _overlaps(canvas) -> list[tuple[str, str]]:
+    items = [(n.name, canvas.scene.node_item(n.id).sceneBoundingRect()) for n in canvas.graph]
+    return [(a, b) for i, (a, ra) in enumerate(items) for b, rb in items[i + 1:] if ra.intersects(rb)]
+
+
+def test_pasted_duplicated_and_palette_blocks_land_on_free_space(names):
+    graph, view, scene = names.graph, names.view, names.scene
+    assert _overlaps(names) == []
+    scene.select_nodes([graph.by_name(n).id for n in ("embedding", "bigru")])
+    view.copy_selection()
+    for _ in range(3):  # pasting again and again: each copy finds its own place
+        view.paste()
+    view.duplicate_selection()
+    scene.select_nodes([graph.by_name("dense").id])
+    view.duplicate_selection()
+    view.frame_all()
+    for kind in ("lstm", "gru", "dense"):  # a palette double-click adds at the view centre
+        view.add_block(kind)
+    QApplication.processEvents()
+    assert len(graph) == 6 + 2 * 4 + 1 + 3 and _overlaps(names) == []
+    # The first copy sits just below its originals, where the user looks for it.
+    original, copy = graph.by_name("embedding").pos, graph.by_name("embedding_1").pos
+    assert copy[0] == pytest.approx(original[0], abs=200) and copy[1] > original[1]

@@ -17,6 +17,7 @@ from .interactions import add_and_connect
 from .quick_add import QuickAddPopup, fits, search
 from .node_item import NodeItem
 from .scene import GraphScene
+from .placement import ESTIMATED_HEIGHT, free_offset, snapped
 from .style import GRID, NODE_WIDTH, metrics
 
 MIN_ZOOM, MAX_ZOOM, FRAME_MAX_ZOOM = 0.1, 3.0, 1.25
@@ -55,7 +56,6 @@ class CanvasView(QGraphicsView):
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self._pan_from: QPointF | None = None
         self._space = False
-        self._last_paste: tuple[str, int] | None = None
         self.quick_add: QuickAddPopup | None = None
         scene.set_palette(self.palette())
         scene.wireDroppedOnCanvas.connect(self._on_wire_dropped)
@@ -69,7 +69,6 @@ class CanvasView(QGraphicsView):
         self.setScene(scene)
         scene.set_palette(self.palette())
         scene.wireDroppedOnCanvas.connect(self._on_wire_dropped)
-        self._last_paste = None
 
     # ------------------------------------------------------------ settings
     @property
@@ -141,6 +140,9 @@ class CanvasView(QGraphicsView):
         centre = scene_pos if scene_pos is not None else self.view_center()
         m = metrics()
         x, y = centre.x() - NODE_WIDTH / 2, centre.y() - m.title_height
+        if scene_pos is None:  # the palette's double-click: near the centre, but never on top of a block
+            shift = snapped(free_offset(self._occupied(), QRectF(x, y, NODE_WIDTH, ESTIMATED_HEIGHT), QPointF()))
+            x, y = x + shift.x(), y + shift.y()
         if self.snap_to_grid:
             x, y = round(x / GRID) * GRID, round(y / GRID) * GRID
         try:
@@ -207,18 +209,21 @@ class CanvasView(QGraphicsView):
             return []
         return self._paste_data(self.graph_scene.graph.subgraph_data(ids), "Duplicate")
 
+    def _occupied(self) -> list[QRectF]:
+        return [item.sceneBoundingRect() for item in self.graph_scene.node_items()]
+
     def _paste_data(self, data: dict, text: str) -> list[str]:
-        key = repr(data)
-        count = self._last_paste[1] + 1 if self._last_paste and self._last_paste[0] == key else 1
-        self._last_paste = (key, count)
-        offset = QPointF(30.0 * count, 30.0 * count)
+        """Places the copies on free space: just below their originals when those are in sight (each
+        repeated paste further down, as the earlier copies occupy the space), else near the view centre."""
         try:
             xs = [float(n["pos"][0]) for n in data["nodes"]]
             ys = [float(n["pos"][1]) for n in data["nodes"]]
-            centre = QPointF((min(xs) + max(xs)) / 2 + NODE_WIDTH / 2, (min(ys) + max(ys)) / 2)
+            group = QRectF(min(xs), min(ys), max(xs) - min(xs) + NODE_WIDTH, max(ys) - min(ys) + ESTIMATED_HEIGHT)
             visible = self.mapToScene(self.viewport().rect()).boundingRect()
-            if not visible.contains(centre + offset):
-                offset = self.view_center() - centre
+            preferred = QPointF(0.0, group.height() + GRID * 3)
+            if not visible.contains(group.center() + preferred):
+                preferred = self.view_center() - group.center()
+            offset = snapped(free_offset(self._occupied(), group, preferred))
             command = PasteCommand(self.graph_scene.graph, data, (offset.x(), offset.y()), text=text)
         except (DocumentError, GraphError, KeyError, TypeError, ValueError, IndexError) as err:
             self.graph_scene.statusMessage.emit(f"Cannot paste: {err}")
