@@ -145,6 +145,12 @@ def test_incompatible_drop_is_refused_with_the_reason(names):
     assert graph_to_data(graph) == before and names.stack.count() == 0
     assert names.messages and "put an Embedding block between them" in names.messages[-1]
     assert "Bidirectional 'bigru' expects a feature sequence" in names.messages[-1]
+    # A connection that works next replaces the refusal in the status bar.
+    graph.disconnect(graph.edge_into(bigru.id, "input"))
+    names.analysis.refresh()
+    embedding = graph.by_name("embedding")
+    names.drag(names.port_point(embedding.id, "sequence", True), names.port_point(bigru.id, "input", False))
+    assert names.messages[-1] == "Connected embedding.sequence → bigru.input"
 
 
 def test_compatible_ports_are_highlighted_while_dragging(names):

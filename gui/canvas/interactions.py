@@ -107,6 +107,9 @@ class ConnectInteraction:
             scene.statusMessage.emit(f"Not connected: {problem}")
             return problem
         out, inp = (self.fixed, target) if self.fixed.is_output else (target, self.fixed)
+        # Said even when nothing went wrong: it replaces an earlier refusal still shown in the status bar.
+        scene.statusMessage.emit(f"Connected {graph.node(out.node_id).name}.{out.name} → "
+                                 f"{graph.node(inp.node_id).name}.{inp.name}")
         if self.picked is None:
             scene.undo_stack.push(ConnectCommand(graph, out.node_id, out.name, inp.node_id, inp.name))
         else:
