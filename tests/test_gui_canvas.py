@@ -12,6 +12,7 @@ from engine.graph import Edge, Graph
 from gui.analysis import AnalysisModel
 from gui.canvas import CanvasView, GraphScene
 from gui.canvas.port_item import COMPATIBLE, NORMAL, REFUSED
+from gui.canvas.style import NODE_WIDTH
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 
@@ -302,3 +303,23 @@ def test_dropping_a_wire_on_a_block_body_picks_its_first_fitting_free_input(empt
     body = empty.view.mapFromScene(empty.scene.node_item(lstm.id).center())
     empty.drag(empty.port_point(source.id, "sequence", True), body)
     assert graph.edges == [Edge(source.id, "sequence", lstm.id, "input")]  # not the state input
+
+
+def test_a_shape_label_is_never_cut_short_it_shows_whole_or_on_hover(empty):
+    graph, scene = empty.graph, empty.scene
+    a = graph.add_node("feature_input", pos=(0, 0), params={"features": 4096})
+    near = graph.add_node("lstm", pos=(NODE_WIDTH + 12, 0), params={"hidden_size": 4})
+    far = graph.add_node("lstm", pos=(0, 400), params={"hidden_size": 4})
+    graph.connect(a.id, "sequence", near.id, "input")
+    empty.analysis.refresh()
+    short = scene.edge_item(graph.edges[0])
+    assert short.label == "[B, T, 4096]"
+    assert short.label_on_hover and short._text == "[B,T,4096]"  # whole (compact), drawn while hovered
+    # Moved apart, the same wire has room for the whole shape and shows it without hovering.
+    graph.move(near.id, (700, 0))
+    short.update_path()
+    assert not short.label_on_hover and short._text == "[B, T, 4096]"
+    graph.disconnect(graph.edges[0])
+    graph.connect(a.id, "sequence", far.id, "input")
+    empty.analysis.refresh()
+    assert scene.edge_item(graph.edges[0]).label == "[B, T, 4096]"

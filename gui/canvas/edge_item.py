@@ -42,6 +42,7 @@ class EdgeItem(QGraphicsItem):
         self.target = target  # PortItem (input)
         self.kind: TensorKind = source.kinds[0]
         self.label = ""
+        self.label_on_hover = False  # the shape does not fit between the blocks: drawn only while hovered
         self._text = ""
         self._pen_key = None
         self._hovered = False
@@ -72,15 +73,12 @@ class EdgeItem(QGraphicsItem):
         self._path = self._route(start, end)
         self._text = self.label
         if self.label:
-            # Between two neighbouring blocks a long shape is shortened to the gap; the tooltip has it whole.
+            # The longest form of the shape that fits the gap between the blocks; when even the shortest
+            # does not, the whole shape is shown on hover (above the blocks), never cut to "[B...4]".
             room = max(abs(end.x() - start.x()) - 6, 40.0)
             fits = [(t, w) for t, w in self._labels if w + 6 <= room]
-            if fits:
-                self._text, width = fits[0]
-            else:
-                fm = metrics().small_metrics()
-                self._text = fm.elidedText(self._labels[1][0], Qt.TextElideMode.ElideMiddle, room - 6)
-                width = fm.horizontalAdvance(self._text)
+            self.label_on_hover = not fits
+            self._text, width = fits[0] if fits else self._labels[1]
             w, h = width + 6, metrics().small_height + 2
             mid = self._path.pointAtPercent(0.5)
             self._label_rect = QRectF(mid.x() - w / 2, mid.y() - h - 3, w, h)
@@ -151,7 +149,8 @@ class EdgeItem(QGraphicsItem):
         painter.setPen(self._pen)
         painter.setBrush(Qt.BrushStyle.NoBrush)
         painter.drawPath(self._path)
-        if self.label and painter.worldTransform().m11() > 0.45:  # unreadable when zoomed far out: skip it
+        shown = self.label and (self._hovered or not self.label_on_hover)
+        if shown and painter.worldTransform().m11() > 0.45:  # unreadable when zoomed far out: skip it
             painter.setPen(QPen(self._color, 1.0))
             painter.setBrush(pal.label_background)
             painter.drawRoundedRect(self._label_rect, 4, 4)
@@ -163,12 +162,14 @@ class EdgeItem(QGraphicsItem):
     def hoverEnterEvent(self, event) -> None:
         self.setToolTip(f"{self.edge.src_port} → {self.edge.dst_port}: {self.kind.value} {self.label}".strip())
         self._hovered = True
+        if self.label_on_hover:
+            self.setZValue(5)  # the label drawn over the blocks it does not fit between
         self.update()
         super().hoverEnterEvent(event)
 
     def hoverLeaveEvent(self, event) -> None:
         self._hovered = False
-        self._labels: list[tuple[str, float]] = []
+        self.setZValue(0)
         self.update()
         super().hoverLeaveEvent(event)
 
