@@ -49,6 +49,9 @@ def read_text(path: Path) -> str:
     raw = _read_bytes(path)
     if not raw.strip():
         raise DataError(f"{path.name}: the file is empty")
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise DataError(f"{path.name}, row 1: the file is UTF-16 text (it starts with a UTF-16 byte-order mark); "
+                        f"save it as UTF-8")
     nul = raw.find(b"\x00")
     try:
         text = raw.decode("utf-8-sig")
@@ -81,11 +84,15 @@ def _place(path: Path, raw: bytes, at: int) -> tuple[int, str]:
 def _csv_column(path: Path, raw: bytes, prefix: str) -> str:
     """Names the CSV column in which a bad byte sits, when the header can be read; else the character."""
     if path.suffix.lower() in (".csv", ".tsv", ".tab"):
-        header_line = raw.split(b"\n", 1)[0].decode("utf-8", errors="replace").replace("\x00", "")
+        header_line = raw.split(b"\n", 1)[0].decode("utf-8", errors="replace")
         delimiter = _delimiter(path, None)
-        header = next(csv.reader([header_line], delimiter=delimiter), [])
-        index = len(next(csv.reader([prefix.replace("\x00", "")], delimiter=delimiter), [""])) - 1
-        if 0 <= index < len(header):
+        clean = [(text.splitlines() or [""])[0].replace("\x00", "") for text in (header_line, prefix)]
+        try:
+            header = next(csv.reader([clean[0]], delimiter=delimiter), [])
+            index = len(next(csv.reader([clean[1]], delimiter=delimiter), [""])) - 1
+        except csv.Error:  # a stray quote or carriage return: fall back to the character
+            index, header = -1, []
+        if 0 <= index < len(header) and clean[1] == prefix:
             return f"column '{header[index].strip()}'"
     return f"character {len(prefix) + 1}"
 
