@@ -40,7 +40,7 @@ def memory_limit() -> tuple[int, str]:
 
 
 def _size(size: float) -> str:
-    return f"{size / 1e9:,.1f} GB" if size >= 1e8 else f"{size / 1e6:,.1f} MB"
+    return f"{size / 1e9:,.1f} GB" if size >= 1e9 else f"{size / 1e6:,.1f} MB"
 
 
 def refuse_huge(dataset: str, samples: int, steps: int, features: int, bytes_per_value: int, options: str) -> None:
