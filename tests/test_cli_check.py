@@ -1,4 +1,5 @@
-"""``rnn-studio check``: the summary table and total (exit 0), every diagnostic or data mismatch (exit 1), a read error (exit 2).
+"""``rnn-studio check``: the summary table and total (exit 0), every diagnostic or data mismatch (exit 1), a read
+error (exit 2).
 
 Runs the command in-process; tests/test_no_qt_in_engine.py runs it in a fresh interpreter as well.
 """
