@@ -4,6 +4,8 @@ import importlib.util
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import engine.data.prepare as prepare_module
 from engine.compiler import compile_graph
@@ -222,3 +224,24 @@ def test_facts_read_earlier_are_used_and_a_changed_file_is_read_again(tmp_path, 
     assert [p.message for p in fit_problems(doc, base_dir=tmp_path, info=facts)] == [
         "field 'label' of dataset 'csv_text' has 3 classes, but the Dense before head 'label' has 2 units: set "
         "units to 3"]
+
+
+EDITS = {"digits": [("rows", "features"), ("dense", "units")],
+         "adding_lstm": [("sequence", "features"), ("dense", "units")],
+         "seq2seq": [("source", "vocab_size"), ("source_embedding", "vocab_size"), ("dense", "units")],
+         "sentiment": [("dense", "units")]}
+
+
+@settings(max_examples=40, deadline=None)
+@given(name=st.sampled_from(sorted(EDITS)), sizes=st.lists(st.integers(2, 40), min_size=3, max_size=3),
+       mode=st.sampled_from(["binary", "multiclass"]))
+def test_applying_every_fix_leaves_no_problem(name, sizes, mode):
+    doc = example(name)
+    for (block, param), size in zip(EDITS[name], sizes):
+        set_params(doc, block, **{param: size})
+    if name == "sentiment":
+        set_params(doc, "sentiment", mode=mode)
+    problems = fit_problems(doc)
+    assert all(p.fixes for p in problems)  # every mismatch of sizes has an edit that fixes it
+    apply_fixes(doc, [fix for p in problems for fix in p.fixes])
+    assert fit_problems(doc) == []

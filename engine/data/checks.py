@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..specs import TensorKind
+from ..specs import PortShape, TensorKind
 from .base import BINARY, CLASS, SEQUENCE, STEP_CLASSES, TOKENS, VALUE, DataError
 from .facts import DataFacts, binding_key, data_facts
 
@@ -96,6 +96,12 @@ def model_view(graph, report=None) -> ModelView:
         elif spec.head is not None:
             edge = incoming.get((node_id, spec.inputs[0].name))
             shape = report.shapes.get((edge.src, edge.src_port)) if edge else None
+            source = graph.node(edge.src) if edge else None
+            units = source.params.get("units") if source is not None and source.kind == "dense" else None
+            if shape is None and isinstance(units, int) and not isinstance(units, bool) and units > 0:
+                # An error upstream hides the Dense's shape, but its units are what the head will get: check
+                # them now, so applying every fix once leaves nothing to fix.
+                shape = PortShape(TensorKind.VECTOR, features=units)
             heads.append(ModelHead(node.name, node_id, spec.head.task, dict(node.params), shape))
     return ModelView(inputs, heads, graph)
 
