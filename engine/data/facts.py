@@ -11,7 +11,9 @@ from pathlib import Path
 
 import torch
 
-from .base import BINARY, CLASS, SEQUENCE, STEP_CLASSES, TOKENS, VALUE, DataError
+from .base import BINARY, CLASS, SEQUENCE, STEP_CLASSES, TOKENS, VALUE, DataError, LoadContext
+from .files import resolve
+from .registry import options_for
 
 CACHE_SIZE = 8  # bindings remembered: the current one and a few the user switched between
 
@@ -82,9 +84,6 @@ def facts_of(loaded, key: str = "") -> DataFacts:
 def binding_key(binding: dict, base_dir=None) -> str:
     """What the facts depend on: the binding without its block mapping, the folder, and the file's identity
     (size and modification time), so saving a new version of the file reads it again."""
-    from .files import resolve
-    from .base import LoadContext
-
     relevant = {k: v for k, v in binding.items() if k not in ("inputs", "targets", "bucketing")}
     stamp = None
     path = (binding.get("options") or {}).get("path") if isinstance(binding.get("options"), dict) else None
@@ -105,8 +104,7 @@ _lock = threading.Lock()
 def data_facts(binding: dict, base_dir=None) -> DataFacts:
     """The facts of ``binding``'s dataset, read (without a model) once per binding and file version; raises
     the DataError that prepare_data would raise for it (also remembered, so a broken file is read once)."""
-    from .prepare import load_fields, open_binding
-    from .registry import options_for
+    from .prepare import load_fields, open_binding  # prepare checks with these facts: import it late
 
     spec, seed, fractions = open_binding(binding)  # cheap, and never cached: a package may get installed
     options = options_for(spec, binding.get("options"))
