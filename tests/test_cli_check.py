@@ -1,4 +1,5 @@
-"""``rnn-studio check``: the summary table and total (exit 0), every diagnostic (exit 1), a read error (exit 2).
+"""``rnn-studio check``: the summary table and total (exit 0), every diagnostic or data mismatch (exit 1), a read
+error (exit 2).
 
 Runs the command in-process; tests/test_no_qt_in_engine.py runs it in a fresh interpreter as well.
 """
@@ -97,3 +98,51 @@ def test_an_unreadable_or_malformed_file_prints_the_error_and_exits_2(capsys, tm
 def test_check_is_a_command_line_action():
     assert is_command(["check", "x.json"]) and is_command(["--help"])
     assert not is_command(["examples/sentiment.json"]) and not is_command([])
+
+
+def _document(tmp_path, source=SENTIMENT, name="model.json", **changes):
+    data = json.loads(source.read_text(encoding="utf-8"))
+    for key, value in changes.items():
+        data[key] = value
+    path = tmp_path / name
+    path.write_text(json.dumps(data), encoding="utf-8")
+    return path, data
+
+
+def test_a_graph_that_does_not_fit_its_data_exits_1_naming_the_mismatch(capsys, tmp_path):
+    source = next(p for p in EXAMPLES if p.stem == "digits")
+    data = json.loads(source.read_text(encoding="utf-8"))
+    dense = next(n for n in data["graph"]["nodes"] if n["kind"] == "dense")
+    dense["params"]["units"] = 64
+    path = tmp_path / "digits.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    code, out, err = check(capsys, path)
+    assert (code, err) == (1, "")
+    assert out.splitlines() == [
+        f"{path}: 1 problem:",
+        "  - field 'digit' of dataset 'digits' has 10 classes, but the Dense before head 'digit' has 64 units: "
+        "set units to 10"]
+
+
+def test_a_document_without_data_exits_1(capsys, tmp_path):
+    path, _ = _document(tmp_path, data={})
+    code, out, err = check(capsys, path)
+    assert (code, err) == (1, "")
+    assert out.splitlines() == [f"{path}: 1 problem:", "  - no data: choose a dataset in the Data dock (the "
+                                                       "document's \"data\" section is empty)"]
+
+
+def test_data_that_cannot_be_read_or_installed_is_named(capsys, tmp_path, monkeypatch):
+    path, _ = _document(tmp_path, data={"dataset": "csv_text", "options": {"path": "reviews.csv"}})
+    (tmp_path / "reviews.csv").write_text('text,label\ngood,1\n"bad,0\nfine,1\n', encoding="utf-8")
+    code, out, _ = check(capsys, path)
+    assert code == 1 and out.splitlines()[1] == (
+        "  - reviews.csv, row 3, column 'text': a quote opens here and is never closed (\"bad,0), so the rest of the "
+        "file would read as one cell: close it with another \" (inside a quoted cell, write \"\" for a quote)")
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "faker" else real(name, *a))
+    code, out, _ = check(capsys, next(p for p in EXAMPLES if p.stem == "names"))
+    assert code == 1 and out.splitlines()[1] == ("  - dataset 'names' needs the package Faker, which is not "
+                                                 "installed: run pip install 'rnn-studio[datasets]'")

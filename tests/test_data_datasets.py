@@ -171,3 +171,37 @@ def test_cli_lists_every_dataset_and_explains_missing_extras(capsys, monkeypatch
     assert "names *" in out and "needs Faker, not installed: run pip install 'rnn-studio[datasets]'" in out
     assert cli_main(["datasets", "reverse"]) == 0
     assert "target_in" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("dataset,options,estimate,lower", [
+    ("adding", {"samples": 10**7}, "10,000,000 samples x 50 steps x 2 values x 4 bytes would take about 4.0 GB",
+     "'samples' or 'length'"),
+    ("adding", {"length": 10**6}, "10,000 samples x 1,000,000 steps x 2 values x 4 bytes would take about 80.0 GB",
+     "'samples' or 'length'"),
+    ("copy", {"length": 10**6, "samples": 1000}, "1,000 samples x 2,000,020 steps x 2 values x 8 bytes would take "
+                                                 "about 32.0 GB", "'samples', 'length' or 'delay'"),
+    ("sine", {"samples": 10**7}, "10,000,000 samples x 41 steps x 2 values x 4 bytes would take about 3.3 GB",
+     "'samples' or 'length'"),
+    ("reverse", {"max_length": 1000, "samples": 10**6}, "1,000,000 samples x 1,001 steps x 3 values x 8 bytes would "
+                                                        "take about 24.0 GB", "'samples' or 'max_length'"),
+])
+def test_absurd_generated_sizes_are_refused_before_generating(monkeypatch, dataset, options, estimate, lower):
+    from engine.data import synthetic
+
+    # On a machine of 64 GB the 1 GiB cap is the limit (an eighth would be 8 GB)
+    monkeypatch.setattr(synthetic, "machine_memory", lambda: 64 * 10**9)
+    with pytest.raises(DataError) as caught:
+        prepare_data({"dataset": dataset, "options": options})
+    assert str(caught.value) == (f"dataset '{dataset}': {estimate}, over the limit of 1.1 GB (the cap for generated "
+                                 f"data): lower {lower}")
+
+
+def test_the_size_limit_follows_a_small_machine(monkeypatch):
+    from engine.data import synthetic
+
+    monkeypatch.setattr(synthetic, "machine_memory", lambda: 2 * 10**9)  # 250 MB for generated data
+    with pytest.raises(DataError, match=r"about 400.0 MB, over the limit of 250.0 MB \(an eighth of this machine's "
+                                        r"2.0 GB of memory\): lower 'samples' or 'length'"):
+        prepare_data({"dataset": "adding", "options": {"samples": 10**6}})
+    small = prepare_data({"dataset": "adding", "options": {"samples": 100}})
+    assert sum(small.info.samples.values()) == 100

@@ -1,4 +1,5 @@
-"""``rnn-studio check FILE``: the model summary table, or every diagnostic (exit 1), or the read error (exit 2)."""
+"""``rnn-studio check FILE``: the model summary table; every diagnostic of the graph, or every mismatch between
+the graph and its data (exit 1); or the read error (exit 2)."""
 from __future__ import annotations
 
 import sys
@@ -35,11 +36,20 @@ def run(args) -> int:
         return 2
     report = analyze(doc.graph)
     if not report.ok:
-        count = len(report.diagnostics)
-        print(f"{args.file}: {count} problem{'' if count == 1 else 's'}:")
-        for diagnostic in report.diagnostics:
-            print(f"  - {diagnostic.message}")
+        _print_problems(args.file, [d.message for d in report.diagnostics])
+        return 1
+    from ..data.checks import fit_problems
+
+    problems = fit_problems(doc)
+    if problems:
+        _print_problems(args.file, [p.message for p in problems])
         return 1
     print(format_table(summary_rows(doc.graph, report), ("Block", "Kind", "Output", "Parameters")))
     print(f"\nTotal parameters: {report.total_params:,}")
     return 0
+
+
+def _print_problems(file, messages: list[str]) -> None:
+    print(f"{file}: {len(messages)} problem{'' if len(messages) == 1 else 's'}:")
+    for message in messages:
+        print(f"  - {message}")

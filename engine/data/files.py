@@ -13,6 +13,8 @@ from .base import DataError, LoadContext, Table
 from .builtin import lm_table
 from .series import windows
 
+SNIPPET = 20  # characters of a cell quoted in an error message
+
 
 def resolve(path_option, ctx: LoadContext, dataset: str) -> Path:
     if not path_option:
@@ -20,25 +22,63 @@ def resolve(path_option, ctx: LoadContext, dataset: str) -> Path:
     path = Path(str(path_option)).expanduser()
     if not path.is_absolute() and ctx.base_dir is not None:
         path = Path(ctx.base_dir) / path
+    if path.is_dir():
+        raise DataError(f"{path}: is a folder, not a file: choose a file inside it")
     if not path.is_file():
         raise DataError(f"{path}: no such file")
     return path
 
 
+def _read_bytes(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except IsADirectoryError:
+        raise DataError(f"{path}: is a folder, not a file: choose a file inside it") from None
+    except FileNotFoundError:
+        raise DataError(f"{path}: no such file") from None
+    except PermissionError:
+        raise DataError(f"{path}: permission denied: the file cannot be read by this user") from None
+    except OSError as err:  # an I/O error, a file on a vanished network drive, ...
+        reason = (err.strerror or type(err).__name__).lower()
+        raise DataError(f"{path}: cannot be read ({reason})") from None
+
+
 def read_text(path: Path) -> str:
-    """The file decoded as UTF-8 (a byte-order mark is dropped); undecodable bytes name their row and column."""
-    raw = path.read_bytes()
+    """The file decoded as UTF-8 (a byte-order mark is dropped); undecodable bytes and NUL bytes name their
+    row and column."""
+    raw = _read_bytes(path)
     if not raw.strip():
         raise DataError(f"{path.name}: the file is empty")
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise DataError(f"{path.name}, row 1: the file is UTF-16 text (it starts with a UTF-16 byte-order mark); "
+                        f"save it as UTF-8")
+    nul = raw.find(b"\x00")
     try:
-        return raw.decode("utf-8-sig")
+        text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as err:
-        line_start = raw.rfind(b"\n", 0, err.start) + 1
-        row = raw.count(b"\n", 0, err.start) + 1
-        prefix = raw[line_start:err.start].decode("utf-8", errors="replace")
-        where = _csv_column(path, raw, prefix)
+        if 0 <= nul < err.start:
+            raise _nul_error(path, raw, nul) from None
+        row, where = _place(path, raw, err.start)
         raise DataError(f"{path.name}, row {row}, {where}: byte 0x{raw[err.start]:02x} is not UTF-8 text; "
                         f"save the file as UTF-8") from None
+    if nul >= 0:
+        raise _nul_error(path, raw, nul)
+    return text
+
+
+def _nul_error(path: Path, raw: bytes, at: int) -> DataError:
+    # NUL bytes mean a binary file or UTF-16 text; the csv module would read them as characters of a cell.
+    row, where = _place(path, raw, at)
+    return DataError(f"{path.name}, row {row}, {where}: a NUL byte (0x00): this is not a text file (or it is "
+                     f"UTF-16); save it as UTF-8 text")
+
+
+def _place(path: Path, raw: bytes, at: int) -> tuple[int, str]:
+    """(row, 'column ...' or 'character n') of byte offset ``at``."""
+    line_start = raw.rfind(b"\n", 0, at) + 1
+    row = raw.count(b"\n", 0, at) + 1
+    prefix = raw[line_start:at].decode("utf-8", errors="replace")
+    return row, _csv_column(path, raw, prefix)
 
 
 def _csv_column(path: Path, raw: bytes, prefix: str) -> str:
@@ -46,35 +86,142 @@ def _csv_column(path: Path, raw: bytes, prefix: str) -> str:
     if path.suffix.lower() in (".csv", ".tsv", ".tab"):
         header_line = raw.split(b"\n", 1)[0].decode("utf-8", errors="replace")
         delimiter = _delimiter(path, None)
-        header = next(csv.reader([header_line], delimiter=delimiter), [])
-        index = len(next(csv.reader([prefix], delimiter=delimiter), [""])) - 1
-        if 0 <= index < len(header):
+        clean = [(text.splitlines() or [""])[0].replace("\x00", "") for text in (header_line, prefix)]
+        try:
+            header = next(csv.reader([clean[0]], delimiter=delimiter), [])
+            index = len(next(csv.reader([clean[1]], delimiter=delimiter), [""])) - 1
+        except csv.Error:  # a stray quote or carriage return: fall back to the character
+            index, header = -1, []
+        if 0 <= index < len(header) and clean[1] == prefix:
             return f"column '{header[index].strip()}'"
     return f"character {len(prefix) + 1}"
 
 
 def _delimiter(path: Path, option) -> str:
     if option:
-        return "\t" if option in ("tab", "\\t") else str(option)
+        delimiter = "\t" if option in ("tab", "\\t") else str(option)
+        if len(delimiter) != 1 or delimiter in "\"\r\n":
+            raise DataError(f"option 'delimiter' must be one character (or 'tab'), not {option!r}")
+        return delimiter
     return "\t" if path.suffix.lower() in (".tsv", ".tab") else ","
+
+
+class _Lines:
+    """The file's lines for csv.reader, counting where the next unread line starts (csv reads no further
+    than it needs, so before each record this is where the record begins)."""
+
+    def __init__(self, text: str):
+        self.pos = 0
+        self._lines = iter(io.StringIO(text, newline=""))
+
+    def __iter__(self):
+        return self
+
+    def __next__(self) -> str:
+        line = next(self._lines)
+        self.pos += len(line)
+        return line
+
+
+def _stop(text: str, pos: int, delimiter: str) -> int:
+    """Where the unquoted cell starting at ``pos`` ends: its delimiter, the end of its line, or of the text."""
+    ends = [i for i in (text.find(delimiter, pos), text.find("\n", pos), text.find("\r", pos)) if i >= 0]
+    return min(ends) if ends else len(text)
+
+
+def _cells(text: str, start: int, delimiter: str):
+    """(start, end, closed) of each cell of the record at offset ``start``, scanned the way the csv module
+    reads it (a quote opens a cell only at its start; "" inside is a quote). Uses str.find, so a huge cell
+    costs no Python loop per character."""
+    pos, n = start, len(text)
+    while True:
+        if pos < n and text[pos] == '"':
+            search = pos + 1
+            while True:
+                close = text.find('"', search)
+                if close < 0:
+                    yield pos, n, False
+                    return
+                if text.startswith('"', close + 1):
+                    search = close + 2
+                    continue
+                break
+            end = _stop(text, close + 1, delimiter)
+        else:
+            end = _stop(text, pos, delimiter)
+        yield pos, end, True
+        if end >= n or text[end] in "\r\n":
+            return
+        pos = end + 1
+
+
+def _column_name(header: list[str] | None, index: int) -> str:
+    if header is not None and index < len(header):
+        return f"column '{header[index]}'"
+    return f"column {index + 1}"
+
+
+def _snippet(text: str, pos: int) -> str:
+    cut = text[pos:pos + SNIPPET].splitlines()[0] if text[pos:pos + SNIPPET] else ""
+    return cut + ("…" if len(cut) == SNIPPET else "")
+
+
+def _unclosed_quote(path: Path, text: str, start: int, row: int, header, delimiter: str) -> DataError | None:
+    for index, (begin, _end, closed) in enumerate(_cells(text, start, delimiter)):
+        if not closed:
+            at = row + text.count("\n", start, begin)
+            return DataError(f"{path.name}, row {at}, {_column_name(header, index)}: a quote opens here and is "
+                             f"never closed ({_snippet(text, begin)}), so the rest of the file would read as one "
+                             f"cell: close it with another \" (inside a quoted cell, write \"\" for a quote)")
+    return None
+
+
+def _oversized(path: Path, text: str, start: int, row: int, header, delimiter: str) -> DataError:
+    unclosed = _unclosed_quote(path, text, start, row, header, delimiter)
+    if unclosed is not None:
+        return unclosed
+    limit = csv.field_size_limit()
+    for index, (begin, end, _closed) in enumerate(_cells(text, start, delimiter)):
+        if end - begin > limit:
+            at = row + text.count("\n", start, begin)
+            return DataError(f"{path.name}, row {at}, {_column_name(header, index)}: a cell of more than "
+                             f"{limit:,} characters (it starts {_snippet(text, begin)}): is the delimiter wrong?")
+    return DataError(f"{path.name}, row {row}: a cell of more than {limit:,} characters")
 
 
 def read_table(path: Path, delimiter=None) -> tuple[list[str], list[tuple[int, list[str]]]]:
     """Header and (row number, cells) of a CSV/TSV file; rows with a wrong number of cells are an error."""
     text = read_text(path)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(path, delimiter))
-    try:
-        header = [h.strip() for h in next(reader)]
-        rows = []
-        for cells in reader:
-            if not any(c.strip() for c in cells):
-                continue  # blank line
-            if len(cells) != len(header):
-                raise DataError(f"{path.name}, row {reader.line_num}: {len(cells)} cells, but the header has "
-                                f"{len(header)} columns ({', '.join(header)})")
-            rows.append((reader.line_num, cells))
-    except csv.Error as err:
-        raise DataError(f"{path.name}, row {reader.line_num}: not valid CSV ({err})") from None
+    sep = _delimiter(path, delimiter)
+    lines = _Lines(text)
+    reader = csv.reader(lines, delimiter=sep)
+    header: list[str] | None = None
+    rows = []
+    while True:
+        start, row = lines.pos, reader.line_num + 1
+        try:
+            cells = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as err:
+            if "field larger than field limit" in str(err):
+                raise _oversized(path, text, start, row, header, sep) from None
+            raise DataError(f"{path.name}, row {row}: not valid CSV ({err})") from None
+        if lines.pos >= len(text):  # the last record: an unclosed quote swallows everything up to here
+            problem = _unclosed_quote(path, text, start, row, header, sep)
+            if problem is not None:
+                raise problem
+        if header is None:
+            header = [h.strip() for h in cells]
+            if not any(header):
+                raise DataError(f"{path.name}, row {row} (header): the header row has no column names")
+            continue
+        if not any(c.strip() for c in cells):
+            continue  # blank line
+        if len(cells) != len(header):
+            raise DataError(f"{path.name}, row {row}: {len(cells)} cells, but the header has "
+                            f"{len(header)} columns ({', '.join(header)})")
+        rows.append((row, cells))
     if not rows:
         raise DataError(f"{path.name}: the file has a header row but no data rows")
     return header, rows

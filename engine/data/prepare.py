@@ -14,6 +14,8 @@ from .base import (BINARY, CLASS, IGNORE_INDEX, SEQUENCE, STEP_CLASSES, TEXT, TO
                    LoadContext, Table)
 from .batching import BatchLoader, Column, SplitDataset
 from .binding import resolve_mapping
+from .checks import model_problems, model_vocab_cap
+from .facts import facts_of
 from .registry import dataset_spec, missing_package, options_for
 from .tokenizers import Vocabulary, tokenizer
 
@@ -94,8 +96,8 @@ def _random_splits(n: int, fractions, seed: int) -> dict[str, list[int]]:
     return {"train": order[:n_train], "val": order[n_train:n_train + n_val], "test": order[n_train + n_val:]}
 
 
-def prepare_data(binding: dict, model=None, base_dir=None) -> PreparedData:
-    """The data of a document's binding, checked against ``model`` (a CompiledModel) when given."""
+def open_binding(binding) -> tuple[DatasetSpec, int, tuple[float, float, float]]:
+    """The binding's dataset (its package installed), seed and split fractions; DataError naming what is wrong."""
     if not isinstance(binding, dict) or not binding.get("dataset"):
         raise DataError("the data binding needs a \"dataset\": one of the names `rnn-studio datasets` lists")
     spec = dataset_spec(str(binding["dataset"]))
@@ -106,13 +108,22 @@ def prepare_data(binding: dict, model=None, base_dir=None) -> PreparedData:
     seed = binding.get("seed", 0)
     if isinstance(seed, bool) or not isinstance(seed, int):
         raise DataError(f"data.seed must be a whole number, not {seed!r}")
-    fractions = _split_fractions(binding)
-    inputs, targets = resolve_mapping(spec, binding, model)
-    options = options_for(spec, binding.get("options"))
-    if model is not None and "max_vocab" in options and options["max_vocab"] is None:
-        # Cap a fitted vocabulary at what the model's token input block can take.
-        vocabs = [i.vocab for i in model.inputs if i.name in inputs and i.vocab]
-        options["max_vocab"] = min(vocabs) if vocabs else None
+    return spec, seed, _split_fractions(binding)
+
+
+@dataclass
+class Loaded:
+    """A dataset read and tokenized, before the model adapts its targets: what checks and batching start from."""
+
+    spec: DatasetSpec
+    options: dict[str, Any]
+    table: Table
+    splits: dict[str, list[int]]
+    kinds: dict[str, str]  # field -> kind (TEXT fields are TOKENS by now)
+    vocab_of: dict[str, Vocabulary]
+
+
+def load_fields(spec: DatasetSpec, options: dict, seed: int, fractions, base_dir=None) -> Loaded:
     ctx = LoadContext(seed=seed, base_dir=Path(base_dir) if base_dir else None, split=fractions)
     table = spec.load(options, ctx)
     splits = table.splits or _random_splits(len(table), fractions, seed)
@@ -120,15 +131,29 @@ def prepare_data(binding: dict, model=None, base_dir=None) -> PreparedData:
         raise DataError(f"dataset '{spec.name}' has no training samples with split {list(fractions)}")
     kinds = {f.name: f.kind for f in spec.fields}
     vocab_of = _tokenize_text(spec, table, kinds, splits["train"])
-    _adapt_targets(table, kinds, targets, model)
-    if model is not None:
-        from .checks import check_against_model
+    return Loaded(spec, options, table, splits, kinds, vocab_of)
 
-        check_against_model(spec, table, kinds, inputs, targets, model, vocab_of)
+
+def prepare_data(binding: dict, model=None, base_dir=None) -> PreparedData:
+    """The data of a document's binding, checked against ``model`` (a CompiledModel) when given: a mismatch
+    is a DataError with the message of the first FitProblem that engine.data.checks finds."""
+    spec, seed, fractions = open_binding(binding)
+    inputs, targets = resolve_mapping(spec, binding, model)
+    options = options_for(spec, binding.get("options"))
+    if model is not None and "max_vocab" in options and options["max_vocab"] is None:
+        # Cap a fitted vocabulary at what the model's token input block can take.
+        options["max_vocab"] = model_vocab_cap(model, inputs)
+    loaded = load_fields(spec, options, seed, fractions, base_dir)
+    table, kinds, vocab_of = loaded.table, loaded.kinds, loaded.vocab_of
+    if model is not None:
+        problems = model_problems(facts_of(loaded), inputs, targets, model)
+        if problems:
+            raise DataError(problems[0].message)
+    _adapt_targets(table, kinds, targets, model)
     columns = {name: Column.from_values(values, _DTYPE[kinds[name]], _PAD.get(kinds[name], 0))
                for name, values in table.columns.items()}
     time_of = {f.name: f.time for f in spec.fields if f.time}
-    datasets = {s: SplitDataset(columns, torch.tensor(splits[s], dtype=torch.long), inputs, targets, time_of)
+    datasets = {s: SplitDataset(columns, torch.tensor(loaded.splits[s], dtype=torch.long), inputs, targets, time_of)
                 for s in SPLITS}
     meta = _meta(spec, options, table, inputs, targets, vocab_of)
     info = _info(spec, datasets, table, inputs, targets, vocab_of)
@@ -172,10 +197,7 @@ def _adapt_targets(table: Table, kinds: dict, targets: dict, model) -> None:
             continue
         values = torch.as_tensor(table.columns[name])
         binary = head.params.get("mode") == "binary"
-        if binary and kinds[name] == CLASS:
-            if len(table.labels.get(name, [])) != 2:
-                raise DataError(f"head '{head.name}' is binary but field '{name}' has "
-                                f"{len(table.labels.get(name, []))} labels; set the head's mode to multiclass")
+        if binary and kinds[name] == CLASS:  # checks.py made sure the field has two classes
             table.columns[name], kinds[name] = values.float(), BINARY
         elif not binary and kinds[name] == BINARY:
             table.columns[name], kinds[name] = values.long(), CLASS

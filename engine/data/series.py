@@ -37,6 +37,13 @@ def windows(values: Tensor, *, window: int, horizon: int, split: tuple[float, fl
                         f"of {window} plus a horizon of {horizon}: lower the window or give more rows")
     fitted = Scaler.fit(scaler, values[:n_train])
     scaled = fitted.transform(values)
+    # Finite values near the float limits overflow the scaler's statistics (then every value scales to 0) or
+    # float32 (then they become inf): either way the model would learn from garbage.
+    bad = ~(torch.isfinite(scaled).all(0) & torch.isfinite(fitted.offset) & torch.isfinite(fitted.scale))
+    if bool(bad.any()):
+        name = (list(names) if names else [f"x{i}" for i in range(features)])[int(bad.nonzero()[0])]
+        raise DataError(f"{where}, column '{name}': its values are too large to scale (beyond about 1e38): "
+                        f"rescale the column first")
     starts = torch.arange(0, total - window - horizon + 1)
     steps = torch.arange(window)
     x = scaled[starts.unsqueeze(1) + steps]  # [M, W, F]

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import math
+import os
 
 import torch
 
@@ -18,6 +19,40 @@ def _int(options: dict, name: str, low: int, high: int = 10**7) -> int:
     return int(value)
 
 
+MEMORY_CAP = 2**30  # bytes a generated dataset may take at most, whatever the machine (1 GiB)
+
+
+def machine_memory() -> int | None:
+    """Physical memory in bytes, where the system says (Linux, macOS); None elsewhere."""
+    try:
+        return int(os.sysconf("SC_PAGE_SIZE")) * int(os.sysconf("SC_PHYS_PAGES"))
+    except (AttributeError, OSError, ValueError):
+        return None
+
+
+def memory_limit() -> tuple[int, str]:
+    """(bytes, why): the cap, or an eighth of the machine's memory if less (preparing and batching copy the
+    data a few times)."""
+    memory = machine_memory()
+    if memory and memory // 8 < MEMORY_CAP:
+        return memory // 8, f"an eighth of this machine's {_size(memory)} of memory"
+    return MEMORY_CAP, "the cap for generated data"
+
+
+def _size(size: float) -> str:
+    return f"{size / 1e9:,.1f} GB" if size >= 1e9 else f"{size / 1e6:,.1f} MB"
+
+
+def refuse_huge(dataset: str, samples: int, steps: int, features: int, bytes_per_value: int, options: str) -> None:
+    """Refuses, before anything is generated, a dataset whose estimated size (samples x steps x features x
+    bytes) is over memory_limit(); the message gives the estimate, the limit and the options to lower."""
+    size, (limit, why) = samples * steps * features * bytes_per_value, memory_limit()
+    if size > limit:
+        raise DataError(f"dataset '{dataset}': {samples:,} samples x {steps:,} steps x {features} values x "
+                        f"{bytes_per_value} bytes would take about {_size(size)}, over the limit of {_size(limit)} "
+                        f"({why}): lower {options}")
+
+
 def _generator(ctx: LoadContext) -> torch.Generator:
     return torch.Generator().manual_seed(int(ctx.seed))
 
@@ -27,6 +62,7 @@ def adding(options: dict, ctx: LoadContext) -> Table:
     feature 1 marks two steps, one in each half; the target is the sum of the two marked values.
     Predicting the mean (1.0) gives an MSE of 1/6, about 0.17."""
     n, steps = _int(options, "samples", 1), _int(options, "length", 2)
+    refuse_huge("adding", n, steps, 2, 4, "'samples' or 'length'")
     g = _generator(ctx)
     values = torch.rand(n, steps, generator=g)
     half = steps // 2
@@ -49,6 +85,7 @@ def copy_task(options: dict, ctx: LoadContext) -> Table:
     wait ``delay`` steps, and after the ':' marker write the symbols back. Tokens: 0 <pad>, 1-8 symbols,
     9 blank '_', 10 marker ':'; the per-step target uses the same ids."""
     n, length, delay = _int(options, "samples", 1), _int(options, "length", 1), _int(options, "delay", 1)
+    refuse_huge("copy", n, 2 * length + delay, 2, 8, "'samples', 'length' or 'delay'")  # int64 input and target
     g = _generator(ctx)
     symbols = torch.randint(1, COPY_SYMBOLS + 1, (n, length), generator=g)
     blank, marker = COPY_SYMBOLS + 1, COPY_SYMBOLS + 2
@@ -65,6 +102,7 @@ def sine(options: dict, ctx: LoadContext) -> Table:
     """Sine waves of random frequency, amplitude and phase with Gaussian noise on the inputs; the target is
     the noise-free value ``horizon`` steps after the window."""
     n, steps, horizon = _int(options, "samples", 1), _int(options, "length", 2), _int(options, "horizon", 1)
+    refuse_huge("sine", n, steps + horizon, 2, 4, "'samples' or 'length'")  # the clean wave and the noisy one
     noise = float(options["noise"])
     if not noise >= 0:
         raise DataError(f"option 'noise' must be 0 or more, not {options['noise']!r}")
@@ -90,6 +128,8 @@ def digits_seq2seq(options: dict, ctx: LoadContext) -> Table:
     low, high = _int(options, "min_length", 1, 1000), _int(options, "max_length", 1, 1000)
     if low > high:
         raise DataError(f"option 'min_length' ({low}) is larger than 'max_length' ({high})")
+    # Python lists of ints (a pointer each) for three fields, plus the [samples, max_length] work tensors
+    refuse_huge("reverse", n, high + 1, 3, 8, "'samples' or 'max_length'")
     task = options["task"]
     if task not in ("reverse", "sort"):
         raise DataError(f"option 'task' must be reverse or sort, not {task!r}")
