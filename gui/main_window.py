@@ -77,6 +77,8 @@ class MainWindow(QMainWindow):
             from .training import TrainingController
 
             self.training = TrainingController(self, self.undo_stack, select_block=self.focus_block)
+            self.problems.set_fit_model(self.training.fit)
+            self.problems.fixRequested.connect(self.training.apply_fixes)
             for dock in self.training.docks.values():
                 self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
         self._build_menus()

@@ -1,14 +1,17 @@
-"""The Problems panel: every diagnostic of the current graph; activating one selects and centres its block."""
+"""The Problems panel: every diagnostic of the current graph and every mismatch between the graph and its
+data (or that there is no data yet); activating one selects and centres its block, Fix applies its fixes."""
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QListWidget, QListWidgetItem, QStyle, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QListWidget, QListWidgetItem, QPushButton, QStyle, QVBoxLayout, QWidget
 
 NODE_ROLE = Qt.ItemDataRole.UserRole
+FIXES_ROLE = Qt.ItemDataRole.UserRole + 1
 
 
 class ProblemsPanel(QWidget):
-    problemActivated = Signal(str)  # the block id of the clicked diagnostic
+    problemActivated = Signal(str)  # the block id of the clicked problem
+    fixRequested = Signal(tuple)  # the fixes of the chosen fit problem(s), to apply as one undo step
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -17,43 +20,105 @@ class ProblemsPanel(QWidget):
         self.list.setAlternatingRowColors(True)
         self.list.itemActivated.connect(self._activated)
         self.list.itemClicked.connect(self._activated)
+        self.list.currentItemChanged.connect(lambda *_: self._update_buttons())
+        self.fix_button = QPushButton("Fix")
+        self.fix_button.setToolTip("Apply the suggested change of the selected problem (one undo step)")
+        self.fix_button.clicked.connect(self.fix_selected)
+        self.fix_all_button = QPushButton("Fix all")
+        self.fix_all_button.setToolTip("Apply every suggested change that fits the graph to its data")
+        self.fix_all_button.clicked.connect(self.fix_all)
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        buttons.addWidget(self.fix_button)
+        buttons.addWidget(self.fix_all_button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.list)
+        layout.addLayout(buttons)
         self._analysis = None
+        self._fit = None
+        self._graph = None
         self._count = 0
+        self._update_buttons()
 
     def set_context(self, graph, analysis) -> None:
         if self._analysis is not None:
-            self._analysis.updated.disconnect(self.show_report)
-        self._analysis = analysis
+            self._analysis.updated.disconnect(self._redraw)
+        self._analysis, self._graph = analysis, graph
         if analysis is None:
             self.list.clear()
             return
-        analysis.updated.connect(self.show_report)
-        self.show_report(analysis.report)
+        analysis.updated.connect(self._redraw)
+        self._redraw()
+
+    def set_fit_model(self, fit) -> None:
+        """Also lists the graph/data mismatches of ``fit`` (a gui.training.FitModel)."""
+        self._fit = fit
+        fit.updated.connect(self._redraw)
+        fit.checking.connect(self._redraw)
+        self._redraw()
 
     def count(self) -> int:
         return self._count
 
     def show_report(self, report) -> None:
+        self._redraw(report)
+
+    def _redraw(self, *_args) -> None:
+        if self._analysis is None:
+            return
         self.list.clear()
-        problems = list(report.diagnostics)
-        self._count = len(problems)
-        icon = self.style().standardIcon(QStyle.StandardPixmap.SP_MessageBoxCritical)
-        for diagnostic in problems:
-            item = QListWidgetItem(icon, diagnostic.message)
-            item.setData(NODE_ROLE, diagnostic.node_id or "")
-            item.setToolTip(diagnostic.message)
-            self.list.addItem(item)
-        if not problems:
-            ok = QListWidgetItem(self.style().standardIcon(QStyle.StandardPixmap.SP_DialogApplyButton),
-                                 "No problems: the model is ready to train")
+        critical = self.style().standardIcon(QStyle.StandardPixmap.SP_MessageBoxCritical)
+        warning = self.style().standardIcon(QStyle.StandardPixmap.SP_MessageBoxWarning)
+        diagnostics = list(self._analysis.report.diagnostics)
+        fits = self._fit.problems if self._fit is not None else []
+        for diagnostic in diagnostics:
+            self._add(critical, diagnostic.message, diagnostic.node_id or "")
+        for problem in fits or []:
+            node = self._graph.by_name(problem.block) if problem.block and self._graph is not None else None
+            fix = f" — Fix: {'; '.join(f.describe() for f in problem.fixes)}" if problem.fixes else ""
+            self._add(warning if problem.fixes else critical, problem.message + fix, node.id if node else "",
+                      problem.fixes)
+        self._count = len(diagnostics) + len(fits or [])
+        if not self._count:
+            checking = self._fit is not None and fits is None
+            icon = QStyle.StandardPixmap.SP_BrowserReload if checking else QStyle.StandardPixmap.SP_DialogApplyButton
+            ok = QListWidgetItem(self.style().standardIcon(icon), "Checking the graph against its data…" if checking
+                                 else "No problems: the model is ready to train")
             ok.setFlags(Qt.ItemFlag.ItemIsEnabled)
             self.list.addItem(ok)
         dock = self.parentWidget()
         if dock is not None and hasattr(dock, "setWindowTitle"):
-            dock.setWindowTitle(f"Problems ({len(problems)})" if problems else "Problems")
+            dock.setWindowTitle(f"Problems ({self._count})" if self._count else "Problems")
+        self._update_buttons()
+
+    def _add(self, icon, message: str, node_id: str, fixes: tuple = ()) -> None:
+        item = QListWidgetItem(icon, message)
+        item.setData(NODE_ROLE, node_id)
+        item.setData(FIXES_ROLE, tuple(fixes))
+        item.setToolTip(message)
+        self.list.addItem(item)
+
+    def messages(self) -> list[str]:
+        return [self.list.item(i).text() for i in range(self.list.count())]
+
+    def _all_fixes(self) -> tuple:
+        return tuple(fix for i in range(self.list.count()) for fix in (self.list.item(i).data(FIXES_ROLE) or ()))
+
+    def _update_buttons(self) -> None:
+        item = self.list.currentItem()
+        self.fix_button.setEnabled(bool(item is not None and item.data(FIXES_ROLE)))
+        self.fix_all_button.setEnabled(bool(self._all_fixes()))
+
+    def fix_selected(self) -> None:
+        item = self.list.currentItem()
+        if item is not None and item.data(FIXES_ROLE):
+            self.fixRequested.emit(tuple(item.data(FIXES_ROLE)))
+
+    def fix_all(self) -> None:
+        fixes = self._all_fixes()
+        if fixes:
+            self.fixRequested.emit(fixes)
 
     def _activated(self, item: QListWidgetItem) -> None:
         node_id = item.data(NODE_ROLE)

@@ -163,20 +163,22 @@ def test_try_panel_plots_the_forecast_over_the_actual_values(qtbot, window, runs
 def test_data_panel_finds_a_feature_mismatch_and_fixes_it_in_one_undo_step(qtbot, window):
     from gui.commands import SetParamCommand
 
-    graph = window.document.graph
+    graph, fit = window.document.graph, window.training.fit
     source = graph.by_name("sequence")
-    window.undo_stack.push(SetParamCommand(graph, source.id, "features", 3))
+    with qtbot.waitSignal(fit.updated, timeout=60000):  # every edit is checked against the data
+        window.undo_stack.push(SetParamCommand(graph, source.id, "features", 3))
     panel = window.training.data_panel
     assert panel.dataset.currentData() == "adding" and panel.option_widgets["samples"].value() == 200
-    with qtbot.waitSignal(panel.background.done, timeout=60000):
-        panel.apply()
-    assert panel.problems and "2 features per step" in panel.problems[0][0]
+    assert panel.problems and "2 features per step" in panel.problems[0].message
     assert panel.fix_button.isVisible()
-    assert "samples: train 160, val 20, test 20" in panel.stats.text()
-    with qtbot.waitSignal(panel.background.done, timeout=60000):
+    assert any("2 features per step" in m and "Fix: set features of 'sequence' to 2" in m
+               for m in window.problems.messages())  # the Problems dock lists it too, with its fix
+    qtbot.waitUntil(lambda: "samples: train 160, val 20, test 20" in panel.stats.text(), timeout=60000)
+    with qtbot.waitSignal(fit.updated, timeout=60000):
         assert panel.fix_all() == 1
     assert graph.nodes[source.id].params["features"] == 2 and not panel.problems
     assert "fits" in panel.status.text()
+    assert window.problems.messages() == ["No problems: the model is ready to train"]
     window.undo_stack.undo()
     assert graph.nodes[source.id].params["features"] == 3
 

@@ -55,14 +55,15 @@ def test_csv_import_preview_columns_fix_train_and_try(qtbot, open_window, csv_do
     text_column.setCurrentText("review")
     panel.option_widgets["label_column"].setCurrentText("verdict")
     panel.option_widgets["tokenizer"].setCurrentText("char")
-    with qtbot.waitSignal(panel.background.done, timeout=60000):
+    fit = window.training.fit
+    with qtbot.waitSignals([panel.background.done, fit.updated], timeout=60000):
         panel.commit()  # what each of those choices does when a user makes it
     assert csv_document.data["options"]["text_column"] == "review"
-    assert any("3 classes" in message for message, _ in panel.problems)
+    assert any("3 classes" in problem.message for problem in panel.problems)
     assert "class balance" in panel.balance_plot.titleLabel.text
-    with qtbot.waitSignal(panel.background.done, timeout=60000):
+    with qtbot.waitSignal(fit.updated, timeout=60000):
         panel.fix_all()
-    assert csv_document.graph.by_name("dense").params["units"] == 3
+    assert csv_document.graph.by_name("dense").params["units"] == 3 and panel.problems == []
 
     trainer = Trainer(csv_document, TrainingConfig(epochs=2, batch_size=16, lr=0.01))
     result = trainer.run()
@@ -125,12 +126,15 @@ def test_a_vocabulary_larger_than_the_embedding_is_fixed_in_both_blocks(qtbot, o
     window = open_window(csv_document)
     panel = window.training.data_panel
     assert panel.option_widgets["max_vocab"].text() == "40"
-    with qtbot.waitSignal(panel.background.done, timeout=60000):
-        panel.apply()
-    message, fixes = next((m, f) for m, f in panel.problems if "vocabulary" in m)
-    size = panel.info.vocab_size["chars"]
-    assert 10 < size <= 40 and f"set vocab_size to {size}" in message
-    with qtbot.waitSignal(panel.background.done, timeout=60000):
+    fit = window.training.fit
+    fit.wait()
+    qtbot.waitUntil(lambda: panel.info is not None, timeout=60000)
+    problem = next(p for p in panel.problems if "vocabulary" in p.message)
+    size = next(iter(panel.info.vocab_size.values()))  # the panel's summary: the tokens of the text field
+    assert 10 < size <= 40 and f"vocabulary of {size} tokens" in problem.message
+    assert {(f.block, f.param, f.value) for f in problem.fixes} == {("chars", "vocab_size", size),
+                                                                   ("embedding", "vocab_size", size)}
+    with qtbot.waitSignal(fit.updated, timeout=60000):
         panel.fix_all()
     assert [graph.by_name(n).params["vocab_size"] for n in ("chars", "embedding")] == [size, size]
     window.undo_stack.undo()

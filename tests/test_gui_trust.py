@@ -230,3 +230,31 @@ def test_the_gradient_plots_show_only_the_run_on_display_each_line_in_its_own_co
     board.redraw(force=True)
     assert board.grad_norms.curves == {} and board.time_grads.curves == {}
     assert len(board.grad_norms.global_curve.getData()[0] or []) == 0
+
+
+def test_problems_say_no_data_until_there_is_and_a_head_mismatch_is_fixed_in_one_click(studio, qtbot):
+    from gui.commands import SetParamCommand
+
+    window = studio()
+    fit, problems = window.training.fit, window.problems
+    fit.wait()
+    assert problems.messages() == ["No problems: the model is ready to train"]
+    graph = window.document.graph
+    dense = graph.by_name("dense")
+    with qtbot.waitSignal(fit.updated, timeout=60000):
+        window.undo_stack.push(SetParamCommand(graph, dense.id, "units", 3))
+    (message,) = problems.messages()
+    assert "1 value(s) per sample, but the Dense before head 'sum' has 3 units: set units to 1" in message
+    assert message.endswith("Fix: set units of 'dense' to 1") and "ready to train" not in message
+    assert problems.fix_all_button.isEnabled()
+    problems.list.setCurrentRow(0)
+    with qtbot.waitSignal(fit.updated, timeout=60000):
+        problems.fix_button.click()
+    assert graph.nodes[dense.id].params["units"] == 1
+    assert window.undo_stack.undoText() == "Fit the graph to the data"
+    assert problems.messages() == ["No problems: the model is ready to train"]
+
+    with qtbot.waitSignal(fit.updated, timeout=60000):
+        window.new_document()
+    assert problems.messages() == ["no data: choose a dataset in the Data dock (the document's \"data\" section "
+                                   "is empty)"]

@@ -6,6 +6,7 @@ faults, shows the plots of a block clicked on the canvas, and stops a run before
 """
 from __future__ import annotations
 
+import copy
 from pathlib import Path
 from typing import Callable
 
@@ -15,10 +16,11 @@ from PySide6.QtWidgets import QApplication, QDockWidget, QMainWindow, QMenu, QMe
 
 from engine.training import ConfigError, RunFinished, StepMetrics, TrainingConfig
 
-from ..commands import DocumentSections
+from ..commands import DocumentSections, MacroCommand, SetParamCommand, SetSectionCommand
 from ..dashboard import DashboardWidget, RunHistory
 from .data_panel import DataPanel
 from .export_dialog import ExportDialog
+from .fit_model import FitModel
 from .runs_panel import RunsPanel
 from .settings_panel import TrainingPanel
 from .try_panel import TryPanel
@@ -38,10 +40,12 @@ class TrainingController(QObject):
         self.undo_stack = undo_stack
         self._select_block = select_block or (lambda _block_id: None)
         self.sections = DocumentSections(self)  # announces undoable changes of the data and training sections
+        self.fit = FitModel(self.sections, self)  # whether the graph and its data agree (Problems, Data dock)
         self.dashboard = DashboardWidget()
         self.training_panel = TrainingPanel(undo_stack, self.sections)
         self.runs_panel = RunsPanel()
-        self.data_panel = DataPanel(undo_stack, self.sections)
+        self.data_panel = DataPanel(undo_stack, self.sections, self.fit)
+        self.data_panel.fixRequested.connect(self.apply_fixes)
         self.try_panel = TryPanel()
         self.worker = TrainingWorker(self)
         self.history: RunHistory | None = None
@@ -147,6 +151,33 @@ class TrainingController(QObject):
         self.training_panel.set_document(document)
         for panel in (self.data_panel, self.try_panel, self.runs_panel):
             panel.set_document(document)
+        self.fit.set_document(document)
+
+    def apply_fixes(self, fixes, text: str = "Fit the graph to the data") -> int:
+        """Applies the fixes of fit problems as one undo step: block parameters through SetParamCommand,
+        data binding entries through one SetSectionCommand. Returns how many edits it made."""
+        document = self._document
+        if document is None or not fixes:
+            return 0
+        graph, macro, data = document.graph, MacroCommand(text), copy.deepcopy(document.data)
+        count = 0
+        for fix in fixes:
+            if fix.kind == "param":
+                node = graph.by_name(fix.block)
+                if node is not None and node.params.get(fix.param) != fix.value:
+                    SetParamCommand(graph, node.id, fix.param, fix.value, parent=macro)
+                    count += 1
+            else:
+                place = data
+                for key in fix.path[:-1]:
+                    place = place.setdefault(key, {})
+                place[fix.path[-1]] = copy.deepcopy(fix.value)
+                count += 1
+        if data != document.data:
+            SetSectionCommand(document, "data", data, self.sections, parent=macro)
+        if count:
+            self.undo_stack.push(macro)
+        return count
 
     def _on_graph_changed(self) -> None:
         if self.worker.is_running:
@@ -269,6 +300,6 @@ class TrainingController(QObject):
         if self.worker.is_running:
             self.worker.stop()
             self.worker.wait(60000)
-        for call in (self.data_panel.background, self.try_panel.loader,
+        for call in (self.data_panel.background, self.fit.background, self.try_panel.loader,
                      self.try_panel.work):
             call.wait(60000)

@@ -41,68 +41,27 @@ def parse_value(text: str):
     return text
 
 
-def mismatch_fixes(graph, info, widths: dict[str, int], target_widths: dict[str, int]) -> list[tuple[str, list]]:
-    """(message, [(node id, param, value), ...]) for each data/graph mismatch with an obvious fix."""
-    problems = []
-    for node in graph:
-        if node.kind == "token_input" and node.name in info.vocab_size:
-            size = info.vocab_size[node.name]
-            if node.params.get("vocab_size", size) < size:
-                fixes = [(node.id, "vocab_size", size)]
-                fixes += [(e.dst, "vocab_size", size) for e in graph.out_edges(node.id)
-                          if graph.nodes[e.dst].kind == "embedding"]
-                problems.append((f"the data has a vocabulary of {size} tokens, but '{node.name}' takes "
-                                 f"{node.params['vocab_size']}: set vocab_size to {size}", fixes))
-        if node.kind == "feature_input" and node.name in widths and node.params.get("features") != widths[node.name]:
-            problems.append((f"the data has {widths[node.name]} features per step, but '{node.name}' has "
-                             f"features = {node.params.get('features')}", [(node.id, "features", widths[node.name])]))
-        if node.spec.head is None:
-            continue
-        edge = graph.edge_into(node.id, node.spec.inputs[0].name) if node.spec.inputs else None
-        dense = graph.nodes[edge.src] if edge is not None else None
-        if dense is None or dense.kind != "dense":
-            continue
-        balance = info.class_balance.get(node.name)
-        if balance and len(balance) > 2 and dense.params.get("units") != len(balance):
-            problems.append((f"the data has {len(balance)} classes, but '{dense.name}' before head '{node.name}' has "
-                             f"{dense.params.get('units')} units", [(dense.id, "units", len(balance))]))
-        width = target_widths.get(node.name)
-        if node.spec.head and info.task in ("regression", "forecasting") and width and dense.params.get("units") != width:
-            problems.append((f"the target has {width} value(s) per sample, but '{dense.name}' has "
-                             f"{dense.params.get('units')} units", [(dense.id, "units", width)]))
-    return problems
-
-
-def inspect_binding(binding: dict, graph, base_dir):
-    """Runs in a thread: prepares the data (checked against the model when the graph compiles) and measures it."""
-    from engine.compiler import compile_graph
-    from engine.data.binding import resolve_mapping
-    from engine.data.registry import dataset_spec
-
+def inspect_binding(binding: dict, base_dir):
+    """Runs in a thread: prepares the data on its own (whether it fits the graph is the FitModel's job) and
+    returns what the panel shows of it: sizes, lengths, vocabulary and class balance."""
     try:
-        model = compile_graph(graph)
-    except Exception:  # noqa: BLE001 - an unfinished graph still gets its data statistics
-        model = None
-    error = None
-    try:
-        prepared = prepare_data(binding, model, base_dir)
-    except DataError as err:
-        if model is None:
+        return prepare_data(binding, None, base_dir).info
+    except DataError:  # a mapping that names no block or field: the fit check reports it, with its fix
+        stripped = {k: v for k, v in binding.items() if k not in ("inputs", "targets")}
+        if stripped == binding:
             raise
-        error = str(err)
-        inputs, targets = resolve_mapping(dataset_spec(binding["dataset"]), binding, model)
-        prepared = prepare_data({**binding, "inputs": inputs, "targets": targets}, None, base_dir)
-    batch = next(iter(prepared.loader("train", 1)))
-    widths = {name: int(t.shape[-1]) for name, t in batch.inputs.items() if t.dim() == 3}
-    target_widths = {name: int(t.shape[-1]) for name, t in batch.targets.items() if t.dim() == 2 and t.is_floating_point()}
-    return prepared.info, error, widths, target_widths
+        return prepare_data(stripped, None, base_dir).info
 
 
 class DataPanel(QWidget):
     bindingApplied = Signal(dict)
+    fixRequested = Signal(tuple)  # the fixes of every fit problem, to apply as one undo step
 
-    def __init__(self, undo_stack=None, sections: DocumentSections | None = None, parent=None):
+    def __init__(self, undo_stack=None, sections: DocumentSections | None = None, fit=None, parent=None):
         super().__init__(parent)
+        self.fit = fit  # FitModel: whether the graph and this data agree
+        if fit is not None:
+            fit.updated.connect(self._on_fit)
         self.undo_stack = undo_stack
         self.sections = sections or DocumentSections(self)
         self.sections.changed.connect(self._on_section_changed)
@@ -110,7 +69,7 @@ class DataPanel(QWidget):
         self.option_widgets: dict[str, QWidget] = {}
         self.header: list[str] = []
         self.info = None
-        self.problems: list[tuple[str, list]] = []
+        self.problems: list = []  # FitProblems of the graph and this data
         self.background = BackgroundCall(self)
         self.background.done.connect(self._on_inspected)
         self.background.failed.connect(lambda text: self._show_status(f"data error: {text}", error=True))
@@ -164,7 +123,7 @@ class DataPanel(QWidget):
         self.mismatches = QListWidget()
         self.mismatches.setMaximumHeight(90)
         self.fix_button = QPushButton("Fix the graph")
-        self.fix_button.setToolTip("Apply the suggested parameter changes (one undo step)")
+        self.fix_button.setToolTip("Apply the suggested changes to the blocks and the mapping (one undo step)")
         self.fix_button.clicked.connect(self.fix_all)
         self.fix_button.setVisible(False)
         layout = QVBoxLayout(self)
@@ -425,22 +384,28 @@ class DataPanel(QWidget):
             return
         binding = dict(self.document.data)
         self._show_status("preparing the data…")
-        graph = self.document.graph.copy()  # the thread reads a copy: the canvas may keep editing
         base = Path(self.document.path).parent if self.document.path else None
         document = self.document
-        self.background.call(lambda: (document, binding, inspect_binding(binding, graph, base)))
+        self.background.call(lambda: (document, binding, inspect_binding(binding, base)))
 
     def _on_inspected(self, result) -> None:
-        document, binding, (info, error, widths, target_widths) = result
+        document, binding, info = result
         if document is not self.document or binding != self.document.data:
-            return  # checked data of another document, or of a binding since changed: a newer check follows
+            return  # measured data of another document, or of a binding since changed: a newer one follows
         self.info = info
-        self.problems = mismatch_fixes(self.document.graph, info, widths, target_widths) if self.document else []
-        if error and not self.problems:
-            self.problems = [(error, [])]
-        self._show_status("the data fits the graph" if not error else f"mismatch: {error}", error=bool(error))
         self._show_stats(info)
+        self._on_fit(self.fit.problems if self.fit is not None and self.fit.problems is not None else [])
+
+    def _on_fit(self, problems: list) -> None:
+        """The graph/data check's verdict: the mismatches with their fixes, and the status line."""
+        self.problems = [p for p in problems if p.message and not p.message.startswith("no data")]
         self._show_problems()
+        if self.document is None or self.document.data.get("dataset") not in DATASETS:
+            return
+        if self.problems:
+            self._show_status(f"mismatch: {self.problems[0].message}", error=True)
+        elif self.info is not None:
+            self._show_status("the data fits the graph")
 
     def _show_status(self, text: str, error: bool = False) -> None:
         self.status.setStyleSheet("color: #b00020;" if error else "color: #216e39;")
@@ -475,27 +440,14 @@ class DataPanel(QWidget):
 
     def _show_problems(self) -> None:
         self.mismatches.clear()
-        for message, fixes in self.problems:
-            self.mismatches.addItem(("⚠ " if fixes else "✖ ") + message)
-        self.fix_button.setVisible(any(fixes for _, fixes in self.problems))
+        for problem in self.problems:
+            self.mismatches.addItem(("⚠ " if problem.fixes else "✖ ") + problem.message)
+        self.fix_button.setVisible(any(p.fixes for p in self.problems))
 
     def fix_all(self) -> int:
-        """Applies every suggested fix through the undo stack (one macro); returns how many parameters changed."""
-        from ..commands import MacroCommand, SetParamCommand
-
-        changes = [fix for _, fixes in self.problems for fix in fixes]
-        if not changes or self.document is None:
-            return 0
-        graph = self.document.graph
-        macro = MacroCommand("Fit the graph to the data")
-        for node_id, param, value in changes:
-            SetParamCommand(graph, node_id, param, value, parent=macro)
-        if self.undo_stack is not None:
-            self.undo_stack.push(macro)
-        else:
-            macro.redo()
-        self.problems = []
-        self._show_problems()
-        self._show_status(f"changed {len(changes)} parameter(s); checking again…")
-        self.apply()
-        return len(changes)
+        """Asks for every suggested fix (one undo step); returns how many fixes were asked for."""
+        fixes = tuple(fix for problem in self.problems for fix in problem.fixes)
+        if fixes:
+            self._show_status(f"applying {len(fixes)} fix(es); checking again…")
+            self.fixRequested.emit(fixes)
+        return len(fixes)
