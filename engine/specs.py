@@ -149,7 +149,7 @@ class Param:
                 return f"{shown(item)}: {problem}"
             if self.choices is not None and item not in self.choices:
                 return f"may only hold {', '.join(self.choices)}; {shown(item)} is not one of them"
-        if len(set(map(repr, value))) != len(value):
+        if self.items is str and len(set(map(repr, value))) != len(value):  # probes, columns: a set
             return "must not repeat a value"
         return None
 
