@@ -137,7 +137,8 @@ def section_values(document, path: str) -> dict[str, Any]:
     if parts[0] == "training":
         return {p.name: (document.training or {}).get(p.name, p.default) for p in TRAINING_PARAMS}
     if parts[0] == "data" and len(parts) == 3 and parts[1] == "options":
-        return {**_dataset(document, path).defaults(), **((document.data or {}).get("options") or {})}
+        given = (document.data or {}).get("options")
+        return {**_dataset(document, path).defaults(), **(given if isinstance(given, dict) else {})}
     if parts[0] == "data":
         return dict(document.data or {})
     node = _node(document, parts[-2], path)

@@ -170,3 +170,19 @@ def test_any_path_text_names_a_setting_or_is_refused(path):
         param_for(doc, path)
     except SettingError as err:
         assert "\n" not in str(err)
+
+
+def test_a_block_named_data_is_reached_through_graph(doc):
+    doc.graph.rename(doc.graph.by_name("lstm").id, "data")
+    with pytest.raises(SettingError, match=r"^data\.hidden_size: is not a data setting"):
+        param_for(doc, "data.hidden_size")
+    set_setting(doc, "graph.data.hidden_size", 32)
+    assert doc.graph.by_name("data").params["hidden_size"] == 32 and get_setting(doc, "graph.data.hidden_size") == 32
+
+
+def test_options_that_are_not_a_mapping_are_read_as_defaults(doc):
+    doc.data = {"dataset": "adding", "options": [1, 2]}
+    assert get_setting(doc, "data.options.length") == 50
+    assert inactive_reason(doc, "data.options.length") is None
+    set_setting(doc, "data.options.length", 20)
+    assert doc.data["options"] == {"length": 20}
