@@ -98,6 +98,7 @@ class Param:
     min_open: bool = False  # the minimum itself is not allowed (a learning rate must be above 0)
     items: type = str  # list: the type of each item
     size: int | None = None  # list: exactly this many items
+    total: float | None = None  # list of numbers: they add up to this (split fractions add up to 1)
     prefix: str | None = None  # text: must start with this (validation metrics start with "val_")
     suggestions: tuple[str, ...] = ()  # text: values a form offers; others are allowed
     hint: str | None = None  # what a form may offer beyond the type: "file", "column", "columns"
@@ -151,6 +152,8 @@ class Param:
                 return f"may only hold {', '.join(self.choices)}; {shown(item)} is not one of them"
         if self.items is str and len(set(map(repr, value))) != len(value):  # probes, columns: a set
             return "must not repeat a value"
+        if self.total is not None and not math.isclose(sum(value), self.total, abs_tol=1e-6):
+            return f"must add up to {_num(self.total)}"
         return None
 
     def describe_type(self) -> str:

@@ -235,7 +235,8 @@ class ParamEditor(QWidget):
         self.on_commit(value)
 
 
-def editor_for(param: Param, value: Any, on_commit: Callable[[Any], None], parent: QWidget | None = None) -> ParamEditor:
+def editor_for(param: Param, value: Any, on_commit: Callable[[Any], None],
+               parent: QWidget | None = None) -> ParamEditor:
     """The editor of ``param`` showing ``value``: a spin box with the range (whole numbers, bounded numbers), a
     combo for choices, a check box for true/false, a line edit for text, wide-ranging or nullable numbers, a row
     of check boxes for a list of choices. ``on_commit(value)`` runs once per finished edit."""

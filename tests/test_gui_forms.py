@@ -7,6 +7,7 @@ from superqt import QLargeIntSpinBox
 
 from engine.blocks import CATALOG
 from engine.data import DATASETS
+from engine.settings import DATA_PARAMS
 from engine.specs import Param
 from engine.training.config import TRAINING_PARAMS, TrainingConfig, training_param
 from gui.forms import INVALID_STYLE, ParamForm, editor_for
@@ -38,10 +39,12 @@ def test_widgets_follow_the_param(qtbot, commits):
     epochs = make(qtbot, training_param("epochs"), 10, commits)
     assert isinstance(epochs.widget, QLargeIntSpinBox) and epochs.widget.maximum() == 2 ** 63 - 1
     momentum = make(qtbot, training_param("momentum"), 0.9, commits)
-    assert isinstance(momentum.widget, QDoubleSpinBox) and (momentum.widget.minimum(), momentum.widget.maximum()) == (0, 1)
+    assert isinstance(momentum.widget, QDoubleSpinBox)
+    assert (momentum.widget.minimum(), momentum.widget.maximum()) == (0, 1)
     optimizer = make(qtbot, training_param("optimizer"), "sgd", commits)
     assert isinstance(optimizer.widget, QComboBox) and optimizer.widget.currentText() == "sgd"
-    assert [optimizer.widget.itemText(i) for i in range(optimizer.widget.count())] == ["sgd", "adam", "adamw", "rmsprop"]
+    items = [optimizer.widget.itemText(i) for i in range(optimizer.widget.count())]
+    assert items == ["sgd", "adam", "adamw", "rmsprop"]
     assert isinstance(make(qtbot, training_param("bf16"), True, commits).widget, QCheckBox)
     lr = make(qtbot, training_param("lr"), 0.001, commits)
     assert isinstance(lr.widget, QLineEdit) and lr.widget.text() == "0.001"  # spans decades: typed as 1e-3
@@ -153,7 +156,7 @@ def test_param_form_can_hide_inactive_rows_and_rebuild_for_another_dataset(qtbot
 
 def test_every_param_of_every_schema_builds_an_editor_showing_its_default(qtbot, commits):
     params = list(TRAINING_PARAMS) + [o for s in DATASETS.values() for o in s.options] + [
-        p for s in CATALOG.values() for p in s.params]
+        p for s in CATALOG.values() for p in s.params] + [p for p in DATA_PARAMS if p.name != "dataset"]
     for param in params:
         editor = make(qtbot, param, param.default, commits)
         assert editor.problem is None and editor.stack.currentWidget() is editor.widget, param.name
@@ -177,3 +180,14 @@ def test_a_column_option_offers_the_file_columns_and_keeps_the_stored_one(qtbot,
     editor.widget.setCurrentIndex(2)
     editor.widget.activated.emit(2)
     assert commits == ["stars"]
+
+
+def test_the_split_is_typed_as_three_fractions(qtbot, commits):
+    split = make(qtbot, DATA_PARAMS[2], [0.8, 0.1, 0.1], commits)
+    assert split.widget.line.text() == "0.8,0.1,0.1"
+    type_and_finish(qtbot, split.widget.line, "0.6,0.2")
+    assert commits == [] and "must hold 3 values" in split.toolTip()
+    type_and_finish(qtbot, split.widget.line, "0.5,0.5,0.5")
+    assert commits == [] and "must add up to 1" in split.toolTip()
+    type_and_finish(qtbot, split.widget.line, "0.6, 0.2, 0.2")
+    assert commits == [[0.6, 0.2, 0.2]]

@@ -1,5 +1,5 @@
 """One schema for every setting: Param refuses hostile values with a reason (never an exception), the trainer's
-settings and the datasets' options are Params, and their validation names ``training.<field>`` / ``data.options.<name>``."""
+settings and the datasets' options are Params, and validation names ``training.<field>`` / ``data.options.<name>``."""
 import math
 from dataclasses import fields
 
