@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import enum
 import math
+import re
 from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Mapping
 
@@ -100,6 +101,8 @@ class Param:
     size: int | None = None  # list: exactly this many items
     total: float | None = None  # list of numbers: they add up to this (split fractions add up to 1)
     prefix: str | None = None  # text: must start with this (validation metrics start with "val_")
+    pattern: str | None = None  # text: a regular expression the whole text matches (as data, for forms too)
+    pattern_help: str = ""  # what ``pattern`` means, for the message: "one character, or tab"
     suggestions: tuple[str, ...] = ()  # text: values a form offers; others are allowed
     hint: str | None = None  # what a form may offer beyond the type: "file", "column", "columns"
 
@@ -134,8 +137,11 @@ class Param:
             return None if self.nullable else f"must be {self.describe_type()}, not none"
         if self.type is list:
             return self._list_problem(value)
-        return _scalar_problem(value, self.type, self.choices, self.min, self.max, self.min_open, self.prefix,
-                               self.suggestions)
+        problem = _scalar_problem(value, self.type, self.choices, self.min, self.max, self.min_open, self.prefix,
+                                  self.suggestions)
+        if problem is None and self.pattern is not None and not re.fullmatch(self.pattern, value, re.DOTALL):
+            problem = f"must be {self.pattern_help or 'text matching ' + self.pattern}"
+        return problem
 
     def _list_problem(self, value: Any) -> str | None:
         if isinstance(value, str) and self.items is str and self.choices is None:

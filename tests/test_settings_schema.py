@@ -74,7 +74,8 @@ def test_problem_never_raises_and_what_it_accepts_fits_the_type(param, value):
     assert problem is None or isinstance(problem, str)
     if problem is None and value is not None:
         if param.type in (int, float):
-            assert not isinstance(value, bool) and math.isfinite(value) and abs(value) <= INT64_MAX
+            assert not isinstance(value, bool) and math.isfinite(value)
+            assert param.type is float or abs(value) <= INT64_MAX
         elif param.type is list:
             assert isinstance(value, (list, str))
         else:
@@ -144,6 +145,7 @@ def test_ten_million_generated_samples_are_refused_up_front_with_the_limit():
     ("csv_text", {"max_vocab": 2}, ("data.options.max_vocab", "must be at least 3, got 2")),
     ("csv_series", {"columns": ["a", 3]}, ("data.options.columns", "3: must be text, got ['a', 3]")),
     ("copy", {"length": float("nan")}, ("data.options.length", "must be a whole number, got nan")),
+    ("csv_series", {"delimiter": "ab"}, ("data.options.delimiter", "must be one character, or tab, got 'ab'")),
 ])
 def test_option_problems_name_the_option(dataset, options, problem):
     assert option_problems(DATASETS[dataset], options) == [problem]
@@ -152,4 +154,5 @@ def test_option_problems_name_the_option(dataset, options, problem):
 def test_nullable_options_and_column_text_are_accepted():
     spec = DATASETS["csv_series"]
     assert option_problems(spec, {"path": None, "columns": "x,y", "targets": ["y"], "delimiter": None}) == []
+    assert [option_problems(spec, {"delimiter": d}) for d in (";", "\t", "tab", "\\t")] == [[]] * 4
     assert option_problems(DATASETS["csv_text"], {"max_vocab": None, "max_length": None}) == []

@@ -47,7 +47,11 @@ _LM_VOCAB = _vocab("character vocabulary cap, rarer ones read as <unk> (default:
 _SERIES_OPTIONS = (_steps("horizon", 1, "how many steps ahead to predict"),
                    O("scaler", "standard", "standard, minmax or none (fitted on the training rows)",
                      choices=("standard", "minmax", "none")))
-_DELIMITER = "one character between cells"
+
+def _delimiter(where: str) -> Param:
+    # csv reads one character; "tab" and "\t" are spelled out because a tab is hard to type in a field
+    return O("delimiter", None, f"one character between cells, or tab ({where})", pattern=r".|tab|\\t",
+             pattern_help="one character, or tab")
 
 SPECS = [
     DatasetSpec("adding", "regression", "The adding problem: sum the two marked values of a long sequence.",
@@ -110,14 +114,14 @@ SPECS = [
                  O("columns", None, "input columns (default: every numeric column)", type=list, hint="columns"),
                  O("targets", None, "columns to predict (default: the input columns)", type=list, hint="columns"),
                  _steps("window", 24, "rows the model reads"), *_SERIES_OPTIONS,
-                 O("delimiter", None, _DELIMITER + " (default: by extension)")),
+                 _delimiter("default: by extension")),
                 files.csv_series, ordered=True),
     DatasetSpec("csv_text", "classification", "Your CSV/TSV of texts and labels.", "your file", "yours", "your file",
                 (F("text", "input", TEXT, "the text column, tokenized"), F("label", "target", CLASS, "the label column")),
                 (_path("the CSV or TSV file (relative to the document)"),
                  O("text_column", "text", "column with the text", hint="column"),
                  O("label_column", "label", "column with the label", hint="column"),
-                 *_TEXT_OPTIONS, O("delimiter", None, _DELIMITER + " (default: tab for .tsv, else comma)")),
+                 *_TEXT_OPTIONS, _delimiter("default: tab for .tsv, else comma")),
                 files.csv_text),
     DatasetSpec("text_file", "language_model", "Your plain UTF-8 text for a character language model.",
                 "your file", "yours", "your file", _LM_FIELDS,
