@@ -139,7 +139,8 @@ class Param:
             return self._list_problem(value)
         problem = _scalar_problem(value, self.type, self.choices, self.min, self.max, self.min_open, self.prefix,
                                   self.suggestions)
-        if problem is None and self.pattern is not None and not re.fullmatch(self.pattern, value, re.DOTALL):
+        if problem is None and self.pattern is not None and isinstance(value, str) \
+                and not re.fullmatch(self.pattern, value, re.DOTALL):
             problem = f"must be {self.pattern_help or 'text matching ' + self.pattern}"
         return problem
 

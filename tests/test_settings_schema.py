@@ -113,6 +113,10 @@ def test_config_errors_name_the_field_and_the_value(data, message):
 def test_config_accepts_the_largest_seed_and_round_trips():
     config = TrainingConfig.from_dict({"seed": 2 ** 63 - 1, "optimizer": "sgd", "probes": []})
     assert TrainingConfig.from_dict(config.to_dict()) == config
+    with pytest.raises(ConfigError) as caught:
+        TrainingConfig.from_dict({"epoch": 3})
+    assert str(caught.value) == "training.epoch: is not a training setting (known: " + ", ".join(
+        f.name for f in fields(TrainingConfig)) + ")"
     with pytest.raises(ConfigError, match=r"^training\.\*: the training section must map"):
         TrainingConfig.from_dict([1, 2])
 

@@ -110,7 +110,7 @@ class TrainingConfig:
         if data is not None and not isinstance(data, dict):
             raise ConfigError("*", f"the training section must map setting names to values, got {shown(data)}")
         data = dict(data or {})
-        known = {f.name for f in fields(cls)}
+        known = [f.name for f in fields(cls)]
         for key in data:
             if key not in known:
                 raise ConfigError(str(key), f"is not a training setting (known: {', '.join(known)})")
