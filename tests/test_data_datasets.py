@@ -146,9 +146,9 @@ def test_bad_binding_values_are_named():
         prepare_data({"dataset": "adding", "options": {"lenght": 3}})
     with pytest.raises(DataError, match="add up to 1"):
         prepare_data({"dataset": "adding", "split": [0.5, 0.1, 0.1]})
-    with pytest.raises(DataError, match="'samples' must be a whole number"):
+    with pytest.raises(DataError, match="^data.options.samples: must be at least 1, got -3$"):
         prepare_data({"dataset": "adding", "options": {"samples": -3}})
-    with pytest.raises(DataError, match="option 'window' must be a whole number, not 'ten'"):
+    with pytest.raises(DataError, match="^data.options.window: must be a whole number, got 'ten'$"):
         prepare_data({"dataset": "csv_series", "options": {"window": "ten"}})
 
 

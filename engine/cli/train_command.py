@@ -11,6 +11,7 @@ import sys
 import time
 
 from ..document import DocumentError, load_document
+from ..settings import SettingError, assign, inactive_reason
 from ..training import EpochMetrics, Hook, StepMetrics, Trainer
 from ..training.config import ConfigError, TrainingConfig
 
@@ -24,6 +25,10 @@ def add_arguments(parser) -> None:
                                                      "<document dir>/runs/")
     parser.add_argument("--batch-size", type=int, help="override the global batch size")
     parser.add_argument("--max-steps", type=int, help="at most this many steps per epoch (quick trials)")
+    parser.add_argument("--set", action="append", default=[], metavar="PATH=VALUE", dest="settings",
+                        help="change one setting before training (repeatable): training.<field>, data.<key>, "
+                             "data.options.<name> or <block>.<param>, e.g. --set training.lr=0.01 "
+                             "--set lstm.hidden_size=256")
 
 
 def _time(seconds: float) -> str:
@@ -73,10 +78,15 @@ class ProgressBar(Hook):
 def run(args) -> int:
     try:
         doc = load_document(args.file)
+        paths = [assign(doc, text)[0] for text in getattr(args, "settings", None) or ()]  # a later --set wins
+        for path in dict.fromkeys(paths):  # a setting that has no effect is allowed, but say so
+            reason = inactive_reason(doc, path)
+            if reason:
+                print(f"note: {path} applies {reason}", file=sys.stderr)
         config = TrainingConfig.from_dict(doc.training).replace(
             epochs=args.epochs, device=args.device, seed=args.seed, batch_size=args.batch_size,
             max_steps_per_epoch=args.max_steps)
-    except (DocumentError, ConfigError) as err:
+    except (DocumentError, ConfigError, SettingError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
     trainer = Trainer(doc, config, run_root=args.out)

@@ -7,6 +7,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
+from ..specs import Param
+
 
 class DataError(ValueError):
     """A dataset or data file that cannot be used; the message names the file, row and column when it can."""
@@ -36,11 +38,15 @@ class FieldSpec:
     time: str | None = None  # STEP_CLASSES: the input field whose lengths it follows
 
 
-@dataclass(frozen=True)
-class OptionSpec:
-    name: str
-    default: Any
-    help: str
+def OptionSpec(name: str, default: Any, help: str, **schema: Any) -> Param:
+    """A dataset option: a ``Param`` whose type follows its default (None: nullable text) unless given.
+
+    Kept under its old name so registry entries read as before; ``schema`` takes any other Param field."""
+    kind = schema.pop("type", None) or (str if default is None else type(default))
+    if isinstance(default, list):
+        default = tuple(default)  # Params are hashable
+    return Param(name, list if kind is tuple else kind, default, help, nullable=schema.pop("nullable", default is None),
+                 **schema)
 
 
 @dataclass(frozen=True)
@@ -54,7 +60,7 @@ class DatasetSpec:
     licence: str
     samples: str  # for the table, e.g. "12,808" or "10,000 (option samples)"
     fields: tuple[FieldSpec, ...]
-    options: tuple[OptionSpec, ...]
+    options: tuple[Param, ...]  # each has .name, .default, .help (and type, range, choices)
     load: Callable[[dict, "LoadContext"], "Table"]
     package: str | None = None  # the importable module it needs (installed by the datasets extra)
     pip: str | None = None  # the distribution that provides ``package``
@@ -68,7 +74,14 @@ class DatasetSpec:
                         f"{', '.join(f.name for f in self.fields)}")
 
     def defaults(self) -> dict:
-        return {o.name: o.default for o in self.options}
+        return {o.name: list(o.default) if isinstance(o.default, tuple) else o.default for o in self.options}
+
+    def option(self, name: str) -> Param:
+        for o in self.options:
+            if o.name == name:
+                return o
+        raise DataError(f"dataset '{self.name}' has no option '{name}'; its options are "
+                        f"{', '.join(o.name for o in self.options) or 'none'}")
 
 
 @dataclass

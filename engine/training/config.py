@@ -1,17 +1,66 @@
-"""The trainer's settings as one dataclass, stored in a document's ``training`` section.
+"""The trainer's settings as one dataclass, stored in a document's ``training`` section, and their schema.
 
-``from_dict`` checks every field and names the bad one (``training.lr: must be ...``); unknown keys are errors.
+Every field is described once in ``TRAINING_PARAMS`` (type, range, choices, help, when it applies); validation,
+``from_dict`` and help texts come from it. Errors name the field: ``training.lr: must be ...``.
 """
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
+from ..specs import Param, shown
+
 OPTIMIZERS = ("sgd", "adam", "adamw", "rmsprop")
 SCHEDULES = ("none", "step", "cosine", "plateau")
 CLIPS = ("none", "norm", "value")
 DEVICES = ("auto", "cpu", "cuda")
 PROBES = ("grad_norms", "gates", "attention", "time_grads")
+MONITORS = ("val_loss", "val_accuracy", "val_mae", "val_mse", "val_perplexity")
+
+P = Param
+TRAINING_PARAMS: tuple[Param, ...] = (
+    P("epochs", int, 10, "Passes over the training split", min=1),
+    P("batch_size", int, 32, "Samples per step (the global batch: split evenly over processes)", min=1),
+    P("optimizer", str, "adam", "How the weights are updated", choices=OPTIMIZERS),
+    P("lr", float, 1e-3, "Learning rate: the step size of the optimizer", min=0, min_open=True),
+    P("momentum", float, 0.9, "SGD / RMSprop momentum", min=0, max=1, when={"optimizer": ("sgd", "rmsprop")}),
+    P("weight_decay", float, 0.0, "L2 penalty on the weights", min=0),
+    P("schedule", str, "none", "How the learning rate changes over epochs", choices=SCHEDULES),
+    P("step_size", int, 10, "Epochs between decays (schedule step)", min=1, when={"schedule": ("step",)}),
+    P("gamma", float, 0.5, "Decay factor (step, plateau)", min=0, max=1, min_open=True,
+      when={"schedule": ("step", "plateau")}),
+    P("plateau_patience", int, 2, "Epochs without improvement before the plateau schedule decays", min=0,
+      when={"schedule": ("plateau",)}),
+    P("min_lr", float, 0.0, "Lowest learning rate of cosine and plateau", min=0,
+      when={"schedule": ("cosine", "plateau")}),
+    P("clip", str, "norm", "Gradient clipping: by global norm or value", choices=CLIPS),
+    P("clip_value", float, 1.0, "Clipping threshold (max global norm, or max |gradient|)", min=0, min_open=True,
+      when={"clip": ("norm", "value")}),
+    P("monitor", str, "val_loss", "Validation metric for the best checkpoint, plateau and early stopping",
+      prefix="val_", suggestions=MONITORS),
+    P("early_stopping", int, 0, "Stop after this many epochs without improvement (0 = off)", min=0),
+    P("seed", int, 0, "Random seed (same seed on CPU -> same curves)", min=0),
+    P("device", str, "auto", "Where to train: auto picks CUDA when available", choices=DEVICES),
+    P("bf16", bool, False, "bfloat16 autocast on CUDA (ignored on CPU)"),
+    P("tbptt", int, 0, "Truncated BPTT chunk length for language models (0 = whole sequences)", min=0),
+    P("teacher_forcing", float, 1.0, "Seq2seq: probability the decoder reads the true previous token", min=0,
+      max=1),
+    P("shuffle", bool, True, "Shuffle the training split each epoch"),
+    P("max_steps_per_epoch", int, 0, "Cap the steps of an epoch (0 = the whole training split)", min=0),
+    P("probes", list, PROBES, "What to record while training: gradient norms, gates, attention, per-step "
+                              "gradients", choices=PROBES),
+    P("probe_budget", float, 0.03, "Share of training time the gate / gradient probes may use", min=0, max=0.5),
+    P("probe_batch", int, 16, "Validation samples of the fixed probe batch", min=1),
+)
+TRAINING_HELP: dict[str, str] = {p.name: p.help for p in TRAINING_PARAMS}
+
+
+def training_param(name: str) -> Param:
+    """The Param of one training setting; ConfigError naming the known ones for any other name."""
+    for param in TRAINING_PARAMS:
+        if param.name == name:
+            return param
+    raise ConfigError(name, f"is not a training setting (known: {', '.join(p.name for p in TRAINING_PARAMS)})")
 
 
 class ConfigError(ValueError):
@@ -19,11 +68,14 @@ class ConfigError(ValueError):
 
     def __init__(self, field_name: str, message: str):
         self.field = field_name
+        self.message = message
         super().__init__(f"training.{field_name}: {message}")
 
 
 @dataclass
 class TrainingConfig:
+    """The settings one run uses; the defaults and ranges are those of ``TRAINING_PARAMS`` (a test holds them equal)."""
+
     epochs: int = 10
     batch_size: int = 32  # the global batch: split evenly over processes when distributed
     optimizer: str = "adam"
@@ -55,11 +107,13 @@ class TrainingConfig:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any] | None) -> "TrainingConfig":
+        if data is not None and not isinstance(data, dict):
+            raise ConfigError("*", f"the training section must map setting names to values, got {shown(data)}")
         data = dict(data or {})
-        known = {f.name: f for f in fields(cls)}
+        known = [f.name for f in fields(cls)]
         for key in data:
             if key not in known:
-                raise ConfigError(key, f"is not a training setting (known: {', '.join(known)})")
+                raise ConfigError(str(key), f"is not a training setting (known: {', '.join(known)})")
         config = cls(**data)
         config.validate()
         return config
@@ -70,46 +124,9 @@ class TrainingConfig:
         return TrainingConfig.from_dict(merged)
 
     def validate(self) -> None:
-        def number(name, lo=None, hi=None, integer=False, lo_open=False):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int if integer else (int, float)):
-                raise ConfigError(name, f"must be a {'whole ' if integer else ''}number, got {value!r}")
-            if lo is not None and (value <= lo if lo_open else value < lo):
-                raise ConfigError(name, f"must be {'greater than' if lo_open else 'at least'} {lo}, got {value}")
-            if hi is not None and value > hi:
-                raise ConfigError(name, f"must be at most {hi}, got {value}")
-
-        def choice(name, choices):
-            if getattr(self, name) not in choices:
-                raise ConfigError(name, f"must be one of {', '.join(choices)}, got {getattr(self, name)!r}")
-
-        number("epochs", 1, integer=True)
-        number("batch_size", 1, integer=True)
-        choice("optimizer", OPTIMIZERS)
-        number("lr", 0, lo_open=True)
-        number("momentum", 0, 1)
-        number("weight_decay", 0)
-        choice("schedule", SCHEDULES)
-        number("step_size", 1, integer=True)
-        number("gamma", 0, 1, lo_open=True)
-        number("plateau_patience", 0, integer=True)
-        number("min_lr", 0)
-        choice("clip", CLIPS)
-        number("clip_value", 0, lo_open=True)
-        if not isinstance(self.monitor, str) or not self.monitor.startswith("val_"):
-            raise ConfigError("monitor", f"must name a validation metric such as val_loss or val_accuracy, "
-                                         f"got {self.monitor!r}")
-        number("early_stopping", 0, integer=True)
-        number("seed", 0, integer=True)
-        choice("device", DEVICES)
-        if not isinstance(self.bf16, bool):
-            raise ConfigError("bf16", "must be true or false")
-        number("tbptt", 0, integer=True)
-        number("teacher_forcing", 0, 1)
-        if not isinstance(self.shuffle, bool):
-            raise ConfigError("shuffle", "must be true or false")
-        number("max_steps_per_epoch", 0, integer=True)
-        if not isinstance(self.probes, list) or any(p not in PROBES for p in self.probes):
-            raise ConfigError("probes", f"must be a list drawn from {', '.join(PROBES)}, got {self.probes!r}")
-        number("probe_budget", 0, 0.5)
-        number("probe_batch", 1, integer=True)
+        """Raises ConfigError for the first field (in field order) its Param refuses."""
+        for param in TRAINING_PARAMS:
+            value = getattr(self, param.name)
+            problem = param.problem(value)
+            if problem:
+                raise ConfigError(param.name, f"{problem}, got {shown(value)}")

@@ -1,0 +1,331 @@
+"""The one editor factory of the window: a widget for any ``Param`` (block parameter, dataset option, training
+setting) and ``ParamForm``, which lays out a list of them, follows their ``when`` and emits one commit per edit.
+"""
+from __future__ import annotations
+
+from typing import Any, Callable, Iterable, Mapping, Sequence
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout, QHBoxLayout, QLabel,
+                               QLineEdit, QPushButton, QSpinBox, QStackedLayout, QVBoxLayout, QWidget)
+from superqt import QLargeIntSpinBox
+
+from engine.settings import SettingError, parse_value
+from engine.specs import INT64_MAX, INT64_MIN, Param, format_value
+
+INVALID_STYLE = "border: 1px solid #c0392b; color: #c0392b"
+_INT32 = 2 ** 31 - 1  # QSpinBox's range; wider int params use superqt's QLargeIntSpinBox
+
+
+def _same(a: Any, b: Any) -> bool:
+    """Equal and of the same type: 1 and 1.0 and True differ for a typed setting."""
+    return type(a) is type(b) and a == b
+
+
+def _items(value: Any) -> list:
+    """A list setting's items; older documents store a list of columns as "a,b"."""
+    if isinstance(value, str):
+        return [v.strip() for v in value.split(",") if v.strip()]
+    return list(value) if isinstance(value, (list, tuple)) else []
+
+
+class ParamEditor(QWidget):
+    """The editor of one Param. ``set_value`` shows a stored value without committing; a value the Param refuses
+    (e.g. the text "lots" stored in an int param) is shown as typed, marked invalid, never silently replaced.
+    ``on_commit(value)`` runs once per finished edit (Enter, focus out, a pick, a click), with a valid, changed
+    value."""
+
+    def __init__(self, param: Param, value: Any, on_commit: Callable[[Any], None], parent: QWidget | None = None):
+        super().__init__(parent)
+        self.param, self.on_commit = param, on_commit
+        self._value: Any = None
+        self._setting = False
+        self.problem: str | None = None
+        self.suggestions: list[str] = list(param.suggestions)
+        self.stack = QStackedLayout(self)
+        self.stack.setContentsMargins(0, 0, 0, 0)
+        self.widget = self._typed_widget()
+        self.stack.addWidget(self.widget)
+        # Where the typed widget cannot show a value (text in a spin box), a line edit shows it as it is.
+        self.text = QLineEdit()
+        self.text.editingFinished.connect(self._commit_text)
+        self.stack.addWidget(self.text)
+        self.setToolTip(param.help)
+        self.set_value(value)
+
+    # ---------------------------------------------------------------------------------------- building
+    def _typed_widget(self) -> QWidget:
+        p = self.param
+        if p.type is list:
+            return self._multi_check(p.choices or ())
+        if p.choices is not None:
+            combo = QComboBox()
+            combo.addItems(list(p.choices) + (["none"] if p.nullable else []))
+            combo.activated.connect(lambda _i: self._commit(self._combo_value(combo.currentText())))
+            return combo
+        if p.type is bool:
+            box = QCheckBox()
+            box.clicked.connect(lambda on: self._commit(bool(on)))
+            return box
+        if p.type is int and not p.nullable:
+            low = int(p.min) + (1 if p.min_open else 0) if p.min is not None else INT64_MIN
+            high = int(p.max) if p.max is not None else INT64_MAX
+            spin = QSpinBox() if -_INT32 <= low and high <= _INT32 else QLargeIntSpinBox()
+            spin.setRange(low, high)
+            spin.setKeyboardTracking(False)  # typing commits once (Enter or focus out), not per digit
+            spin.valueChanged.connect(lambda v: self._commit(int(v)))
+            return spin
+        if p.type is float and not p.nullable and p.min is not None and p.max is not None:
+            spin = QDoubleSpinBox()
+            spin.setDecimals(6)
+            spin.setSingleStep(0.05 if p.max - p.min <= 10 else 1.0)
+            spin.setRange(float(p.min), float(p.max))
+            spin.setKeyboardTracking(False)
+            spin.valueChanged.connect(lambda v: self._commit(float(v)))
+            return spin
+        if p.suggestions or p.hint == "column":
+            combo = QComboBox()
+            combo.setEditable(True)
+            combo.addItems(self.suggestions)
+            combo.activated.connect(lambda _i: self._commit_typed(combo.currentText()))
+            combo.lineEdit().editingFinished.connect(lambda: self._commit_typed(combo.currentText()))
+            return combo
+        line = QLineEdit()  # numbers spanning decades (learning rates: 1e-3), nullable ones, text, files
+        if p.nullable:
+            line.setPlaceholderText("none")
+        line.editingFinished.connect(lambda: self._commit_typed(line.text()))
+        if p.hint != "file":
+            return line
+        row = QWidget()
+        layout = QHBoxLayout(row)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(line, 1)
+        browse = QPushButton("Browse…")
+        browse.clicked.connect(lambda: self._browse(line))
+        layout.addWidget(browse)
+        row.line = line
+        return row
+
+    def _multi_check(self, items: Iterable[str]) -> QWidget:
+        holder = QWidget()
+        layout = QHBoxLayout(holder)
+        layout.setContentsMargins(0, 0, 0, 0)
+        holder.boxes = {}
+        for item in items:
+            box = QCheckBox(str(item).replace("_", " "))
+            box.clicked.connect(lambda _on: self._commit(self._checked(holder)))
+            holder.boxes[item] = box
+            layout.addWidget(box)
+        if not items:  # a list of free text (columns) without known items yet: typed as a,b
+            holder.line = QLineEdit()
+            holder.line.setPlaceholderText("none" if self.param.nullable else "a,b")
+            holder.line.editingFinished.connect(lambda: self._commit_typed(holder.line.text()))
+            layout.addWidget(holder.line)
+        layout.addStretch(1)
+        return holder
+
+    def _checked(self, holder) -> Any:
+        picked = [item for item, box in holder.boxes.items() if box.isChecked()]
+        return None if not picked and self.param.nullable else picked
+
+    def _combo_value(self, text: str) -> Any:
+        return None if self.param.nullable and text == "none" else text
+
+    def _browse(self, line: QLineEdit) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, self.param.title, line.text(), "All files (*)")
+        if path:
+            line.setText(path)
+            self._commit_typed(path)
+
+    def set_suggestions(self, items: Sequence[str]) -> None:
+        """Values a text or list editor offers (a CSV's columns); the stored value is kept."""
+        self.suggestions = [str(i) for i in items]
+        if self.param.type is list and self.param.choices is None:  # check boxes of the known items
+            self.stack.removeWidget(self.widget)
+            self.widget.deleteLater()
+            known = self.suggestions + [str(v) for v in _items(self._value) if str(v) not in self.suggestions]
+            self.widget = self._multi_check(known)
+            self.stack.insertWidget(0, self.widget)
+        elif isinstance(self.widget, QComboBox) and self.widget.isEditable():
+            self._setting = True
+            try:
+                self.widget.clear()
+                self.widget.addItems(self.suggestions)
+            finally:
+                self._setting = False
+        self.set_value(self._value)
+
+    # ---------------------------------------------------------------------------------------- values
+    def value(self) -> Any:
+        """The stored value (as last set or committed), valid or not."""
+        return self._value
+
+    def set_value(self, value: Any) -> None:
+        """Shows ``value`` without calling on_commit."""
+        self._value = value
+        self.problem = self.param.problem(value)
+        self._setting = True
+        try:
+            shown = self._show(value) if self.problem is None else False
+        finally:
+            self._setting = False
+        self.text.setText(format_value(value) if value is not None or not self.param.nullable else "")
+        self.stack.setCurrentIndex(0 if shown else 1)
+        self._mark(self.problem)
+
+    def _show(self, value: Any) -> bool:
+        """Puts a valid value into the typed widget; False where it cannot show it (then the line edit does)."""
+        w = self.widget
+        if hasattr(w, "boxes"):
+            items = _items(value)
+            if hasattr(w, "line"):  # free text items: typed as a,b
+                w.line.setText("" if value is None else format_value(value))
+                return True
+            if any(i not in w.boxes for i in items):
+                return False
+            for item, box in w.boxes.items():
+                box.setChecked(item in items)
+            return True
+        if isinstance(w, QComboBox):
+            text = "none" if value is None else str(value)
+            if w.isEditable():
+                w.setCurrentText(text)
+                return True
+            index = w.findText(text)
+            w.setCurrentIndex(index)
+            return index >= 0
+        if isinstance(w, QCheckBox):
+            w.setChecked(bool(value))
+            return True
+        if isinstance(w, (QSpinBox, QLargeIntSpinBox, QDoubleSpinBox)):
+            w.setValue(value)
+            return w.value() == value  # a float with more decimals than the box shows goes to the line edit
+        line = getattr(w, "line", w)
+        line.setText("" if value is None else format_value(value))
+        return True
+
+    def _mark(self, problem: str | None) -> None:
+        self.setStyleSheet(INVALID_STYLE if problem else "")
+        self.setToolTip(f"{self.param.help}\n{problem}" if problem else self.param.help)
+
+    def _commit_typed(self, text: str) -> None:
+        try:
+            value = parse_value(self.param, text)
+        except SettingError as err:
+            self._mark(err.message)
+            return
+        self._commit(value)
+
+    def _commit_text(self) -> None:
+        self._commit_typed(self.text.text())
+
+    def _commit(self, value: Any) -> None:
+        if self._setting:
+            return
+        problem = self.param.problem(value)
+        if problem:
+            self.problem = problem
+            self._mark(f"{problem}, got {format_value(value)}")
+            return
+        if _same(value, self._value):
+            if self.problem is None:
+                self._mark(None)  # a refused text retyped back to the stored value
+            return
+        self.set_value(value)
+        self.on_commit(value)
+
+
+def editor_for(param: Param, value: Any, on_commit: Callable[[Any], None],
+               parent: QWidget | None = None) -> ParamEditor:
+    """The editor of ``param`` showing ``value``: a spin box with the range (whole numbers, bounded numbers), a
+    combo for choices, a check box for true/false, a line edit for text, wide-ranging or nullable numbers, a row
+    of check boxes for a list of choices. ``on_commit(value)`` runs once per finished edit."""
+    return ParamEditor(param, value, on_commit, parent)
+
+
+class ParamForm(QWidget):
+    """A form of Params with their values: one row each (title, editor, help caption). Rows whose ``when`` does not
+    hold for the current values are disabled (or hidden with ``hide_inactive``). ``committed(name, value)`` is
+    emitted once per user edit; ``set_values`` shows values without emitting."""
+
+    committed = Signal(str, object)
+
+    def __init__(self, params: Sequence[Param] = (), values: Mapping[str, Any] | None = None,
+                 hide_inactive: bool = False, captions: bool = True, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.hide_inactive, self.captions = hide_inactive, captions
+        self.layout_ = QFormLayout(self)
+        self.layout_.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        self.params: dict[str, Param] = {}
+        self.editors: dict[str, ParamEditor] = {}
+        self.rows: dict[str, QWidget] = {}
+        self._values: dict[str, Any] = {}
+        self.set_params(params, values)
+
+    def set_params(self, params: Sequence[Param], values: Mapping[str, Any] | None = None) -> None:
+        """Rebuilds the form for ``params`` (e.g. another dataset's options); missing values take the defaults."""
+        while self.layout_.rowCount():
+            self.layout_.removeRow(0)
+        self.params = {p.name: p for p in params}
+        self.editors, self.rows = {}, {}
+        self._values = {p.name: p.default for p in params}
+        self._values.update({k: v for k, v in (values or {}).items() if k in self.params})
+        for p in params:
+            editor = editor_for(p, self._values[p.name], lambda v, n=p.name: self._on_commit(n, v))
+            holder = QWidget()
+            column = QVBoxLayout(holder)
+            column.setContentsMargins(0, 0, 0, 0)
+            column.setSpacing(1)
+            column.addWidget(editor)
+            if self.captions and p.help:
+                caption = QLabel(p.help)
+                caption.setWordWrap(True)
+                caption.setStyleSheet("color: gray; font-size: small")
+                column.addWidget(caption)
+            label = QLabel(p.title)
+            label.setToolTip(p.help)
+            holder.label = label
+            self.layout_.addRow(label, holder)
+            self.editors[p.name], self.rows[p.name] = editor, holder
+        self._update_when()
+
+    def set_values(self, values: Mapping[str, Any]) -> None:
+        """Shows ``values`` (only the names it holds) without emitting ``committed``."""
+        for name, value in values.items():
+            if name in self.editors:
+                self._values[name] = value
+                self.editors[name].set_value(value)
+        self._update_when()
+
+    def values(self) -> dict[str, Any]:
+        return dict(self._values)
+
+    def editor(self, name: str) -> ParamEditor:
+        return self.editors[name]
+
+    def set_suggestions(self, name: str, items: Sequence[str]) -> None:
+        self.editors[name].set_suggestions(items)
+
+    def is_active(self, name: str) -> bool:
+        """Whether the row's ``when`` holds for the current values."""
+        return self.params[name].applies(self._values)
+
+    def problems(self) -> dict[str, str]:
+        """name -> why its stored value is refused, for every invalid row."""
+        return {n: e.problem for n, e in self.editors.items() if e.problem}
+
+    def _on_commit(self, name: str, value: Any) -> None:
+        self._values[name] = value
+        self._update_when()
+        self.committed.emit(name, value)
+
+    def _update_when(self) -> None:
+        for name, row in self.rows.items():
+            param = self.params[name]
+            active = param.applies(self._values)
+            row.setEnabled(active)
+            row.label.setEnabled(active)
+            row.setToolTip("" if active else f"{param.title} applies {param.when_text()}")
+            if self.hide_inactive:
+                row.setVisible(active)
+                row.label.setVisible(active)
