@@ -35,9 +35,11 @@ class ParamEditor(QWidget):
     ``on_commit(value)`` runs once per finished edit (Enter, focus out, a pick, a click), with a valid, changed
     value."""
 
-    def __init__(self, param: Param, value: Any, on_commit: Callable[[Any], None], parent: QWidget | None = None):
+    def __init__(self, param: Param, value: Any, on_commit: Callable[[Any], None], parent: QWidget | None = None,
+                 on_refuse: Callable[[str], None] | None = None):
         super().__init__(parent)
         self.param, self.on_commit = param, on_commit
+        self.on_refuse = on_refuse or (lambda _message: None)  # a typed value the Param refuses: why
         self._value: Any = None
         self._setting = False
         self.problem: str | None = None
@@ -213,6 +215,7 @@ class ParamEditor(QWidget):
             value = parse_value(self.param, text)
         except SettingError as err:
             self._mark(err.message)
+            self.on_refuse(err.message)
             return
         self._commit(value)
 
@@ -226,6 +229,7 @@ class ParamEditor(QWidget):
         if problem:
             self.problem = problem
             self._mark(f"{problem}, got {format_value(value)}")
+            self.on_refuse(f"{problem}, got {format_value(value)}")
             return
         if _same(value, self._value):
             if self.problem is None:
@@ -249,6 +253,7 @@ class ParamForm(QWidget):
     emitted once per user edit; ``set_values`` shows values without emitting."""
 
     committed = Signal(str, object)
+    refused = Signal(str, str)  # name, why the typed value is not allowed (the editor is marked invalid)
 
     def __init__(self, params: Sequence[Param] = (), values: Mapping[str, Any] | None = None,
                  hide_inactive: bool = False, captions: bool = True, parent: QWidget | None = None):
@@ -257,6 +262,7 @@ class ParamForm(QWidget):
         self.layout_ = QFormLayout(self)
         self.layout_.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         self.params: dict[str, Param] = {}
+        self._context: dict[str, Any] = {}
         self.editors: dict[str, ParamEditor] = {}
         self.rows: dict[str, QWidget] = {}
         self._values: dict[str, Any] = {}
@@ -270,8 +276,11 @@ class ParamForm(QWidget):
         self.editors, self.rows = {}, {}
         self._values = {p.name: p.default for p in params}
         self._values.update({k: v for k, v in (values or {}).items() if k in self.params})
+        # Settings outside this form that a row's ``when`` reads (More settings follows the basics' optimizer).
+        self._context = {k: v for k, v in (values or {}).items() if k not in self.params}
         for p in params:
             editor = editor_for(p, self._values[p.name], lambda v, n=p.name: self._on_commit(n, v))
+            editor.on_refuse = lambda message, n=p.name: self.refused.emit(n, message)
             holder = QWidget()
             column = QVBoxLayout(holder)
             column.setContentsMargins(0, 0, 0, 0)
@@ -290,11 +299,14 @@ class ParamForm(QWidget):
         self._update_when()
 
     def set_values(self, values: Mapping[str, Any]) -> None:
-        """Shows ``values`` (only the names it holds) without emitting ``committed``."""
+        """Shows ``values`` without emitting ``committed``; values of settings outside the form are kept for
+        the rows' ``when``."""
         for name, value in values.items():
             if name in self.editors:
                 self._values[name] = value
                 self.editors[name].set_value(value)
+            else:
+                self._context[name] = value
         self._update_when()
 
     def values(self) -> dict[str, Any]:
@@ -308,7 +320,7 @@ class ParamForm(QWidget):
 
     def is_active(self, name: str) -> bool:
         """Whether the row's ``when`` holds for the current values."""
-        return self.params[name].applies(self._values)
+        return self.params[name].applies({**self._context, **self._values})
 
     def problems(self) -> dict[str, str]:
         """name -> why its stored value is refused, for every invalid row."""
@@ -320,9 +332,10 @@ class ParamForm(QWidget):
         self.committed.emit(name, value)
 
     def _update_when(self) -> None:
+        values = {**self._context, **self._values}
         for name, row in self.rows.items():
             param = self.params[name]
-            active = param.applies(self._values)
+            active = param.applies(values)
             row.setEnabled(active)
             row.label.setEnabled(active)
             row.setToolTip("" if active else f"{param.title} applies {param.when_text()}")

@@ -44,7 +44,7 @@ def studio(qtbot, tmp_path):
 def test_a_training_setting_is_an_undoable_edit_that_save_writes(studio):
     window = studio()
     panel = window.training.training_panel
-    epochs = panel.editors["epochs"]
+    epochs = panel.editors["epochs"].widget  # the spin box
     assert epochs.value() == 25 and not window.isWindowModified()
     epochs.setValue(5)  # a finished edit (arrows, or Enter after typing) commits one value
     assert window.document.training["epochs"] == 5
@@ -258,3 +258,17 @@ def test_problems_say_no_data_until_there_is_and_a_head_mismatch_is_fixed_in_one
         window.new_document()
     assert problems.messages() == ["no data: choose a dataset in the Data dock (the document's \"data\" section "
                                    "is empty)"]
+
+
+def test_the_settings_form_shows_only_what_the_chosen_optimizer_and_schedule_use(studio):
+    window = studio()
+    panel = window.training.training_panel
+    more = panel.more
+    assert not more.rows["momentum"].isVisibleTo(more)  # adam has no momentum setting
+    assert not more.rows["step_size"].isVisibleTo(more)  # no schedule: no decay step
+    panel.basics.editor("optimizer").widget.setCurrentText("sgd")
+    panel.basics.editor("optimizer").widget.activated.emit(0)
+    assert window.document.training["optimizer"] == "sgd"
+    assert more.rows["momentum"].isVisibleTo(more)  # the form follows the document
+    window.undo_stack.undo()
+    assert not more.rows["momentum"].isVisibleTo(more)

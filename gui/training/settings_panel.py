@@ -6,37 +6,19 @@ writes and what Start trains); the widgets only show the section and follow its 
 """
 from __future__ import annotations
 
-from dataclasses import fields
-
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QHBoxLayout, QLabel,
-                               QLineEdit, QProgressBar, QPushButton, QScrollArea, QSpinBox, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QLabel, QProgressBar, QPushButton, QScrollArea,
+                               QHBoxLayout, QVBoxLayout, QWidget)
+from superqt.utils import signals_blocked
 
 from engine.training import ConfigError, TrainingConfig
+from engine.training.config import TRAINING_PARAMS
 
 from ..commands import DocumentSections, SetSectionCommand, describe_change
-from engine.training.config import CLIPS, OPTIMIZERS, PROBES, SCHEDULES
+from ..forms import ParamForm
 
-CHOICES = {"optimizer": OPTIMIZERS, "schedule": SCHEDULES, "clip": CLIPS}
 BASIC = ("epochs", "batch_size", "optimizer", "lr", "schedule", "clip", "clip_value", "monitor", "early_stopping")
-HIDDEN = ("device", "probes")  # their own widgets: the device selector and the probe checkboxes
-HELP = {
-    "epochs": "Passes over the training split", "batch_size": "Samples per step",
-    "lr": "Learning rate: the step size of the optimizer", "momentum": "SGD / RMSprop momentum",
-    "weight_decay": "L2 penalty on the weights", "schedule": "How the learning rate changes over epochs",
-    "step_size": "Epochs between decays (schedule step)", "gamma": "Decay factor (step, plateau)",
-    "plateau_patience": "Epochs without improvement before the plateau schedule decays",
-    "min_lr": "Lowest learning rate of cosine and plateau", "clip": "Gradient clipping: by global norm or value",
-    "clip_value": "Clipping threshold (max global norm, or max |gradient|)",
-    "monitor": "Validation metric for the best checkpoint and early stopping (val_loss, val_accuracy, ...)",
-    "early_stopping": "Stop after this many epochs without improvement (0 = off)", "seed": "Random seed",
-    "bf16": "bfloat16 autocast on CUDA", "tbptt": "Truncated BPTT chunk length for language models (0 = off)",
-    "teacher_forcing": "Seq2seq: probability the decoder reads the true previous token",
-    "shuffle": "Shuffle the training split each epoch",
-    "max_steps_per_epoch": "Cap the steps of an epoch (0 = the whole training split)",
-    "probe_budget": "Share of training time the gate / gradient probes may use",
-    "probe_batch": "Validation samples of the fixed probe batch",
-}
+OWN_EDITOR = ("device",)  # the device selector lists the machine's CUDA devices by name
 
 
 def available_devices() -> list[tuple[str, str]]:
@@ -57,6 +39,9 @@ def format_seconds(seconds: float) -> str:
 
 
 class TrainingPanel(QWidget):
+    """The settings are two ParamForms built from TRAINING_PARAMS (the basics, and More settings); a setting
+    that does not apply to the chosen optimizer, schedule or clipping is hidden."""
+
     startRequested = Signal()
     pauseToggled = Signal()
     stopRequested = Signal()
@@ -67,34 +52,25 @@ class TrainingPanel(QWidget):
         self.sections = sections or DocumentSections(self)
         self.sections.changed.connect(self._on_section_changed)
         self.document = None
-        self.editors: dict[str, QWidget] = {}
-        basics, more = QFormLayout(), QFormLayout()
-        defaults = TrainingConfig()
-        for f in fields(TrainingConfig):
-            if f.name in HIDDEN:
-                continue
-            editor = self._editor(f.name, getattr(defaults, f.name))
-            editor.setToolTip(HELP.get(f.name, f.name))
-            self.editors[f.name] = editor
-            (basics if f.name in BASIC else more).addRow(f.name.replace("_", " "), editor)
+        defaults = TrainingConfig().to_dict()
+        params = [p for p in TRAINING_PARAMS if p.name not in OWN_EDITOR]
+        self.basics = ParamForm([p for p in params if p.name in BASIC], defaults, hide_inactive=True, captions=False)
+        self.more = ParamForm([p for p in params if p.name not in BASIC], defaults, hide_inactive=True,
+                              captions=False)
+        self.editors = {**self.basics.editors, **self.more.editors}
+        for form in (self.basics, self.more):
+            form.committed.connect(lambda name, value: self.commit({name: value}))
+            form.refused.connect(lambda name, message: self.show_message(f"training.{name}: {message}", error=True))
         self.device = QComboBox()
         for value, label in available_devices():
             self.device.addItem(label, value)
         self.device.setToolTip("Where to train: the devices torch sees on this machine")
         self.device.activated.connect(lambda *_: self._commit_device())
-        basics.addRow("device", self.device)
-        self.probe_boxes = {p: QCheckBox(p.replace("_", " ")) for p in PROBES}
-        probes = QHBoxLayout()
-        for box in self.probe_boxes.values():
-            box.setChecked(True)
-            box.clicked.connect(lambda *_: self._commit_probes())
-            probes.addWidget(box)
-        more.addRow("probes", probes)
+        device_row = QFormLayout()
+        device_row.addRow("Device", self.device)
         more_toggle = QCheckBox("More settings")
-        more_inner = QWidget()
-        more_inner.setLayout(more)
-        more_inner.setVisible(False)
-        more_toggle.toggled.connect(more_inner.setVisible)
+        self.more.setVisible(False)
+        more_toggle.toggled.connect(self.more.setVisible)
 
         self.start_button = QPushButton("Start")
         self.pause_button = QPushButton("Pause")
@@ -118,12 +94,14 @@ class TrainingPanel(QWidget):
 
         form_widget = QWidget()
         form_layout = QVBoxLayout(form_widget)
-        form_layout.addLayout(basics)
+        form_layout.addWidget(self.basics)
+        form_layout.addLayout(device_row)
         form_layout.addWidget(more_toggle)
-        form_layout.addWidget(more_inner)
+        form_layout.addWidget(self.more)
         form_layout.addStretch(1)
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
         scroll.setWidget(form_widget)
         layout = QVBoxLayout(self)
         layout.addWidget(scroll, 1)
@@ -133,38 +111,6 @@ class TrainingPanel(QWidget):
         layout.addWidget(self.notice)
         layout.addWidget(self.message)
         self.set_state("idle")
-
-    def _editor(self, name: str, default) -> QWidget:
-        """An editor that reports each finished edit once (Enter, focus out, a click, a choice) to _commit."""
-        commit = lambda *_: self._commit_editor(name)  # noqa: E731
-        if name in CHOICES or name == "monitor":
-            editor = QComboBox()
-            if name == "monitor":
-                editor.setEditable(True)
-                editor.addItems(["val_loss", "val_accuracy", "val_mae", "val_perplexity"])
-                editor.lineEdit().editingFinished.connect(commit)
-            else:
-                editor.addItems(CHOICES[name])
-            editor.activated.connect(commit)
-        elif isinstance(default, bool):
-            editor = QCheckBox()
-            editor.clicked.connect(commit)
-        elif isinstance(default, int):
-            editor = QSpinBox()
-            editor.setRange(0, 10**7)
-            editor.setKeyboardTracking(False)  # one value per finished edit, not one per keystroke
-            editor.valueChanged.connect(commit)
-        elif name == "lr" or name == "min_lr":
-            editor = QLineEdit()  # learning rates span decades: typed as 1e-3 rather than spun
-            editor.editingFinished.connect(commit)
-        else:
-            editor = QDoubleSpinBox()
-            editor.setDecimals(4)
-            editor.setRange(0.0, 1e6)
-            editor.setSingleStep(0.05)
-            editor.setKeyboardTracking(False)
-            editor.valueChanged.connect(commit)
-        return editor
 
     # ------------------------------------------------------------------ the document's settings
     def set_document(self, document) -> None:
@@ -178,59 +124,19 @@ class TrainingPanel(QWidget):
             self._show(self.document.training)
 
     def _show(self, settings: dict | None) -> None:
+        """Shows the stored settings as they are: a value the schema refuses is shown marked invalid (and
+        Start says which), never silently replaced by a default."""
+        values = {**TrainingConfig().to_dict(), **(settings or {})}
         try:
-            config = TrainingConfig.from_dict(settings)
+            TrainingConfig.from_dict(settings)
         except (ConfigError, TypeError) as err:
             self.show_message(f"the document's training settings are not valid: {err}", error=True)
-            config = TrainingConfig.from_dict({k: v for k, v in (settings or {}).items()
-                                               if _valid_alone(k, v)})
-        for editor in [*self.editors.values(), *self.probe_boxes.values(), self.device]:
-            editor.blockSignals(True)
-        try:
-            for name, editor in self.editors.items():
-                value = getattr(config, name)
-                if isinstance(editor, QComboBox):
-                    if editor.findText(str(value)) < 0:
-                        editor.addItem(str(value))
-                    editor.setCurrentText(str(value))
-                elif isinstance(editor, QCheckBox):
-                    editor.setChecked(bool(value))
-                elif isinstance(editor, QLineEdit):
-                    editor.setText(repr(float(value)))
-                else:
-                    editor.setValue(value)
-            for probe, box in self.probe_boxes.items():
-                box.setChecked(probe in config.probes)
-            if not (config.device == "cuda" and str(self.device.currentData()).startswith("cuda")):
-                self.device.setCurrentIndex(max(self.device.findData(config.device), 0))
-        finally:
-            for editor in [*self.editors.values(), *self.probe_boxes.values(), self.device]:
-                editor.blockSignals(False)
-
-    def _editor_value(self, name: str):
-        editor = self.editors[name]
-        if isinstance(editor, QComboBox):
-            return editor.currentText()
-        if isinstance(editor, QCheckBox):
-            return editor.isChecked()
-        if isinstance(editor, QLineEdit):
-            try:
-                return float(editor.text())
-            except ValueError:
-                raise ConfigError(name, f"must be a number such as 0.001 or 1e-3, got {editor.text()!r}") from None
-        return editor.value()
-
-    def _commit_editor(self, name: str) -> None:
-        try:
-            value = self._editor_value(name)
-        except ConfigError as err:
-            self.show_message(str(err), error=True)
-            self._show(self.document.training if self.document is not None else None)
-            return
-        self.commit({name: value})
-
-    def _commit_probes(self) -> None:
-        self.commit({"probes": [p for p, box in self.probe_boxes.items() if box.isChecked()]})
+        self.basics.set_values(values)
+        self.more.set_values(values)
+        device = values.get("device")
+        if not (device == "cuda" and str(self.device.currentData()).startswith("cuda")):
+            with signals_blocked(self.device):
+                self.device.setCurrentIndex(max(self.device.findData(device), 0))
 
     def _commit_device(self) -> None:
         device = str(self.device.currentData())
@@ -261,12 +167,11 @@ class TrainingPanel(QWidget):
         return True
 
     def values(self) -> dict:
-        """The settings the widgets show (the document's, with defaults filled in)."""
-        out = {name: self._editor_value(name) for name in self.editors}
-        out["probes"] = [p for p, box in self.probe_boxes.items() if box.isChecked()]
-        device = self.device.currentData()
-        out["device"] = "cuda" if device.startswith("cuda") else device
-        return out
+        """The settings the panel shows (the document's, with defaults filled in)."""
+        values = {**self.basics.values(), **self.more.values()}
+        device = str(self.device.currentData())
+        values["device"] = "cuda" if device.startswith("cuda") else device
+        return values
 
     def config(self) -> TrainingConfig:
         """The settings as a checked TrainingConfig; raises ConfigError naming the bad field."""
@@ -287,8 +192,8 @@ class TrainingPanel(QWidget):
         self.pause_button.setEnabled(state in ("running", "paused"))
         self.pause_button.setText("Resume" if state == "paused" else "Pause")
         self.stop_button.setEnabled(state in ("running", "paused"))
-        for editor in list(self.editors.values()) + [self.device]:
-            editor.setEnabled(not running)
+        for widget in (self.basics, self.more, self.device):
+            widget.setEnabled(not running)
         if not running:
             self.notice.setVisible(False)
         if state == "paused":
