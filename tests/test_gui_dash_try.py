@@ -52,12 +52,18 @@ def test_csv_import_preview_columns_fix_train_and_try(qtbot, open_window, csv_do
     assert panel.preview.rowCount() == 20 and panel.preview.item(0, 1).text() == "pos"
     text_column = panel.option_widgets["text_column"]
     assert [text_column.itemText(i) for i in range(text_column.count())] == ["review", "verdict"]
-    text_column.setCurrentText("review")
-    panel.option_widgets["label_column"].setCurrentText("verdict")
-    panel.option_widgets["tokenizer"].setCurrentText("char")
     fit = window.training.fit
+
+    def pick(option, text):  # as a user picks an entry of the option's list
+        combo = panel.option_widgets[option]
+        combo.setCurrentIndex(combo.findText(text))
+        combo.activated.emit(combo.currentIndex())
+
+    pick("text_column", "review")
+    pick("label_column", "verdict")
     with qtbot.waitSignals([panel.background.done, fit.updated], timeout=60000):
-        panel.commit()  # what each of those choices does when a user makes it
+        pick("tokenizer", "char")
+    assert window.undo_stack.undoText() == "Set data.options = " + repr(csv_document.data["options"])
     assert csv_document.data["options"]["text_column"] == "review"
     assert any("3 classes" in problem.message for problem in panel.problems)
     assert "class balance" in panel.balance_plot.titleLabel.text

@@ -11,34 +11,19 @@ from pathlib import Path
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout, QHBoxLayout, QLabel,
-                               QLineEdit, QListWidget, QListWidgetItem, QPushButton, QSpinBox, QTableWidget,
-                               QTableWidgetItem, QVBoxLayout, QWidget)
-from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFileDialog, QHBoxLayout, QLabel, QListWidget, QPushButton,
+                               QSpinBox, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
 from engine.data import DATASETS, DataError, missing_package, prepare_data
 
 from ..plotting import no_si_prefix
 from ..commands import DocumentSections, SetSectionCommand, describe_change
+from ..forms import ParamForm
 from .background import BackgroundCall
 
-CHOICE_OPTIONS = {"tokenizer": ["word", "char"], "scaler": ["standard", "minmax", "none"], "task": ["reverse", "sort"]}
-COLUMN_OPTIONS = ("text_column", "label_column")
+COLUMN_OPTIONS = ("text_column", "label_column")  # options naming columns of the imported file
 MULTI_COLUMN_OPTIONS = ("columns", "targets")
 PREVIEW_ROWS = 20
-
-
-def parse_value(text: str):
-    """An option typed in a line edit: empty is None, numbers are numbers, anything else stays text."""
-    text = text.strip()
-    if not text:
-        return None
-    for cast in (int, float):
-        try:
-            return cast(text)
-        except ValueError:
-            pass
-    return text
 
 
 def inspect_binding(binding: dict, base_dir):
@@ -66,7 +51,6 @@ class DataPanel(QWidget):
         self.sections = sections or DocumentSections(self)
         self.sections.changed.connect(self._on_section_changed)
         self.document = None
-        self.option_widgets: dict[str, QWidget] = {}
         self.header: list[str] = []
         self.info = None
         self.problems: list = []  # FitProblems of the graph and this data
@@ -82,7 +66,8 @@ class DataPanel(QWidget):
         self.dataset.activated.connect(lambda _i: self.choose_dataset(self.dataset.currentData()))
         self.about = QLabel()
         self.about.setWordWrap(True)
-        self.options_form = QFormLayout()
+        self.options_form = ParamForm(captions=False)
+        self.options_form.committed.connect(self._on_option_committed)
         self.split = [QDoubleSpinBox() for _ in range(3)]
         split_row = QHBoxLayout()
         for box, value, name in zip(self.split, (0.8, 0.1, 0.1), ("train", "val", "test")):
@@ -129,7 +114,7 @@ class DataPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.addWidget(self.dataset)
         layout.addWidget(self.about)
-        layout.addLayout(self.options_form)
+        layout.addWidget(self.options_form)
         layout.addLayout(split_row)
         layout.addWidget(self.preview)
         layout.addWidget(self.apply_button)
@@ -147,13 +132,12 @@ class DataPanel(QWidget):
         return DATASETS[name] if name is not None else None
 
     def _build_options(self, values: dict | None = None) -> None:
-        while self.options_form.rowCount():
-            self.options_form.removeRow(0)
-        self.option_widgets = {}
+        """The chosen dataset's options as a form built from their Params (types, ranges, choices, help)."""
         spec = self.spec
         for widget in (*self.split, self.seed, self.apply_button):
             widget.setEnabled(spec is not None)
         if spec is None:
+            self.options_form.set_params(())
             self.about.setText("<b>No data yet.</b> Choose a dataset to train on, or import your own file "
                                "(csv_series, csv_text, text_file).")
             self.preview.setVisible(False)
@@ -162,98 +146,31 @@ class DataPanel(QWidget):
         self.about.setText(f"{spec.description}<br><i>{spec.source}; licence {spec.licence}; {spec.samples} "
                            f"samples</i>" + (f"<br><b>needs pip install {missing}</b>" if missing else ""))
         values = values or {}
-        for option in spec.options:
-            value = values.get(option.name, option.default)
-            widget = self._option_widget(option.name, value)
-            widget.setToolTip(option.help)
-            self._on_commit(widget, option.name)
-            self.option_widgets[option.name] = widget
-            self.options_form.addRow(option.name.replace("_", " "), widget)
-        self.preview.setVisible("path" in self.option_widgets)
-        if "path" in self.option_widgets and values.get("path"):
+        self.options_form.set_params(spec.options, values)
+        self.preview.setVisible("path" in self.options_form.editors)
+        if "path" in self.options_form.editors and values.get("path"):
             self.load_preview(self._resolve(values["path"]))
+        self._suggest_columns()
 
-    def _option_widget(self, name: str, value) -> QWidget:
-        if name == "path":
-            row = QWidget()
-            line = QLineEdit("" if value is None else str(value))
-            browse = QPushButton("Browse…")
-            browse.clicked.connect(self.browse)
-            lay = QHBoxLayout(row)
-            lay.setContentsMargins(0, 0, 0, 0)
-            lay.addWidget(line, 1)
-            lay.addWidget(browse)
-            row.line = line
-            return row
-        if name in CHOICE_OPTIONS or name in COLUMN_OPTIONS:
-            combo = QComboBox()
-            combo.setEditable(name in COLUMN_OPTIONS)
-            combo.addItems(CHOICE_OPTIONS.get(name, self.header))
-            combo.setCurrentText(str(value))
-            return combo
-        if name in MULTI_COLUMN_OPTIONS:
-            picker = QListWidget()
-            picker.setMaximumHeight(70)
-            chosen = value if isinstance(value, list) else ([] if value is None else str(value).split(","))
-            for column in self.header:
-                item = QListWidgetItem(column)
-                item.setCheckState(Qt.CheckState.Checked if column in chosen else Qt.CheckState.Unchecked)
-                picker.addItem(item)
-            return picker
-        if isinstance(value, bool):
-            box = QCheckBox()
-            box.setChecked(value)
-            return box
-        if isinstance(value, int):
-            spin = QSpinBox()
-            spin.setRange(0, 10**8)
-            spin.setValue(value)
-            return spin
-        if isinstance(value, float):
-            spin = QDoubleSpinBox()
-            spin.setDecimals(4)
-            spin.setRange(0.0, 1e6)
-            spin.setValue(value)
-            return spin
-        return QLineEdit("" if value is None else str(value))
+    @property
+    def option_widgets(self) -> dict[str, QWidget]:
+        """Each option's typed widget (spin box, combo, line edit...), by option name."""
+        return {name: editor.widget for name, editor in self.options_form.editors.items()}
 
     def options(self) -> dict:
-        out = {}
-        for name, widget in self.option_widgets.items():
-            if hasattr(widget, "line"):
-                out[name] = widget.line.text().strip() or None
-            elif isinstance(widget, QComboBox):
-                out[name] = widget.currentText() or None
-            elif isinstance(widget, QListWidget):
-                picked = [widget.item(i).text() for i in range(widget.count())
-                          if widget.item(i).checkState() == Qt.CheckState.Checked]
-                out[name] = picked or None
-            elif isinstance(widget, QCheckBox):
-                out[name] = widget.isChecked()
-            elif isinstance(widget, (QSpinBox, QDoubleSpinBox)):
-                out[name] = widget.value()
-            else:
-                out[name] = parse_value(widget.text())
-        return out
+        return self.options_form.values()
 
-    def _on_commit(self, widget: QWidget, name: str) -> None:
-        """Connects an option editor so that each finished edit (not each keystroke) commits the binding."""
-        commit = lambda *_: self.commit()  # noqa: E731
-        if hasattr(widget, "line"):
-            widget.line.editingFinished.connect(commit)
-        elif isinstance(widget, QComboBox):
-            widget.activated.connect(commit)
-            if widget.isEditable():
-                widget.lineEdit().editingFinished.connect(commit)
-        elif isinstance(widget, QListWidget):
-            widget.itemChanged.connect(commit)
-        elif isinstance(widget, QCheckBox):
-            widget.clicked.connect(commit)
-        elif isinstance(widget, (QSpinBox, QDoubleSpinBox)):
-            widget.setKeyboardTracking(False)
-            widget.valueChanged.connect(commit)
-        else:
-            widget.editingFinished.connect(commit)
+    def _on_option_committed(self, name: str, value) -> None:
+        if name == "path" and value:
+            self.load_preview(self._resolve(value))
+            self._suggest_columns()
+        self.commit()
+
+    def _suggest_columns(self) -> None:
+        """The preview's columns as the choices of every option that names columns."""
+        for name, param in self.options_form.params.items():
+            if param.hint == "column" or name in COLUMN_OPTIONS + MULTI_COLUMN_OPTIONS:
+                self.options_form.set_suggestions(name, self.header)
 
     def binding(self) -> dict:
         """The document's data section for the current choices (the graph mapping is kept if present)."""
@@ -281,10 +198,9 @@ class DataPanel(QWidget):
 
     def set_file(self, path: str) -> None:
         """Chooses ``path`` for the current file dataset and shows its preview and columns."""
-        self.option_widgets["path"].line.setText(str(path))
-        self.load_preview(Path(path))
-        values = self.options()
-        self._build_options(values)
+        self.options_form.set_values({"path": str(path)})
+        self.load_preview(self._resolve(path))
+        self._suggest_columns()
         self.commit()
 
     def load_preview(self, path: Path) -> None:
