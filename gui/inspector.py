@@ -3,34 +3,44 @@ the catalog), output shapes, parameter count and problems. Every committed edit 
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QLabel, QLineEdit, QScrollArea,
-                               QSpinBox, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import QFormLayout, QLabel, QLineEdit, QScrollArea, QVBoxLayout, QWidget
 
 from engine import GraphError
 
 from .commands import RenameCommand, SetParamCommand
-
-_BIG = 2_000_000_000
+from .forms import ParamForm
 
 
 class InspectorPanel(QWidget):
+    """Built once per selected block (header, name, a ParamForm of its parameters, its shapes and problems);
+    later changes of the block (undo, another editor, a new analysis) update those widgets in place, so the
+    form never flickers, doubles or loses the field being edited."""
+
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.graph = self.undo_stack = self.analysis = self.scene = None
         self.node_id: str | None = None
-        self.editors: dict[str, QWidget] = {}
+        self.form_params: ParamForm | None = None
         self._updating = False
         self.body = QWidget()
         self.form = QVBoxLayout(self.body)
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
+        # Only vertical scrolling: the width stays the dock's, so help texts wrap instead of being cut off.
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         scroll.setWidget(self.body)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(scroll)
         self.name_edit: QLineEdit | None = None
         self.name_error = QLabel()
+        self.shapes = self.count = self.problems = None
         self._show_hint("Select a block to see and edit its settings.")
+
+    @property
+    def editors(self) -> dict:
+        """Each parameter's typed widget (spin box, combo, check box...), by parameter name."""
+        return {name: e.widget for name, e in self.form_params.editors.items()} if self.form_params else {}
 
     # ------------------------------------------------------------ context
     def set_context(self, graph, undo_stack, analysis, scene) -> None:
@@ -61,16 +71,21 @@ class InspectorPanel(QWidget):
             self.show_node(None)
 
     def _on_node_changed(self, node, what) -> None:
-        if node.id == self.node_id and not self._updating:
-            self.show_node(node.id)  # undo/redo or another editor changed it: show the model's value
+        if node.id != self.node_id or self.form_params is None:
+            return
+        # Undo/redo or another editor changed it: show the model's values (also the one being edited).
+        self.form_params.set_values(node.params)
+        if self.name_edit is not None and self.name_edit.text() != node.name:
+            self.name_edit.setText(node.name)
+            self._check_name(node.name)
 
     def _on_node_removed(self, node) -> None:
         if node.id == self.node_id:
             self.show_node(None)
 
     def _on_report(self, report) -> None:
-        if self.node_id is not None and not self._updating:
-            self.show_node(self.node_id)
+        if self.node_id is not None and self.node_id in self.graph.nodes:
+            self._show_analysis(self.graph.node(self.node_id))
 
     # ------------------------------------------------------------ building the form
     def _clear(self) -> None:
@@ -79,8 +94,9 @@ class InspectorPanel(QWidget):
             if item.widget() is not None:
                 item.widget().hide()  # deleteLater waits for the event loop; hide it from view now
                 item.widget().deleteLater()
-        self.editors = {}
+        self.form_params = None
         self.name_edit = None
+        self.shapes = self.count = self.problems = None
 
     def _show_hint(self, text: str) -> None:
         self._clear()
@@ -91,11 +107,17 @@ class InspectorPanel(QWidget):
         self.form.addStretch(1)
 
     def show_node(self, node_id: str | None, hint: str = "Select a block to see and edit its settings.") -> None:
-        self.node_id = node_id if node_id and self.graph is not None and node_id in self.graph.nodes else None
-        if self.node_id is None:
+        node_id = node_id if node_id and self.graph is not None and node_id in self.graph.nodes else None
+        if node_id is not None and node_id == self.node_id and self.form_params is not None:
+            node = self.graph.node(node_id)
+            self._on_node_changed(node, "params")  # the same block: update in place, never build twice
+            self._show_analysis(node)
+            return
+        self.node_id = node_id
+        if node_id is None:
             self._show_hint(hint)
             return
-        node = self.graph.node(self.node_id)
+        node = self.graph.node(node_id)
         spec = node.spec
         self._clear()
         title = QLabel(f"<b>{spec.title}</b> <span style='color:gray'>({spec.category})</span>")
@@ -104,8 +126,9 @@ class InspectorPanel(QWidget):
         self.form.addWidget(title)
         self.form.addWidget(description)
 
-        fields = QWidget()
-        grid = QFormLayout(fields)
+        naming = QWidget()
+        grid = QFormLayout(naming)
+        grid.setContentsMargins(0, 0, 0, 0)
         grid.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         self.name_edit = QLineEdit(node.name)
         self.name_edit.setToolTip("A unique name; it names the layer in the generated code.")
@@ -117,72 +140,33 @@ class InspectorPanel(QWidget):
         self.name_error.setWordWrap(True)
         self.name_error.hide()
         grid.addRow("", self.name_error)
-        for param in spec.params:
-            editor = self._editor(param, node.params.get(param.name))
-            editor.setToolTip(param.help)
-            self.editors[param.name] = editor
-            holder = QWidget()
-            column = QVBoxLayout(holder)
-            column.setContentsMargins(0, 0, 0, 0)
-            column.setSpacing(1)
-            column.addWidget(editor)
-            caption = QLabel(param.help)
-            caption.setWordWrap(True)
-            caption.setStyleSheet("color: gray; font-size: small")
-            column.addWidget(caption)
-            grid.addRow(param.title, holder)
-        self.form.addWidget(fields)
+        self.form.addWidget(naming)
+        self.form_params = ParamForm(spec.params, node.params, captions=True)
+        self.form_params.committed.connect(self._commit)
+        self.form.addWidget(self.form_params)
 
-        report = self.analysis.report if self.analysis is not None else None
-        if report is not None:
-            lines = []
-            for port in spec.outputs:
-                shape = report.shape_text(node.id, port.name)
-                lines.append(f"{port.name}: {shape or '—'}")
-            shapes = QLabel("<b>Outputs</b><br>" + "<br>".join(lines) if lines else "<b>Output head</b>")
-            shapes.setTextFormat(Qt.TextFormat.RichText)
-            self.form.addWidget(shapes)
-            self.form.addWidget(QLabel(f"Parameters: {report.params.get(node.id, 0):,}"))
-            for diagnostic in report.for_node(node.id):
-                problem = QLabel(diagnostic.message)
-                problem.setWordWrap(True)
-                problem.setStyleSheet("color: #c0392b")
-                self.form.addWidget(problem)
+        self.shapes = QLabel()
+        self.shapes.setTextFormat(Qt.TextFormat.RichText)
+        self.count = QLabel()
+        self.problems = QLabel()
+        self.problems.setWordWrap(True)
+        self.problems.setStyleSheet("color: #c0392b")
+        for label in (self.shapes, self.count, self.problems):
+            self.form.addWidget(label)
         self.form.addStretch(1)
+        self._show_analysis(node)
 
-    def _editor(self, param, value) -> QWidget:
-        if param.choices is not None:
-            editor = QComboBox()
-            editor.addItems(list(param.choices))
-            if value in param.choices:
-                editor.setCurrentText(value)
-            editor.currentTextChanged.connect(lambda text, n=param.name: self._commit(n, text))
-        elif param.type is bool:
-            editor = QCheckBox()
-            editor.setChecked(bool(value))
-            editor.toggled.connect(lambda on, n=param.name: self._commit(n, bool(on)))
-        elif param.type is int:
-            editor = QSpinBox()
-            editor.setRange(int(param.min if param.min is not None else -_BIG),
-                            int(min(param.max, _BIG) if param.max is not None else _BIG))
-            editor.setKeyboardTracking(False)  # typing commits once (Enter or focus out), not per digit
-            if isinstance(value, int) and not isinstance(value, bool):
-                editor.setValue(value)
-            editor.setGroupSeparatorShown(True)
-            editor.valueChanged.connect(lambda v, n=param.name: self._commit(n, int(v)))
-        elif param.type is float:
-            editor = QDoubleSpinBox()
-            editor.setDecimals(4)
-            editor.setSingleStep(0.05)
-            editor.setRange(param.min if param.min is not None else -1e9, param.max if param.max is not None else 1e9)
-            editor.setKeyboardTracking(False)
-            if isinstance(value, (int, float)) and not isinstance(value, bool):
-                editor.setValue(float(value))
-            editor.valueChanged.connect(lambda v, n=param.name: self._commit(n, float(v)))
-        else:
-            editor = QLineEdit(str(value))
-            editor.editingFinished.connect(lambda n=param.name, e=editor: self._commit(n, e.text()))
-        return editor
+    def _show_analysis(self, node) -> None:
+        """The block's output shapes, parameter count and problems from the latest analysis."""
+        report = self.analysis.report if self.analysis is not None else None
+        if report is None or self.shapes is None:
+            return
+        lines = [f"{port.name}: {report.shape_text(node.id, port.name) or '—'}" for port in node.spec.outputs]
+        self.shapes.setText("<b>Outputs</b><br>" + "<br>".join(lines) if lines else "<b>Output head</b>")
+        self.count.setText(f"Parameters: {report.params.get(node.id, 0):,}")
+        messages = [d.message for d in report.for_node(node.id)]
+        self.problems.setText("\n".join(messages))
+        self.problems.setVisible(bool(messages))
 
     # ------------------------------------------------------------ committing edits
     def _commit(self, name: str, value) -> None:

@@ -54,10 +54,12 @@ def drag_wire(window, src_id, src_port, dst_id, dst_port):
 def set_in_inspector(window, name, value):
     """Types a parameter value into the inspector's editor for the selected block."""
     editor = window.inspector.editors[name]
-    if isinstance(editor, QComboBox):
-        editor.setCurrentText(value)
-    elif isinstance(editor, QCheckBox):
-        editor.setChecked(value)
+    if isinstance(editor, QComboBox):  # a pick from the list
+        editor.setCurrentIndex(editor.findText(value))
+        editor.activated.emit(editor.currentIndex())
+    elif isinstance(editor, QCheckBox):  # a click
+        if editor.isChecked() != value:
+            editor.click()
     else:
         editor.setValue(value)
 

@@ -101,3 +101,22 @@ def test_rename_refuses_a_taken_name_with_the_reason(window):
     window.inspector.name_edit.editingFinished.emit()
     assert gru.name == "gru" and window.undo_stack.count() == 0
     assert window.inspector.name_error.text() == "another block is already called 'dense'"
+
+
+def test_the_inspector_is_built_once_per_block_and_shows_a_stored_invalid_value_as_invalid(window, qtbot):
+    from gui.forms import ParamForm
+
+    window.new_document()
+    window.palette.blockActivated.emit("lstm")
+    window.analysis.refresh()  # the analysis after the add: the inspector updates in place
+    QApplication.processEvents()
+    forms = [f for f in window.inspector.body.findChildren(ParamForm) if f.isVisibleTo(window.inspector.body)]
+    assert len(forms) == 1
+    titles = [label.text() for label in window.inspector.body.findChildren(type(window.inspector.shapes))
+              if label.isVisibleTo(window.inspector.body) and label.text().startswith("<b>LSTM")]
+    assert len(titles) == 1  # one header, not one per rebuild
+    lstm = next(iter(window.graph))
+    window.graph.set_param(lstm.id, "hidden_size", "lots")  # what a hand-edited file may hold
+    editor = window.inspector.form_params.editor("hidden_size")
+    assert editor.problem == "must be a whole number" and editor.text.text() == "lots"
+    assert editor.stack.currentWidget() is editor.text  # shown as typed and marked, not as 1
