@@ -272,3 +272,15 @@ def test_the_settings_form_shows_only_what_the_chosen_optimizer_and_schedule_use
     assert more.rows["momentum"].isVisibleTo(more)  # the form follows the document
     window.undo_stack.undo()
     assert not more.rows["momentum"].isVisibleTo(more)
+
+
+def test_start_is_refused_while_the_graph_does_not_fit_its_data(studio, qtbot):
+    from gui.commands import SetParamCommand
+
+    window = studio()
+    c, graph = window.training, window.document.graph
+    with qtbot.waitSignal(c.fit.updated, timeout=60000):
+        window.undo_stack.push(SetParamCommand(graph, graph.by_name("dense").id, "units", 3))
+    assert c.start() is False and not c.worker.is_running
+    assert c.training_panel.message.text().startswith("Not started: field 'sum' of dataset 'adding' has 1 ")
+    assert "Fix applies the change" in c.training_panel.message.text()

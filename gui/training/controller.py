@@ -216,6 +216,14 @@ class TrainingController(QObject):
         except (ConfigError, TypeError) as err:
             self.training_panel.show_message(str(err), error=True)
             return False
+        if self.fit.problems:  # known before anything loads: say so instead of failing a run
+            first = self.fit.problems[0]
+            more = f" (and {len(self.fit.problems) - 1} more)" if len(self.fit.problems) > 1 else ""
+            text = f"Not started: {first.message}{more}. See Problems" + (" (Fix applies the change)."
+                                                                          if first.fixes else ".")
+            self.training_panel.show_message(text, error=True)
+            self.window.statusBar().showMessage(text, 10000)
+            return False
         name = Path(document.path).stem if document.path else "untitled"
         self.history = RunHistory(name)
         self.dashboard.set_history(self.history)
