@@ -173,15 +173,14 @@ def test_cli_lists_every_dataset_and_explains_missing_extras(capsys, monkeypatch
     assert "target_in" in capsys.readouterr().out
 
 
+# Each option within its own range (engine.data.registry), the combination far beyond memory.
 @pytest.mark.parametrize("dataset,options,estimate,lower", [
-    ("adding", {"samples": 10**7}, "10,000,000 samples x 50 steps x 2 values x 4 bytes would take about 4.0 GB",
-     "'samples' or 'length'"),
-    ("adding", {"length": 10**6}, "10,000 samples x 1,000,000 steps x 2 values x 4 bytes would take about 80.0 GB",
-     "'samples' or 'length'"),
-    ("copy", {"length": 10**6, "samples": 1000}, "1,000 samples x 2,000,020 steps x 2 values x 8 bytes would take "
-                                                 "about 32.0 GB", "'samples', 'length' or 'delay'"),
-    ("sine", {"samples": 10**7}, "10,000,000 samples x 41 steps x 2 values x 4 bytes would take about 3.3 GB",
-     "'samples' or 'length'"),
+    ("adding", {"samples": 10**6, "length": 1000}, "1,000,000 samples x 1,000 steps x 2 values x 4 bytes would take "
+                                                   "about 8.0 GB", "'samples' or 'length'"),
+    ("copy", {"length": 1000, "samples": 10**6}, "1,000,000 samples x 2,020 steps x 2 values x 8 bytes would take "
+                                                 "about 32.3 GB", "'samples', 'length' or 'delay'"),
+    ("sine", {"samples": 10**6, "length": 1000}, "1,000,000 samples x 1,001 steps x 2 values x 4 bytes would take "
+                                                 "about 8.0 GB", "'samples' or 'length'"),
     ("reverse", {"max_length": 1000, "samples": 10**6}, "1,000,000 samples x 1,001 steps x 3 values x 8 bytes would "
                                                         "take about 24.0 GB", "'samples' or 'max_length'"),
 ])
@@ -194,6 +193,12 @@ def test_absurd_generated_sizes_are_refused_before_generating(monkeypatch, datas
         prepare_data({"dataset": dataset, "options": options})
     assert str(caught.value) == (f"dataset '{dataset}': {estimate}, over the limit of 1.1 GB (the cap for generated "
                                  f"data): lower {lower}")
+
+
+def test_ten_million_samples_are_refused_by_the_options_range_first():
+    with pytest.raises(DataError) as caught:
+        prepare_data({"dataset": "adding", "options": {"samples": 10**7}})
+    assert str(caught.value) == "data.options.samples: must be at most 1000000, got 10000000"
 
 
 def test_the_size_limit_follows_a_small_machine(monkeypatch):
