@@ -10,7 +10,9 @@ from ..losses import MetricTracker
 
 
 @torch.no_grad()
-def evaluate_split(trainer, split: str) -> dict[str, float]:
+def evaluate_split(session, split: str) -> dict[str, float]:
+    """Metrics of ``split`` with the session's compiled module (a Trainer works too: it reads its session)."""
+    trainer = session
     module = trainer.inner_module
     was_training = module.training
     module.eval()
