@@ -21,6 +21,8 @@ class Signal(SignalInstance):
 
     def connect(self, slot: Callable[..., Any], **options: Any):  # type: ignore[override]
         options.setdefault("unique", True)  # connecting twice calls the slot once, as Qt's UniqueConnection
+        # A slot that cannot be held weakly (a list's append) is held strongly, without a warning each time.
+        options.setdefault("on_ref_error", "ignore")
         return super().connect(slot, **options)
 
     def disconnect(self, slot: Callable[..., Any] | None = None, missing_ok: bool = True) -> None:
