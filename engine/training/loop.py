@@ -50,6 +50,13 @@ class RunResult:
         return 2 if self.input_error else 1
 
 
+def _reraise_unless_ctrl_c() -> None:
+    """Only the main thread receives Ctrl-C; a KeyboardInterrupt raised in another thread is some code's own
+    error, and it travels on as one (the GUI's worker reports it)."""
+    if threading.current_thread() is not threading.main_thread():
+        raise
+
+
 class _FromSession:
     """A Trainer attribute read from its Session (None before the run has opened one)."""
 
@@ -145,6 +152,7 @@ class Trainer:
         try:
             result = self._open_and_train()
         except KeyboardInterrupt:
+            _reraise_unless_ctrl_c()
             result = self._interrupt_result("while starting" if self.session is None else "")
         s = self.session
         result.run_dir = s.run_dir.path if s is not None and s.run_dir is not None else None
@@ -230,6 +238,7 @@ class Trainer:
             action()
             return result
         except KeyboardInterrupt:
+            _reraise_unless_ctrl_c()
             if result.status != "stopped" or not self._interrupted:
                 stopped = self._interrupt_result(when)
                 result.status, result.message, result.block = stopped.status, stopped.message, None
@@ -246,6 +255,7 @@ class Trainer:
                                     epoch=len(self.epoch_history), step=self.global_step, best=result.best)
                 return result
             except KeyboardInterrupt:
+                _reraise_unless_ctrl_c()
                 stopped = self._interrupt_result("")
                 result.status, result.message, result.block = stopped.status, stopped.message, None
         return result
