@@ -76,3 +76,23 @@ def test_the_trainer_announces_every_event_it_streams(tmp_path):
     assert heard == stream.drain() and sum(isinstance(e, StepMetrics) for e in heard) == 1
     # The run's event log listens to the same signal: it holds the same events, in the same order.
     assert [type(e) for e in heard] == [type(e) for e in read_events(result.run_dir / "metrics.jsonl")]
+
+
+def test_declared_signals_form_a_psygnal_group_with_our_interface():
+    from psygnal import SignalGroup
+
+    from engine.events import signal
+
+    class Events(SignalGroup):
+        node_added = signal(object)
+        changed = signal()
+    events, log = Events(), []
+    assert isinstance(events.node_added, Signal)
+    events.node_added.connect(log.append)
+    events.node_added.connect(log.append)
+    events.all.connect(lambda info: log.append(info.signal.name))
+    events.node_added.emit("lstm")
+    events.changed.emit()
+    with events.changed.blocked():
+        events.changed.emit()
+    assert log == ["lstm", "node_added", "changed"]
