@@ -84,3 +84,17 @@ def test_runs_are_listed_newest_first_with_suffixes_in_number_order(names, rng):
         found = [run.path.name for run in find_runs(root)]
     expected = [stamp if n == 1 else f"{stamp}-{n}" for stamp, n in sorted(names, reverse=True)]
     assert found == expected
+
+
+def test_an_event_log_cut_short_by_a_killed_process_still_reads(tmp_path):
+    config = TrainingConfig(epochs=1, batch_size=32, probes=[])
+    result = Trainer(adding_doc(), config, run_root=tmp_path, data=adding_data(n=96)).run()
+    run = Run(result.run_dir)
+    whole = run.events().read_text(encoding="utf-8")
+    count = len(run.read_events())
+    run.events().write_text(whole + '{"type": "StepMetrics", "epoch": 2, "ste', encoding="utf-8")
+    assert len(run.read_events()) == count  # the unfinished line is left out
+    lines = whole.splitlines()
+    run.events().write_text("\n".join(lines[:1] + ['{"type": "Step'] + lines[1:]) + "\n", encoding="utf-8")
+    with pytest.raises(RunError, match=r"metrics\.jsonl: not a run log \(JSONDecodeError"):
+        run.read_events()
