@@ -20,7 +20,7 @@ class Predictor:
     """The model of one run (best checkpoint, else last) with its vocabulary, labels and tokenization.
 
     ``base_dir`` is where the document's relative data paths are read from (for validation samples and the
-    forecast); by default the document's folder when the run lies in ``<document dir>/runs/<stem>/<time>``."""
+    forecast); by default the folder of the document the run was started from (``Run.source_dir()``)."""
 
     def __init__(self, run: Run | str | Path, device: str | torch.device = "cpu", base_dir: str | Path | None = None):
         from .compiler import compile_graph
@@ -43,8 +43,7 @@ class Predictor:
         self.vocab: list[str] = (self.meta.get("vocab") or {}).get(self.input.name) or []
         self.index = {t: i for i, t in enumerate(self.vocab)}
         self.labels: list[str] = (self.meta.get("labels") or {}).get(self.head.name) or []
-        runs = self.run.path.parent.parent
-        self.base_dir = Path(base_dir) if base_dir is not None else (runs.parent if runs.name == "runs" else None)
+        self.base_dir = Path(base_dir) if base_dir is not None else self.run.source_dir()
         self._data = None
 
     @property

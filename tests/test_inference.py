@@ -183,3 +183,14 @@ def test_forecast_pairs_each_validation_target_with_the_model_prediction(forecas
     with torch.no_grad():
         first = predictor.module(sample["inputs"]["series"][None], sample["lengths"]["series"][None])
     assert predicted[0] == pytest.approx(float(first.reshape(-1)[0]), abs=1e-6)
+
+
+def test_a_run_written_elsewhere_still_finds_the_documents_data(classifier_run, tmp_path):
+    """A run under `--out DIR` reads the document's relative data paths from the document's own folder."""
+    import shutil
+
+    moved = tmp_path / "elsewhere" / "reviews" / classifier_run.name
+    shutil.copytree(classifier_run, moved)
+    predictor = Predictor(moved)
+    assert predictor.base_dir == classifier_run.parent.parent.parent.resolve()
+    assert predictor.validation_sample(0) == Predictor(classifier_run).validation_sample(0)

@@ -23,6 +23,7 @@ def test_a_trained_run_is_found_and_read_through_run(tmp_path):
     assert {p.name for p in run.path.iterdir()} == {"document.json", "config.json", "data_meta.json",
                                                     "metrics.jsonl", "status.json", "evaluation.json", "checkpoints"}
     assert run.read_status()["status"] == "completed" and run.read_status()["epoch"] == 2
+    assert run.read_status()["document"] is None and run.source_dir() is None  # an unsaved document, --out
     assert TrainingConfig.from_dict(run.read_config()) == config
     assert run.read_document().graph.by_name("rec").kind == "lstm"
     events = run.read_events()

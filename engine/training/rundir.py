@@ -59,8 +59,11 @@ def write_json(path: Path, data: Any) -> None:
 class RunDir:
     """Writes one run's files. ``log(event)`` appends every event to the event log, flushed at epoch ends."""
 
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, source: str | Path | None = None):
+        """``source``: the document file the run was started from; every status names it (``"document"``), so
+        readers find the document's folder (its relative data paths) wherever the run folder lies."""
         self.run = Run(path)
+        self.source = str(Path(source).resolve()) if source else None
         self.path = self.run.path
         self.checkpoints = self.run.checkpoints()
         self.best_path = self.run.checkpoint("best")
@@ -80,7 +83,7 @@ class RunDir:
         self._log.flush()
 
     def status(self, **fields: Any) -> None:
-        self.write(STATUS, {"updated": time.strftime("%Y-%m-%dT%H:%M:%S"), **fields})
+        self.write(STATUS, {"updated": time.strftime("%Y-%m-%dT%H:%M:%S"), "document": self.source, **fields})
 
     def error(self, text: str) -> None:
         self.write_text(ERROR, text)

@@ -126,6 +126,15 @@ class Run:
         except (json.JSONDecodeError, KeyError, TypeError) as err:
             raise RunError(f"{self.events()}: not a run log ({type(err).__name__}: {err})") from None
 
+    def source_dir(self) -> Path | None:
+        """The folder of the document the run was started from (where its relative data paths start): named by
+        status.json, else the folder above ``runs/`` when the run lies in the default place; None if unknown."""
+        source = self.read_status().get("document")
+        if isinstance(source, str) and source:
+            return Path(source).parent
+        runs = self.path.parent.parent
+        return runs.parent if runs.name == RUNS_FOLDER else None
+
     @classmethod
     def of_checkpoint(cls, weights_path: str | Path) -> "Run | None":
         """The run a checkpoint belongs to (``<run>/checkpoints/x.safetensors``), if it lies in one."""

@@ -179,7 +179,7 @@ def _prepare(document: Document, compiled: CompiledModel):
 
 
 def _open_run_dir(document: Document, config: TrainingConfig, data, run_root) -> RunDir:
-    run_dir = RunDir(new_run_dir(document.path, run_root))
+    run_dir = RunDir(new_run_dir(document.path, run_root), source=document.path)
     try:
         run_dir.write_text(DOCUMENT, document.dumps())
         run_dir.write(CONFIG, config.to_dict())
