@@ -37,9 +37,10 @@ class Predictor:
         self.compiled = compile_graph(self.document.graph)
         load_checkpoint(self.compiled.module, weights)
         self.module = self.compiled.module.to(self.device).eval()
-        self.task = self.meta.get("task", "")
         self.input = self.compiled.inputs[0]
         self.head = self.compiled.heads[0]
+        # The data's task; a run trained on a data object of its own has no meta: its first head's task then.
+        self.task = self.meta.get("task") or self.head.task
         self.vocab: list[str] = (self.meta.get("vocab") or {}).get(self.input.name) or []
         self.index = {t: i for i, t in enumerate(self.vocab)}
         self.labels: list[str] = (self.meta.get("labels") or {}).get(self.head.name) or []
@@ -66,7 +67,7 @@ class Predictor:
                 "max_length": options.get("max_length")}
 
     def _require_tokens(self, what: str) -> None:
-        if self.input.kind is not TensorKind.TOKENS or not self.vocab:
+        if self.input.kind is not TensorKind.TOKENS:
             raise InferenceError(f"{what} needs a model that reads token ids; its input '{self.input.name}' "
                                  f"reads {self.input.kind.value}")
 
@@ -76,6 +77,9 @@ class Predictor:
         from .data.tokenizers import tokenizer
 
         self._require_tokens("text")
+        if not self.vocab:
+            raise InferenceError(f"{self.run.meta()} has no vocabulary for input '{self.input.name}' (the run was "
+                                 f"trained on data given in code): text cannot become its ids; classify ids instead")
         settings = self.tokenization
         tokens = tokenizer(settings["tokenizer"])(text, settings["lowercase"])
         if settings.get("max_length"):
@@ -96,6 +100,10 @@ class Predictor:
 
     # ------------------------------------------------------------------ classification
     def _forward(self, ids: list[int]) -> torch.Tensor:
+        if len(self.compiled.inputs) > 1:
+            names = ", ".join(f"'{i.name}'" for i in self.compiled.inputs)
+            raise InferenceError(f"the model reads {len(self.compiled.inputs)} inputs ({names}); typed text and "
+                                 f"ids apply to models with one input")
         x = torch.tensor([ids], dtype=torch.long, device=self.device)
         lengths = torch.tensor([len(ids)], device=self.device)
         return self.compiled.call({self.input.name: x}, {self.input.name: lengths})[0]
@@ -121,10 +129,11 @@ class Predictor:
         self._require_tokens("classify")
         if not ids:
             raise InferenceError("classify needs at least one token id")
-        bad = [i for i in ids if not 0 <= int(i) < len(self.vocab)]
+        size = len(self.vocab) or int(self.input.vocab or 0)
+        bad = [i for i in ids if not 0 <= int(i) < size]
         if bad:
             raise InferenceError(f"token id {bad[0]} is outside the vocabulary of input '{self.input.name}' "
-                                 f"(ids 0..{len(self.vocab) - 1})")
+                                 f"(ids 0..{size - 1})")
         probs = self.probabilities(self._forward([int(i) for i in ids]))[0].float().cpu().tolist()
         labels = self.labels if len(self.labels) == len(probs) else [str(i) for i in range(len(probs))]
         return sorted(zip(labels, probs), key=lambda p: -p[1])
@@ -159,6 +168,10 @@ class Predictor:
         """The run's data, prepared again from its document's binding (cached)."""
         if self._data is None:
             from .data import prepare_data
+
+            if not self.document.data:
+                raise InferenceError(f"{self.run.document()}: the document has no data binding to take samples "
+                                     f"from (the run was trained on data given in code)")
 
             self._data = prepare_data(self.document.data, self.compiled, self.base_dir)
         return self._data

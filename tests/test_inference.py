@@ -194,3 +194,22 @@ def test_a_run_written_elsewhere_still_finds_the_documents_data(classifier_run, 
     predictor = Predictor(moved)
     assert predictor.base_dir == classifier_run.parent.parent.parent.resolve()
     assert predictor.validation_sample(0) == Predictor(classifier_run).validation_sample(0)
+
+
+def test_a_run_trained_on_data_given_in_code_still_classifies(tmp_path):
+    from test_training_loop import classifier_doc
+    from test_training_support import token_class_data
+
+    result = Trainer(classifier_doc(), TrainingConfig(epochs=1, **FAST), run_root=tmp_path,
+                     data=token_class_data()).run()
+    predictor = Predictor(result.run_dir)
+    assert predictor.task == "classification"  # from the head: such a run has no data meta
+    with pytest.raises(InferenceError, match=r"data_meta\.json has no vocabulary for input 'tokens' \(the run was "
+                                             r"trained on data given in code\): text cannot become its ids"):
+        predictor.encode("hello")
+    probs = predictor.classify_ids([3, 1, 2])  # ids still work; labels are the class numbers
+    assert sorted(name for name, _ in probs) == ["0", "1", "2"]
+    with pytest.raises(InferenceError, match=r"token id 12 is outside the vocabulary of input 'tokens' \(ids 0\.\.11\)"):
+        predictor.classify_ids([12])
+    with pytest.raises(InferenceError, match="the document has no data binding to take samples from"):
+        predictor.validation_sample(0)
