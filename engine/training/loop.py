@@ -168,9 +168,11 @@ class Trainer:
             self.emit(RunFinished(result.status, result.message, result.block, result.best, result.test,
                                   time.perf_counter() - started, str(result.run_dir) if result.run_dir else None))
             self._call("on_run_end", result)
-        result = self._guard(result, "at the end of the run", announce)
-        if s is not None:
-            self._guard(result, "", s.close)
+        try:
+            result = self._guard(result, "at the end of the run", announce)
+        finally:  # a hook's own error still propagates, but the event log, the taps and the process group close
+            if s is not None:
+                self._guard(result, "", s.close)
         return result
 
     def _open_and_train(self) -> RunResult:
