@@ -7,13 +7,19 @@ import sys
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    from engine.cli import is_command, main as cli_main
+    try:
+        from engine.cli import is_command, main as cli_main
 
-    if is_command(argv):
-        return cli_main(argv)
-    from .app import run_app
+        if is_command(argv):
+            return cli_main(argv)
+        from .app import run_app
 
-    return run_app(argv)
+        return run_app(argv)
+    except KeyboardInterrupt:
+        # Ctrl-C while starting (importing torch or Qt, reading the document): one line and the shell's
+        # convention for an interrupted program, not a traceback. Once training runs, the trainer handles it.
+        print("rnn-studio: interrupted (Ctrl-C)", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import signal
 import sys
+import threading
 import time
 
 from ..document import DocumentError, load_document
@@ -75,6 +76,39 @@ class ProgressBar(Hook):
         self.stream.flush()
 
 
+class CtrlC(Hook):
+    """Ctrl-C once the loop runs: the first asks the trainer to stop after the step (it validates and keeps a
+    checkpoint); the second aborts at once (KeyboardInterrupt: the trainer writes status "stopped" and keeps the
+    last checkpoint); later ones only wait for those few writes. Before the loop (imports, data, compile) Python's
+    own KeyboardInterrupt ends start-up at once: the trainer reports it as "stopped", exit 130."""
+
+    def __init__(self):
+        self.previous = None
+
+    def on_run_start(self, trainer) -> None:
+        if threading.current_thread() is threading.main_thread():  # only the main thread may set handlers
+            self.trainer = trainer
+            self.previous = signal.signal(signal.SIGINT, self._first)
+
+    def _first(self, signum, frame) -> None:
+        print("\nstopping after this step (Ctrl-C again to abort)...", file=sys.stderr)
+        signal.signal(signal.SIGINT, self._second)
+        self.trainer.stop()
+
+    def _second(self, signum, frame) -> None:
+        print("aborting: writing the run's status...", file=sys.stderr)
+        signal.signal(signal.SIGINT, self._wait)
+        raise KeyboardInterrupt
+
+    def _wait(self, signum, frame) -> None:
+        print("still writing the run's status; it takes a moment...", file=sys.stderr)
+
+    def restore(self) -> None:
+        if self.previous is not None:
+            signal.signal(signal.SIGINT, self.previous)
+            self.previous = None
+
+
 def run(args) -> int:
     try:
         doc = load_document(args.file)
@@ -91,17 +125,12 @@ def run(args) -> int:
         return 2
     trainer = Trainer(doc, config, run_root=args.out)
     trainer.add_hook(ProgressBar())
-
-    def interrupt(signum, frame):
-        print("\nstopping after this step (Ctrl-C again to abort)...", file=sys.stderr)
-        trainer.stop()
-        signal.signal(signal.SIGINT, signal.default_int_handler)
-
-    previous = signal.signal(signal.SIGINT, interrupt)
+    ctrl_c = CtrlC()
+    trainer.add_hook(ctrl_c)
     try:
         result = trainer.run()
     finally:
-        signal.signal(signal.SIGINT, previous)
+        ctrl_c.restore()
     if not trainer.is_main:
         return result.exit_code
     out = sys.stdout if result.exit_code in (0, 130) else sys.stderr

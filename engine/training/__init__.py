@@ -1,4 +1,4 @@
-"""Training: the configuration dataclass, the Trainer loop with hooks, typed events and run directories.
+"""Training: the configuration dataclass, the Session and the Trainer loop with hooks, typed events and run folders.
 
 See docs/ARCHITECTURE.md, "Training contract".
 """
@@ -6,8 +6,11 @@ from .config import ConfigError, TrainingConfig
 from .events import (AttentionProbe, EpochMetrics, EventStream, GateProbe, RunFinished, RunStarted, StepMetrics,
                      TimeGradProbe, event_from_dict, event_to_dict, read_events)
 from .hooks import Hook
-from .loop import RunResult, Trainer, TrainingFailure
+from .loop import RunResult, Trainer
+from .runs import Run, RunError, find_runs
+from .session import Session, TrainingFailure, open_session
 
 __all__ = ["ConfigError", "TrainingConfig", "AttentionProbe", "EpochMetrics", "EventStream", "GateProbe",
            "RunFinished", "RunStarted", "StepMetrics", "TimeGradProbe", "event_from_dict", "event_to_dict",
-           "read_events", "Hook", "RunResult", "Trainer", "TrainingFailure"]
+           "read_events", "Hook", "RunResult", "Trainer", "TrainingFailure", "Run", "RunError", "find_runs",
+           "Session", "open_session"]

@@ -22,11 +22,11 @@ def _token_targets(batch, head):
 
 
 @torch.no_grad()
-def baselines(trainer) -> dict[str, dict[str, float]]:
+def baselines(session) -> dict[str, dict[str, float]]:
     """{head: {baseline name: value}} for every head whose task has a simple baseline."""
-    data, cfg = trainer.data, trainer.config
+    data, cfg = session.data, session.config
     out: dict[str, dict[str, float]] = {}
-    for head in trainer.compiled.heads:
+    for head in session.compiled.heads:
         train = list(data.loader("train", cfg.batch_size, shuffle=False, seed=cfg.seed))
         test = list(data.loader("test", cfg.batch_size, shuffle=False, seed=cfg.seed))
         if head.task == "regression":
@@ -34,7 +34,7 @@ def baselines(trainer) -> dict[str, dict[str, float]]:
             mean = ys.mean()
             err = [(b.targets[head.name].float().reshape(-1) - mean) for b in test]
             result = {"constant_mean_mse": float(torch.cat(err).pow(2).mean())}
-            last = _last_value_mse(trainer, head, test)
+            last = _last_value_mse(session, head, test)
             if last is not None:
                 result["last_value_mse"] = last
             out[head.name] = result
@@ -58,9 +58,9 @@ def baselines(trainer) -> dict[str, dict[str, float]]:
     return out
 
 
-def _last_value_mse(trainer, head, test) -> float | None:
+def _last_value_mse(session, head, test) -> float | None:
     """The persistence forecast: the input's last real step, when it has the target's width."""
-    inputs = trainer.compiled.inputs
+    inputs = session.compiled.inputs
     if len(inputs) != 1 or head.input_shape.kind is not TensorKind.VECTOR or inputs[0].kind is not TensorKind.SEQUENCE:
         return None
     if inputs[0].features != head.input_shape.features:

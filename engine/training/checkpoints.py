@@ -4,12 +4,13 @@ A checkpoint holds the model's state_dict (names as in the compiled module) and 
 """
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import torch
 from safetensors.torch import load_file, save_file
 from torch import nn
+
+from .rundir import atomic_write
 
 
 def _unwrap(module: nn.Module) -> nn.Module:
@@ -31,13 +32,11 @@ def state_tensors(module: nn.Module) -> dict[str, torch.Tensor]:
 
 
 def save_checkpoint(module: nn.Module, path: str | Path, metadata: dict[str, str] | None = None) -> Path:
-    """Writes atomically (temp file, then rename) so a crash never leaves half a checkpoint."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    save_file(state_tensors(module), str(tmp), metadata={k: str(v) for k, v in (metadata or {}).items()})
-    os.replace(tmp, path)
-    return path
+    """Writes atomically (temp file, then rename) so a crash or Ctrl-C never leaves half a checkpoint; a temp
+    file left by a process killed mid-save is removed by the next save into the same folder."""
+    tensors = state_tensors(module)  # before the temp file exists: copying the weights is the slow part on GPU
+    text_meta = {k: str(v) for k, v in (metadata or {}).items()}
+    return atomic_write(path, lambda tmp: save_file(tensors, str(tmp), metadata=text_meta))
 
 
 def load_checkpoint(module: nn.Module, path: str | Path, device: str | torch.device = "cpu") -> nn.Module:

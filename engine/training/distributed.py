@@ -32,7 +32,7 @@ class DistContext:
         world = int(os.environ.get("WORLD_SIZE", "1"))
         if world <= 1:
             return cls()
-        rank, local = int(os.environ.get("RANK", "0")), int(os.environ.get("LOCAL_RANK", "0"))
+        local = int(os.environ.get("LOCAL_RANK", "0"))  # the rank itself comes from the process group
         created = False
         if not dist.is_initialized():
             backend = "nccl" if device_kind == "cuda" else "gloo"

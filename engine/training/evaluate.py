@@ -10,18 +10,19 @@ from ..losses import MetricTracker
 
 
 @torch.no_grad()
-def evaluate_split(trainer, split: str) -> dict[str, float]:
-    module = trainer.inner_module
+def evaluate_split(session, split: str) -> dict[str, float]:
+    """Metrics of ``split`` with the session's compiled module (a Trainer works too: it reads its session)."""
+    module = session.inner_module
     was_training = module.training
     module.eval()
-    tracker = MetricTracker(trainer.compiled.heads)
+    tracker = MetricTracker(session.compiled.heads)
     try:
-        loader = trainer.data.loader(split, trainer.config.batch_size, shuffle=False, seed=trainer.config.seed)
+        loader = session.data.loader(split, session.config.batch_size, shuffle=False, seed=session.config.seed)
         for batch in loader:
-            batch = batch.to(trainer.device)
-            with trainer.steps.autocast():
-                outputs = trainer.steps.forward(module, batch)
-                _, results = trainer.steps.loss(outputs, batch)
+            batch = batch.to(session.device)
+            with session.steps.autocast():
+                outputs = session.steps.forward(module, batch)
+                _, results = session.steps.loss(outputs, batch)
             tracker.add(results)
     finally:
         module.train(was_training)

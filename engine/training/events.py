@@ -147,8 +147,22 @@ def event_from_dict(data: dict[str, Any]):
 
 
 def read_events(path) -> list:
+    """Every event of a metrics.jsonl. A last line cut short (a process killed mid-write) is left out: the run
+    before it still reads; a broken line anywhere else is an error."""
     with open(path, encoding="utf-8") as handle:
-        return [event_from_dict(json.loads(line)) for line in handle if line.strip()]
+        lines = handle.read().split("\n")
+    events = []
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            data = json.loads(line)
+        except json.JSONDecodeError:
+            if number == len(lines):  # no newline after it: the write never finished
+                break
+            raise
+        events.append(event_from_dict(data))
+    return events
 
 
 def _coalesce_key(event) -> tuple | None:

@@ -27,10 +27,12 @@ class StepOutcome:
 
 
 class StepRunner:
-    def __init__(self, trainer):
-        self.t = trainer
-        cfg = trainer.config
-        compiled = trainer.compiled
+    """Runs the steps of one Session (``self.t``); the trainer passes its hook call and the step's position."""
+
+    def __init__(self, session):
+        self.t = session
+        cfg = session.config
+        compiled = session.compiled
         self.heads = compiled.heads
         self.time_targets = {h.name for h in self.heads if h.task in ("labelling", "language_model")
                              or (h.task == "regression" and h.input_shape.kind is TensorKind.SEQUENCE)}
@@ -38,12 +40,14 @@ class StepRunner:
         if cfg.tbptt:
             if len(compiled.inputs) != 1 or not any(h.task == "language_model" for h in self.heads):
                 raise ConfigError("tbptt", "truncated BPTT applies to language models with one input; set it to 0")
-            self.carrier = StateCarrier(trainer.inner_module)
+            self.carrier = StateCarrier(session.inner_module)
         self.decoder = None
         if cfg.teacher_forcing < 1.0:
             self.decoder = self._decoder_input(compiled)
             self.generator = torch.Generator().manual_seed(cfg.seed)
         self.prev_norms: dict[str, float] = {}
+        self._after_backward = None
+        self._where = ""
 
     @staticmethod
     def _decoder_input(compiled):
@@ -84,9 +88,12 @@ class StepRunner:
         return total, results
 
     # ------------------------------------------------------------------ training step
-    def train_step(self, batch, tracker: MetricTracker) -> StepOutcome:
+    def train_step(self, batch, tracker: MetricTracker, after_backward=None, where: str = "") -> StepOutcome:
+        """``after_backward()`` runs after each backward pass (the hooks' on_after_backward); ``where`` says
+        which step this is ("at epoch 2, step 7") in a failure's message."""
         step_tracker = MetricTracker(self.heads)
         samples = int(getattr(batch, "size", 0) or next(iter(batch.inputs.values())).shape[0])
+        self._after_backward, self._where = after_backward, where
         if self.carrier is None:
             outcome = self._update(batch, step_tracker)
         else:
@@ -112,7 +119,8 @@ class StepRunner:
             loss, results = self.loss(outputs, batch)
         t.optimizer.zero_grad(set_to_none=True)
         loss.backward()
-        t._call("on_after_backward")  # before the norms: a hook may change the gradients
+        if self._after_backward is not None:
+            self._after_backward()  # before the norms: a hook may change the gradients
         global_norm, block_norms = t.grad_norms.compute()
         grads = t.grad_norms.grads()
         extra = []
@@ -137,9 +145,9 @@ class StepRunner:
         return StepOutcome(loss_value, {}, norm, norms, clipped, 0)
 
     def _failure(self, loss_value: float, norms: dict[str, float]):
-        from .loop import TrainingFailure
+        from .session import TrainingFailure
 
-        where = f"at epoch {len(self.t.epoch_history) + 1}, step {self.t.global_step + 1}"
+        where = self._where
         bad = [b for b, v in norms.items() if not math.isfinite(v)]
         if math.isfinite(loss_value) and bad:
             block = bad[-1]  # nearest the output: where the bad gradient entered the backward pass
