@@ -96,6 +96,10 @@ def test_csv_import_preview_columns_fix_train_and_try(qtbot, open_window, csv_do
         trying.run_sample()
     text, label, _ = done.args[0][1:]
     assert label in WORDS and " film " in text
+    # A classifier: text and validation samples; no temperature, no forecast.
+    shown = {name for name in ("text_row", "sample_row", "generate_row", "forecast_button")
+             if getattr(trying, name).isVisibleTo(trying)}
+    assert shown == {"text_row", "sample_row"}
 
 
 def test_text_file_trains_a_character_model_that_generates(qtbot, open_window, tmp_path):
@@ -109,9 +113,12 @@ def test_text_file_trains_a_character_model_that_generates(qtbot, open_window, t
     assert result.status == "completed", result.message
     window = open_window(document)
     trying = window.training.try_panel
+    assert not trying.text_row.isVisibleTo(trying)  # no model yet: nothing to use
     with qtbot.waitSignal(trying.loader.done, timeout=60000):
         trying.set_run(result.run_dir)
     assert trying.run_button.text() == "Generate"
+    assert trying.generate_row.isVisibleTo(trying) and not trying.sample_row.isVisibleTo(trying)
+    assert not trying.forecast_button.isVisibleTo(trying) and not trying.plot_widget.isVisibleTo(trying)
     trying.text.setText("hel")
     trying.length.setValue(30)
     trying.temperature.setValue(0.3)

@@ -7,12 +7,12 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 
 from engine.training import (AttentionProbe, EpochMetrics, GateProbe, RunFinished, RunStarted, StepMetrics,
-                             TimeGradProbe, read_events)
+                             TimeGradProbe)
+from engine.training.runs import Run
 
 
 SMOOTHING = 0.9
@@ -179,15 +179,12 @@ class RunHistory:
     @classmethod
     def from_run_dir(cls, path) -> "RunHistory":
         """Reopens a finished (or interrupted) run from its metrics.jsonl."""
-        path = Path(path)
-        log = path / "metrics.jsonl"
-        if not log.exists():
-            raise FileNotFoundError(f"{path}: no metrics.jsonl in this run directory")
-        history = cls(name=f"{path.parent.name}/{path.name}")
+        run = Run(path)
+        history = cls(name=f"{run.path.parent.name}/{run.path.name}")
         try:
-            history.add_all(read_events(log))
+            history.add_all(run.read_events())  # RunError (a ValueError) names a missing or broken log
         except (json.JSONDecodeError, KeyError, TypeError) as err:
-            raise ValueError(f"{log}: not a run log ({type(err).__name__}: {err})") from None
+            raise ValueError(f"{run.events()}: not a run log ({type(err).__name__}: {err})") from None
         return history
 
     # ------------------------------------------------------------------ CSV tables (one per plot)

@@ -8,8 +8,9 @@ from pathlib import Path
 from PySide6.QtWidgets import (QComboBox, QDialog, QFileDialog, QFormLayout, QHBoxLayout, QLabel, QLineEdit,
                                QPushButton, QVBoxLayout)
 
-from engine.document import loads
+from engine.document import DocumentError
 from engine.export import FORMATS, ExportError, export_model
+from engine.training.runs import Run, RunError
 
 from .background import BackgroundCall
 
@@ -30,15 +31,16 @@ def latest_run_dir(controller) -> Path | None:
 
 def export_run(run_dir: Path, fmt: str, out_path: Path, document_path=None):
     """Exports the model a run trained (its own document snapshot, so later edits cannot mismatch the weights)."""
-    run_dir = Path(run_dir)
-    snapshot = loads((run_dir / "document.json").read_text(encoding="utf-8"), where=str(run_dir / "document.json"))
+    run = Run(run_dir)
+    try:
+        snapshot = run.read_document()
+    except (RunError, DocumentError) as err:
+        raise ExportError(str(err)) from None
     snapshot.path = Path(document_path) if document_path else None
-    weights = run_dir / "checkpoints" / "best.safetensors"
-    if not weights.exists():
-        weights = run_dir / "checkpoints" / "last.safetensors"
-    if not weights.exists():
-        raise ExportError(f"{run_dir}: this run has no checkpoint yet (one is written after each epoch)")
-    return export_model(snapshot, weights, fmt, out_path, run_dir=run_dir)
+    weights = run.weights()
+    if weights is None:
+        raise ExportError(f"{run.path}: this run has no checkpoint yet (one is written after each epoch)")
+    return export_model(snapshot, weights, fmt, out_path, run_dir=run.path)
 
 
 class ExportDialog(QDialog):

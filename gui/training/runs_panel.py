@@ -1,9 +1,8 @@
-"""The runs panel: every run of the document's folder with its settings, duration and final metrics; select
-several to overlay their curves, or reopen one in the dashboard from its run directory's metrics.jsonl.
+"""The runs panel: every run of the document's folder with its settings, duration and final metrics (a
+sortable column each); select several to overlay their curves, or reopen one in the dashboard from its log.
 """
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pyqtgraph as pg
@@ -11,17 +10,13 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QFileDialog, QHBoxLayout, QLabel, QPushButton,
                                QSplitter, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
+from engine.training.runs import Run, RunError, default_root, find_runs
+
 from ..dashboard.history import RunHistory
 from ..plotting import color, finite, no_si_prefix
 
-COLUMNS = ("Run", "Status", "Duration", "Epochs", "Settings", "Final metrics")
-
-
-def _read_json(path: Path) -> dict:
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
+FIXED_COLUMNS = ("Run", "Status", "Duration (s)", "Epochs", "Settings")
+PATH_ROLE = Qt.ItemDataRole.UserRole
 
 
 def settings_text(config: dict) -> str:
@@ -29,17 +24,23 @@ def settings_text(config: dict) -> str:
     return ", ".join(f"{k}={config[k]}" for k in keys if k in config)
 
 
-def metrics_text(summary: dict) -> str:
-    order = sorted(summary, key=lambda k: (not k.startswith("val_"), not k.startswith("test_"), k))
-    return ", ".join(f"{k}={v:.4g}" for k, v in ((k, summary[k]) for k in order) if isinstance(v, (int, float)))
+def metric_order(name: str) -> tuple:
+    """Validation metrics first, then test, then training ones; loss before the others within each."""
+    return (not name.startswith("val_"), not name.startswith("test_"), not name.endswith("loss"), name)
 
 
-def find_runs(root: Path) -> list[Path]:
-    """Run directories under ``root`` (= <document dir>/runs): <stem>/<timestamp>/metrics.jsonl, newest first."""
-    if not root.is_dir():
-        return []
-    runs = [p.parent for p in root.glob("*/*/metrics.jsonl")]
-    return sorted(runs, key=lambda p: (p.name, p.parent.name), reverse=True)
+class NumberItem(QTableWidgetItem):
+    """A cell that sorts by its number (text cells sort as text): 10 after 9, missing values last."""
+
+    def __init__(self, value: float | None, text: str | None = None):
+        super().__init__(text if text is not None else ("" if value is None else f"{value:.4g}"))
+        self.number = value
+
+    def __lt__(self, other) -> bool:
+        mine, theirs = self.number, getattr(other, "number", None)
+        if mine is None or theirs is None:
+            return mine is not None and theirs is None
+        return mine < theirs
 
 
 class RunsPanel(QWidget):
@@ -51,8 +52,9 @@ class RunsPanel(QWidget):
         self.runs: list[Path] = []
         self.session_runs: list[Path] = []  # finished in this window or opened by hand
         self._cache: dict[Path, tuple[float, RunHistory]] = {}
-        self.table = QTableWidget(0, len(COLUMNS))
-        self.table.setHorizontalHeaderLabels(COLUMNS)
+        self.table = QTableWidget(0, len(FIXED_COLUMNS))
+        self.table.setHorizontalHeaderLabels(FIXED_COLUMNS)
+        self.table.setSortingEnabled(True)  # click a column (a metric) to rank the runs by it
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -92,16 +94,16 @@ class RunsPanel(QWidget):
     # ------------------------------------------------------------------ listing
     def set_document(self, document) -> None:
         path = getattr(document, "path", None)
-        self.set_root(Path(path).resolve().parent / "runs" if path else None)
+        self.set_root(default_root(Path(path).resolve()) if path else None)
 
     def set_root(self, root: Path | None) -> None:
         self.root = Path(root) if root else None
         self.refresh()
 
     def refresh(self) -> None:
-        found = find_runs(self.root) if self.root else []
+        found = [run.path for run in find_runs(self.root)] if self.root else []
         # Runs of this session stay listed even when they live elsewhere (an unsaved document's runs).
-        extra = [p for p in self.session_runs if p not in found and (p / "metrics.jsonl").exists()]
+        extra = [p for p in self.session_runs if p not in found and Run(p).events().exists()]
         self.runs = found + extra
         self._fill()
 
@@ -124,7 +126,7 @@ class RunsPanel(QWidget):
     @staticmethod
     def _mtime(path: Path) -> float:
         try:
-            return (path / "metrics.jsonl").stat().st_mtime
+            return Run(path).events().stat().st_mtime
         except OSError:
             return 0.0
 
@@ -143,36 +145,61 @@ class RunsPanel(QWidget):
         return history
 
     def _fill(self) -> None:
-        self.table.setRowCount(len(self.runs))
-        for row, path in enumerate(self.runs):
-            history = self.history(path)
-            config = _read_json(path / "config.json")
-            status = _read_json(path / "status.json").get("status", "?")
+        """One row per run; after the fixed columns one sortable column per final metric of any listed run."""
+        rows = []
+        for path in self.runs:
+            history, run = self.history(path), Run(path)
+            try:
+                config, status = run.read_config(), run.read_status().get("status", "?")
+            except RunError:
+                config, status = {}, "?"
+            summary = history.summary() if history else {}
+            rows.append((path, history, config, status, {k: v for k, v in summary.items()
+                                                          if isinstance(v, (int, float))}))
+        metrics = sorted({name for *_, summary in rows for name in summary}, key=metric_order)
+        self.table.setSortingEnabled(False)  # filling a sorted table moves rows under the hand
+        self.table.clear()
+        self.table.setColumnCount(len(FIXED_COLUMNS) + len(metrics))
+        self.table.setHorizontalHeaderLabels([*FIXED_COLUMNS, *metrics])
+        self.table.setRowCount(len(rows))
+        for row, (path, history, config, status, summary) in enumerate(rows):
             finished = history.finished if history else None
-            duration = f"{finished.duration_s:.1f} s" if finished else "—"
-            values = (f"{path.parent.name}/{path.name}", finished.status if finished else status, duration,
-                      str(len(history.epochs)) if history else "?", settings_text(config),
-                      metrics_text(history.summary()) if history else "")
-            for col, text in enumerate(values):
-                item = QTableWidgetItem(text)
-                item.setToolTip(str(path) if col == 0 else text)
+            cells = [QTableWidgetItem(f"{path.parent.name}/{path.name}"),
+                     QTableWidgetItem(finished.status if finished else status),
+                     NumberItem(finished.duration_s if finished else None,
+                                f"{finished.duration_s:.1f}" if finished else "—"),
+                     NumberItem(len(history.epochs) if history else None),
+                     QTableWidgetItem(settings_text(config))]
+            cells += [NumberItem(summary.get(name)) for name in metrics]
+            cells[0].setData(PATH_ROLE, str(path))
+            for col, item in enumerate(cells):
+                item.setToolTip(str(path) if col == 0 else item.text())
                 self.table.setItem(row, col, item)
+        self.table.setSortingEnabled(True)
         self.table.resizeColumnsToContents()
         self.draw_overlay()
+
+    def row_of(self, path: Path) -> int:
+        """The table row showing run ``path`` (rows move when the table is sorted), or -1."""
+        for row in range(self.table.rowCount()):
+            item = self.table.item(row, 0)
+            if item is not None and Path(item.data(PATH_ROLE)) == Path(path):
+                return row
+        return -1
 
     # ------------------------------------------------------------------ overlay and reopening
     def selected_runs(self) -> list[Path]:
         rows = sorted({index.row() for index in self.table.selectionModel().selectedRows()})
-        return [self.runs[r] for r in rows if r < len(self.runs)]
+        return [Path(self.table.item(r, 0).data(PATH_ROLE)) for r in rows if self.table.item(r, 0) is not None]
 
     def select_runs(self, paths) -> None:
         wanted = {Path(p) for p in paths}
         self.table.clearSelection()
         mode = self.table.selectionMode()
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.MultiSelection)
-        for row, path in enumerate(self.runs):
-            if path in wanted:
-                self.table.selectRow(row)
+        for path in self.runs:
+            if path in wanted and self.row_of(path) >= 0:
+                self.table.selectRow(self.row_of(path))
         self.table.setSelectionMode(mode)
 
     def draw_overlay(self) -> None:
