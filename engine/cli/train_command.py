@@ -5,7 +5,6 @@ Ctrl-C stops after the current step and keeps the last checkpoint (press it twic
 """
 from __future__ import annotations
 
-import json
 import signal
 import sys
 import threading
@@ -138,10 +137,10 @@ def run(args) -> int:
     if result.test:
         print(f"test: {_format(result.test)}", file=out)
     if result.run_dir:
-        evaluation = result.run_dir / "evaluation.json"
-        if evaluation.exists():
-            baselines = json.loads(evaluation.read_text()).get("baselines") or {}
-            for head, values in baselines.items():
-                print(f"baselines ({head}): {_format(values)}", file=out)
+        from ..training.runs import Run
+
+        baselines = Run(result.run_dir).read_evaluation().get("baselines") or {}
+        for head, values in baselines.items():
+            print(f"baselines ({head}): {_format(values)}", file=out)
         print(f"run directory: {result.run_dir}", file=out)
     return result.exit_code
