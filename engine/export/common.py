@@ -25,7 +25,9 @@ FORMATS = {  # format -> (file suffix, what it is)
 }
 METADATA_FILE = "rnn_studio.json"  # the extra file / metadata key every format carries
 TOLERANCE = 1e-4
-SAMPLE_SHAPES = ((3, 7, (7, 4, 1)), (2, 12, (12, 5)))  # (batch, time, lengths): two lengths, with padding
+# (batch, time, lengths) of the first input: two lengths, with padding. Every further input gets lengths of its
+# own (see sample_lengths), so a file that mixes up two inputs' lengths or time axes fails the check.
+SAMPLE_SHAPES = ((3, 7, (7, 4, 1)), (2, 12, (12, 5)))
 
 
 class ExportError(Exception):
@@ -184,6 +186,43 @@ def _pick(meta: dict[str, Any], *keys: str) -> Any:
     return None
 
 
+def tokenization_rules(data_meta: dict[str, Any]) -> dict[str, Any] | None:
+    """Per input block, the run's tokenizer settings completed into the exact rule (engine.data.tokenizers.describe):
+    the regular expression, lower-casing, max_length and the special ids, so ``re`` alone reproduces the ids."""
+    from ..data.base import DataError
+    from ..data.tokenizers import describe
+
+    given = _pick(data_meta, "tokenization")
+    if not isinstance(given, dict):
+        return given
+    specials = data_meta.get("special_tokens") or {}
+    rules: dict[str, Any] = {}
+    for block, settings in given.items():
+        if not isinstance(settings, dict):
+            rules[block] = settings
+            continue
+        lowercase = settings.get("lowercase")
+        try:  # text fields are lower-cased unless told otherwise (engine.data.prepare's default)
+            rule = describe(str(settings.get("tokenizer")), True if lowercase is None else bool(lowercase),
+                            settings.get("max_length"), specials.get(block) if isinstance(specials, dict) else None)
+        except (DataError, TypeError, ValueError):  # a tokenizer this version does not know: pass on what was said
+            rules[block] = settings
+            continue
+        rules[block] = {**settings, **rule}
+    return rules
+
+
+def metadata_json(metadata: dict[str, Any]) -> str:
+    """The metadata as JSON text, readable (non-ASCII kept) unless it holds text UTF-8 cannot encode (a lone
+    surrogate from a file name or a data file): then escaped, which reads back the same."""
+    text = json.dumps(metadata, ensure_ascii=False)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return json.dumps(metadata, ensure_ascii=True)
+    return text
+
+
 def build_metadata(model: CompiledModel, data_meta: dict[str, Any], format_version: int, studio_version: str,
                    description: str = "") -> dict[str, Any]:
     """What a user needs beside the weights: the call signature, shapes, vocabulary, labels and scaling."""
@@ -217,27 +256,38 @@ def build_metadata(model: CompiledModel, data_meta: dict[str, Any], format_versi
         "labels": _pick(data_meta, "labels", "label_names"),
         "scaler": _pick(data_meta, "scaler"),
         "feature_names": _pick(data_meta, "feature_names"),
-        "tokenization": _pick(data_meta, "tokenization"),  # per input: tokenizer (word/char), lowercase
+        "tokenization": tokenization_rules(data_meta),  # per input: the exact rule (pattern, lowercase, ids)
         "data": data_meta,
     }
 
 
 # -- verification ----------------------------------------------------------------------------------------
 
+def sample_lengths(lengths: Sequence[int], index: int) -> tuple[int, ...]:
+    """The lengths input number ``index`` gets: the first input's, rotated by ``index`` samples and ``2 * index``
+    steps longer, so that inputs differ in padded width and in which sample is the longest."""
+    shift = index % len(lengths)
+    rotated = tuple(lengths[shift:]) + tuple(lengths[:shift])
+    return tuple(n + 2 * index for n in rotated)
+
+
 def sample_batches(model: CompiledModel, seed: int = 0) -> list[tuple[torch.Tensor, ...]]:
-    """Two padded batches (different batch sizes and lengths) in forward-signature order; pads are zero."""
+    """Two padded batches (different batch sizes and lengths) in forward-signature order; pads are zero.
+    Each input has its own lengths and padded width (the longest of its samples fills it)."""
     gen = torch.Generator().manual_seed(seed)
     batches = []
-    for batch, steps, lengths in SAMPLE_SHAPES:
+    for batch, _, first_lengths in SAMPLE_SHAPES:
         args: list[torch.Tensor] = []
-        lengths_t = torch.tensor(lengths, dtype=torch.int64)
-        valid = torch.arange(steps).unsqueeze(0) < lengths_t.unsqueeze(1)
-        for spec in model.inputs:
+        for index, spec in enumerate(model.inputs):
+            lengths = sample_lengths(first_lengths, index)
+            steps = max(lengths)
+            lengths_t = torch.tensor(lengths, dtype=torch.int64)
+            valid = torch.arange(steps).unsqueeze(0) < lengths_t.unsqueeze(1)
             if spec.kind is TensorKind.TOKENS:
                 x = torch.randint(1, max(int(spec.vocab or 2), 2), (batch, steps), generator=gen) * valid
             else:
                 x = torch.randn(batch, steps, int(spec.features), generator=gen) * valid.unsqueeze(-1)
-            args += [x, lengths_t.clone()]
+            args += [x, lengths_t]
         batches.append(tuple(args))
     return batches
 

@@ -12,7 +12,7 @@ import torch
 from torch.export import Dim, ExportedProgram
 
 from ..compiler import CompiledModel
-from .common import METADATA_FILE, ExportError, compare, quiet, sample_batches
+from .common import METADATA_FILE, ExportError, compare, metadata_json, quiet, sample_batches
 from .unpacked import unpacked_copy
 
 
@@ -44,7 +44,7 @@ def to_pt2(model: CompiledModel, metadata: dict[str, Any], out_path: Path,
     """Writes ``out_path``; returns the reload check's max abs difference and any warnings."""
     program = program or export_program(model)
     with quiet():
-        torch.export.save(program, str(out_path), extra_files={METADATA_FILE: json.dumps(metadata, ensure_ascii=False)})
+        torch.export.save(program, str(out_path), extra_files={METADATA_FILE: metadata_json(metadata)})
         reloaded = torch.export.load(str(out_path)).module()
         diff = compare(model.module.eval(), reloaded, sample_batches(model))
     return diff, []

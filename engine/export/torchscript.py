@@ -11,7 +11,7 @@ from typing import Any
 import torch
 
 from ..compiler import CompiledModel
-from .common import METADATA_FILE, compare, quiet, sample_batches
+from .common import METADATA_FILE, compare, metadata_json, quiet, sample_batches
 
 TRACE_WARNING = ("TorchScript: scripting failed ({reason}); the model was traced instead. A traced model replays "
                  "only the operations the sample inputs took: Python control flow (branches and loops that depend "
@@ -32,7 +32,7 @@ def to_torchscript(model: CompiledModel, metadata: dict[str, Any], out_path: Pat
             notes.append(TRACE_WARNING.format(reason=reason))
             with torch.no_grad():
                 scripted = torch.jit.trace(module, batches[0], check_trace=False)
-        extra = {METADATA_FILE: json.dumps(metadata, ensure_ascii=False)}
+        extra = {METADATA_FILE: metadata_json(metadata)}
         torch.jit.save(scripted, str(out_path), _extra_files=extra)
         reloaded = torch.jit.load(str(out_path), map_location="cpu")
         reloaded.eval()
