@@ -96,7 +96,11 @@ def load_weights(model: CompiledModel, weights_path: str | Path) -> None:
     if not path.is_file():
         raise ExportError(f"{path}: no such checkpoint file")
     try:
-        tensors = load_file(str(path))
+        if _utf8(str(path)):
+            tensors = load_file(str(path))
+        else:  # safetensors opens only UTF-8 paths; a file name with undecodable bytes is read here instead
+            from safetensors.torch import load
+            tensors = load(path.read_bytes())
     except (SafetensorError, OSError, ValueError) as err:
         raise ExportError(f"{path}: not a readable safetensors checkpoint ({err})") from None
     expected = model.module.state_dict()
@@ -107,6 +111,14 @@ def load_weights(model: CompiledModel, weights_path: str | Path) -> None:
                           f"of this document?):\n{lines}")
     model.module.load_state_dict(tensors, strict=True)
     model.module.eval()
+
+
+def _utf8(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def checkpoint_problems(expected: dict[str, torch.Tensor], found: dict[str, torch.Tensor]) -> list[str]:
@@ -216,11 +228,7 @@ def metadata_json(metadata: dict[str, Any]) -> str:
     """The metadata as JSON text, readable (non-ASCII kept) unless it holds text UTF-8 cannot encode (a lone
     surrogate from a file name or a data file): then escaped, which reads back the same."""
     text = json.dumps(metadata, ensure_ascii=False)
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return json.dumps(metadata, ensure_ascii=True)
-    return text
+    return text if _utf8(text) else json.dumps(metadata, ensure_ascii=True)
 
 
 def build_metadata(model: CompiledModel, data_meta: dict[str, Any], format_version: int, studio_version: str,

@@ -44,8 +44,10 @@ def to_pt2(model: CompiledModel, metadata: dict[str, Any], out_path: Path,
     """Writes ``out_path``; returns the reload check's max abs difference and any warnings."""
     program = program or export_program(model)
     with quiet():
-        torch.export.save(program, str(out_path), extra_files={METADATA_FILE: metadata_json(metadata)})
-        reloaded = torch.export.load(str(out_path)).module()
+        with open(out_path, "wb") as handle:  # a file object: torch refuses paths that are not valid UTF-8
+            torch.export.save(program, handle, extra_files={METADATA_FILE: metadata_json(metadata)})
+        with open(out_path, "rb") as handle:
+            reloaded = torch.export.load(handle).module()
         diff = compare(model.module.eval(), reloaded, sample_batches(model))
     return diff, []
 

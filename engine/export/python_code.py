@@ -10,6 +10,7 @@ import re
 import sys
 import textwrap
 import uuid
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Callable
 
@@ -112,6 +113,11 @@ def _own_objects(obj: Any) -> list[Any]:
 
 def inlined_source(classes: list[type]) -> str:
     """Source of ``classes`` and everything of the studio's they use, dependencies first."""
+    return _inlined_source(tuple(classes))
+
+
+@lru_cache(maxsize=64)  # reading and scanning the source files is most of a small model's export time
+def _inlined_source(classes: tuple[type, ...]) -> str:
     ordered: list[Any] = []
 
     def visit(obj: Any) -> None:
@@ -153,7 +159,7 @@ def model_source(model: CompiledModel, metadata: dict[str, Any], weights_name: s
                            for name, attribute in attribute_of.items() if attribute != name)
     inputs = "; ".join(f"{i['name']} {i['dtype']} [{', '.join(str(s) for s in i['shape'])}]" for i in metadata["inputs"])
     doc = DOCSTRING.format(
-        title=str(metadata.get("description") or "A recurrent model designed in RNN Studio.").strip(),
+        title=str(metadata.get("description") or "").strip() or "A recurrent model designed in RNN Studio.",
         version=metadata["studio_version"], source=source,
         module=module_name or names.module_name(Path(source).stem), weights=weights_name,
         signature=", ".join(metadata["forward"]), inputs=inputs, renamed=renamed_note)

@@ -33,8 +33,11 @@ def to_torchscript(model: CompiledModel, metadata: dict[str, Any], out_path: Pat
             with torch.no_grad():
                 scripted = torch.jit.trace(module, batches[0], check_trace=False)
         extra = {METADATA_FILE: metadata_json(metadata)}
-        torch.jit.save(scripted, str(out_path), _extra_files=extra)
-        reloaded = torch.jit.load(str(out_path), map_location="cpu")
+        # Through Python file objects: torch's own path handling refuses file names that are not valid UTF-8.
+        with open(out_path, "wb") as handle:
+            torch.jit.save(scripted, handle, _extra_files=extra)
+        with open(out_path, "rb") as handle:
+            reloaded = torch.jit.load(handle, map_location="cpu")
         reloaded.eval()
         diff = compare(module, reloaded, batches)
     return diff, notes
