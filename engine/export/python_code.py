@@ -17,13 +17,12 @@ from typing import Any, Callable
 import torch
 from torch import fx, nn
 
-from . import names
 from ..blocks import attention_modules as att
 from ..blocks import layer_modules as lay
 from ..blocks import recurrent_modules as rec
 from ..compiler import CompiledModel
 from .common import ExportError, compare, quiet, sample_batches
-from .names import check_module_names, python_attributes, rename_modules
+from .names import check_module_names, docstring_literal, module_name, python_attributes, rename_modules
 
 # The module docstring. Everything from the document (description, file name, block names) reaches the file only
 # through docstring_literal, which escapes it: nothing a document holds can become code.
@@ -141,8 +140,8 @@ def python_module(model: CompiledModel) -> fx.GraphModule:
 
 
 def model_source(model: CompiledModel, metadata: dict[str, Any], weights_name: str, source: str,
-                 module_name: str | None = None) -> str:
-    """The whole standalone module's text; ``module_name`` is what the docstring imports (default: ``source``'s)."""
+                 import_name: str | None = None) -> str:
+    """The whole standalone module's text; ``import_name`` is what its docstring imports (default: from ``source``)."""
     renamed = python_module(model)
     attribute_of = dict(zip((n for n, _ in model.module.named_children()), (n for n, _ in renamed.named_children())))
     lines, studio_classes = [], []
@@ -161,7 +160,7 @@ def model_source(model: CompiledModel, metadata: dict[str, Any], weights_name: s
     doc = DOCSTRING.format(
         title=str(metadata.get("description") or "").strip() or "A recurrent model designed in RNN Studio.",
         version=metadata["studio_version"], source=source,
-        module=module_name or names.module_name(Path(source).stem), weights=weights_name,
+        module=import_name or module_name(Path(source).stem), weights=weights_name,
         signature=", ".join(metadata["forward"]), inputs=inputs, renamed=renamed_note)
     # fx frees each value after its last use (";  x = None"); a hand-edited file reads better without it.
     code = "\n".join(re.sub(r";\s+(?:\w+ = )+None$", "", line).rstrip() for line in renamed.code.split("\n"))
@@ -171,7 +170,7 @@ def model_source(model: CompiledModel, metadata: dict[str, Any], weights_name: s
            "    def __init__(self):\n        super().__init__()\n" + "\n".join(lines or ["        pass"]) +
            "\n        self.metadata: dict = {}\n\n" + forward + "\n")
     blocks = "# The studio's block modules, copied so that this file needs only PyTorch.\n\n" + inlined_source(studio_classes)
-    return (names.docstring_literal(doc) + "\n" + IMPORTS + "\n" + blocks + "\n\n" + cls
+    return (docstring_literal(doc) + "\n" + IMPORTS + "\n" + blocks + "\n\n" + cls
             + FOOTER.format(weights=weights_name))
 
 
@@ -192,7 +191,7 @@ def to_python(model: CompiledModel, metadata: dict[str, Any], out_path: Path,
               source: str = "a studio document") -> tuple[float, list[str], list[Path]]:
     """Writes the .py and its weights; returns the reload check's max abs difference, warnings and files."""
     weights = weights_path_for(out_path)
-    text = model_source(model, metadata, weights.name, source, names.module_name(out_path.stem))
+    text = model_source(model, metadata, weights.name, source, module_name(out_path.stem))
     out_path.write_text(text, encoding="utf-8")
     state = {k: v.detach().cpu().clone() for k, v in python_module(model).state_dict().items()}
     torch.save({"state_dict": state, "metadata": metadata}, str(weights))
