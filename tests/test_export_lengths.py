@@ -7,7 +7,7 @@ import torch
 
 from engine import compile_graph
 from engine.document import load_document
-from engine.export import export_model
+from engine.export import ExportError, export_model
 from engine.export.common import SAMPLE_SHAPES, compare, sample_batches
 from engine.export.onnx import missing_packages
 from test_export_formats import make_run
@@ -115,3 +115,26 @@ def test_every_format_fails_the_check_when_the_file_ties_source_and_target_lengt
     report = export_model(load_document(seq2seq), None, fmt, tmp_path / f"tied{suffix}")
     assert not report.ok and report.max_abs_diff > 1e-3
     assert "VERIFICATION FAILED" in report.summary()
+
+
+class _SameWidthOnly(torch.nn.Module):
+    """A file that only runs when source and target have the same padded width (time dimensions tied)."""
+
+    def __init__(self, run):
+        super().__init__()
+        self.run = run
+
+    def forward(self, source, source_lengths, target, target_lengths):
+        if source.shape[1] != target.shape[1]:
+            raise RuntimeError(f"Expected input at *args[2].shape[1] to be equal to {source.shape[1]}")
+        return self.run(source, source_lengths, target, target_lengths)
+
+
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")
+def test_a_file_that_fails_on_a_check_batch_is_an_export_error_naming_the_batch(seq2seq, tmp_path, monkeypatch):
+    real_jit = torch.jit.load
+    monkeypatch.setattr(torch.jit, "load", lambda *a, **k: _SameWidthOnly(real_jit(*a, **k)))
+    with pytest.raises(ExportError) as caught:
+        export_model(load_document(seq2seq), None, "torchscript", tmp_path / "tied.pt")
+    assert str(caught.value) == ("the exported file was written but fails on a check batch of inputs [3, 7], [3, 9] "
+                                 "(Expected input at *args[2].shape[1] to be equal to 7); do not rely on it")

@@ -310,11 +310,19 @@ def as_list(out: Any) -> list[torch.Tensor]:
 
 def compare(reference: Callable[..., Any], candidate: Callable[..., Any],
             batches: Sequence[tuple[torch.Tensor, ...]]) -> float:
-    """The largest absolute difference between two callables' outputs over ``batches``."""
+    """The largest absolute difference between two callables' outputs over ``batches``. A candidate (the reloaded
+    file) that fails on a batch raises ExportError naming the batch: the file was written but cannot be relied on."""
     worst = 0.0
     with torch.no_grad():
         for args in batches:
-            want, got = as_list(reference(*args)), as_list(candidate(*args))
+            want = as_list(reference(*args))
+            try:
+                got = as_list(candidate(*args))
+            except Exception as err:  # noqa: BLE001 - runtimes raise many types; the message is what matters
+                first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+                shapes = ", ".join(f"{list(t.shape)}" for t in args[0::2])
+                raise ExportError(f"the exported file was written but fails on a check batch of inputs {shapes} "
+                                  f"({first}); do not rely on it") from None
             if len(want) != len(got):
                 return float("inf")
             for a, b in zip(want, got):
