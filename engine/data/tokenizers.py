@@ -11,7 +11,11 @@ from typing import Iterable
 PAD, UNK, BOS, EOS = "<pad>", "<unk>", "<bos>", "<eos>"
 
 # Words, numbers, contractions kept whole ("don't"), and each punctuation mark as its own token.
-_WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)?|[^\w\s]", re.UNICODE)
+# The patterns are public so that exported models can carry the exact rule (Python ``re`` syntax).
+WORD_PATTERN = r"[^\W_]+(?:'[^\W_]+)?|[^\w\s]"
+CHAR_PATTERN = r"(?s)."  # every character, line breaks included: the same as list(text)
+PATTERNS = {"word": WORD_PATTERN, "char": CHAR_PATTERN}
+_WORD = re.compile(WORD_PATTERN, re.UNICODE)
 
 
 def word_tokens(text: str, lowercase: bool = True) -> list[str]:
@@ -23,6 +27,18 @@ def char_tokens(text: str, lowercase: bool = False) -> list[str]:
 
 
 TOKENIZERS = {"word": word_tokens, "char": char_tokens}
+
+
+def describe(name: str, lowercase: bool = True, max_length: int | None = None,
+             special_tokens: dict[str, int] | None = None) -> dict:
+    """The tokenizer rule as JSON-able data, enough to reproduce the ids with ``re`` alone:
+    ``tokens = re.findall(pattern, text.lower() if lowercase else text)[:max_length]``, each token's id is its
+    index in the vocabulary (``unk_id`` when absent), and a text without tokens reads as ``[unk_id]``."""
+    tokenizer(name)  # refuses an unknown name
+    ids = dict(special_tokens or {})
+    return {"tokenizer": name, "pattern": PATTERNS[name], "lowercase": bool(lowercase),
+            "max_length": None if max_length in (None, 0) else int(max_length),
+            "pad_id": ids.get(PAD), "unk_id": ids.get(UNK), "bos_id": ids.get(BOS), "eos_id": ids.get(EOS)}
 
 
 def tokenizer(name: str):

@@ -11,6 +11,7 @@ from ..compiler import CompileError, compile_graph
 from ..document import FORMAT_VERSION, Document
 from .common import (FORMATS, TOLERANCE, ExportError, ExportReport, build_metadata, default_weights, load_weights,
                      read_data_meta, run_dir_of)
+from .names import check_block_names
 
 
 def default_output(document: Document, fmt: str) -> Path:
@@ -28,6 +29,7 @@ def export_model(document: Document, weights_path: str | Path | None, fmt: str, 
     """
     if fmt not in FORMATS:
         raise ExportError(f"unknown export format '{fmt}': choose one of {', '.join(FORMATS)}")
+    check_block_names(document.graph)  # before compiling: torch.fx writes the names into the code it runs
     try:
         model = compile_graph(document.graph)
     except CompileError as err:

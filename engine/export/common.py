@@ -25,7 +25,9 @@ FORMATS = {  # format -> (file suffix, what it is)
 }
 METADATA_FILE = "rnn_studio.json"  # the extra file / metadata key every format carries
 TOLERANCE = 1e-4
-SAMPLE_SHAPES = ((3, 7, (7, 4, 1)), (2, 12, (12, 5)))  # (batch, time, lengths): two lengths, with padding
+# (batch, time, lengths) of the first input: two lengths, with padding. Every further input gets lengths of its
+# own (see sample_lengths), so a file that mixes up two inputs' lengths or time axes fails the check.
+SAMPLE_SHAPES = ((3, 7, (7, 4, 1)), (2, 12, (12, 5)))
 
 
 class ExportError(Exception):
@@ -94,7 +96,11 @@ def load_weights(model: CompiledModel, weights_path: str | Path) -> None:
     if not path.is_file():
         raise ExportError(f"{path}: no such checkpoint file")
     try:
-        tensors = load_file(str(path))
+        if _utf8(str(path)):
+            tensors = load_file(str(path))
+        else:  # safetensors opens only UTF-8 paths; a file name with undecodable bytes is read here instead
+            from safetensors.torch import load
+            tensors = load(path.read_bytes())
     except (SafetensorError, OSError, ValueError) as err:
         raise ExportError(f"{path}: not a readable safetensors checkpoint ({err})") from None
     expected = model.module.state_dict()
@@ -105,6 +111,14 @@ def load_weights(model: CompiledModel, weights_path: str | Path) -> None:
                           f"of this document?):\n{lines}")
     model.module.load_state_dict(tensors, strict=True)
     model.module.eval()
+
+
+def _utf8(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def checkpoint_problems(expected: dict[str, torch.Tensor], found: dict[str, torch.Tensor]) -> list[str]:
@@ -184,6 +198,39 @@ def _pick(meta: dict[str, Any], *keys: str) -> Any:
     return None
 
 
+def tokenization_rules(data_meta: dict[str, Any]) -> dict[str, Any] | None:
+    """Per input block, the run's tokenizer settings completed into the exact rule (engine.data.tokenizers.describe):
+    the regular expression, lower-casing, max_length and the special ids, so ``re`` alone reproduces the ids."""
+    from ..data.base import DataError
+    from ..data.tokenizers import describe
+
+    given = _pick(data_meta, "tokenization")
+    if not isinstance(given, dict):
+        return given
+    specials = data_meta.get("special_tokens") or {}
+    rules: dict[str, Any] = {}
+    for block, settings in given.items():
+        if not isinstance(settings, dict):
+            rules[block] = settings
+            continue
+        lowercase = settings.get("lowercase")
+        try:  # text fields are lower-cased unless told otherwise (engine.data.prepare's default)
+            rule = describe(str(settings.get("tokenizer")), True if lowercase is None else bool(lowercase),
+                            settings.get("max_length"), specials.get(block) if isinstance(specials, dict) else None)
+        except (DataError, TypeError, ValueError):  # a tokenizer this version does not know: pass on what was said
+            rules[block] = settings
+            continue
+        rules[block] = {**settings, **rule}
+    return rules
+
+
+def metadata_json(metadata: dict[str, Any]) -> str:
+    """The metadata as JSON text, readable (non-ASCII kept) unless it holds text UTF-8 cannot encode (a lone
+    surrogate from a file name or a data file): then escaped, which reads back the same."""
+    text = json.dumps(metadata, ensure_ascii=False)
+    return text if _utf8(text) else json.dumps(metadata, ensure_ascii=True)
+
+
 def build_metadata(model: CompiledModel, data_meta: dict[str, Any], format_version: int, studio_version: str,
                    description: str = "") -> dict[str, Any]:
     """What a user needs beside the weights: the call signature, shapes, vocabulary, labels and scaling."""
@@ -217,27 +264,38 @@ def build_metadata(model: CompiledModel, data_meta: dict[str, Any], format_versi
         "labels": _pick(data_meta, "labels", "label_names"),
         "scaler": _pick(data_meta, "scaler"),
         "feature_names": _pick(data_meta, "feature_names"),
-        "tokenization": _pick(data_meta, "tokenization"),  # per input: tokenizer (word/char), lowercase
+        "tokenization": tokenization_rules(data_meta),  # per input: the exact rule (pattern, lowercase, ids)
         "data": data_meta,
     }
 
 
 # -- verification ----------------------------------------------------------------------------------------
 
+def sample_lengths(lengths: Sequence[int], index: int) -> tuple[int, ...]:
+    """The lengths input number ``index`` gets: the first input's, rotated by ``index`` samples and ``2 * index``
+    steps longer, so that inputs differ in padded width and in which sample is the longest."""
+    shift = index % len(lengths)
+    rotated = tuple(lengths[shift:]) + tuple(lengths[:shift])
+    return tuple(n + 2 * index for n in rotated)
+
+
 def sample_batches(model: CompiledModel, seed: int = 0) -> list[tuple[torch.Tensor, ...]]:
-    """Two padded batches (different batch sizes and lengths) in forward-signature order; pads are zero."""
+    """Two padded batches (different batch sizes and lengths) in forward-signature order; pads are zero.
+    Each input has its own lengths and padded width (the longest of its samples fills it)."""
     gen = torch.Generator().manual_seed(seed)
     batches = []
-    for batch, steps, lengths in SAMPLE_SHAPES:
+    for batch, _, first_lengths in SAMPLE_SHAPES:
         args: list[torch.Tensor] = []
-        lengths_t = torch.tensor(lengths, dtype=torch.int64)
-        valid = torch.arange(steps).unsqueeze(0) < lengths_t.unsqueeze(1)
-        for spec in model.inputs:
+        for index, spec in enumerate(model.inputs):
+            lengths = sample_lengths(first_lengths, index)
+            steps = max(lengths)
+            lengths_t = torch.tensor(lengths, dtype=torch.int64)
+            valid = torch.arange(steps).unsqueeze(0) < lengths_t.unsqueeze(1)
             if spec.kind is TensorKind.TOKENS:
                 x = torch.randint(1, max(int(spec.vocab or 2), 2), (batch, steps), generator=gen) * valid
             else:
                 x = torch.randn(batch, steps, int(spec.features), generator=gen) * valid.unsqueeze(-1)
-            args += [x, lengths_t.clone()]
+            args += [x, lengths_t]
         batches.append(tuple(args))
     return batches
 
@@ -252,11 +310,19 @@ def as_list(out: Any) -> list[torch.Tensor]:
 
 def compare(reference: Callable[..., Any], candidate: Callable[..., Any],
             batches: Sequence[tuple[torch.Tensor, ...]]) -> float:
-    """The largest absolute difference between two callables' outputs over ``batches``."""
+    """The largest absolute difference between two callables' outputs over ``batches``. A candidate (the reloaded
+    file) that fails on a batch raises ExportError naming the batch: the file was written but cannot be relied on."""
     worst = 0.0
     with torch.no_grad():
         for args in batches:
-            want, got = as_list(reference(*args)), as_list(candidate(*args))
+            want = as_list(reference(*args))
+            try:
+                got = as_list(candidate(*args))
+            except Exception as err:  # noqa: BLE001 - runtimes raise many types; the message is what matters
+                first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+                shapes = ", ".join(f"{list(t.shape)}" for t in args[0::2])
+                raise ExportError(f"the exported file was written but fails on a check batch of inputs {shapes} "
+                                  f"({first}); do not rely on it") from None
             if len(want) != len(got):
                 return float("inf")
             for a, b in zip(want, got):

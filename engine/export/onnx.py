@@ -12,7 +12,7 @@ from typing import Any
 import torch
 
 from ..compiler import CompiledModel
-from .common import METADATA_FILE, ExportError, compare, quiet, sample_batches
+from .common import METADATA_FILE, ExportError, compare, metadata_json, quiet, sample_batches
 from .pt2 import export_program
 
 INSTALL_HINT = ("ONNX export needs the optional packages onnx and onnxscript (and onnxruntime to check the file). "
@@ -72,7 +72,7 @@ def to_onnx(model: CompiledModel, metadata: dict[str, Any], out_path: Path) -> t
             first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
             raise ExportError(f"the ONNX converter failed: {first}") from None
         name_dynamic_dims(onnx_program.model, model)
-        onnx_program.model.metadata_props[METADATA_FILE] = json.dumps(metadata, ensure_ascii=False)
+        onnx_program.model.metadata_props[METADATA_FILE] = metadata_json(metadata)
         onnx_program.save(str(out_path))
     if not have_onnxruntime():
         return None, ["onnxruntime is not installed, so the ONNX file was not reloaded and checked "

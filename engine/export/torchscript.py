@@ -11,7 +11,7 @@ from typing import Any
 import torch
 
 from ..compiler import CompiledModel
-from .common import METADATA_FILE, compare, quiet, sample_batches
+from .common import METADATA_FILE, compare, metadata_json, quiet, sample_batches
 
 TRACE_WARNING = ("TorchScript: scripting failed ({reason}); the model was traced instead. A traced model replays "
                  "only the operations the sample inputs took: Python control flow (branches and loops that depend "
@@ -32,9 +32,12 @@ def to_torchscript(model: CompiledModel, metadata: dict[str, Any], out_path: Pat
             notes.append(TRACE_WARNING.format(reason=reason))
             with torch.no_grad():
                 scripted = torch.jit.trace(module, batches[0], check_trace=False)
-        extra = {METADATA_FILE: json.dumps(metadata, ensure_ascii=False)}
-        torch.jit.save(scripted, str(out_path), _extra_files=extra)
-        reloaded = torch.jit.load(str(out_path), map_location="cpu")
+        extra = {METADATA_FILE: metadata_json(metadata)}
+        # Through Python file objects: torch's own path handling refuses file names that are not valid UTF-8.
+        with open(out_path, "wb") as handle:
+            torch.jit.save(scripted, handle, _extra_files=extra)
+        with open(out_path, "rb") as handle:
+            reloaded = torch.jit.load(handle, map_location="cpu")
         reloaded.eval()
         diff = compare(module, reloaded, batches)
     return diff, notes
