@@ -191,3 +191,27 @@ def test_an_output_path_that_cannot_be_a_file_is_refused_before_exporting(tmp_pa
     assert f"{tmp_path / 'plain'} is a file, not a folder" in capsys.readouterr().err
     assert main(["export", str(doc), "-w", str(weights), "-f", "python", "-o", str(tmp_path / "m.txt")]) == 2
     assert "give a path ending in .py" in capsys.readouterr().err
+
+
+def test_export_run_uses_the_runs_own_snapshot_and_names_a_run_without_weights(tmp_path):
+    import shutil
+
+    from engine.document import load_document, save_document
+    from engine.export import ExportError, export_run
+    from engine.training import Trainer, TrainingConfig
+
+    document = load_document(EXAMPLES / "adding_rnn.json")
+    document.data = {**document.data, "options": {"length": 8, "samples": 120}}
+    save_document(document, tmp_path / "adding_rnn.json")
+    result = Trainer(document, TrainingConfig(epochs=1, batch_size=32, max_steps_per_epoch=2)).run()
+    assert result.status == "completed", result.message
+    # Editing the document afterwards cannot mismatch the run's weights: the run's snapshot is exported.
+    document.graph.set_param(document.graph.by_name("rnn").id, "hidden_size", 7)
+    save_document(document, tmp_path / "adding_rnn.json")
+    report = export_run(result.run_dir, "python", tmp_path / "out.py", tmp_path / "adding_rnn.json")
+    assert report.ok and report.path == tmp_path / "out.py"
+    shutil.rmtree(result.run_dir / "checkpoints")
+    with pytest.raises(ExportError, match="this run has no checkpoint yet"):
+        export_run(result.run_dir, "python", tmp_path / "again.py")
+    with pytest.raises(ExportError, match="missing; this folder is not a run"):
+        export_run(tmp_path, "python", tmp_path / "nothing.py")

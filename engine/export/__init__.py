@@ -2,7 +2,7 @@
 
 Every export carries the model's metadata (inputs, vocabulary, labels, scaling) and is verified by reloading it.
 """
-from .api import default_output, export_model
+from .api import default_output, export_model, export_run
 from .common import FORMATS, METADATA_FILE, TOLERANCE, ExportError, ExportReport
 
-__all__ = ["FORMATS", "METADATA_FILE", "TOLERANCE", "ExportError", "ExportReport", "default_output", "export_model"]
+__all__ = ["FORMATS", "METADATA_FILE", "TOLERANCE", "ExportError", "ExportReport", "default_output", "export_model", "export_run"]

@@ -78,3 +78,23 @@ def _write(model, metadata, fmt: str, out: Path, document: Document):
     from .python_code import to_python
     source = document.path.name if document.path else "an unsaved document"
     return to_python(model, metadata, out, source)
+
+
+def export_run(run_dir: str | Path, fmt: str, out_path: str | Path | None = None,
+               document_path: str | Path | None = None) -> ExportReport:
+    """Exports the model a run trained, from the run's own document snapshot and best (else last) checkpoint,
+    so later edits of the document cannot mismatch the weights. ``document_path`` names the file the export
+    is named after and placed beside by default (the run's source document)."""
+    from ..document import DocumentError
+    from ..training.runs import Run, RunError
+
+    run = Run(run_dir)
+    try:
+        snapshot = run.read_document()
+    except (RunError, DocumentError) as err:
+        raise ExportError(str(err)) from None
+    snapshot.path = Path(document_path) if document_path else None
+    weights = run.weights()
+    if weights is None:
+        raise ExportError(f"{run.path}: this run has no checkpoint yet (one is written after each epoch)")
+    return export_model(snapshot, weights, fmt, out_path, run_dir=run.path)

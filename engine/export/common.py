@@ -157,27 +157,34 @@ def default_weights(document_path: Path | None) -> Path:
     (run names are timestamps, so the latest sorts last). For a run's document.json: that run's best."""
     if document_path is None:
         raise ExportError("the document has no file, so it has no runs: pass --weights CHECKPOINT")
-    here = Path(document_path).resolve().parent
-    if Path(document_path).name == "document.json" and (here / "checkpoints" / "best.safetensors").is_file():
-        return here / "checkpoints" / "best.safetensors"  # a run's own snapshot of the document
-    runs = here / "runs" / Path(document_path).stem
-    candidates = sorted(runs.glob("*/checkpoints/best.safetensors"), key=lambda p: p.parent.parent.name)
-    if not candidates:
-        raise ExportError(f"no trained weights found under {runs} (train the model first, or pass "
-                          f"--weights CHECKPOINT)")
-    return candidates[-1]
+    from ..training.runs import DOCUMENT, Run, default_root
+
+    here = Run(Path(document_path).resolve().parent)
+    if Path(document_path).name == DOCUMENT and here.checkpoint().is_file():
+        return here.checkpoint()  # a run's own snapshot of the document
+    root, stem = default_root(Path(document_path).resolve()), Path(document_path).stem
+    folders = sorted((p for p in (root / stem).glob("*") if p.is_dir()), key=lambda p: p.name, reverse=True)
+    for run in map(Run, folders):  # newest first (run names are times); a run without weights is skipped
+        if run.checkpoint().is_file():
+            return run.checkpoint()
+    raise ExportError(f"no trained weights found under {root / stem} (train the model first, or pass "
+                      f"--weights CHECKPOINT)")
 
 
 def run_dir_of(weights_path: Path) -> Path | None:
     """The run directory a checkpoint lives in (…/<run>/checkpoints/x.safetensors), if it looks like one."""
-    run = Path(weights_path).resolve().parent.parent
-    return run if Path(weights_path).resolve().parent.name == "checkpoints" and (run / "data_meta.json").is_file() else None
+    from ..training.runs import Run
+
+    run = Run.of_checkpoint(weights_path)
+    return run.path if run is not None else None
 
 
 def read_data_meta(run_dir: Path | None) -> dict[str, Any]:
     if run_dir is None:
         return {}
-    path = Path(run_dir) / "data_meta.json"
+    from ..training.runs import Run
+
+    path = Run(run_dir).meta()
     if not path.is_file():
         return {}
     try:

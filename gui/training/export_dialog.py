@@ -8,9 +8,7 @@ from pathlib import Path
 from PySide6.QtWidgets import (QComboBox, QDialog, QFileDialog, QFormLayout, QHBoxLayout, QLabel, QLineEdit,
                                QPushButton, QVBoxLayout)
 
-from engine.document import DocumentError
-from engine.export import FORMATS, ExportError, export_model
-from engine.training.runs import Run, RunError
+from engine.export import FORMATS, export_run
 
 from .background import BackgroundCall
 
@@ -27,20 +25,6 @@ def latest_run_dir(controller) -> Path | None:
         return Path(finished.run_dir)
     runs = getattr(panel, "runs", [])
     return Path(runs[0]) if runs else None
-
-
-def export_run(run_dir: Path, fmt: str, out_path: Path, document_path=None):
-    """Exports the model a run trained (its own document snapshot, so later edits cannot mismatch the weights)."""
-    run = Run(run_dir)
-    try:
-        snapshot = run.read_document()
-    except (RunError, DocumentError) as err:
-        raise ExportError(str(err)) from None
-    snapshot.path = Path(document_path) if document_path else None
-    weights = run.weights()
-    if weights is None:
-        raise ExportError(f"{run.path}: this run has no checkpoint yet (one is written after each epoch)")
-    return export_model(snapshot, weights, fmt, out_path, run_dir=run.path)
 
 
 class ExportDialog(QDialog):
