@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import builtins
 import copy
+import heapq
 import keyword
 import math
 import re
@@ -104,6 +105,7 @@ class Graph:
         self._nx = nx.MultiDiGraph()
         self._next_id = 1
         self._by_name: dict[str, str] = {}  # name -> node id
+        self._into: dict[tuple[str, str], Edge] = {}  # (block id, input port) -> the edge into it
         self._free_from: dict[str, int] = {}  # prefix -> i such that every "<prefix>_<j>", j < i, is taken
         self.events = GraphEvents()
 
@@ -129,23 +131,35 @@ class Graph:
         return [d["edge"] for _, _, d in self._nx.out_edges(node_id, data=True)]
 
     def edge_into(self, node_id: str, port: str) -> Edge | None:
-        # Straight through networkx's adjacency: analysis asks this for every port after every edit.
-        if node_id not in self._nx:
-            return None
-        for keyed in self._nx.pred[node_id].values():
-            for (_, dst_port), data in keyed.items():
-                if dst_port == port:
-                    return data["edge"]
-        return None
+        # Indexed: analysis asks this for every port after every edit.
+        return self._into.get((node_id, port))
 
     def to_networkx(self) -> nx.MultiDiGraph:
         """A read-only view of the structure (node ids; each edge's data holds its ``Edge``)."""
         return self._nx.copy(as_view=True)
 
     def topological_order(self) -> list[str]:
-        """Node ids in dependency order, ties broken by insertion order; raises NetworkXUnfeasible on a cycle."""
+        """Node ids in dependency order, ties broken by insertion order; raises NetworkXUnfeasible on a cycle.
+
+        Kahn's algorithm over the adjacency with a heap of insertion ranks (networkx's lexicographical sort,
+        without its per-node views: analysis and the summary run it after every edit).
+        """
         rank = {node_id: i for i, node_id in enumerate(self.nodes)}
-        return list(nx.lexicographical_topological_sort(self._nx, key=rank.__getitem__))
+        ids = list(self.nodes)
+        predecessors, successors = self._nx.pred, self._nx.succ
+        waiting = {node_id: len(predecessors[node_id]) for node_id in ids}
+        ready = [rank[n] for n in ids if not waiting[n]]  # already in rank order: a valid heap
+        order = []
+        while ready:
+            node_id = ids[heapq.heappop(ready)]
+            order.append(node_id)
+            for nxt in successors[node_id]:
+                waiting[nxt] -= 1
+                if not waiting[nxt]:
+                    heapq.heappush(ready, rank[nxt])
+        if len(order) != len(ids):
+            raise nx.NetworkXUnfeasible("the graph has a loop")
+        return order
 
     def __iter__(self) -> Iterator[Node]:
         return iter(self.nodes.values())
@@ -260,6 +274,7 @@ class Graph:
                 raise GraphError(problem)
         edge = Edge(src, src_port, dst, dst_port)
         self._nx.add_edge(src, dst, key=(src_port, dst_port), edge=edge)
+        self._into[(dst, dst_port)] = edge
         self.events.edge_added.emit(edge)
         self.events.changed.emit()
         return edge
@@ -275,7 +290,10 @@ class Graph:
             path = nx.bidirectional_shortest_path(self._nx, dst, src)
         except nx.NetworkXNoPath:
             return None
-        names = " → ".join(self.nodes[n].name for n in [src, *path])
+        loop = [self.nodes[n].name for n in [src, *path]]
+        if len(loop) > 9:  # one line even for a loop through thousands of blocks
+            loop = [*loop[:4], f"… ({len(loop) - 1:,} blocks) …", *loop[-4:]]
+        names = " → ".join(loop)
         return (f"connecting {source.label} to {target.label} would make a loop ({names}): blocks feed forward "
                 "(recurrent blocks loop over time by themselves)")
 
@@ -283,6 +301,7 @@ class Graph:
         if not self._nx.has_edge(edge.src, edge.dst, key=(edge.src_port, edge.dst_port)):
             raise GraphError("that connection does not exist")
         self._nx.remove_edge(edge.src, edge.dst, key=(edge.src_port, edge.dst_port))
+        del self._into[(edge.dst, edge.dst_port)]
         self.events.edge_removed.emit(edge)
         if _announce:
             self.events.changed.emit()
@@ -344,6 +363,7 @@ class Graph:
         clone = Graph()
         clone.nodes = copy.deepcopy(self.nodes)
         clone._nx = self._nx.copy()
+        clone._into = dict(self._into)
         clone._next_id = self._next_id
         clone._by_name = dict(self._by_name)
         clone._free_from = dict(self._free_from)
