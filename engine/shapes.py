@@ -245,7 +245,7 @@ def _check_sizes(graph: Graph, report: ShapeReport) -> None:
             report.diagnostics.append(Diagnostic(node_id, None, problem))
             too_big = True
     if not too_big and memory is not None:
-        largest = sorted(report.params, key=report.params.__getitem__, reverse=True)[:3]
+        largest = sorted((n for n, c in report.params.items() if c), key=report.params.__getitem__, reverse=True)[:3]
         names = ", ".join(f"'{graph.node(n).name}'" for n in largest)
         problem = _size_problem("The model", report.total_params, memory, f"make its largest blocks smaller ({names})")
         if problem:
