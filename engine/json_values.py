@@ -66,6 +66,41 @@ def parse_json(text: str) -> Any:
 
 def value_problem(value: Any, path: str = "$") -> tuple[str, str] | None:
     """(JSON path, message) of the first value, in document order, that a document may not hold; else None."""
+    if _clean([value]):
+        return None  # the common case, found without building paths
+    return _first_problem(value, path)
+
+
+def _clean(value: list) -> bool:
+    """Whether nothing in ``value`` breaks a rule: scalars checked in place, containers walked without recursion."""
+    stack = [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            return False
+        if type(item) is dict:
+            if not all(type(key) is not str or key.isascii() or not _text_problem(key) for key in item):
+                return False
+            item = item.values()
+        for child in item:
+            kind = type(child)
+            if kind is str:
+                if not child.isascii() and _text_problem(child):
+                    return False
+            elif kind is dict or kind is list:
+                stack.append((child, depth + 1))
+            elif kind is float:
+                if child - child != 0.0:  # NaN and infinities only
+                    return False
+            elif kind is int:
+                if not INT64_MIN <= child <= INT64_MAX:
+                    return False
+            elif kind is _Refused:
+                return False
+    return True
+
+
+def _first_problem(value: Any, path: str) -> tuple[str, str] | None:
     # Each entry: (value, depth, trail) where trail = (parent trail, key or index): paths are built only to report.
     stack: list[tuple[Any, int, Any]] = [(value, 0, None)]
     while stack:

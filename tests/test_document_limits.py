@@ -6,6 +6,9 @@ parameter, a 5,000-digit version), lone surrogates, deep nesting, odd ids and po
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -122,3 +125,14 @@ def test_check_prints_one_line_and_exits_2(tmp_path, capsys, where, raw, json_pa
     out, err = capsys.readouterr()
     assert (code, out) == (2, "")
     assert err == f"error: {path}: {json_path}: {message}\n"
+
+
+def test_a_real_check_process_prints_one_line_and_no_traceback(tmp_path):
+    path = tmp_path / "hostile.json"
+    path.write_text(with_raw(["graph", "nodes", 0, "id"], "9" * 5000), encoding="utf-8")
+    root = Path(__file__).resolve().parent.parent
+    run = subprocess.run([sys.executable, "-c", "import sys; from engine.cli import main; sys.exit(main(sys.argv[1:]))",
+                          "check", str(path)], capture_output=True, text=True, cwd=root, timeout=120,
+                         env={**os.environ, "PYTHONPATH": str(root)})
+    assert (run.returncode, run.stdout) == (2, "")
+    assert run.stderr == f"error: {path}: $.graph.nodes[0].id: is a whole number of 5,000 digits: {WHOLE}\n"
