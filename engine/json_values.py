@@ -2,7 +2,8 @@
 bounded nesting — each refusal naming the JSON path of the first value that breaks the rule.
 
 ``parse_json`` keeps what Python's json would turn into NaN, infinity or a huge integer as a marker;
-``value_problem`` is the one pass (iterative: no recursion per level) that reports markers and bad values.
+``value_problem`` reports markers and bad values: one quick pass over a clean document, and a second one that
+builds the path only when something is wrong (both iterative: no recursion per level).
 """
 from __future__ import annotations
 
@@ -31,8 +32,9 @@ def _number_text(literal: str) -> str:
     digits = len(literal.lstrip("-"))
     if digits <= 24:
         return literal
-    what = "whole number" if literal.lstrip("-").isdigit() else "number"
-    return f"a {what} of {digits:,} characters" if what == "number" else f"a {what} of {digits:,} digits"
+    if literal.lstrip("-").isdigit():
+        return f"a whole number of {digits:,} digits"
+    return f"a number of {digits:,} characters"
 
 
 def _int_text(value: int) -> str:
