@@ -220,10 +220,8 @@ class Graph:
         try:
             spec = get_spec(kind)
         except KeyError:
-            raise GraphError(f"unknown block kind '{kind}'") from None
-        if node_id is None:
-            node_id = self._fresh_id()
-        elif node_id in self.nodes:
+            raise GraphError(f"unknown block kind '{shown(str(kind))}'") from None
+        if node_id is not None and node_id in self.nodes:
             raise GraphError(f"a block with id '{shown(node_id)}' already exists")
         name = name or self.unique_name(spec.prefix)
         problem = self.name_problem(name, kind=spec.id)
@@ -234,8 +232,12 @@ class Graph:
             if key not in values:
                 raise GraphError(f"{spec.title} has no parameter '{shown(str(key))}'")
             values[key] = value
-        node = Node(node_id, spec.id, name, values, _position(pos))
-        self._bump_id(node_id)
+        position = _position(pos)
+        if node_id is None:  # only now: a refused block takes no id
+            node_id = self._fresh_id()
+        else:
+            self._bump_id(node_id)
+        node = Node(node_id, spec.id, name, values, position)
         self.nodes[node_id] = node
         self._by_name[name] = node_id
         self._nx.add_node(node_id)
