@@ -106,15 +106,7 @@ def analyze(graph: Graph) -> ShapeReport:
         if not problems:
             valid_params.add(node.id)
 
-    try:
-        order = graph.topological_order()
-    except nx.NetworkXUnfeasible:
-        cycle = nx.find_cycle(graph.to_networkx())
-        names = [graph.node(u).name for u, *_ in cycle] + [graph.node(cycle[0][0]).name]
-        for u, *_ in cycle:
-            diag.append(Diagnostic(u, None, f"{graph.node(u).label} is part of a loop ({' → '.join(names)}): "
-                                            "recurrent blocks loop over time by themselves; remove one connection"))
-        order = []
+    order = graph.topological_order()  # Graph.connect refuses loops, so there always is one
 
     for node_id in order:
         node = graph.node(node_id)
