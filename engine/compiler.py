@@ -89,26 +89,33 @@ def compile_graph(graph: Graph, report: ShapeReport | None = None) -> CompiledMo
     head_values: list[fx.Node] = []
     node_of_module: dict[str, str] = {}
 
-    incoming = {(e.dst, e.dst_port): e for e in graph.edges}
-    used_outputs = {(e.src, e.src_port) for e in graph.edges}
-    for node_id in graph.topological_order():
+    edges = graph.edges
+    incoming = {(e.dst, e.dst_port): e for e in edges}
+    used_outputs = {(e.src, e.src_port) for e in edges}
+    order = graph.topological_order()
+    # The arguments first, named exactly (fx would snake_case a placeholder's default name, and a block
+    # called "<input>_lengths" must not take the argument's name): the signature is what users call.
+    for node_id in order:
+        node = graph.node(node_id)
+        if not node.spec.is_input:
+            continue
+        value = _argument(fx_graph, node.name, node_id)
+        lengths_of[node.name] = _argument(fx_graph, f"{node.name}_lengths", node_id)
+        out_port = node.spec.outputs[0].name
+        shape = report.shapes[(node_id, out_port)]
+        values[(node_id, out_port)] = value
+        inputs.append(ModelInput(node.name, node_id, shape.kind, shape.features, shape.vocab))
+
+    for node_id in order:
         node = graph.node(node_id)
         spec = node.spec
+        if spec.is_input:
+            continue
         ins = {}
         for port in spec.inputs:
             edge = incoming.get((node_id, port.name))
             if edge is not None:
                 ins[port.name] = report.shapes[(edge.src, edge.src_port)]
-
-        if spec.is_input:
-            value = fx_graph.placeholder(node.name, type_expr=torch.Tensor)
-            lengths_of[node.name] = fx_graph.placeholder(f"{node.name}_lengths", type_expr=torch.Tensor)
-            value.meta["block_id"] = lengths_of[node.name].meta["block_id"] = node_id
-            out_port = spec.outputs[0].name
-            shape = report.shapes[(node_id, out_port)]
-            values[(node_id, out_port)] = value
-            inputs.append(ModelInput(node.name, node_id, shape.kind, shape.features, shape.vocab))
-            continue
 
         if spec.head is not None:
             edge = incoming[(node_id, spec.inputs[0].name)]
@@ -144,3 +151,12 @@ def compile_graph(graph: Graph, report: ShapeReport | None = None) -> CompiledMo
     fx_graph.output(head_values[0] if len(head_values) == 1 else tuple(head_values))
     module = fx.GraphModule(root, fx_graph, class_name="RNNStudioModel")
     return CompiledModel(module, inputs, heads, report, node_of_module)
+
+
+def _argument(fx_graph: fx.Graph, name: str, node_id: str) -> fx.Node:
+    value = fx_graph.create_node("placeholder", name, name=name, type_expr=torch.Tensor)
+    if value.name != name:  # Graph.name_problem refuses the names that fx would have to change
+        raise CompileError([Diagnostic(node_id, None, f"the input name '{name}' cannot be an argument of "
+                                                      f"the generated code (it became '{value.name}')")])
+    value.meta["block_id"] = node_id
+    return value

@@ -1,23 +1,26 @@
 """The versioned JSON document: the graph (nodes, edges, positions), its data binding and training settings.
 
-Loading checks the structure and names the JSON path of the first problem; saving is atomic, and
-save -> load -> save gives the same bytes.
+Loading refuses, with one DocumentError naming the JSON path, anything a document may not hold (see
+``engine.json_values``) and any malformed structure; saving is atomic, and save -> load -> save gives the same bytes.
 """
 from __future__ import annotations
 
 import json
 import math
 import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .atomic_file import write_atomic
 from .blocks import get_spec
-from .graph import Graph, GraphError
+from .graph import Graph, GraphError, shown
+from .json_values import key_path, parse_json, value_problem
 
 FORMAT_NAME = "rnn-studio"
 FORMAT_VERSION = 1
+MAX_ID_LENGTH = 64
+MAX_COORDINATE = 1e9  # a canvas position beyond this is a broken file, not a layout
 
 
 class DocumentError(Exception):
@@ -25,7 +28,8 @@ class DocumentError(Exception):
 
     def __init__(self, where: str, json_path: str, message: str):
         self.where, self.json_path, self.message = where, json_path, message
-        super().__init__(f"{where}: {json_path}: {message}" if json_path else f"{where}: {message}")
+        place = shown(str(where), None)  # one line even for a file name with a newline in it
+        super().__init__(f"{place}: {json_path}: {message}" if json_path else f"{place}: {message}")
 
 
 @dataclass
@@ -65,70 +69,130 @@ def graph_from_data(data: Any, where: str = "<graph>", path: str = "$.graph",
     """Adds the nodes and edges described by ``data`` to ``into`` (or a new graph).
 
     With ``fresh_ids`` (paste), nodes get new ids and, where taken, new names. Returns the graph and
-    the map from the ids in ``data`` to the ids in the graph.
+    the map from the ids in ``data`` to the ids in the graph. Raises DocumentError (and, with ``into``,
+    may have added part of the data: check on a scratch graph first, as PasteCommand does).
     """
-    graph = into if into is not None else Graph()
+    _refuse_bad_values(data, where, path)
+    return _add_graph(data, where, path, into if into is not None else Graph(), fresh_ids)
+
+
+def _add_graph(data: Any, where: str, path: str, graph: Graph, fresh_ids: bool) -> tuple[Graph, dict[str, str]]:
     _expect(data, dict, where, path)
     nodes = _get(data, "nodes", list, where, path)
     edges = _get(data, "edges", list, where, path)
     id_map: dict[str, str] = {}
     for i, raw in enumerate(nodes):
-        here = f"{path}.nodes[{i}]"
-        _expect(raw, dict, where, here)
-        node_id = _get(raw, "id", str, where, here)
-        kind = _get(raw, "kind", str, where, here)
-        name = _get(raw, "name", str, where, here)
-        params = _get(raw, "params", dict, where, here)
-        pos = _get(raw, "pos", list, where, here)
-        if len(pos) != 2 or not all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
-                                    for v in pos):
-            raise DocumentError(where, f"{here}.pos", "must be two numbers [x, y]")
+        data_id, graph_id = _add_node(graph, raw, f"{path}.nodes[{i}]", where, fresh_ids, id_map)
+        id_map[data_id] = graph_id
+    ends = [_edge_ends(graph, raw, f"{path}.edges[{i}]", where, id_map) for i, raw in enumerate(edges)]
+    # One pass finds whether (and where first) the edges close a loop; every edge before that one is then
+    # connected without a per-edge search, which would make loading quadratic in the number of blocks.
+    first_loop = _first_loop_edge([(src, dst) for src, _, dst, _ in ends])
+    for i, (src, src_port, dst, dst_port) in enumerate(ends):
         try:
-            spec = get_spec(kind)
-        except KeyError:
-            raise DocumentError(where, f"{here}.kind", f"unknown block kind '{kind}'") from None
-        for key in params:
-            if key not in spec.defaults():
-                raise DocumentError(where, f"{here}.params.{key}", f"{spec.title} has no parameter '{key}'")
-        if node_id in id_map:
-            raise DocumentError(where, f"{here}.id", f"the id '{node_id}' is used twice")
-        if fresh_ids and graph.by_name(name) is not None:
-            name = graph.unique_name(name.rstrip("0123456789").rstrip("_") or spec.prefix)
-        problem = graph.name_problem(name)
-        if problem:
-            raise DocumentError(where, f"{here}.name", problem)
-        try:
-            node = graph.add_node(spec.id, name=name, params=params, pos=(pos[0], pos[1]),
-                                  node_id=None if fresh_ids else node_id)
+            graph.connect(src, src_port, dst, dst_port, _known_acyclic=first_loop is None or i < first_loop)
         except GraphError as err:
-            raise DocumentError(where, here, str(err)) from None
-        id_map[node_id] = node.id
-    for i, raw in enumerate(edges):
-        here = f"{path}.edges[{i}]"
-        _expect(raw, dict, where, here)
-        ends = []
-        for side in ("from", "to"):
-            end = _get(raw, side, list, where, here)
-            if len(end) != 2 or not all(isinstance(v, str) for v in end):
-                raise DocumentError(where, f"{here}.{side}", "must be [block id, port name]")
-            if end[0] not in id_map:
-                raise DocumentError(where, f"{here}.{side}", f"no block has the id '{end[0]}'")
-            node = graph.node(id_map[end[0]])
-            ports = node.spec.outputs if side == "from" else node.spec.inputs
-            if end[1] not in {port.name for port in ports}:
-                what = "output" if side == "from" else "input"
-                names = ", ".join(port.name for port in ports) or "none"
-                raise DocumentError(where, f"{here}.{side}", f"{node.label} has no {what} '{end[1]}' "
-                                                             f"(its {what}s: {names})")
-            ends.append((id_map[end[0]], end[1]))
-        try:
-            graph.connect(ends[0][0], ends[0][1], ends[1][0], ends[1][1])
-        except GraphError as err:
-            raise DocumentError(where, here, str(err)) from None
+            raise DocumentError(where, f"{path}.edges[{i}]", str(err)) from None
     return graph, id_map
 
 
+def _add_node(graph: Graph, raw: Any, here: str, where: str, fresh_ids: bool,
+              id_map: dict[str, str]) -> tuple[str, str]:
+    _expect(raw, dict, where, here)
+    node_id = _get(raw, "id", str, where, here)
+    kind = _get(raw, "kind", str, where, here)
+    name = _get(raw, "name", str, where, here)
+    params = _get(raw, "params", dict, where, here)
+    pos = _get(raw, "pos", list, where, here)
+    if not 0 < len(node_id) <= MAX_ID_LENGTH:
+        raise DocumentError(where, f"{here}.id", f"must be 1 to {MAX_ID_LENGTH} characters long")
+    if len(pos) != 2 or not all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+                                for v in pos):
+        raise DocumentError(where, f"{here}.pos", "must be two numbers [x, y]")
+    for axis, value in enumerate(pos):
+        if abs(value) > MAX_COORDINATE:
+            raise DocumentError(where, f"{here}.pos[{axis}]", f"is {value:g}, too far from the canvas: positions "
+                                                             f"lie between -{MAX_COORDINATE:g} and {MAX_COORDINATE:g}")
+    try:
+        spec = get_spec(kind)
+    except KeyError:
+        raise DocumentError(where, f"{here}.kind", f"unknown block kind '{shown(kind)}'") from None
+    defaults = spec.defaults()
+    for key in params:
+        if key not in defaults:
+            raise DocumentError(where, key_path(f"{here}.params", key),
+                                f"{spec.title} has no parameter '{shown(key)}'")
+    if node_id in id_map:
+        raise DocumentError(where, f"{here}.id", f"the id '{shown(node_id)}' is used twice")
+    if fresh_ids and graph.by_name(name) is not None:
+        name = graph.unique_name(name.rstrip("0123456789").rstrip("_") or spec.prefix)
+    problem = graph.name_problem(name, kind=spec.id)
+    if problem:
+        raise DocumentError(where, f"{here}.name", problem)
+    try:
+        node = graph.add_node(spec.id, name=name, params=params, pos=(pos[0], pos[1]),
+                              node_id=None if fresh_ids else node_id)
+    except GraphError as err:
+        raise DocumentError(where, here, str(err)) from None
+    return node_id, node.id
+
+
+def _edge_ends(graph: Graph, raw: Any, here: str, where: str, id_map: dict[str, str]) -> tuple[str, str, str, str]:
+    _expect(raw, dict, where, here)
+    ends: list[str] = []
+    for side in ("from", "to"):
+        end = _get(raw, side, list, where, here)
+        if len(end) != 2 or not all(isinstance(v, str) for v in end):
+            raise DocumentError(where, f"{here}.{side}", "must be [block id, port name]")
+        if end[0] not in id_map:
+            raise DocumentError(where, f"{here}.{side}", f"no block has the id '{shown(end[0])}'")
+        node = graph.node(id_map[end[0]])
+        ports = node.spec.outputs if side == "from" else node.spec.inputs
+        if end[1] not in {port.name for port in ports}:
+            what = "output" if side == "from" else "input"
+            names = ", ".join(port.name for port in ports) or "none"
+            raise DocumentError(where, f"{here}.{side}", f"{node.label} has no {what} '{shown(end[1])}' "
+                                                         f"(its {what}s: {names})")
+        ends += [id_map[end[0]], end[1]]
+    return ends[0], ends[1], ends[2], ends[3]
+
+
+def _first_loop_edge(pairs: list[tuple[str, str]]) -> int | None:
+    """Index of the first edge that closes a loop when the edges are added in order; None when none does."""
+    if _acyclic(pairs):
+        return None
+    low, high = 0, len(pairs) - 1  # a loop needs its last edge: binary search for the shortest looping prefix
+    while low < high:
+        middle = (low + high) // 2
+        if _acyclic(pairs[:middle + 1]):
+            low = middle + 1
+        else:
+            high = middle
+    return low
+
+
+def _acyclic(pairs: list[tuple[str, str]]) -> bool:
+    """Kahn's algorithm: linear, iterative."""
+    successors: dict[str, list[str]] = {}
+    waiting: dict[str, int] = {}
+    for src, dst in pairs:
+        successors.setdefault(src, []).append(dst)
+        waiting[dst] = waiting.get(dst, 0) + 1
+        waiting.setdefault(src, 0)
+    ready = [node for node, count in waiting.items() if count == 0]
+    seen = 0
+    while ready:
+        node = ready.pop()
+        seen += 1
+        for nxt in successors.get(node, ()):
+            waiting[nxt] -= 1
+            if waiting[nxt] == 0:
+                ready.append(nxt)
+    return seen == len(waiting)
+
+
 def document_from_data(data: Any, where: str = "<document>") -> Document:
+    _refuse_bad_values(data, where, "$")
     _expect(data, dict, where, "$")
     if data.get("format") != FORMAT_NAME:
         raise DocumentError(where, "$.format", f"this is not an RNN Studio document (expected \"format\": "
@@ -141,7 +205,7 @@ def document_from_data(data: Any, where: str = "<document>") -> Document:
                                                 f"this one reads up to format {FORMAT_VERSION}: please update")
     description = data.get("description", "")
     _expect(description, str, where, "$.description")
-    graph, _ = graph_from_data(data.get("graph"), where)
+    graph, _ = _add_graph(data.get("graph"), where, "$.graph", Graph(), False)
     section = {}
     for key in ("data", "training"):
         section[key] = data.get(key, {})
@@ -151,12 +215,18 @@ def document_from_data(data: Any, where: str = "<document>") -> Document:
 
 def loads(text: str, where: str = "<document>") -> Document:
     try:
-        data = json.loads(text)
+        data = parse_json(text)
     except json.JSONDecodeError as err:
         raise DocumentError(where, "", f"not valid JSON (line {err.lineno}, column {err.colno}: {err.msg})") from None
     except RecursionError:
         raise DocumentError(where, "", "not a document: its JSON is nested thousands of levels deep") from None
     return document_from_data(data, where)
+
+
+def _refuse_bad_values(data: Any, where: str, path: str) -> None:
+    problem = value_problem(data, path)
+    if problem:
+        raise DocumentError(where, *problem)
 
 
 def load_document(path: str | os.PathLike) -> Document:
@@ -169,30 +239,18 @@ def load_document(path: str | os.PathLike) -> Document:
         raise DocumentError(str(path), "", f"not UTF-8 text (byte {err.start})") from None
     except OSError as err:
         raise DocumentError(str(path), "", err.strerror or str(err)) from None
+    except ValueError:  # a NUL in the file name
+        raise DocumentError(str(path), "", "not a file name") from None
     doc = loads(text, str(path))
     doc.path = path
     return doc
 
 
 def save_document(doc: Document, path: str | os.PathLike) -> None:
-    """Writes to a temporary file beside ``path`` and renames it over, so a crash never half-writes."""
+    """Writes atomically (``engine.atomic_file.write_atomic``): a crash never half-writes, permissions and
+    symbolic links are kept."""
     write_atomic(Path(path), doc.dumps().encode("utf-8"))
     doc.path = Path(path)
-
-
-def write_atomic(path: Path, payload: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(payload)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
 
 
 _TYPE_WORDS = {dict: "an object", list: "a list", str: "text", int: "a whole number"}

@@ -1,10 +1,13 @@
 """Validation and shape inference: every problem as a diagnostic tied to a block and port, in plain words.
 
 ``analyze(graph)`` walks the blocks in dependency order, applies each block's shape rule and returns a
-``ShapeReport`` with the shape of every port, the parameter count of every block and the diagnostics.
+``ShapeReport`` with the shape of every port, the parameter count of every block and the diagnostics —
+including blocks too large to train on this machine, found from their parameter counts before anything is built.
 """
 from __future__ import annotations
 
+import os
+from collections import deque
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -13,10 +16,14 @@ import torch
 from torch.overrides import TorchFunctionMode
 
 from .blocks import get_spec
-from .graph import Edge, Graph, Node
+from .graph import Edge, Graph, Node, shown
 from .specs import PortShape, ShapeError, TensorKind
 
 TOK, SEQ, VEC, STATE = TensorKind.TOKENS, TensorKind.SEQUENCE, TensorKind.VECTOR, TensorKind.STATE
+
+MAX_BLOCK_PARAMETERS = 2**31  # beyond this a block is refused on any machine (and its tensors outgrow int32 indexing)
+# Training holds each parameter four times in float32: the weight, its gradient and Adam's two moments.
+TRAINING_BYTES_PER_PARAMETER = 4 * 4
 
 _FIXES = {
     (TOK, SEQ): "put an Embedding block between them",
@@ -56,6 +63,8 @@ class ShapeReport:
     params: dict[str, int] = field(default_factory=dict)  # node id -> trainable parameter count
     diagnostics: list[Diagnostic] = field(default_factory=list)
     time_labels: dict[str, str] = field(default_factory=dict)  # input block name -> "T" / "T_src"
+    _by_node: dict[str | None, list[Diagnostic]] = field(default_factory=dict, init=False, repr=False, compare=False)
+    _indexed: int = field(default=-1, init=False, repr=False, compare=False)
 
     @property
     def ok(self) -> bool:
@@ -66,7 +75,13 @@ class ShapeReport:
         return sum(self.params.values())
 
     def for_node(self, node_id: str) -> list[Diagnostic]:
-        return [d for d in self.diagnostics if d.node_id == node_id]
+        # Indexed once (and again if diagnostics were added): asking for every block stays linear.
+        if self._indexed != len(self.diagnostics):
+            self._by_node = {}
+            for d in self.diagnostics:
+                self._by_node.setdefault(d.node_id, []).append(d)
+            self._indexed = len(self.diagnostics)
+        return list(self._by_node.get(node_id, ()))
 
     def shape_text(self, node_id: str, port: str) -> str | None:
         shape = self.shapes.get((node_id, port))
@@ -91,15 +106,7 @@ def analyze(graph: Graph) -> ShapeReport:
         if not problems:
             valid_params.add(node.id)
 
-    try:
-        order = graph.topological_order()
-    except nx.NetworkXUnfeasible:
-        cycle = nx.find_cycle(graph.to_networkx())
-        names = [graph.node(u).name for u, *_ in cycle] + [graph.node(cycle[0][0]).name]
-        for u, *_ in cycle:
-            diag.append(Diagnostic(u, None, f"{graph.node(u).label} is part of a loop ({' → '.join(names)}): "
-                                            "recurrent blocks loop over time by themselves; remove one connection"))
-        order = []
+    order = graph.topological_order()  # Graph.connect refuses loops, so there always is one
 
     for node_id in order:
         node = graph.node(node_id)
@@ -117,6 +124,7 @@ def analyze(graph: Graph) -> ShapeReport:
             report.shapes[(node_id, port)] = shape
         report.params[node_id] = _parameter_count(node, ins)
 
+    _check_sizes(graph, report)
     _check_heads(graph, diag)
     sources = sorted({s.time for s in report.shapes.values() if s.time})
     report.time_labels = {src: ("T" if len(sources) == 1 else f"T_{src}") for src in sources}
@@ -129,7 +137,7 @@ def _param_problems(node: Node) -> list[Diagnostic]:
         problem = param.problem(node.params.get(param.name))
         if problem:
             out.append(Diagnostic(node.id, None, f"{node.label}: '{param.title}' {problem} "
-                                                 f"(it is {node.params.get(param.name)!r})"))
+                                                 f"(it is {shown(repr(node.params.get(param.name)))})"))
     return out
 
 
@@ -180,15 +188,67 @@ def _check_heads(graph: Graph, diag: list[Diagnostic]) -> None:
         diag.append(Diagnostic(None, None, "The model has no output head: add one from Outputs (Classification, "
                                            "Regression, Sequence labelling or Next-token LM) to say what it learns"))
         return
-    structure = graph.to_networkx()
+    # One backward walk from all heads together (not one per head: a model may have many heads).
     reaching = set(heads)
-    for head in heads:
-        reaching |= nx.ancestors(structure, head)
+    todo = deque(heads)
+    while todo:
+        for edge in graph.in_edges(todo.popleft()):
+            if edge.src not in reaching:
+                reaching.add(edge.src)
+                todo.append(edge.src)
     for node in graph:
         if node.id not in reaching:
             why = "the model never reads it" if node.spec.is_input else "nothing would train it"
             diag.append(Diagnostic(node.id, None, f"{node.label} does not lead to an output head, so {why}: "
                                                   "connect its output onwards or delete it"))
+
+
+def physical_memory() -> int | None:
+    """Bytes of memory this machine has (None where the system does not say)."""
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (AttributeError, ValueError, OSError):
+        return None
+
+
+def _gb(size: float) -> str:
+    gb = size / 1e9
+    return f"{gb:,.1f} GB" if gb < 10 else f"{gb:,.0f} GB"
+
+
+def _size_problem(what: str, count: int, memory: int | None, fix: str) -> str | None:
+    need = count * TRAINING_BYTES_PER_PARAMETER
+    if memory is not None and need > memory:
+        return (f"{what} would have {count:,} parameters (about {_gb(need)} to train); this machine has "
+                f"{_gb(memory)}: {fix}")
+    if count > MAX_BLOCK_PARAMETERS:
+        return f"{what} would have {count:,} parameters, more than the {MAX_BLOCK_PARAMETERS:,} a block may have: {fix}"
+    return None
+
+
+def _check_sizes(graph: Graph, report: ShapeReport) -> None:
+    """Refuses, before anything is allocated, blocks (and a model) that could not be trained here."""
+    memory = physical_memory()
+    too_big = False
+    for node_id, count in report.params.items():
+        node = graph.node(node_id)
+        problem = _size_problem(node.label, count, memory, "lower " + " or ".join(_size_params(node)))
+        if problem:
+            report.diagnostics.append(Diagnostic(node_id, None, problem))
+            too_big = True
+    if not too_big and memory is not None:
+        largest = sorted((n for n, c in report.params.items() if c), key=report.params.__getitem__, reverse=True)[:3]
+        names = ", ".join(f"'{graph.node(n).name}'" for n in largest)
+        problem = _size_problem("The model", report.total_params, memory, f"make its largest blocks smaller ({names})")
+        if problem:
+            report.diagnostics.append(Diagnostic(None, None, problem))
+
+
+def _size_params(node: Node) -> list[str]:
+    """The whole-number parameters that set a block's size: its key ones where it has any."""
+    sized = [p.name for p in node.spec.params if p.type is int]
+    key = [name for name in node.spec.key_params if name in sized]
+    return key or sized or ["the size of its input"]
 
 
 def _parameter_count(node: Node, ins: dict[str, PortShape]) -> int:

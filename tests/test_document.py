@@ -84,7 +84,8 @@ def test_round_trip_keeps_positions_sections_and_text(tmp_path):
     (lambda d: d["graph"].pop("edges"), "$.graph.edges", "is missing"),
     (set_in(["graph", "nodes", 2, "params"], [1]), "$.graph.nodes[2].params", "must be an object"),
     (set_in(["graph", "nodes", 2, "pos"], [0, "x"]), "$.graph.nodes[2].pos", "must be two numbers [x, y]"),
-    (set_in(["graph", "nodes", 2, "pos"], [0, float("nan")]), "$.graph.nodes[2].pos", "must be two numbers [x, y]"),
+    (set_in(["graph", "nodes", 2, "pos"], [0, float("nan")]), "$.graph.nodes[2].pos[1]", "must be a finite number, "
+                                                                                         "not NaN"),
     (set_in(["graph", "nodes", 2, "id"], 3), "$.graph.nodes[2].id", "must be text"),
     (set_in(["graph", "nodes", 2, "kind"], "transformer"), "$.graph.nodes[2].kind", "unknown block kind "
                                                                                     "'transformer'"),

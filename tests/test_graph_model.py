@@ -102,3 +102,15 @@ def test_topological_order_breaks_ties_by_insertion_and_restore_order_puts_block
     assert list(g.nodes) == order and g.edges == edges
     with pytest.raises(GraphError):
         g.restore_order(order[:2], edges)
+
+
+def test_positions_must_be_finite_and_odd_ids_do_not_break_numbering():
+    g = Graph()
+    with pytest.raises(GraphError, match=r"a position must be two finite numbers, not \(nan, 0.0\)"):
+        g.add_node("dense", pos=(float("nan"), 0))
+    d = g.add_node("dense", node_id="n" + "9" * 5000)  # int() of it would raise; it simply sets no new start
+    with pytest.raises(GraphError, match="a position must be two finite numbers"):
+        g.move(d.id, (0, float("inf")))
+    assert d.pos == (0.0, 0.0) and len(g) == 1
+    assert g.add_node("dense").id == "n1" and g.add_node("dense", node_id="n41").id == "n41"
+    assert g.add_node("dense").id == "n42"

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from engine import Graph, analyze, compile_graph, connection_problem
+from engine import Graph, GraphError, analyze, compile_graph, connection_problem
 from engine.document import load_document
 
 EXAMPLES = sorted((Path(__file__).resolve().parent.parent / "examples").glob("*.json"))
@@ -178,13 +178,33 @@ def test_choice_and_bool_parameters():
     assert "Self-attention 'att': 'Causal' must be true or false (it is 'yes')" in found
 
 
-def test_loops_are_named_block_by_block():
+def test_loops_are_refused_when_connecting_naming_the_blocks():
     g, (x, a, b, head) = chain(("feature_input", "x", {"features": 2}), ("add", "a", {}), ("dense", "b", {}),
                                ("regression_head", "out", {}))
-    g.connect(b.id, "output", a.id, "b")
-    found = messages(g)
-    loop = "is part of a loop (a → b → a): recurrent blocks loop over time by themselves; remove one connection"
-    assert (a.id, None, f"Add 'a' {loop}") in found and (b.id, None, f"Dense 'b' {loop}") in found
+    before = g.edges
+    with pytest.raises(GraphError) as caught:
+        g.connect(b.id, "output", a.id, "b")
+    assert str(caught.value) == ("connecting Dense 'b' to Add 'a' would make a loop (b → a → b): blocks feed "
+                                 "forward (recurrent blocks loop over time by themselves)")
+    assert g.edges == before
+
+
+def test_a_recurrent_block_cannot_start_from_its_own_state():
+    g, (x, lstm, head) = chain(("feature_input", "x", {"features": 2}), ("lstm", "lstm", {}),
+                               ("regression_head", "out", {}))
+    with pytest.raises(GraphError) as caught:
+        g.connect(lstm.id, "state", lstm.id, "initial_state")
+    assert str(caught.value) == ("LSTM 'lstm' cannot be connected to itself: blocks feed forward (a recurrent "
+                                 "block already loops over time by itself)")
+    assert [e.dst_port for e in g.out_edges(lstm.id)] == ["input"]  # only the head's edge
+
+
+def test_a_long_loop_names_every_block_on_it():
+    g, nodes = chain(("feature_input", "x", {"features": 2}), *[("dense", f"d{i}", {}) for i in range(4)])
+    assert g.loop_problem(nodes[-1].id, nodes[1].id) == (
+        "connecting Dense 'd3' to Dense 'd0' would make a loop (d3 → d0 → d1 → d2 → d3): blocks feed forward "
+        "(recurrent blocks loop over time by themselves)")
+    assert g.loop_problem(nodes[1].id, nodes[-1].id) is None  # a shortcut forward is no loop
 
 
 def test_a_graph_without_head_and_a_block_not_reaching_it():
