@@ -26,13 +26,14 @@ from .specs import BlockSpec
 MAX_NAME_LENGTH = 64
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")  # fullmatch: "$" would let a trailing newline through
 # Block names become attribute names of the compiled torch.fx.GraphModule and variable names in its generated
-# forward and in the Python export, so they must not shadow the names that code uses itself: fx's globals
-# (torch, inf, nan, device, ...), the export's imports and definitions, and its 'metadata' attribute.
+# forward, so they must not shadow the names that code uses itself (fx's globals: torch, inf, nan, device, ...).
+# The Python export renames a block that clashes with its own names (metadata, F, nn, Tensor, WEIGHTS, ...:
+# engine.export.names), so those stay available to users.
 _RESERVED = frozenset({
-    "self", "lengths", "metadata",
+    "self", "lengths",
     "torch", "operator", "inf", "nan", "NoneType", "device", "fx_pytree", "pytree",
-    "annotations", "Path", "List", "Optional", "Tuple", "F", "Tensor", "nn", "PackedSequence",
-    "pack_padded_sequence", "pad_packed_sequence", "WEIGHTS", "load_model", "RNNStudioModel",
+    "annotations", "List", "Optional", "Tuple", "PackedSequence",
+    "pack_padded_sequence", "pad_packed_sequence", "RNNStudioModel",
 })
 # An input block's name is an argument of forward, and torch.fx renames an argument that shadows a builtin.
 _BUILTINS = frozenset(dir(builtins))

@@ -88,8 +88,8 @@ class AddNodeCommand(QUndoCommand):
             spec = get_spec(kind)
         except KeyError:
             raise GraphError(f"unknown block kind '{kind}'") from None
-        if name is not None and graph.name_problem(name):
-            raise GraphError(graph.name_problem(name))
+        if name is not None and graph.name_problem(name, kind=spec.id):
+            raise GraphError(graph.name_problem(name, kind=spec.id))
         self.graph, self.kind, self.pos = graph, spec.id, (float(pos[0]), float(pos[1]))
         self.name, self.params = name, dict(params or {})
         self.node_id: str | None = None

@@ -55,7 +55,7 @@ class ModelSummaryPanel(QWidget):
         graph = self._graph
         try:
             rows = summary_rows(graph, report)
-        except Exception:  # noqa: BLE001 - a loop in the graph has no order; the Problems panel explains it
+        except Exception:  # noqa: BLE001 - whatever stops ordering the blocks, the Problems panel explains it
             rows = [(n.name, n.spec.title, "—", "0") for n in graph]
         self.table.setRowCount(len(rows))
         for r, row in enumerate(rows):

@@ -1,9 +1,9 @@
 """Block names are plain identifiers that the generated code can use as they are.
 
 Refused: anything but ASCII letters, digits and _ (a trailing newline reached torch.fx's code), over 64
-characters, leading __, keywords and the names the fx forward and the Python export use themselves
-(metadata crashed the export); for inputs also builtins and clashes with another input's lengths argument.
-Every accepted name compiles and exports with the forward signature the metadata promises.
+characters, leading __, keywords and the names the fx forward uses itself; for inputs also builtins and
+clashes with another input's lengths argument. Names the Python export uses (metadata, F, nn...) are renamed
+there. Every accepted name compiles and exports with the forward signature the metadata promises.
 """
 from __future__ import annotations
 
@@ -37,13 +37,9 @@ INVALID = "is not a valid name: use letters, digits and _, not starting with a d
     ("__init__", "'__init__' starts with __, which Python keeps for its own names: choose another name"),
     ("__x", "'__x' starts with __, which Python keeps for its own names: choose another name"),
     ("class", "'class' is a reserved word: choose another name"),
-    ("metadata", "'metadata' is a reserved word: choose another name"),
     ("torch", "'torch' is a reserved word: choose another name"),
-    ("nn", "'nn' is a reserved word: choose another name"),
-    ("F", "'F' is a reserved word: choose another name"),
     ("self", "'self' is a reserved word: choose another name"),
     ("operator", "'operator' is a reserved word: choose another name"),
-    ("load_model", "'load_model' is a reserved word: choose another name"),
     ("training", "'training' is a reserved word: choose another name"),  # a GraphModule attribute
 ])
 def test_names_that_the_generated_code_cannot_use_are_refused(name, message):
