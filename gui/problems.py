@@ -6,6 +6,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QListWidget, QListWidgetItem, QPushButton, QStyle, QVBoxLayout, QWidget
 
 NODE_ROLE = Qt.ItemDataRole.UserRole
+EMPTY_CANVAS = "The canvas is empty: drag blocks from Blocks (or press Tab on the canvas) to build a model"
 FIXES_ROLE = Qt.ItemDataRole.UserRole + 1
 
 
@@ -79,7 +80,9 @@ class ProblemsPanel(QWidget):
             fix = f" — Fix: {'; '.join(f.describe() for f in problem.fixes)}" if problem.fixes else ""
             self._add(warning if problem.fixes else critical, problem.message + fix, node.id if node else "",
                       problem.fixes)
-        self._count = len(diagnostics) + len(fits or [])
+        if self._graph is not None and not len(self._graph):
+            self._add(critical, EMPTY_CANVAS, "")
+        self._count = len(diagnostics) + len(fits or []) + (self._graph is not None and not len(self._graph))
         if not self._count:
             checking = self._fit is not None and fits is None
             icon = QStyle.StandardPixmap.SP_BrowserReload if checking else QStyle.StandardPixmap.SP_DialogApplyButton

@@ -257,7 +257,9 @@ def test_problems_say_no_data_until_there_is_and_a_head_mismatch_is_fixed_in_one
     with qtbot.waitSignal(fit.updated, timeout=60000):
         window.new_document()
     assert problems.messages() == ["no data: choose a dataset in the Data dock (the document's \"data\" section "
-                                   "is empty)"]
+                                   "is empty)", "The canvas is empty: drag blocks from Blocks (or press Tab on the "
+                                                "canvas) to build a model"]
+    assert "ready to train" not in " ".join(problems.messages())
 
 
 def test_the_settings_form_shows_only_what_the_chosen_optimizer_and_schedule_use(studio):

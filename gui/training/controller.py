@@ -10,7 +10,7 @@ import copy
 from pathlib import Path
 from typing import Callable
 
-from PySide6.QtCore import QObject, QStandardPaths, Signal
+from PySide6.QtCore import QObject, QStandardPaths, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence, QUndoStack
 from PySide6.QtWidgets import QApplication, QDockWidget, QMainWindow, QMenu, QMessageBox, QScrollArea
 
@@ -64,7 +64,8 @@ class TrainingController(QObject):
         self.training_panel.pauseToggled.connect(self.toggle_pause)
         self.training_panel.stopRequested.connect(self.stop)
         self.runs_panel.openRequested.connect(self.show_history)
-        self.docks = {key: self._dock(title, widget, key) for key, title, widget in (
+        self.docks = {key: self._dock(title, widget, key, scroll=widget is not self.training_panel)
+                      for key, title, widget in (
             ("data", "Data", self.data_panel), ("training", "Training", self.training_panel),
             ("runs", "Runs", self.runs_panel), ("try", "Try it", self.try_panel),
             ("dashboard", "Dashboard", self.dashboard))}
@@ -74,13 +75,17 @@ class TrainingController(QObject):
         if app is not None:  # quitting by any path stops a run first (a running QThread must not be destroyed)
             app.aboutToQuit.connect(self.shutdown)
 
-    def _dock(self, title: str, widget, key: str) -> QDockWidget:
+    def _dock(self, title: str, widget, key: str, scroll: bool = True) -> QDockWidget:
         dock = QDockWidget(title, self.window)
         dock.setObjectName(f"dock_{key}")  # saveState/restoreState find docks by object name
+        if not scroll:  # the panel scrolls its own long part and keeps its buttons in sight
+            dock.setWidget(widget)
+            return dock
         # A panel's minimum size must not force the window larger than a small screen: it scrolls instead.
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)  # panels shrink to the dock
         scroll.setWidget(widget)
         dock.setWidget(scroll)
         return dock

@@ -83,8 +83,10 @@ class DataPanel(QWidget):
         self.seed.setRange(0, 10**6)
         self.seed.setKeyboardTracking(False)
         self.seed.valueChanged.connect(lambda *_: self.commit())
-        split_row.addWidget(QLabel("seed"))
-        split_row.addWidget(self.seed)
+        seed_row = QHBoxLayout()  # its own row: a narrow dock keeps the split readable
+        seed_row.addWidget(QLabel("seed"))
+        seed_row.addWidget(self.seed)
+        seed_row.addStretch(1)
         self.preview = QTableWidget(0, 0)
         self.preview.setMaximumHeight(160)
         self.apply_button = QPushButton("Check the data")
@@ -116,6 +118,7 @@ class DataPanel(QWidget):
         layout.addWidget(self.about)
         layout.addWidget(self.options_form)
         layout.addLayout(split_row)
+        layout.addLayout(seed_row)
         layout.addWidget(self.preview)
         layout.addWidget(self.apply_button)
         layout.addWidget(self.status)
@@ -321,7 +324,8 @@ class DataPanel(QWidget):
         if self.problems:
             self._show_status(f"mismatch: {self.problems[0].message}", error=True)
         elif self.info is not None:
-            self._show_status("the data fits the graph")
+            self._show_status("the data fits the graph" if len(self.document.graph) else
+                              "the data is ready; the canvas is empty: build a model that reads it")
 
     def _show_status(self, text: str, error: bool = False) -> None:
         self.status.setStyleSheet("color: #b00020;" if error else "color: #216e39;")

@@ -6,7 +6,7 @@ writes and what Start trains); the widgets only show the section and follow its 
 """
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QLabel, QProgressBar, QPushButton, QScrollArea,
                                QHBoxLayout, QVBoxLayout, QWidget)
 from superqt.utils import signals_blocked
@@ -84,6 +84,7 @@ class TrainingPanel(QWidget):
         self.progress = QProgressBar()
         self.progress.setFormat("%p%")
         self.progress_text = QLabel("idle")
+        self.progress_text.setWordWrap(True)  # a narrow dock wraps it instead of widening the panel
         self.notice = QLabel("The run trains a snapshot of the graph taken at Start: edits you make now do not "
                              "affect it. Start again to train the edited graph.")
         self.notice.setWordWrap(True)
@@ -102,6 +103,7 @@ class TrainingPanel(QWidget):
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)  # rows shrink to the dock
         scroll.setWidget(form_widget)
         layout = QVBoxLayout(self)
         layout.addWidget(scroll, 1)
