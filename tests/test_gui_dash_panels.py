@@ -122,6 +122,17 @@ def test_plots_save_png_and_csv(window, runs, tmp_path):
     assert rows[0] == ["unit"] + [f"t{t}" for t in range(1, 13)] and len(rows) == 65
     png = c.dashboard.gates.save_png(str(tmp_path / "gates.png"))
     assert open(png, "rb").read(8) == b"\x89PNG\r\n\x1a\n"
+    from PySide6.QtGui import QImage
+
+    image, plots = QImage(png), c.dashboard.gates.layout_widget
+    assert (image.width(), image.height()) == (plots.width() * plots.devicePixelRatio(),
+                                               plots.height() * plots.devicePixelRatio())  # no toolbar in it
+    # A model without attention says so in the Attention tab (no empty plot with an odd axis).
+    c.dashboard.tabs.setCurrentWidget(c.dashboard.attention)
+    c.dashboard.redraw(force=True)
+    assert c.dashboard.attention.heat.empty.isVisible()
+    assert c.dashboard.attention.heat.empty.textItem.toPlainText().startswith("no attention here")
+    assert c.dashboard.attention.heat.plot.viewRange()[0] == pytest.approx([0, 1])
 
 
 def test_frozen_plot_keeps_its_picture_until_thawed(window, runs):

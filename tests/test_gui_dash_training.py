@@ -88,6 +88,8 @@ def test_pause_resume_and_stop_and_the_window_stays_responsive(qtbot, studio):
     assert len(probe.delays) > 20 and probe.percentile(99) < UI_BUDGET_S, f"p99 {probe.percentile(99) * 1000:.0f} ms"
     c.actions["pause"].trigger()
     assert c.worker.state == "paused" and c.training_panel.pause_button.text() == "Resume"
+    # Paused is plain to see: a banner over the plots and the state in the status bar.
+    assert c.dashboard.paused.isVisible() and c.state_label.text().startswith("⏸ Paused")
     qtbot.wait(400)  # the step in flight finishes and is drained
     c.worker.drain()
     paused_at = len(c.history.steps)
@@ -95,7 +97,7 @@ def test_pause_resume_and_stop_and_the_window_stays_responsive(qtbot, studio):
     c.worker.drain()
     assert len(c.history.steps) == paused_at, "a paused run kept training"
     c.actions["pause"].trigger()
-    assert c.worker.state == "running"
+    assert c.worker.state == "running" and not c.dashboard.paused.isVisible()
     qtbot.waitUntil(lambda: len(c.history.steps) > paused_at, timeout=30000)
     with qtbot.waitSignal(c.runFinished, timeout=30000) as finished:
         c.actions["stop"].trigger()

@@ -191,9 +191,9 @@ QUITTING_STUDIO = textwrap.dedent("""
 def test_quitting_after_discard_exits_cleanly(tmp_path):
     env = {**os.environ, "HOME": str(tmp_path), "XDG_CONFIG_HOME": str(tmp_path), "XDG_DATA_HOME": str(tmp_path),
            "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
-    done = subprocess.run([sys.executable, "-c", QUITTING_STUDIO, str(EXAMPLES / "adding_lstm.json")],
-                          capture_output=True, text=True, timeout=120, env=env)
-    assert done.returncode == 0, done.stderr
+    done = subprocess.run([sys.executable, "-X", "faulthandler", "-c", QUITTING_STUDIO,
+                           str(EXAMPLES / "adding_lstm.json")], capture_output=True, text=True, timeout=120, env=env)
+    assert done.returncode == 0, f"exit code {done.returncode}: {done.stderr}"
     assert "Traceback" not in done.stderr and "Error" not in done.stderr, done.stderr
     assert load_document(EXAMPLES / "adding_lstm.json").graph.by_name("lstm").params["hidden_size"] == 64
 

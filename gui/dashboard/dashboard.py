@@ -24,6 +24,9 @@ class DashboardWidget(QWidget):
         self.draw_seconds = 0.0  # time spent redrawing (the latency benchmark reports it)
         self.header = QLabel("No run yet: choose data, then Training ▸ Start.")
         self.header.setWordWrap(True)
+        self.paused = QLabel("⏸  Paused — the run waits. F6 (Training ▸ Pause / resume) goes on, Shift+F5 stops it.")
+        self.paused.setStyleSheet("background: #ffe08a; color: #5a4500; padding: 4px; font-weight: bold;")
+        self.paused.setVisible(False)
         self.loss = CurvePanel()
         self.metric_panel = CurvePanel(metric_choice=True)
         self.lr = LearningRatePanel()
@@ -51,6 +54,7 @@ class DashboardWidget(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
         layout.addWidget(self.header)
+        layout.addWidget(self.paused)
         layout.addWidget(self.tabs, 1)
         self.timer = QTimer(self)
         self.timer.setInterval(max(redraw_ms // 3, 10))  # three panels share a tab at most
@@ -60,6 +64,10 @@ class DashboardWidget(QWidget):
     @property
     def panels(self):
         return [self.loss, self.metric_panel, self.lr, self.grad_norms, self.time_grads, self.gates, self.attention]
+
+    def set_paused(self, paused: bool) -> None:
+        """A paused run is plain to see: a banner over the plots (the plots keep what they showed)."""
+        self.paused.setVisible(paused)
 
     def set_history(self, history: RunHistory | None) -> None:
         self.history = history

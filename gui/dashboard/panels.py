@@ -257,7 +257,10 @@ class AttentionPanel(PlotPanel):
         self.set_items(self.block, list(history.attention))
         probe = history.attention.get(self.block.currentText())
         if probe is None:
-            self.heat.show(None)
+            started = history.started is not None and (history.steps or history.finished is not None)
+            self.heat.show(None, empty="no attention here: this model has no attention block (or the attention "
+                                       "probe is off)" if started and not history.attention else
+                                       "waiting for the first probe…")
             return
         weights = np.atleast_2d(np.asarray(probe.weights))
         set_text(self.heat.plot, "query step" if weights.shape[0] > 1 else "pooling",

@@ -179,7 +179,7 @@ class PlotPanel(QWidget):
                                                    "PNG image (*.png)")[0]
         if not path:
             return None
-        if not self.grab().save(path, "PNG"):
+        if not self.layout_widget.grab().save(path, "PNG"):  # the plots alone, not the toolbar
             raise OSError(f"{path}: could not write the image")
         return path
 
@@ -221,11 +221,16 @@ class Heatmap:
             self._value_label = text
             self.bar.getAxis("left").setLabel(text)
 
-    def show(self, matrix: np.ndarray | None, levels: tuple[float, float] | None = None) -> None:
+    def show(self, matrix: np.ndarray | None, levels: tuple[float, float] | None = None,
+             empty: str = "waiting for the first probe…") -> None:
+        """Draws ``matrix``; without one, says ``empty`` in the middle of a plain unit square (no odd axes)."""
         if matrix is None or np.asarray(matrix).size == 0:
             self.image.clear()
-            self.empty.setVisible(True)
             self.matrix = None
+            self.empty.setText(empty)
+            self.empty.setPos(0.5, 0.5)
+            self.empty.setVisible(True)
+            self.plot.setRange(xRange=(0, 1), yRange=(0, 1), padding=0)
             return
         self.empty.setVisible(False)
         matrix = np.nan_to_num(np.atleast_2d(np.asarray(matrix, dtype=np.float32)), nan=0.0)

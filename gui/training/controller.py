@@ -12,7 +12,7 @@ from typing import Callable
 
 from PySide6.QtCore import QObject, QStandardPaths, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence, QUndoStack
-from PySide6.QtWidgets import QApplication, QDockWidget, QMainWindow, QMenu, QMessageBox, QScrollArea
+from PySide6.QtWidgets import QApplication, QDockWidget, QLabel, QMainWindow, QMenu, QMessageBox, QScrollArea
 
 from engine.training import ConfigError, RunFinished, StepMetrics, TrainingConfig
 
@@ -70,6 +70,8 @@ class TrainingController(QObject):
             ("runs", "Runs", self.runs_panel), ("try", "Try it", self.try_panel),
             ("dashboard", "Dashboard", self.dashboard))}
         self.actions = self._make_actions()
+        self.state_label = QLabel("")  # the run's state, always in sight in the status bar
+        window.statusBar().addPermanentWidget(self.state_label)
         self._on_state("idle")
         app = QApplication.instance()
         if app is not None:  # quitting by any path stops a run first (a running QThread must not be destroyed)
@@ -273,6 +275,11 @@ class TrainingController(QObject):
 
     def _on_state(self, state: str) -> None:
         self.training_panel.set_state(state)
+        self.dashboard.set_paused(state == "paused")
+        self.state_label.setText({"running": "Training…", "paused": "⏸ Paused (F6 resumes)",
+                                  "stopping": "Stopping…"}.get(state, ""))
+        self.state_label.setStyleSheet("background: #ffe08a; color: #5a4500; padding: 0 6px;"
+                                       if state == "paused" else "")
         running = state in ("running", "paused", "stopping")
         self.actions["start"].setEnabled(not running)
         self.actions["pause"].setEnabled(state in ("running", "paused"))

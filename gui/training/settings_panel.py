@@ -193,6 +193,7 @@ class TrainingPanel(QWidget):
         self.start_button.setEnabled(not running)
         self.pause_button.setEnabled(state in ("running", "paused"))
         self.pause_button.setText("Resume" if state == "paused" else "Pause")
+        self.pause_button.setStyleSheet("background: #ffe08a; font-weight: bold;" if state == "paused" else "")
         self.stop_button.setEnabled(state in ("running", "paused"))
         for widget in (self.basics, self.more, self.device):
             widget.setEnabled(not running)
