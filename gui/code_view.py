@@ -1,4 +1,5 @@
-"""The "View code" dialog: the generated PyTorch forward of the current graph, highlighted, with a Copy button."""
+"""The "View code" dialog: the whole model as a person would write it (the Python export: classes, __init__ and
+forward) and the torch.fx forward the studio runs, highlighted, with a Copy button for the tab shown."""
 from __future__ import annotations
 
 import keyword
@@ -6,7 +7,7 @@ import re
 
 from PySide6.QtGui import QColor, QFont, QFontDatabase, QSyntaxHighlighter, QTextCharFormat
 from PySide6.QtWidgets import (QApplication, QDialog, QDialogButtonBox, QLabel, QPlainTextEdit, QPushButton,
-                               QVBoxLayout)
+                               QTabWidget, QVBoxLayout)
 
 
 def _format(color: str, bold: bool = False) -> QTextCharFormat:
@@ -33,17 +34,26 @@ class PythonHighlighter(QSyntaxHighlighter):
 
 
 class CodeDialog(QDialog):
-    def __init__(self, code: str, parent=None, note: str = ""):
+    """``code`` is one text, or (tab title, text) pairs: one highlighted, read-only editor per tab."""
+
+    def __init__(self, code, parent=None, note: str = ""):
         super().__init__(parent)
         self.setWindowTitle("Generated PyTorch code")
-        self.editor = QPlainTextEdit(code)
-        self.editor.setReadOnly(True)
-        self.editor.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
-        self.editor.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
-        self.highlighter = PythonHighlighter(self.editor.document())
+        pages = [("Code", code)] if isinstance(code, str) else list(code)
+        self.editors, self.highlighters = [], []
+        self.tabs = QTabWidget()
+        for title, text in pages:
+            editor = QPlainTextEdit(text)
+            editor.setReadOnly(True)
+            editor.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
+            editor.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
+            self.highlighters.append(PythonHighlighter(editor.document()))
+            self.editors.append(editor)
+            self.tabs.addTab(editor, title)
+        self.tabs.setTabBarAutoHide(True)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         self.copy_button = QPushButton("Copy")
-        self.copy_button.setEnabled(bool(code))
+        self.copy_button.setEnabled(any(text for _, text in pages))
         self.copy_button.clicked.connect(self.copy)
         buttons.addButton(self.copy_button, QDialogButtonBox.ButtonRole.ActionRole)
         buttons.rejected.connect(self.reject)
@@ -52,9 +62,14 @@ class CodeDialog(QDialog):
             label = QLabel(note)
             label.setWordWrap(True)
             layout.addWidget(label)
-        layout.addWidget(self.editor)
+        layout.addWidget(self.tabs)
         layout.addWidget(buttons)
         self.resize(820, 560)
+
+    @property
+    def editor(self) -> QPlainTextEdit:
+        """The editor of the tab shown."""
+        return self.tabs.currentWidget()
 
     def copy(self) -> None:
         QApplication.clipboard().setText(self.editor.toPlainText())

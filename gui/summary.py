@@ -7,6 +7,8 @@ from PySide6.QtWidgets import (QHBoxLayout, QHeaderView, QLabel, QPushButton, QT
                                QVBoxLayout, QWidget)
 
 from engine import CompileError, compile_graph
+from engine.export import ExportError
+from engine.export.python_code import readable_source as whole_model_source
 from engine.cli.check_command import summary_rows
 
 from .code_view import CodeDialog
@@ -70,17 +72,21 @@ class ModelSummaryPanel(QWidget):
             text += f"  ·  {problems} problem{'s' if problems != 1 else ''} (see Problems)"
         self.total.setText(text)
 
-    def view_code(self) -> CodeDialog:
+    def view_code(self) -> CodeDialog:  # noqa: C901 - one dialog, three outcomes
         """Opens the generated code of the current graph (or why there is none yet)."""
-        code, note = "", ""
+        pages, note = [("Model (Python)", ""), ("forward (torch.fx)", "")], ""
         if self._graph is not None:
             try:
-                code = compile_graph(self._graph).code.strip() + "\n"
+                model = compile_graph(self._graph)
+                pages = [("Model (Python)", whole_model_source(model)), ("forward (torch.fx)", model.code.strip() + "\n")]
             except CompileError as err:
                 note = (f"The graph has {len(err.diagnostics)} problem(s), so there is no code yet. "
                         f"First: {err.diagnostics[0].message}")
+            except ExportError as err:  # a block the Python export cannot write: the fx forward still shows
+                note = f"The whole-model code is not available: {err}"
+                pages = [("forward (torch.fx)", model.code.strip() + "\n")]
         if self.dialog is not None:
             self.dialog.close()
-        self.dialog = CodeDialog(code, self.window(), note)
+        self.dialog = CodeDialog(pages, self.window(), note)
         self.dialog.show()
         return self.dialog

@@ -66,6 +66,14 @@ def test_summary_shows_the_numbers_of_rnn_studio_check(window):
 def test_view_code_shows_the_generated_forward_and_copies_it(window):
     window.open_file(EXAMPLES / "forecast.json")
     dialog = window.summary.view_code()
+    # The whole model as a person writes it: the block classes, __init__ and forward, runnable as it is.
+    whole = dialog.editor.toPlainText()
+    assert "class RNNStudioModel(nn.Module):" in whole and "def __init__(self):" in whole
+    assert "def forward(self, series" in whole and "class LSTMBlock(_RecurrentBase):" in whole
+    compile(whole, "model.py", "exec")
+    dialog.copy_button.click()
+    assert QApplication.clipboard().text() == whole
+    dialog.tabs.setCurrentIndex(1)  # the torch.fx forward the studio runs
     text = dialog.editor.toPlainText()
     assert "def forward(self, series" in text and "self.lstm_1(" in text
     dialog.copy_button.click()

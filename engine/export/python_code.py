@@ -178,6 +178,17 @@ def model_source(model: CompiledModel, metadata: dict[str, Any], weights_name: s
             + FOOTER.format(weights=weights_name))
 
 
+def readable_source(model: CompiledModel, description: str = "") -> str:
+    """The model as a person would write it (the studio's View code): the Python export's text — the block
+    classes, ``__init__`` and ``forward`` — for a file named ``model.py``, without any weights yet."""
+    from .. import __version__
+    from ..document import FORMAT_VERSION
+    from .common import build_metadata
+
+    metadata = build_metadata(model, {}, FORMAT_VERSION, __version__, description)
+    return model_source(model, metadata, "model_weights.pt", "the studio (View code)")
+
+
 def weights_path_for(out_path: Path) -> Path:
     return out_path.with_name(f"{out_path.stem}_weights.pt")
 
