@@ -323,3 +323,26 @@ def test_a_shape_label_is_never_cut_short_it_shows_whole_or_on_hover(empty):
     graph.connect(a.id, "sequence", far.id, "input")
     empty.analysis.refresh()
     assert scene.edge_item(graph.edges[0]).label == "[B, T, 4096]"
+
+
+def test_ctrl_right_drag_cuts_the_wires_it_crosses_in_one_undo_step(names):
+    graph, scene = names.graph, names.scene
+    before = graph_to_data(graph)
+    edge = graph.edge_into(graph.by_name("attention").id, "input")  # bigru -> attention
+    wire = scene.edge_item(edge).wire_path()
+    middle = names.view.mapFromScene(wire.pointAtPercent(0.5))
+    start, end = middle + QPoint(0, -40), middle + QPoint(0, 40)  # a short vertical knife across it
+    viewport, ctrl = names.view.viewport(), Qt.KeyboardModifier.ControlModifier
+    QTest.mousePress(viewport, Qt.MouseButton.RightButton, ctrl, start)
+    QTest.mouseMove(viewport, middle)
+    QTest.mouseRelease(viewport, Qt.MouseButton.RightButton, ctrl, end)
+    assert edge not in graph.edges and len(graph.edges) == len(before["edges"]) - 1
+    assert names.stack.count() == 1 and names.stack.undoText() == "Cut 1 wire"
+    assert names.messages[-1] == "Cut 1 wire (Ctrl+Z undoes)"
+    names.stack.undo()
+    assert graph_to_data(graph) == before
+    # A knife through empty canvas cuts nothing and leaves no undo step.
+    far = names.view.mapFromScene(scene.nodes_rect().bottomRight()) + QPoint(40, 40)
+    QTest.mousePress(viewport, Qt.MouseButton.RightButton, ctrl, far)
+    QTest.mouseRelease(viewport, Qt.MouseButton.RightButton, ctrl, far + QPoint(30, 0))
+    assert graph_to_data(graph) == before and not names.stack.canUndo()

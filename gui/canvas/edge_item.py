@@ -86,6 +86,10 @@ class EdgeItem(QGraphicsItem):
             self._label_rect = QRectF()
         self._bounds = self._path.controlPointRect().united(self._label_rect).adjusted(-6, -6, 6, 6)
 
+    def wire_path(self) -> QPainterPath:
+        """The wire's curve in scene coordinates (the item sits at the origin)."""
+        return QPainterPath(self._path)
+
     @property
     def long(self) -> bool:
         """Spans more than the gap between neighbouring columns, so blocks may stand in its way."""

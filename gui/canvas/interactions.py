@@ -4,7 +4,9 @@ Each gesture ends in at most one undo command; items themselves never change the
 """
 from __future__ import annotations
 
-from PySide6.QtCore import QPointF, QRectF
+from PySide6.QtCore import QLineF, QPointF, QRectF, Qt
+from PySide6.QtGui import QColor, QPainterPath, QPainterPathStroker, QPen
+from PySide6.QtWidgets import QGraphicsLineItem
 
 from engine.shapes import connection_problem
 
@@ -185,3 +187,43 @@ class MoveInteraction:
         command = MoveNodesCommand(self.scene.graph, moves)
         self.scene.undo_stack.push(command)
         return command
+
+
+class CutInteraction:
+    """Ctrl+right-drag draws a knife line; on release every wire it crosses is disconnected, as one undo step
+    (Blender's link cutting)."""
+
+    def __init__(self, scene, start: QPointF):
+        self.scene, self.start = scene, QPointF(start)
+        self.line = QGraphicsLineItem(QLineF(self.start, self.start))
+        pen = QPen(QColor("#d62728"), 1.5, Qt.PenStyle.DashLine)
+        pen.setCosmetic(True)  # the same thickness at any zoom
+        self.line.setPen(pen)
+        self.line.setZValue(10)
+        scene.addItem(self.line)
+
+    def move_to(self, pos: QPointF) -> None:
+        self.line.setLine(QLineF(self.start, pos))
+
+    def crossed(self) -> list:
+        """The edges whose wire the knife crosses, in graph order."""
+        stroker = QPainterPathStroker()
+        stroker.setWidth(3.0)
+        knife = QPainterPath(self.line.line().p1())
+        knife.lineTo(self.line.line().p2())
+        blade = stroker.createStroke(knife)
+        return [item.edge for item in self.scene.edge_items() if stroker.createStroke(item.wire_path()).intersects(blade)]
+
+    def release(self, pos: QPointF) -> int:
+        """Cuts the crossed wires; returns how many."""
+        self.move_to(pos)
+        edges = self.crossed()
+        self.scene.removeItem(self.line)
+        if edges:
+            graph = self.scene.graph
+            macro = MacroCommand(f"Cut {len(edges)} wire{'s' if len(edges) != 1 else ''}")
+            for edge in edges:
+                DisconnectCommand(graph, edge, macro)
+            self.scene.undo_stack.push(macro)
+            self.scene.statusMessage.emit(f"Cut {len(edges)} wire{'s' if len(edges) != 1 else ''} (Ctrl+Z undoes)")
+        return len(edges)

@@ -13,7 +13,7 @@ from engine.layout import layered_positions
 from ..commands import (AddNodeCommand, DisconnectCommand, LayoutCommand, MacroCommand, MoveNodesCommand,
                         PasteCommand, RemoveNodesCommand)
 from .clipboard import BLOCK_MIME, clipboard_blocks, copy_blocks
-from .interactions import add_and_connect
+from .interactions import CutInteraction, add_and_connect
 from .quick_add import QuickAddPopup, fits, search
 from .node_item import NodeItem
 from .scene import GraphScene
@@ -34,6 +34,7 @@ GESTURES = (
     ("Connect two blocks", "Drag from an output port to an input port"),
     ("Search blocks that fit a wire", "Let a wire go on empty canvas"),
     ("Block actions", "Right click"),
+    ("Cut the wires a line crosses", "Ctrl + right-drag"),
 )
 _NUDGE = {Qt.Key.Key_Left: (-1, 0), Qt.Key.Key_Right: (1, 0), Qt.Key.Key_Up: (0, -1), Qt.Key.Key_Down: (0, 1)}
 
@@ -56,6 +57,8 @@ class CanvasView(QGraphicsView):
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self._pan_from: QPointF | None = None
         self._space = False
+        self._cut: CutInteraction | None = None  # Ctrl+right-drag: the knife that cuts wires
+        self._cut_ended = False
         self.quick_add: QuickAddPopup | None = None
         scene.set_palette(self.palette())
         scene.wireDroppedOnCanvas.connect(self._on_wire_dropped)
@@ -336,6 +339,11 @@ class CanvasView(QGraphicsView):
         event.accept()
 
     def mousePressEvent(self, event) -> None:
+        if event.button() == Qt.MouseButton.RightButton and event.modifiers() & Qt.KeyboardModifier.ControlModifier:
+            self._cut = CutInteraction(self.graph_scene, self.mapToScene(event.position().toPoint()))
+            self.viewport().setCursor(Qt.CursorShape.CrossCursor)
+            event.accept()
+            return
         if event.button() == Qt.MouseButton.MiddleButton or (event.button() == Qt.MouseButton.LeftButton
                                                              and self._space):
             self._pan_from = event.position()
@@ -345,6 +353,10 @@ class CanvasView(QGraphicsView):
         super().mousePressEvent(event)
 
     def mouseMoveEvent(self, event) -> None:
+        if self._cut is not None:
+            self._cut.move_to(self.mapToScene(event.position().toPoint()))
+            event.accept()
+            return
         if self._pan_from is not None:
             delta = event.position() - self._pan_from
             self._pan_from = event.position()
@@ -354,6 +366,13 @@ class CanvasView(QGraphicsView):
         super().mouseMoveEvent(event)
 
     def mouseReleaseEvent(self, event) -> None:
+        if self._cut is not None and event.button() == Qt.MouseButton.RightButton:
+            self._cut.release(self.mapToScene(event.position().toPoint()))
+            self._cut = None
+            self._cut_ended = True  # the context menu that follows a right-button release is not wanted
+            self.viewport().unsetCursor()
+            event.accept()
+            return
         if self._pan_from is not None and event.button() in (Qt.MouseButton.MiddleButton, Qt.MouseButton.LeftButton):
             self._pan_from = None
             if self._space:
@@ -424,7 +443,8 @@ class CanvasView(QGraphicsView):
         return menu
 
     def contextMenuEvent(self, event) -> None:
-        if self.graph_scene.connecting:
+        if self.graph_scene.connecting or self._cut is not None or self._cut_ended:
+            self._cut_ended = False
             return
         menu = self.context_menu(self.mapToScene(event.pos()))
         menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
