@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import QSettings, QStandardPaths, Qt, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence, QUndoStack
+from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QGuiApplication, QKeySequence, QUndoStack
 from PySide6.QtWidgets import (QDockWidget, QFileDialog, QMainWindow, QMessageBox, QStackedWidget,
                                QWidget)
 
@@ -21,6 +21,7 @@ from .palette import PalettePanel
 from .problems import ProblemsPanel
 from .start_page import StartPage
 from .summary import ModelSummaryPanel
+from .theme import THEMES, apply_theme
 
 FILE_FILTER = "RNN Studio documents (*.json);;All files (*)"
 
@@ -86,6 +87,7 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage("Ready")
         self.recovery = Recovery(recovery_dir or default_recovery_dir(), self._recovery_snapshot, self)
         self._arrange_docks()
+        self.set_theme(str(self.settings.value("view/theme", "light")))
         self._bind(self.document)
         self.show_start_page()
 
@@ -239,6 +241,16 @@ class MainWindow(QMainWindow):
         self.recovery.discard()
         self.save_layout()
         super().closeEvent(event)
+
+    # ------------------------------------------------------------ theme
+    def set_theme(self, mode: str) -> str:
+        """Light, dark or the system's colours for the window, the canvas and every plot; remembered."""
+        mode = mode if mode in THEMES else "light"
+        effective = apply_theme(mode)
+        self.settings.setValue("view/theme", mode)
+        for action in self.theme_actions.actions():
+            action.setChecked(action.data() == mode)
+        return effective
 
     # ------------------------------------------------------------ window layout
     def _screen_key(self) -> str:
@@ -402,6 +414,14 @@ class MainWindow(QMainWindow):
         snap.setCheckable(True)
         snap.setChecked(bool(self.view.snap_to_grid))
         self._action(view_menu, "View &code…", lambda: self.summary.view_code(), "Ctrl+Shift+K")
+        theme_menu = view_menu.addMenu("&Theme")
+        self.theme_actions = QActionGroup(self)
+        for mode, text in (("light", "&Light"), ("dark", "&Dark"), ("system", "Follow the &system")):
+            action = theme_menu.addAction(text)
+            action.setCheckable(True)
+            action.setData(mode)
+            action.triggered.connect(lambda _=False, m=mode: self.set_theme(m))
+            self.theme_actions.addAction(action)
         view_menu.addSeparator()
         if self.training is not None:
             view_menu.addAction(self.training.actions["focus"])

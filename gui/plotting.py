@@ -8,6 +8,8 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtWidgets import QGraphicsItem
 
+from .theme import plot_colors
+
 PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22",
            "#17becf"]
 
@@ -96,6 +98,6 @@ def new_plot(left: str, bottom: str, log_y: bool = False) -> pg.PlotItem:
     plot.setDownsampling(auto=True, mode="peak")
     if log_y:
         plot.setLogMode(y=True)
-    legend = plot.addLegend(offset=(-5, 5), labelTextSize="8pt", brush=pg.mkBrush(255, 255, 255, 200))
+    legend = plot.addLegend(offset=(-5, 5), labelTextSize="8pt", brush=pg.mkBrush(*plot_colors().legend))
     legend.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)  # text again: paint it once
     return plot

@@ -9,6 +9,7 @@ from PySide6.QtCore import Qt
 
 from .history import RunHistory
 from ..plotting import color, drop_stale, finite, new_plot, no_si_prefix, positive, set_text
+from ..theme import plot_colors
 from .plots import Heatmap, PlotPanel
 
 STEP_AXIS = "training step (batches)"
@@ -183,7 +184,7 @@ class GatePanel(PlotPanel):
         no_si_prefix(self.means)
         self.means.showGrid(x=True, y=True, alpha=0.2)
         self.means.setTitle("gate means over training (probe batch, real steps)", size="9pt")
-        legend = self.means.addLegend(offset=(-5, 5), labelTextSize="8pt", brush=pg.mkBrush(255, 255, 255, 200))
+        legend = self.means.addLegend(offset=(-5, 5), labelTextSize="8pt", brush=pg.mkBrush(*plot_colors().legend))
         legend.setColumnCount(4)  # one row: the plot is short
         self.mean_curves: dict[str, pg.PlotDataItem] = {}
         self.track(self.means)

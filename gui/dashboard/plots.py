@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (QComboBox, QFileDialog, QHBoxLayout, QLabel, QSiz
                                QWidget)
 
 from ..plotting import no_si_prefix, stable_bounds
+from ..theme import plot_colors
 from .history import RunHistory
 
 
@@ -34,7 +35,7 @@ class PlotPanel(QWidget):
         self.following = True  # ranges follow the data until the user zooms or pans (Fit restores it)
         self._tracked: list[pg.PlotItem] = []
         self.layout_widget = pg.GraphicsLayoutWidget()
-        self.layout_widget.setBackground("w")
+        self.layout_widget.setBackground(plot_colors().background)
         self.layout_widget.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.layout_widget.setMinimumSize(220, 110)  # docks may be short: the window scrolls them
         self._bar = QHBoxLayout()

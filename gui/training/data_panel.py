@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFileDialog, QHBoxLayo
 from engine.data import DATASETS, DataError, missing_package, prepare_data
 
 from ..plotting import no_si_prefix
+from ..theme import plot_colors
 from ..commands import DocumentSections, SetSectionCommand, describe_change
 from ..forms import ParamForm
 from .background import BackgroundCall
@@ -97,7 +98,7 @@ class DataPanel(QWidget):
         self.stats = QLabel("")
         self.stats.setWordWrap(True)
         self.plots = pg.GraphicsLayoutWidget()
-        self.plots.setBackground("w")
+        self.plots.setBackground(plot_colors().background)
         self.plots.setMinimumHeight(170)
         self.hist_plot = self.plots.addPlot(row=0, col=0, title="sequence length")
         self.hist_plot.setLabel("bottom", "steps per sample")

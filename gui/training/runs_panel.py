@@ -14,6 +14,7 @@ from engine.training.runs import Run, RunError, default_root, find_runs
 
 from ..dashboard.history import RunHistory
 from ..plotting import color, finite, no_si_prefix
+from ..theme import plot_colors
 
 FIXED_COLUMNS = ("Run", "Status", "Duration (s)", "Epochs", "Settings")
 PATH_ROLE = Qt.ItemDataRole.UserRole
@@ -75,7 +76,7 @@ class RunsPanel(QWidget):
         for widget in (refresh, open_button, add_button, QLabel("overlay:"), self.metric_choice):
             bar.addWidget(widget)
         bar.addStretch(1)
-        self.plot_widget = pg.PlotWidget(background="w")
+        self.plot_widget = pg.PlotWidget(background=plot_colors().background)
         self.plot = self.plot_widget.getPlotItem()
         self.plot.setLabel("left", "loss")
         self.plot.setLabel("bottom", "training step (batches)")

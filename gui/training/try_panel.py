@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (QDoubleSpinBox, QHBoxLayout, QLabel, QLineEdit, Q
 from engine.inference import Predictor
 
 from ..plotting import no_si_prefix
+from ..theme import plot_colors
 from .background import BackgroundCall
 
 
@@ -67,7 +68,7 @@ class TryPanel(QWidget):
         self.output = QPlainTextEdit()
         self.output.setReadOnly(True)
         self.output.setMaximumHeight(120)
-        self.plot_widget = pg.PlotWidget(background="w")
+        self.plot_widget = pg.PlotWidget(background=plot_colors().background)
         self.plot = self.plot_widget.getPlotItem()
         no_si_prefix(self.plot)
         self.plot.addLegend(offset=(-5, 5))

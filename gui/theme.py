@@ -1,0 +1,95 @@
+"""Light, dark or the system's colours for the whole window: the Qt palette (the canvas follows it), and every
+pyqtgraph plot — background, axes, titles and legends — restyled at once and for plots made later."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pyqtgraph as pg
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor, QGuiApplication, QPalette
+from PySide6.QtWidgets import QApplication
+
+THEMES = ("light", "dark", "system")
+
+
+@dataclass(frozen=True)
+class PlotColors:
+    background: str
+    foreground: str  # axes, ticks and text
+    legend: tuple[int, int, int, int]  # the legend's box, slightly transparent over the data
+
+
+LIGHT = PlotColors("#ffffff", "#404040", (255, 255, 255, 200))
+DARK = PlotColors("#1e1f22", "#c8c8c8", (40, 41, 45, 210))
+_current = LIGHT
+
+
+def plot_colors() -> PlotColors:
+    """The colours plots are made with now (gui.plotting reads them for new plots)."""
+    return _current
+
+
+def dark_palette() -> QPalette:
+    palette = QPalette()
+    roles = {
+        QPalette.ColorRole.Window: "#2b2d30", QPalette.ColorRole.WindowText: "#dfe1e5",
+        QPalette.ColorRole.Base: "#1e1f22", QPalette.ColorRole.AlternateBase: "#26282b",
+        QPalette.ColorRole.ToolTipBase: "#3c3f41", QPalette.ColorRole.ToolTipText: "#dfe1e5",
+        QPalette.ColorRole.Text: "#dfe1e5", QPalette.ColorRole.Button: "#393b40",
+        QPalette.ColorRole.ButtonText: "#dfe1e5", QPalette.ColorRole.BrightText: "#ff6b68",
+        QPalette.ColorRole.Link: "#589df6", QPalette.ColorRole.Highlight: "#2f65ca",
+        QPalette.ColorRole.HighlightedText: "#ffffff", QPalette.ColorRole.PlaceholderText: "#8c8f94",
+    }
+    for role, color in roles.items():
+        palette.setColor(role, QColor(color))
+    for role in (QPalette.ColorRole.WindowText, QPalette.ColorRole.Text, QPalette.ColorRole.ButtonText):
+        palette.setColor(QPalette.ColorGroup.Disabled, role, QColor("#6f737a"))
+    return palette
+
+
+def system_is_dark() -> bool:
+    hints = QGuiApplication.styleHints()
+    scheme = getattr(hints, "colorScheme", None)
+    return scheme is not None and scheme() == Qt.ColorScheme.Dark
+
+
+def resolve(mode: str) -> str:
+    """"light" or "dark" for a chosen mode (system: what the desktop uses)."""
+    if mode == "system":
+        return "dark" if system_is_dark() else "light"
+    return mode if mode in ("light", "dark") else "light"
+
+
+def apply_theme(mode: str, app: QApplication | None = None) -> str:
+    """Applies ``mode`` (light, dark or system) to the application and every plot; returns light or dark."""
+    global _current
+    app = app or QApplication.instance()
+    effective = resolve(mode)
+    _current = DARK if effective == "dark" else LIGHT
+    pg.setConfigOption("background", _current.background)
+    pg.setConfigOption("foreground", _current.foreground)
+    if app is not None:
+        if effective == "dark":
+            app.setStyle("Fusion")  # the native styles ignore a dark palette in places
+            app.setPalette(dark_palette())
+        else:
+            app.setPalette(app.style().standardPalette())
+        for widget in app.allWidgets():
+            if isinstance(widget, pg.GraphicsView):
+                style_view(widget)
+    return effective
+
+
+def style_view(view: pg.GraphicsView) -> None:
+    """Restyles one plot widget (and every plot inside it) with the current colours."""
+    colors = _current
+    view.setBackground(colors.background)
+    for item in view.scene().items():
+        if isinstance(item, pg.AxisItem):
+            item.setPen(colors.foreground)
+            item.setTextPen(colors.foreground)
+        elif isinstance(item, pg.LegendItem):
+            item.setBrush(pg.mkBrush(*colors.legend))
+            item.setLabelTextColor(colors.foreground)
+        elif isinstance(item, pg.LabelItem):
+            item.setText(item.text, color=colors.foreground)
