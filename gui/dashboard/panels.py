@@ -90,7 +90,7 @@ class GradNormPanel(PlotPanel):
         self.plot = new_plot("gradient L2 norm (log)", STEP_AXIS, log_y=True)
         self.layout_widget.addItem(self.plot)
         self.track(self.plot)
-        self.global_curve = self.plot.plot(name="global", pen=pg.mkPen("k", width=2.5))
+        self.global_curve = self.plot.plot(name="global", pen=pg.mkPen(plot_colors().foreground, width=2.5))
         self.clip_line = pg.InfiniteLine(angle=0, pen=pg.mkPen("#d62728", width=1.5, style=Qt.PenStyle.DashLine),
                                          label="clip threshold", labelOpts={"position": 0.2, "color": "#d62728"})
         self.plot.addItem(self.clip_line)
@@ -99,6 +99,9 @@ class GradNormPanel(PlotPanel):
 
     def draw(self, history):
         steps = history.array(history.steps)
+        foreground = plot_colors().foreground  # the global norm in the text colour: black on white, light on dark
+        if self.global_curve.opts["pen"].color().name() != foreground:
+            self.global_curve.setPen(pg.mkPen(foreground, width=2.5))
         self.global_curve.setData(*positive(steps, history.array(history.grad_norm)))
         drop_stale(self.plot, self.curves, history.block_norms)
         for i, (block, series) in enumerate(history.block_norms.items()):

@@ -214,7 +214,7 @@ class Heatmap:
         self.bar = pg.ColorBarItem(values=(0, 1), colorMap=cmap, label=value, interactive=False, width=14)
         self.bar.setImageItem(self.image, insert_in=self.plot)
         self.matrix: np.ndarray | None = None
-        self.empty = pg.TextItem("waiting for the first probe…", color="#666", anchor=(0.5, 0.5))
+        self.empty = pg.TextItem("waiting for the first probe…", color="#888", anchor=(0.5, 0.5))  # both themes
         self.plot.addItem(self.empty)
 
     def set_value_label(self, text: str) -> None:
