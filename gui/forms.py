@@ -29,6 +29,13 @@ def _items(value: Any) -> list:
     return list(value) if isinstance(value, (list, tuple)) else []
 
 
+class CompactDoubleSpinBox(QDoubleSpinBox):
+    """Shows 0.1 as "0.1", not "0.100000": the six decimals are there for typing, not for reading."""
+
+    def textFromValue(self, value: float) -> str:  # noqa: N802 - Qt override
+        return f"{value:.6f}".rstrip("0").rstrip(".") or "0"
+
+
 class ParamEditor(QWidget):
     """The editor of one Param. ``set_value`` shows a stored value without committing; a value the Param refuses
     (e.g. the text "lots" stored in an int param) is shown as typed, marked invalid, never silently replaced.
@@ -78,7 +85,7 @@ class ParamEditor(QWidget):
             spin.valueChanged.connect(lambda v: self._commit(int(v)))
             return spin
         if p.type is float and not p.nullable and p.min is not None and p.max is not None:
-            spin = QDoubleSpinBox()
+            spin = CompactDoubleSpinBox()
             spin.setDecimals(6)
             spin.setSingleStep(0.05 if p.max - p.min <= 10 else 1.0)
             spin.setRange(float(p.min), float(p.max))

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QSettings, QStandardPaths, Qt, Signal
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QGuiApplication, QKeySequence, QUndoStack
-from PySide6.QtWidgets import (QDockWidget, QFileDialog, QMainWindow, QMessageBox, QStackedWidget,
+from PySide6.QtWidgets import (QDockWidget, QFileDialog, QMainWindow, QMessageBox, QScrollArea, QStackedWidget,
                                QWidget)
 
 from engine import __version__
@@ -53,7 +53,11 @@ class MainWindow(QMainWindow):
         self.start_page.newRequested.connect(self.new_document)
         self.start_page.openDialogRequested.connect(self.open_dialog)
         self.pages = QStackedWidget()
-        self.pages.addWidget(self.start_page)
+        start_scroll = QScrollArea()  # the start page scrolls on a small screen instead of widening the window
+        start_scroll.setWidgetResizable(True)
+        start_scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        start_scroll.setWidget(self.start_page)
+        self.pages.addWidget(start_scroll)
         self.pages.addWidget(self.view)
         self.setCentralWidget(self.pages)
 
@@ -123,7 +127,7 @@ class MainWindow(QMainWindow):
 
     def show_start_page(self) -> None:
         self.start_page.set_recent(self.recent.paths())
-        self.pages.setCurrentWidget(self.start_page)
+        self.pages.setCurrentIndex(0)  # the start page (in its scroll area)
 
     def is_modified(self) -> bool:
         return not self.undo_stack.isClean()
@@ -333,7 +337,12 @@ class MainWindow(QMainWindow):
             self.tabifyDockWidget(self.summary_dock, board)
             self.problems_dock.raise_()
             self.training.worker.runStarted.connect(self._make_room_for_dashboard)
-        # Shares of the window, so that a small screen keeps the canvas usable (the docks scroll inside).
+        self.fit_docks()
+
+    def fit_docks(self) -> None:
+        """Dock sizes as shares of the window, so that a small screen keeps the canvas usable (the docks
+        scroll inside) and a large one gives the side panels room."""
+        docks = {dock.objectName(): dock for dock in self.findChildren(QDockWidget)}
         width, height = self.width(), self.height()
         horizontal, vertical = Qt.Orientation.Horizontal, Qt.Orientation.Vertical
         self.resizeDocks([docks["dock_palette"], docks["dock_inspector"]],

@@ -33,7 +33,7 @@ def test_the_first_window_fits_the_screen_and_its_layout_is_remembered_per_scree
     again = _window(qtbot, tmp_path)
     assert again.restore_layout()
     again.show()
-    assert (again.width(), again.height()) == (window.width(), window.height())
+    assert abs(again.width() - window.width()) <= 2 and abs(again.height() - window.height()) <= 2
     assert not again.training.docks["runs"].isVisible() and again.training.docks["data"].isVisible()
     release(again)
     again.close()

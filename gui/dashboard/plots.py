@@ -233,6 +233,7 @@ class Heatmap:
             self.empty.setVisible(True)
             self.plot.setRange(xRange=(0, 1), yRange=(0, 1), padding=0)
             return
+        came_from_empty = self.empty.isVisible()
         self.empty.setVisible(False)
         matrix = np.nan_to_num(np.atleast_2d(np.asarray(matrix, dtype=np.float32)), nan=0.0)
         self.matrix = matrix
@@ -247,4 +248,6 @@ class Heatmap:
         self.image.setImage(matrix, autoLevels=False)
         self.bar.setLevels(levels)
         self.image.setRect(0, 0, matrix.shape[1], matrix.shape[0])
+        if came_from_empty:  # the "waiting" square's range would show one corner of the matrix
+            self.plot.setRange(xRange=(0, matrix.shape[1]), yRange=(0, matrix.shape[0]), padding=0)
 
