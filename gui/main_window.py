@@ -250,7 +250,7 @@ class MainWindow(QMainWindow):
     def set_theme(self, mode: str) -> str:
         """Light, dark or the system's colours for the window, the canvas and every plot; remembered."""
         mode = mode if mode in THEMES else "light"
-        effective = apply_theme(mode)
+        effective = apply_theme(mode, self)
         self.settings.setValue("view/theme", mode)
         for action in self.theme_actions.actions():
             action.setChecked(action.data() == mode)

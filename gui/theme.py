@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QGuiApplication, QPalette
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QWidget
 
 THEMES = ("light", "dark", "system")
 
@@ -60,23 +60,25 @@ def resolve(mode: str) -> str:
     return mode if mode in ("light", "dark") else "light"
 
 
-def apply_theme(mode: str, app: QApplication | None = None) -> str:
-    """Applies ``mode`` (light, dark or system) to the application and every plot; returns light or dark."""
+def apply_theme(mode: str, window: QWidget | None = None) -> str:
+    """Applies ``mode`` (light, dark or system) to the application's palette (only when it changes) and to
+    every plot inside ``window``; returns light or dark. Plots made later take the colours themselves."""
     global _current
-    app = app or QApplication.instance()
+    app = QApplication.instance()
     effective = resolve(mode)
-    _current = DARK if effective == "dark" else LIGHT
-    pg.setConfigOption("background", _current.background)
-    pg.setConfigOption("foreground", _current.foreground)
-    if app is not None:
+    wanted = DARK if effective == "dark" else LIGHT
+    if wanted is not _current and app is not None:
         if effective == "dark":
             app.setStyle("Fusion")  # the native styles ignore a dark palette in places
             app.setPalette(dark_palette())
         else:
             app.setPalette(app.style().standardPalette())
-        for widget in app.allWidgets():
-            if isinstance(widget, pg.GraphicsView):
-                style_view(widget)
+    _current = wanted
+    pg.setConfigOption("background", _current.background)
+    pg.setConfigOption("foreground", _current.foreground)
+    if window is not None:  # this window's plots (walking every widget of the application met dying ones)
+        for view in window.findChildren(pg.GraphicsView):
+            style_view(view)
     return effective
 
 
