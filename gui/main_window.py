@@ -16,6 +16,7 @@ from engine.document import Document, DocumentError, load_document, save_documen
 from .analysis import AnalysisModel
 from .canvas import CanvasView, GraphScene
 from .files import Recovery, RecentFiles, default_recovery_dir
+from .help import DocumentationDialog, HelpPanel
 from .inspector import InspectorPanel
 from .palette import PalettePanel
 from .problems import ProblemsPanel
@@ -70,6 +71,11 @@ class MainWindow(QMainWindow):
         self._dock("Blocks", self.palette, Qt.DockWidgetArea.LeftDockWidgetArea, "dock_palette")
         self.inspector_dock = self._dock("Inspector", self.inspector, Qt.DockWidgetArea.LeftDockWidgetArea,
                                          "dock_inspector")
+        self.help_panel = HelpPanel()
+        self.help_panel.exampleRequested.connect(self.open_example)
+        self.help_dock = self._dock("Help", self.help_panel, Qt.DockWidgetArea.LeftDockWidgetArea, "dock_help")
+        self.tabifyDockWidget(self.inspector_dock, self.help_dock)
+        self.inspector_dock.raise_()
         self.problems_dock = self._dock("Problems", self.problems, Qt.DockWidgetArea.BottomDockWidgetArea,
                                         "dock_problems")
         self.summary_dock = self._dock("Model summary", self.summary, Qt.DockWidgetArea.BottomDockWidgetArea,
@@ -111,6 +117,7 @@ class MainWindow(QMainWindow):
         self.scene = GraphScene(self.graph, self.undo_stack, self.analysis, self)
         self.scene.statusMessage.connect(self._show_status)
         self.scene.nodeActivated.connect(self._raise_inspector)
+        self.scene.selectionChanged.connect(self._update_help)
         self.view.set_scene(self.scene)
         for stale in (old_scene, old_analysis):
             if stale is not None and stale is not self.scene and stale is not self.analysis:
@@ -362,6 +369,29 @@ class MainWindow(QMainWindow):
     def _raise_inspector(self, _node_id: str = "") -> None:
         self.inspector_dock.raise_()
 
+    def _update_help(self) -> None:
+        """The Help sidebar documents the one selected block (with its shapes now)."""
+        ids = self.scene.selected_node_ids()
+        node = self.graph.nodes.get(ids[0]) if len(ids) == 1 else None
+        if node is not None:
+            self.help_panel.show_block(node.kind, node, self.analysis.report)
+
+    def open_example(self, name: str) -> bool:
+        """Opens bundled example ``name`` (a link in the Help sidebar)."""
+        from .start_page import EXAMPLES_DIR
+
+        path = EXAMPLES_DIR / f"{name}.json"
+        if not path.is_file():
+            self.show_error("Cannot open example", f"there is no bundled example called '{name}'")
+            return False
+        return self.open_file(path)
+
+    def show_documentation(self) -> DocumentationDialog:
+        dialog = DocumentationDialog(self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        return dialog
+
     def _make_room_for_dashboard(self, *_args) -> None:
         """A run starts: give the bottom strip enough height for the plots (the canvas keeps the rest)."""
         dock = self.training.docks["dashboard"]
@@ -441,6 +471,8 @@ class MainWindow(QMainWindow):
         if self.training is not None:
             self.training.fill_menu(bar.addMenu("&Training"))
         help_menu = bar.addMenu("&Help")
+        self._action(help_menu, "&Documentation", self.show_documentation, QKeySequence.StandardKey.HelpContents)
+        self._action(help_menu, "&Block help", lambda: (self.help_dock.show(), self.help_dock.raise_()))
         self._action(help_menu, "&Keyboard shortcuts", self.show_shortcuts, "Ctrl+/")
         help_menu.addSeparator()
         self._action(help_menu, "&About RNN Studio", self._about)

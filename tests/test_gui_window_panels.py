@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QSettings
+from PySide6.QtCore import QSettings, QUrl
 from PySide6.QtWidgets import QApplication
 
 from engine.cli.check_command import summary_rows
@@ -128,3 +128,24 @@ def test_the_inspector_is_built_once_per_block_and_shows_a_stored_invalid_value_
     editor = window.inspector.form_params.editor("hidden_size")
     assert editor.problem == "must be a whole number" and editor.text.text() == "lots"
     assert editor.stack.currentWidget() is editor.text  # shown as typed and marked, not as 1
+
+
+def test_the_help_sidebar_documents_the_selected_block_and_links_its_lessons(window, qtbot):
+    window.open_file(EXAMPLES / "adding_lstm.json")
+    lstm = window.graph.by_name("lstm")
+    window.scene.select_nodes([lstm.id])
+    window.scene.selectionChanged.emit()
+    text = window.help_panel.text()
+    assert text.startswith("LSTM (Recurrent)") and "Hidden size" in text and "hidden_size" in text
+    assert "now [B, T, 64]" in text  # its shape on this canvas
+    assert "adding_lstm:" in text  # the lessons that use it
+    with qtbot.waitSignal(window.help_panel.exampleRequested) as requested:
+        window.help_panel.browser.anchorClicked.emit(QUrl("example:charlm"))
+    assert requested.args == ["charlm"]
+    assert window.open_example("charlm") and window.document.path.name == "charlm.json"
+    dialog = window.show_documentation()
+    assert "Two commands" in dialog.guide.toPlainText()  # the README, offline
+    assert dialog.blocks.toPlainText().count("Parameters") >= 10
+    dialog.search.setText("Ctrl+right-drag")
+    assert dialog.find_next()
+    dialog.close()
