@@ -360,6 +360,10 @@ class MainWindow(QMainWindow):
             self.resizeDocks(right[:1], [max(260, int(width * 0.25))], horizontal)
         self.resizeDocks([self.problems_dock], [int(height * 0.3)], vertical)
 
+    def _set_minimap(self, on: bool) -> None:
+        self.view.minimap.enabled_by_user = on
+        self.view.minimap.refit()
+
     def _on_clean_changed(self, clean: bool) -> None:
         self.setWindowModified(not clean)
 
@@ -449,6 +453,9 @@ class MainWindow(QMainWindow):
         self._action(view_menu, "Frame &selection", view("frame_selection"))
         self._action(view_menu, "Zoom &in", view("zoom_in"), QKeySequence.StandardKey.ZoomIn)
         self._action(view_menu, "Zoom &out", view("zoom_out"), QKeySequence.StandardKey.ZoomOut)
+        minimap = self._action(view_menu, "&Minimap", self._set_minimap)
+        minimap.setCheckable(True)
+        minimap.setChecked(True)
         snap = self._action(view_menu, "Snap to &grid", lambda on: setattr(self.view, "snap_to_grid", on))
         snap.setCheckable(True)
         snap.setChecked(bool(self.view.snap_to_grid))

@@ -346,3 +346,18 @@ def test_ctrl_right_drag_cuts_the_wires_it_crosses_in_one_undo_step(names):
     QTest.mousePress(viewport, Qt.MouseButton.RightButton, ctrl, far)
     QTest.mouseRelease(viewport, Qt.MouseButton.RightButton, ctrl, far + QPoint(30, 0))
     assert graph_to_data(graph) == before and not names.stack.canUndo()
+
+
+def test_the_minimap_appears_when_the_graph_leaves_the_view_and_moves_the_view(names, qtbot):
+    view = names.view
+    view.frame_all()
+    view.minimap.refit()
+    assert not view.minimap.isVisible()  # everything is in sight: no minimap in the way
+    view.zoom_by(4.0)
+    qtbot.waitUntil(view.minimap.isVisible, timeout=2000)
+    minimap = view.minimap
+    assert minimap.geometry().bottomRight().x() <= view.viewport().geometry().right()
+    target = names.scene.node_item(names.graph.by_name("language").id).sceneBoundingRect().center()
+    QTest.mouseClick(minimap.viewport(), Qt.MouseButton.LeftButton, pos=minimap.mapFromScene(target))
+    centre = view.mapToScene(view.viewport().rect().center())
+    assert abs(centre.x() - target.x()) < 40 and abs(centre.y() - target.y()) < 40

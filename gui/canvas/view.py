@@ -17,6 +17,7 @@ from .interactions import CutInteraction, add_and_connect
 from .quick_add import QuickAddPopup, fits, search
 from .node_item import NodeItem
 from .scene import GraphScene
+from .minimap import MinimapView
 from .placement import ESTIMATED_HEIGHT, free_offset, snapped
 from .style import GRID, NODE_WIDTH, metrics
 
@@ -62,6 +63,7 @@ class CanvasView(QGraphicsView):
         self.quick_add: QuickAddPopup | None = None
         scene.set_palette(self.palette())
         scene.wireDroppedOnCanvas.connect(self._on_wire_dropped)
+        self.minimap = MinimapView(self)
 
     def set_scene(self, scene: GraphScene) -> None:
         """Shows another document's scene in this view (the caller detaches the old scene when done)."""
@@ -72,6 +74,7 @@ class CanvasView(QGraphicsView):
         self.setScene(scene)
         scene.set_palette(self.palette())
         scene.wireDroppedOnCanvas.connect(self._on_wire_dropped)
+        self.minimap.set_scene(scene)
 
     # ------------------------------------------------------------ settings
     @property
@@ -382,6 +385,14 @@ class CanvasView(QGraphicsView):
             event.accept()
             return
         super().mouseReleaseEvent(event)
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self.minimap.refit()
+
+    def scrollContentsBy(self, dx: int, dy: int) -> None:
+        super().scrollContentsBy(dx, dy)
+        self.minimap.refit()  # the outline follows; the minimap shows itself once the graph leaves the view
 
     def pan_by(self, dx: float, dy: float) -> None:
         """Moves the content by (dx, dy) viewport pixels."""
