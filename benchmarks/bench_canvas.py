@@ -86,7 +86,7 @@ def bench(blocks: int) -> tuple[float, float]:
     t_scene = time.perf_counter()
     stack.push(LayoutCommand(graph, layered_positions(graph)))
     analysis.refresh()
-    view.frame_all()
+    view.fit_everything()
     t_layout = time.perf_counter()
     image = QImage(view.viewport().size(), QImage.Format.Format_ARGB32_Premultiplied)
     painter = QPainter(image)
@@ -124,7 +124,7 @@ def bench(blocks: int) -> tuple[float, float]:
     # at 100 % zoom those near the block, with the whole graph in view all of them.
     for where in ("zoom 100 %", f"all {len(graph)} blocks in view"):
         if where != "zoom 100 %":
-            view.frame_all()
+            view.fit_everything()
         visible = view.mapToScene(view.viewport().rect()).boundingRect()
         t = time.perf_counter()
         drag = scene.begin_connection(next(iter(item.outputs.values())), visible)

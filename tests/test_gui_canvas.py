@@ -361,3 +361,22 @@ def test_the_minimap_appears_when_the_graph_leaves_the_view_and_moves_the_view(n
     QTest.mouseClick(minimap.viewport(), Qt.MouseButton.LeftButton, pos=minimap.mapFromScene(target))
     centre = view.mapToScene(view.viewport().rect().center())
     assert abs(centre.x() - target.x()) < 40 and abs(centre.y() - target.y()) < 40
+
+
+def test_framing_a_long_graph_stays_readable_and_starts_at_its_inputs(empty):
+    from gui.canvas.view import FRAME_MIN_ZOOM
+
+    graph, view = empty.graph, empty.view
+    previous = graph.add_node("feature_input", pos=(0, 0), params={"features": 2})
+    for i in range(40):  # a chain far wider than the view
+        node = graph.add_node("dense", pos=(270 * (i + 1), 0), params={"units": 2})
+        graph.connect(previous.id, previous.spec.outputs[0].name, node.id, "input")
+        previous = node
+    empty.analysis.refresh()
+    view.frame_all()
+    assert view.zoom == pytest.approx(FRAME_MIN_ZOOM)
+    visible = view.mapToScene(view.viewport().rect()).boundingRect()
+    assert visible.left() <= 0 < visible.right()  # the input block is in sight
+    assert view.minimap.isVisible()  # the rest is in the minimap
+    view.fit_everything()
+    assert view.zoom < FRAME_MIN_ZOOM

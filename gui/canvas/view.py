@@ -22,6 +22,7 @@ from .placement import ESTIMATED_HEIGHT, free_offset, snapped
 from .style import GRID, NODE_WIDTH, metrics
 
 MIN_ZOOM, MAX_ZOOM, FRAME_MAX_ZOOM = 0.1, 3.0, 1.25
+FRAME_MIN_ZOOM = 0.5  # block and wire text is drawn above 0.45 (node_item, edge_item): framing stays above it
 # The canvas's own keys and mouse gestures (handled below, not QActions), for Help > Keyboard shortcuts.
 # Keep each line beside the branch of keyPressEvent / the mouse handler that implements it.
 GESTURES = (
@@ -111,16 +112,29 @@ class CanvasView(QGraphicsView):
     def zoom_out(self) -> None:
         self.zoom_by(0.8)
 
-    def frame_rect(self, rect: QRectF) -> None:
+    def frame_rect(self, rect: QRectF, readable: bool = True) -> None:
+        """Fits ``rect`` in the view. With ``readable`` it never zooms out below the level where block text is
+        drawn: a graph larger than that is shown from its left end (where its inputs are), and the minimap
+        gives the overview; the wheel still zooms out further (level-of-detail drawing)."""
         if rect.isNull():
             return
         rect = rect.adjusted(-40, -40, 40, 40)
         self.fitInView(rect, Qt.AspectRatioMode.KeepAspectRatio)
-        if self.zoom > FRAME_MAX_ZOOM or self.zoom < MIN_ZOOM:
-            target = min(max(self.zoom, MIN_ZOOM), FRAME_MAX_ZOOM)
+        low = FRAME_MIN_ZOOM if readable else MIN_ZOOM
+        if self.zoom > FRAME_MAX_ZOOM or self.zoom < low:
+            target = min(max(self.zoom, low), FRAME_MAX_ZOOM)
             self.resetTransform()
             self.scale(target, target)
-            self.centerOn(rect.center())
+            centre = rect.center()
+            width = self.viewport().width() / target
+            if rect.width() > width:  # the left end in view, not the middle of a long chain
+                centre.setX(rect.left() + width / 2)
+            self.centerOn(centre)
+        self.minimap.refit()
+
+    def fit_everything(self) -> None:
+        """Every block in view whatever the zoom it takes (benchmarks; the wheel gets there too)."""
+        self.frame_rect(self.graph_scene.nodes_rect(), readable=False)
 
     def frame_all(self) -> None:
         self.frame_rect(self.graph_scene.nodes_rect())
