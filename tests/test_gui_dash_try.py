@@ -77,6 +77,15 @@ def test_csv_import_preview_columns_fix_train_and_try(qtbot, open_window, csv_do
     history = RunHistory.from_run_dir(result.run_dir)
     board = window.training.dashboard
     window.training.show_history(history)
+    # Results: the test metrics beside the majority-class baseline, and the confusion matrix by label name.
+    results = board.results
+    table = [[results.table.item(r, c).text() for c in range(3)] for r in range(results.table.rowCount())]
+    assert [row[0] for row in table[:2]] == ["loss", "accuracy"]
+    assert any(row[2] == "always the most common class" for row in table)
+    assert results.head.currentText() == "language"
+    confusion = results.confusion["language"]
+    assert confusion["labels"] == ["meh", "neg", "pos"] and sum(map(sum, confusion["matrix"])) > 0
+    assert results.plot.getAxis("bottom")._tickLevels[0][1][1] == "neg"
     assert board.show_block("attention") and board.tabs.currentWidget() is board.attention
     board.redraw(force=True)
     weights = history.attention["attention"].weights

@@ -86,6 +86,9 @@ def test_opening_another_document_resets_every_training_panel(studio, qtbot, tmp
     qtbot.waitUntil(lambda: c.try_panel.session is not None, timeout=60000)
     assert c.history is not None and "completed" in c.training_panel.message.text()
     assert c.training_panel.progress_text.text() != "idle"
+    results = c.dashboard.results  # the finished run's test metrics, beside the baselines
+    assert results.table.rowCount() >= 3 and results.table.item(0, 0).text() == "loss"
+    assert results.plot.titleLabel.text == "no classifier in this run"
 
     other = small_example("adding_rnn", tmp_path, samples=100, length=8)
     window.set_document(other)
@@ -93,6 +96,7 @@ def test_opening_another_document_resets_every_training_panel(studio, qtbot, tmp
     assert c.dashboard.header.text().startswith("No run yet")
     assert c.training_panel.progress_text.text() == "idle" and c.training_panel.message.text() == ""
     assert c.try_panel.session is None and c.try_panel.output.toPlainText() == ""
+    assert c.dashboard.results.table.rowCount() == 0
     assert c.data_panel.option_widgets["length"].value() == 8
 
 

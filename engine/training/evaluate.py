@@ -27,3 +27,47 @@ def evaluate_split(session, split: str) -> dict[str, float]:
     finally:
         module.train(was_training)
     return tracker.values()
+
+
+MAX_CONFUSION_CLASSES = 100  # beyond that a matrix is unreadable (and the names dataset has 12)
+
+
+@torch.no_grad()
+def confusion_matrices(session, split: str) -> dict[str, dict]:
+    """For every classification head: ``{"labels": [names], "matrix": [[count]]}``, rows the true class and
+    columns the predicted one, over ``split`` (empty for a model without classifiers)."""
+    heads = [(i, h) for i, h in enumerate(session.compiled.heads) if h.task == "classification"]
+    if not heads:
+        return {}
+    labels_of = dict(getattr(session.data.meta, "labels", {}) or {})
+    counts: dict[str, torch.Tensor] = {}
+    module = session.inner_module
+    was_training = module.training
+    module.eval()
+    try:
+        for batch in session.data.loader(split, session.config.batch_size, shuffle=False, seed=session.config.seed):
+            batch = batch.to(session.device)
+            with session.steps.autocast():
+                outputs = session.steps.forward(module, batch)
+            for index, head in heads:
+                output, target = outputs[index].float(), batch.targets[head.name]
+                if head.params.get("mode") == "binary":
+                    threshold = 0.5 if head.input_shape.activation == "sigmoid" else 0.0
+                    predicted, classes = (output.reshape(-1) > threshold).long(), 2
+                else:
+                    predicted, classes = output.argmax(-1), output.shape[-1]
+                if classes > MAX_CONFUSION_CLASSES:
+                    continue
+                true = target.reshape(-1).long().clamp(0, classes - 1)
+                flat = (true * classes + predicted.reshape(-1)).cpu()
+                counts[head.name] = counts.get(head.name, torch.zeros(classes * classes, dtype=torch.long)) \
+                    + torch.bincount(flat, minlength=classes * classes)
+    finally:
+        module.train(was_training)
+    out = {}
+    for name, flat in counts.items():
+        classes = int(round(flat.numel() ** 0.5))
+        labels = list(labels_of.get(name) or [])
+        labels = labels if len(labels) == classes else [str(i) for i in range(classes)]
+        out[name] = {"labels": labels, "matrix": flat.reshape(classes, classes).tolist()}
+    return out

@@ -22,7 +22,7 @@ from ..losses import MetricTracker, TargetError
 from .checkpoints import load_checkpoint
 from .config import ConfigError, TrainingConfig
 from .distributed import reduce_tracker
-from .evaluate import evaluate_split
+from .evaluate import confusion_matrices, evaluate_split
 from .events import EpochMetrics, EventStream, RunFinished, RunStarted, StepMetrics
 from .hooks import CheckpointHook, EarlyStoppingHook, Hook
 from .optim import step_scheduler
@@ -345,7 +345,8 @@ class Trainer:
 
                 s.run_dir.write(EVALUATION, {"split": "test" if has_test else None, "metrics": test,
                                              "best": s.monitor.summary(),
-                                             "baselines": baselines(s) if has_test else {}})
+                                             "baselines": baselines(s) if has_test else {},
+                                             "confusion": confusion_matrices(s, "test") if has_test else {}})
             return test
         except Exception as err:  # noqa: BLE001 - the run's own status matters more than its evaluation
             if s.run_dir is not None:

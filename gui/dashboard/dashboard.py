@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QGridLayout, QLabel, QSplitter, QTabWidget, QVBoxL
 
 from .history import RunHistory
 from .panels import AttentionPanel, CurvePanel, GatePanel, GradNormPanel, LearningRatePanel, TimeGradPanel
+from .results import ResultsPanel
 
 
 class DashboardWidget(QWidget):
@@ -50,6 +51,8 @@ class DashboardWidget(QWidget):
         self.tabs.addTab(gradients, "Gradients")
         self.tabs.addTab(self.gates, "Gates")
         self.tabs.addTab(self.attention, "Attention")
+        self.results = ResultsPanel()
+        self.tabs.addTab(self.results, "Results")
         self.tabs.currentChanged.connect(lambda _i: self.redraw())
         layout = QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
@@ -71,6 +74,7 @@ class DashboardWidget(QWidget):
 
     def set_history(self, history: RunHistory | None) -> None:
         self.history = history
+        self.results.show_run(history.run_dir if history is not None else None)
         for panel in self.panels:
             panel.history = history
         self.redraw(force=True)

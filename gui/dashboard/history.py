@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import math
+from pathlib import Path
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -52,6 +53,7 @@ class RunHistory:
 
     def __init__(self, name: str = "run"):
         self.name = name
+        self.run_dir: Path | None = None  # where the run's folder is, once known (finished, or reopened)
         self.version = 0
         self.started: RunStarted | None = None
         self.finished: RunFinished | None = None
@@ -181,6 +183,7 @@ class RunHistory:
         """Reopens a finished (or interrupted) run from its metrics.jsonl."""
         run = Run(path)
         history = cls(name=f"{run.path.parent.name}/{run.path.name}")
+        history.run_dir = run.path
         try:
             history.add_all(run.read_events())  # RunError (a ValueError) names a missing or broken log
         except (json.JSONDecodeError, KeyError, TypeError) as err:

@@ -299,6 +299,9 @@ class TrainingController(QObject):
             if node is not None:
                 self._select_block(node.id)  # point at the block whose gradient blew up
         self.dashboard.redraw(force=True)
+        if event.run_dir and self.history is not None:
+            self.history.run_dir = Path(event.run_dir)
+            self.dashboard.results.show_run(event.run_dir)
         if event.run_dir:
             self.runs_panel.add_run(event.run_dir, self.history)
             self.try_panel.set_run(event.run_dir)

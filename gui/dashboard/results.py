@@ -1,0 +1,126 @@
+"""The Results tab: after a run, its test metrics beside the baselines a model must beat (the run's
+evaluation.json), and for classifiers the confusion matrix with the label names on both axes."""
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QLabel, QSplitter, QTableWidget, QTableWidgetItem,
+                               QVBoxLayout, QWidget)
+
+from engine.training.runs import Run, RunError
+
+from ..plotting import no_si_prefix
+from ..theme import plot_colors
+
+BASELINE_NAMES = {"majority_accuracy": "always the most common class", "unigram_perplexity": "letter frequencies only",
+                  "constant_mean_mse": "always the training mean", "last_value_mse": "repeat the last value"}
+
+
+def metric_rows(evaluation: dict) -> list[tuple[str, str, str]]:
+    """(metric, test value, what the baselines get) for the table."""
+    metrics = evaluation.get("metrics") or {}
+    baselines = evaluation.get("baselines") or {}
+    rows = [(name, f"{value:.4g}", "") for name, value in metrics.items() if isinstance(value, (int, float))]
+    for head, values in baselines.items():
+        for name, value in (values or {}).items():
+            if isinstance(value, (int, float)):
+                rows.append((f"baseline ({head})", f"{value:.4g}", BASELINE_NAMES.get(name, name)))
+    return rows
+
+
+class ResultsPanel(QWidget):
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.title = QLabel("Results appear here when a run ends: test metrics, baselines, confusion matrix.")
+        self.title.setWordWrap(True)
+        self.table = QTableWidget(0, 3)
+        self.table.setHorizontalHeaderLabels(["Metric (test split)", "Value", "Baseline"])
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.verticalHeader().setVisible(False)
+        self.head = QComboBox()
+        self.head.currentIndexChanged.connect(lambda _i: self._draw_confusion())
+        self.plot_widget = pg.PlotWidget(background=plot_colors().background)
+        self.plot = self.plot_widget.getPlotItem()
+        self.plot.invertY(True)
+        self.plot.setLabel("left", "true class")
+        self.plot.setLabel("bottom", "predicted class")
+        no_si_prefix(self.plot)
+        self.image = pg.ImageItem(axisOrder="row-major")
+        self.plot.addItem(self.image)
+        self.image.setColorMap(pg.colormap.get("viridis"))
+        self.cells: list[pg.TextItem] = []
+        self.confusion: dict = {}
+        right = QWidget()
+        column = QVBoxLayout(right)
+        column.setContentsMargins(0, 0, 0, 0)
+        row = QHBoxLayout()
+        row.addWidget(QLabel("Confusion matrix of"))
+        row.addWidget(self.head, 1)
+        column.addLayout(row)
+        column.addWidget(self.plot_widget, 1)
+        split = QSplitter()
+        split.addWidget(self.table)
+        split.addWidget(right)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.title)
+        layout.addWidget(split, 1)
+        self.show_run(None)
+
+    def show_run(self, run_dir) -> bool:
+        """Shows the evaluation of the run in ``run_dir`` (None, or a run without one: says so)."""
+        evaluation = {}
+        if run_dir is not None:
+            try:
+                evaluation = Run(run_dir).read_evaluation()
+            except (RunError, OSError, ValueError):
+                evaluation = {}
+        rows = metric_rows(evaluation)
+        self.table.setRowCount(len(rows))
+        for r, cells in enumerate(rows):
+            for c, text in enumerate(cells):
+                self.table.setItem(r, c, QTableWidgetItem(text))
+        self.table.resizeColumnsToContents()
+        if run_dir is None:
+            self.title.setText("Results appear here when a run ends: test metrics, baselines, confusion matrix.")
+        elif not evaluation:
+            self.title.setText("This run has no evaluation (it was stopped before the end, or has no test split).")
+        else:
+            self.title.setText(f"<b>{Run(run_dir).name}</b> · the best checkpoint on the "
+                               f"{evaluation.get('split') or 'no'} split")
+        self.confusion = evaluation.get("confusion") or {}
+        self.head.blockSignals(True)
+        self.head.clear()
+        self.head.addItems(list(self.confusion))
+        self.head.blockSignals(False)
+        self.head.setEnabled(bool(self.confusion))
+        self._draw_confusion()
+        return bool(evaluation)
+
+    def _draw_confusion(self) -> None:
+        for cell in self.cells:
+            self.plot.removeItem(cell)
+        self.cells = []
+        data = self.confusion.get(self.head.currentText())
+        if not data:
+            self.image.clear()
+            self.plot.setTitle("no classifier in this run" if self.head.count() == 0 else "")
+            return
+        matrix = np.asarray(data["matrix"], dtype=np.float64)
+        labels = list(data["labels"])
+        rows = matrix.sum(axis=1, keepdims=True)
+        share = np.divide(matrix, rows, out=np.zeros_like(matrix), where=rows > 0)  # recall per true class
+        self.image.setImage(share, levels=(0.0, 1.0))
+        self.image.setRect(0, 0, matrix.shape[1], matrix.shape[0])
+        ticks = [(i + 0.5, label) for i, label in enumerate(labels)]
+        self.plot.getAxis("bottom").setTicks([ticks])
+        self.plot.getAxis("left").setTicks([ticks])
+        self.plot.setTitle(f"{int(np.trace(matrix))} of {int(matrix.sum())} right · colour: share of each true class")
+        if len(labels) <= 15:  # the counts, where they are readable
+            for i in range(matrix.shape[0]):
+                for j in range(matrix.shape[1]):
+                    cell = pg.TextItem(str(int(matrix[i, j])), color="w" if share[i, j] < 0.6 else "k",
+                                       anchor=(0.5, 0.5))
+                    cell.setPos(j + 0.5, i + 0.5)
+                    self.plot.addItem(cell)
+                    self.cells.append(cell)
+        self.plot.setRange(xRange=(0, matrix.shape[1]), yRange=(0, matrix.shape[0]), padding=0.02)
