@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QLineEdit, QTabWidget,
 
 from engine.blocks import CATALOG
 
+from .equations import equations_html
 from .start_page import EXAMPLES_DIR
 
 README = Path(__file__).resolve().parent.parent / "README.md"
@@ -42,6 +43,9 @@ def block_html(spec, node=None, report=None) -> str:
     e = html.escape
     parts = [f"<h2>{e(spec.title)} <span style='color:gray;font-weight:normal'>({e(spec.category)})</span></h2>",
              f"<p>{e(spec.description)}</p>"]
+    equations = equations_html(spec.id, node.params if node is not None else None)
+    if equations:
+        parts.append(f"<h3>What it computes</h3>{equations}")
     if node is not None:
         parts.append(f"<p>On the canvas: <b>{e(node.name)}</b>"
                      + (f" — {report.params.get(node.id, 0):,} parameters" if report is not None else "") + "</p>")

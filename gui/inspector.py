@@ -8,6 +8,7 @@ from PySide6.QtWidgets import QFormLayout, QLabel, QLineEdit, QScrollArea, QVBox
 from engine import GraphError
 
 from .commands import RenameCommand, SetParamCommand
+from .equations import equations_html
 from .forms import ParamForm
 
 
@@ -34,7 +35,7 @@ class InspectorPanel(QWidget):
         layout.addWidget(scroll)
         self.name_edit: QLineEdit | None = None
         self.name_error = QLabel()
-        self.shapes = self.count = self.problems = None
+        self.shapes = self.count = self.problems = self.equations = None
         self._show_hint("Select a block to see and edit its settings.")
 
     @property
@@ -75,6 +76,7 @@ class InspectorPanel(QWidget):
             return
         # Undo/redo or another editor changed it: show the model's values (also the one being edited).
         self.form_params.set_values(node.params)
+        self._show_equations(node)
         if self.name_edit is not None and self.name_edit.text() != node.name:
             self.name_edit.setText(node.name)
             self._check_name(node.name)
@@ -96,7 +98,7 @@ class InspectorPanel(QWidget):
                 item.widget().deleteLater()
         self.form_params = None
         self.name_edit = None
-        self.shapes = self.count = self.problems = None
+        self.shapes = self.count = self.problems = self.equations = None
 
     def _show_hint(self, text: str) -> None:
         self._clear()
@@ -144,6 +146,11 @@ class InspectorPanel(QWidget):
         self.form_params = ParamForm(spec.params, node.params, captions=True)
         self.form_params.committed.connect(self._commit)
         self.form.addWidget(self.form_params)
+        self.equations = QLabel()
+        self.equations.setTextFormat(Qt.TextFormat.RichText)
+        self.equations.setWordWrap(True)
+        self.form.addWidget(self.equations)
+        self._show_equations(node)
 
         self.shapes = QLabel()
         self.shapes.setTextFormat(Qt.TextFormat.RichText)
@@ -155,6 +162,12 @@ class InspectorPanel(QWidget):
             self.form.addWidget(label)
         self.form.addStretch(1)
         self._show_analysis(node)
+
+    def _show_equations(self, node) -> None:
+        """What the block computes, with the names the gate plots use (recurrent and attention blocks)."""
+        text = equations_html(node.kind, node.params)
+        self.equations.setText(f"<b>What it computes</b>{text}" if text else "")
+        self.equations.setVisible(bool(text))
 
     def _show_analysis(self, node) -> None:
         """The block's output shapes, parameter count and problems from the latest analysis."""

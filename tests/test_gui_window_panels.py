@@ -149,3 +149,18 @@ def test_the_help_sidebar_documents_the_selected_block_and_links_its_lessons(win
     dialog.search.setText("Ctrl+right-drag")
     assert dialog.find_next()
     dialog.close()
+
+
+def test_the_inspector_shows_what_a_recurrent_block_computes_with_the_gate_plots_names(window):
+    window.open_file(EXAMPLES / "adding_lstm.json")
+    lstm = window.graph.by_name("lstm")
+    window.scene.select_nodes([lstm.id])
+    text = window.inspector.equations.text()
+    for gate in ("input</b> gate", "forget</b> gate", "cell</b> candidate", "output</b> gate"):
+        assert gate in text  # the names the Gates tab uses
+    window.open_file(EXAMPLES / "adding_rnn.json")
+    rnn = window.graph.by_name("rnn")
+    window.scene.select_nodes([rnn.id])
+    assert "tanh(W" in window.inspector.equations.text()
+    window.scene.select_nodes([window.graph.by_name("dense").id])
+    assert not window.inspector.equations.isVisibleTo(window.inspector)  # a Dense block has no equations here
