@@ -3,13 +3,16 @@ the catalog), output shapes, parameter count and problems. Every committed edit 
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QFormLayout, QLabel, QLineEdit, QScrollArea, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFormLayout, QLabel, QLineEdit, QPushButton, QScrollArea, QVBoxLayout, QWidget
 
 from engine import GraphError
 
 from .commands import RenameCommand, SetParamCommand
 from .equations import equations_html
 from .forms import ParamForm
+from .unrolled import UnrolledDialog
+
+RECURRENT_KINDS = ("lstm", "gru", "rnn", "bidirectional")
 
 
 class InspectorPanel(QWidget):
@@ -150,6 +153,11 @@ class InspectorPanel(QWidget):
         self.equations.setTextFormat(Qt.TextFormat.RichText)
         self.equations.setWordWrap(True)
         self.form.addWidget(self.equations)
+        self.unrolled_button = QPushButton("Show it unrolled over time…")
+        self.unrolled_button.setToolTip("The same cell drawn at a few time steps, with the state passed along")
+        self.unrolled_button.clicked.connect(self.show_unrolled)
+        self.form.addWidget(self.unrolled_button)  # first: showing a parentless widget would open a window
+        self.unrolled_button.setVisible(node.kind in RECURRENT_KINDS)
         self._show_equations(node)
 
         self.shapes = QLabel()
@@ -162,6 +170,14 @@ class InspectorPanel(QWidget):
             self.form.addWidget(label)
         self.form.addStretch(1)
         self._show_analysis(node)
+
+    def show_unrolled(self):
+        if self.node_id is None or self.graph.node(self.node_id).kind not in RECURRENT_KINDS:
+            return None
+        dialog = UnrolledDialog(self.graph.node(self.node_id), self.window())
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        return dialog
 
     def _show_equations(self, node) -> None:
         """What the block computes, with the names the gate plots use (recurrent and attention blocks)."""

@@ -164,3 +164,18 @@ def test_the_inspector_shows_what_a_recurrent_block_computes_with_the_gate_plots
     assert "tanh(W" in window.inspector.equations.text()
     window.scene.select_nodes([window.graph.by_name("dense").id])
     assert not window.inspector.equations.isVisibleTo(window.inspector)  # a Dense block has no equations here
+
+
+def test_a_recurrent_block_can_be_seen_unrolled_over_time(window):
+    from PySide6.QtGui import QImage
+
+    window.open_file(EXAMPLES / "adding_lstm.json")
+    window.scene.select_nodes([window.graph.by_name("lstm").id])
+    assert window.inspector.unrolled_button.isVisibleTo(window.inspector)
+    dialog = window.inspector.show_unrolled()
+    assert dialog.widget.states == ["h", "c"] and len(dialog.widget.cell_rects()) == 4
+    image = dialog.widget.grab().toImage()
+    assert isinstance(image, QImage) and not image.isNull()
+    dialog.close()
+    window.scene.select_nodes([window.graph.by_name("dense").id])
+    assert not window.inspector.unrolled_button.isVisibleTo(window.inspector)
