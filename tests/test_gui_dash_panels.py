@@ -230,3 +230,21 @@ def test_a_new_document_brings_its_settings_data_and_runs(window, runs, tmp_path
     assert c.data_panel.option_widgets["length"].value() == 15
     assert c.runs_panel.root == tmp_path / "runs" and c.runs_panel.runs == []
     assert c.document is other
+
+
+def test_the_gradient_norm_plot_marks_every_step_where_clipping_acted(qtbot):
+    from engine.training import RunStarted
+    from gui.dashboard.panels import GradNormPanel
+
+    history = RunHistory("clip")
+    history.add(RunStarted("clip", {"clip": "norm", "clip_value": 1.0}, "cpu", 1, 6, ["rnn"], 1, {}))
+    norms = [0.5, 3.0, 0.8, 12.0, 40.0, 0.9]
+    for i, norm in enumerate(norms):
+        history.add(StepMetrics(1, i + 1, 6, 1.0, {}, 0.01, 10.0, 0.0, norm, {"rnn": norm}, norm > 1.0, i + 1))
+    panel = GradNormPanel()
+    qtbot.addWidget(panel)
+    panel.history = history
+    panel.refresh(force=True)
+    xs, ys = panel.clipped_marks.getOriginalDataset()  # the axis is log10: the data as given
+    assert list(xs) == [2, 4, 5] and list(ys) == [3.0, 12.0, 40.0]
+    assert "clipped" in [label.text for _, label in panel.plot.legend.items]

@@ -61,6 +61,7 @@ class RunHistory:
         self.loss: list[float] = []
         self.lr: list[float] = []
         self.grad_norm: list[float] = []
+        self.clipped: list[bool] = []  # whether clipping changed the gradients at each step
         self.samples_per_sec: list[float] = []
         self.step_metrics: dict[str, list[float]] = {}
         self.smoothed: dict[str, list[float]] = {"loss": []}  # "loss" and each step metric, EMA-smoothed
@@ -113,6 +114,7 @@ class RunHistory:
         self.smoothed["loss"].append(self._ema["loss"](float(event.loss)))
         self.lr.append(float(event.lr))
         self.grad_norm.append(float(event.grad_norm))
+        self.clipped.append(bool(event.clip))
         self.samples_per_sec.append(float(event.samples_per_sec))
         for name, value in event.metrics.items():
             # A metric that appears late is padded with NaN so every series lines up with ``steps``.

@@ -96,6 +96,9 @@ class GradNormPanel(PlotPanel):
         self.plot.addItem(self.clip_line)
         self.curves: dict[str, pg.PlotDataItem] = {}
         self.highlight: str | None = None
+        # Every step where clipping changed the gradients, on the global norm (the exploding-gradient lesson).
+        self.clipped_marks = self.plot.plot(name="clipped", pen=None, symbol="t", symbolSize=7,
+                                            symbolBrush="#d62728", symbolPen=None)
 
     def draw(self, history):
         steps = history.array(history.steps)
@@ -103,6 +106,9 @@ class GradNormPanel(PlotPanel):
         if self.global_curve.opts["pen"].color().name() != foreground:
             self.global_curve.setPen(pg.mkPen(foreground, width=2.5))
         self.global_curve.setData(*positive(steps, history.array(history.grad_norm)))
+        clipped = np.asarray(history.clipped[:len(steps)], dtype=bool)
+        norms = history.array(history.grad_norm)[:len(clipped)]
+        self.clipped_marks.setData(*positive(steps[:len(clipped)][clipped], norms[clipped]))
         drop_stale(self.plot, self.curves, history.block_norms)
         for i, (block, series) in enumerate(history.block_norms.items()):
             curve = self.curves.get(block)
