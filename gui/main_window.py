@@ -479,6 +479,7 @@ class MainWindow(QMainWindow):
             self.training.fill_menu(bar.addMenu("&Training"))
         help_menu = bar.addMenu("&Help")
         self._action(help_menu, "&Documentation", self.show_documentation, QKeySequence.StandardKey.HelpContents)
+        self._action(help_menu, "&Lessons", self.show_start_page)
         self._action(help_menu, "&Block help", lambda: (self.help_dock.show(), self.help_dock.raise_()))
         self._action(help_menu, "&Keyboard shortcuts", self.show_shortcuts, "Ctrl+/")
         help_menu.addSeparator()

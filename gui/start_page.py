@@ -1,12 +1,15 @@
-"""The start page: a new empty model, the bundled examples with their one-line descriptions, recent files."""
+"""The start page: a new empty model, the bundled examples grouped by the lesson they teach (with what to look
+at), and recent files. Help > Lessons opens it again."""
 from __future__ import annotations
 
 import json
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QPushButton, QVBoxLayout,
-                               QWidget)
+from PySide6.QtWidgets import (QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QPushButton, QTreeWidget,
+                               QTreeWidgetItem, QVBoxLayout, QWidget)
+
+from .lessons import LESSONS, MORE
 
 EXAMPLES_DIR = Path(__file__).resolve().parent.parent / "examples"
 
@@ -47,22 +50,20 @@ class StartPage(QWidget):
         buttons.addWidget(open_button)
         buttons.addStretch(1)
 
-        self.examples = QListWidget()
+        self.examples = QTreeWidget()
+        self.examples.setHeaderHidden(True)
         self.examples.setWordWrap(True)
         self.examples.setAlternatingRowColors(True)
-        for path, description in example_documents():
-            item = QListWidgetItem(f"{path.stem}\n{description}")
-            item.setData(Qt.ItemDataRole.UserRole, str(path))
-            item.setToolTip(str(path))
-            self.examples.addItem(item)
+        self.examples.itemActivated.connect(self._activated)
+        self.examples.itemDoubleClicked.connect(self._activated)
+        self.fill_lessons()
         self.recent = QListWidget()
         self.recent.setAlternatingRowColors(True)
-        for widget in (self.examples, self.recent):
-            widget.itemActivated.connect(self._activated)
-            widget.itemDoubleClicked.connect(self._activated)
+        self.recent.itemActivated.connect(self._activated)
+        self.recent.itemDoubleClicked.connect(self._activated)
 
         columns = QHBoxLayout()
-        for caption, widget, stretch in (("Examples", self.examples, 3), ("Recent files", self.recent, 2)):
+        for caption, widget, stretch in (("Lessons and examples", self.examples, 3), ("Recent files", self.recent, 2)):
             column = QVBoxLayout()
             label = QLabel(caption)
             bold = label.font()
@@ -81,6 +82,38 @@ class StartPage(QWidget):
         layout.addSpacing(12)
         layout.addLayout(columns, 1)
 
+    def fill_lessons(self) -> None:
+        """One branch per lesson (its title and where to look), its examples under it in order."""
+        self.examples.clear()
+        examples = {path.stem: (path, description) for path, description in example_documents()}
+        groups = [(title, look, [n for n in names if n in examples]) for title, look, names in LESSONS]
+        groups.append((MORE, "", [n for n in examples if not any(n in names for _, _, names in LESSONS)]))
+        for title, look, names in groups:
+            if not names:
+                continue
+            lesson = QTreeWidgetItem([f"{title} — {look}" if look else title])
+            bold = lesson.font(0)
+            bold.setBold(True)
+            lesson.setFont(0, bold)
+            lesson.setFlags(Qt.ItemFlag.ItemIsEnabled)
+            self.examples.addTopLevelItem(lesson)
+            for name in names:
+                path, description = examples[name]
+                first = description.split(". ")[0].strip().rstrip(".")
+                item = QTreeWidgetItem([f"{name}: {first}" if first else name])
+                item.setData(0, Qt.ItemDataRole.UserRole, str(path))
+                item.setToolTip(0, description or str(path))
+                lesson.addChild(item)
+            lesson.setExpanded(True)
+
+    def example_names(self) -> list[str]:
+        """Every example listed, in page order (an example may teach more than one lesson)."""
+        names = []
+        for i in range(self.examples.topLevelItemCount()):
+            lesson = self.examples.topLevelItem(i)
+            names += [Path(lesson.child(j).data(0, Qt.ItemDataRole.UserRole)).stem for j in range(lesson.childCount())]
+        return names
+
     def set_recent(self, paths: list[Path]) -> None:
         self.recent.clear()
         for path in paths:
@@ -92,7 +125,8 @@ class StartPage(QWidget):
             placeholder.setFlags(Qt.ItemFlag.NoItemFlags)
             self.recent.addItem(placeholder)
 
-    def _activated(self, item: QListWidgetItem) -> None:
-        path = item.data(Qt.ItemDataRole.UserRole)
+    def _activated(self, item, _column: int = 0) -> None:
+        path = item.data(0, Qt.ItemDataRole.UserRole) if isinstance(item, QTreeWidgetItem) else \
+            item.data(Qt.ItemDataRole.UserRole)
         if path:
             self.openRequested.emit(path)

@@ -180,8 +180,20 @@ def test_autosave_writes_recovery_and_a_new_window_restores_it(window, tmp_path,
     second.close()
 
 
-def test_start_page_lists_every_example_with_its_description(window):
+def test_start_page_groups_every_example_by_its_lesson(window):
+    from PySide6.QtCore import Qt
+
     window.show_start_page()
-    texts = [window.start_page.examples.item(i).text() for i in range(window.start_page.examples.count())]
-    assert len(texts) == len(list(EXAMPLES.glob("*.json")))
-    assert any(t.startswith("sentiment\n") and "Embedding" in t for t in texts)
+    page = window.start_page
+    assert set(page.example_names()) == {p.stem for p in EXAMPLES.glob("*.json")}  # every example, somewhere
+    lessons = [page.examples.topLevelItem(i).text(0) for i in range(page.examples.topLevelItemCount())]
+    assert lessons[0].startswith("Vanishing gradients — train the RNN, then the LSTM")
+    first = page.examples.topLevelItem(0)
+    assert [first.child(i).text(0).split(":")[0] for i in range(2)] == ["adding_rnn", "adding_lstm"]
+    with_sentiment = [page.examples.topLevelItem(i) for i in range(page.examples.topLevelItemCount())
+                      if page.examples.topLevelItem(i).text(0).startswith("Attention")][0]
+    sentiment = [with_sentiment.child(i) for i in range(with_sentiment.childCount())
+                 if with_sentiment.child(i).text(0).startswith("sentiment:")][0]
+    page._activated(sentiment)
+    assert window.document.path.name == "sentiment.json"
+    assert sentiment.data(0, Qt.ItemDataRole.UserRole).endswith("sentiment.json")
