@@ -17,14 +17,15 @@ BEST = "best.json"
 
 
 def trial_rows(spec: ExperimentSpec, monitor: str, trials: list[TrialRecord]) -> tuple[list[str], list[dict]]:
-    """The header and the rows of the table (plain values: numbers, text, "" where unknown)."""
+    """The header and the rows of the table (plain values: numbers, text, "" where unknown). ``objective`` is the
+    monitored metric (mean over the repeats); the metrics are train_/val_ of the best epoch and test_."""
     metric_names = sorted({k for t in trials for k in t.metrics})
-    header = (["trial", "slot", "label", "status"] + [v.path for v in spec.variables] + [monitor, f"{monitor}_std"]
+    header = (["trial", "slot", "label", "status"] + [v.path for v in spec.variables] + ["objective", "objective_std"]
               + metric_names + ["best_epoch", "duration_s", "run_dir", "message"])
     rows = []
     for t in trials:
         row: dict[str, Any] = {"trial": t.number, "slot": t.slot, "label": t.label, "status": t.status,
-                               monitor: t.value, f"{monitor}_std": t.value_std, "best_epoch": t.best_epoch,
+                               "objective": t.value, "objective_std": t.value_std, "best_epoch": t.best_epoch,
                                "duration_s": t.duration_s, "run_dir": ";".join(t.run_dirs), "message": t.message}
         row.update({v.path: t.values.get(v.path) for v in spec.variables})
         row.update(t.metrics)
