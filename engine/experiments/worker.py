@@ -167,7 +167,7 @@ def run_trial(args: WorkerArgs, study, trial, spec: ExperimentSpec, base, queue,
         if result.status == "stopped":
             return finish("stopped", message=result.message, run_dirs=run_dirs)
         if result.status == "failed":
-            where = f" ({result.block})" if result.block else ""
+            where = f" ({result.block})" if result.block and f"'{result.block}'" not in result.message else ""
             return finish("failed", message=f"{result.message}{where}", run_dirs=run_dirs)
         value = (result.best or {}).get("value")
         if value is None or not math.isfinite(value):
