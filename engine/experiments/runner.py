@@ -315,8 +315,8 @@ class Experiment:
         if left and self.stopping:
             status, message = "stopped", f"stopped: {len(trials) - left} of {len(trials)} trials finished; run " \
                                          "the same experiment again to resume"
-        elif left:
-            status, message = "stopped", f"{left} trials are still queued or running elsewhere"
+        elif left:  # a shared study: other machines hold the rest
+            status, message = "completed", f"this machine is done; {left} trials are still running elsewhere"
         elif best is None:
             status, message = "failed", "no trial trained successfully"
         else:

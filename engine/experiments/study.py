@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -34,12 +35,29 @@ def open_storage(storage: str | None, folder: Path):
         from optuna.storages.journal import JournalFileBackend
 
         return optuna.storages.JournalStorage(JournalFileBackend(str(folder / JOURNAL)))
-    try:
-        return optuna.storages.RDBStorage(storage, engine_kwargs={"pool_pre_ping": True},
-                                          skip_compatibility_check=False)
-    except Exception as err:  # noqa: BLE001 - sqlalchemy/driver errors of every kind: unreachable, bad URL
-        reason = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
-        raise ExperimentError(shown_url(storage), f"cannot open the study storage: {reason}") from None
+    for attempt in range(5):
+        try:
+            return optuna.storages.RDBStorage(with_driver(storage), engine_kwargs={"pool_pre_ping": True})
+        except Exception as err:  # noqa: BLE001 - sqlalchemy/driver errors of every kind: unreachable, bad URL
+            text = str(err)
+            # Two machines creating the tables of an empty database at once: one loses; the tables now exist.
+            if attempt < 4 and ("duplicate key" in text or "already exists" in text):
+                time.sleep(0.5)
+                continue
+            reason = text.strip().splitlines()[0] if text.strip() else type(err).__name__
+            raise ExperimentError(shown_url(storage), f"cannot open the study storage: {reason}") from None
+
+
+def with_driver(url: str) -> str:
+    """``postgresql://`` with the driver that is installed: SQLAlchemy 2.1 picks psycopg 3 by default, while
+    psycopg2-binary is the one pip installs everywhere."""
+    import importlib.util
+
+    scheme, sep, rest = url.partition("://")
+    if scheme in ("postgresql", "postgres") and importlib.util.find_spec("psycopg") is None \
+            and importlib.util.find_spec("psycopg2") is not None:
+        return f"postgresql+psycopg2{sep}{rest}"
+    return url
 
 
 def sampler_for(spec: ExperimentSpec, worker: int = 0):
@@ -70,7 +88,14 @@ def prepare_study(storage, name: str, spec: ExperimentSpec, maximize: bool,
         study = optuna.create_study(study_name=name, storage=storage, direction="maximize" if maximize else
                                     "minimize", sampler=sampler_for(spec), pruner=pruner_for(spec))
     except optuna.exceptions.DuplicatedStudyError:
-        return optuna.load_study(study_name=name, storage=storage, sampler=sampler_for(spec), pruner=pruner_for(spec))
+        study = optuna.load_study(study_name=name, storage=storage, sampler=sampler_for(spec), pruner=pruner_for(spec))
+        deadline = time.monotonic() + 60
+        while "slots" not in study.user_attrs:  # the machine that created it is still queueing the trials
+            if time.monotonic() > deadline:
+                raise ExperimentError(name, "the study exists but its trials were never queued (the sweep that "
+                                            "created it was stopped while creating it): delete the study")
+            time.sleep(0.2)
+        return study
     for slot, values in enumerate(slots):
         study.enqueue_trial(values, user_attrs={"slot": slot}, skip_if_exists=False)
     study.set_user_attr("definition", definition)
