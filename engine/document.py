@@ -19,6 +19,7 @@ from .json_values import key_path, parse_json, value_problem
 
 FORMAT_NAME = "rnn-studio"
 FORMAT_VERSION = 2  # 2: the optional "experiment" section (engine.experiments)
+PLAIN_VERSION = 1  # a document without an experiment is written as format 1: older studios still read it
 MAX_ID_LENGTH = 64
 MAX_COORDINATE = 1e9  # a canvas position beyond this is a broken file, not a layout
 
@@ -44,7 +45,7 @@ class Document:
     def to_data(self) -> dict[str, Any]:
         return {
             "format": FORMAT_NAME,
-            "version": FORMAT_VERSION,
+            "version": FORMAT_VERSION if self.experiment is not None else PLAIN_VERSION,
             "description": self.description,
             "graph": graph_to_data(self.graph),
             "data": self.data,

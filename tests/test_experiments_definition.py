@@ -36,15 +36,21 @@ def test_the_section_round_trips_byte_for_byte(tmp_path):
     assert json.loads(first)["experiment"] == GRID and json.loads(first)["version"] == 2
 
 
-def test_a_format_1_document_loads_unchanged_and_saves_as_format_2(tmp_path):
+def test_a_format_1_document_loads_unchanged_and_is_upgraded_when_it_gets_an_experiment(tmp_path):
     text = (EXAMPLES / "adding_rnn.json").read_text()
     assert json.loads(text)["version"] == 1
     doc = loads(text)
     assert doc.experiment is None
-    data = doc.to_data()
-    assert data["version"] == 2 and "experiment" not in data
-    assert data["graph"] == json.loads(text)["graph"] and data["training"] == json.loads(text)["training"]
-    assert loads(doc.dumps()).dumps() == doc.dumps()
+    assert doc.dumps() == text  # without an experiment it stays format 1: older studios still read it
+    doc.experiment = GRID
+    data = json.loads(doc.dumps())
+    assert data["version"] == 2 and data["experiment"] == GRID
+    assert {k: v for k, v in data.items() if k not in ("version", "experiment")} == \
+        {k: v for k, v in json.loads(text).items() if k != "version"}
+    again = loads(doc.dumps())
+    assert again.experiment == GRID and again.dumps() == doc.dumps()
+    again.experiment = None
+    assert again.dumps() == text
 
 
 def test_an_experiment_key_in_a_format_1_file_was_not_part_of_it():
