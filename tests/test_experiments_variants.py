@@ -5,7 +5,8 @@ import json
 import pytest
 
 from engine.document import load_document, loads
-from engine.experiments import ExperimentError, apply_values, experiment_from_data, plan_experiment, swap_kind
+from engine.experiments import (ExperimentError, apply_values, experiment_from_data, plan_experiment, swap_kind,
+                                variable_param, variable_paths)
 from engine.settings import get_setting
 from experiments_support import EXAMPLES
 
@@ -114,3 +115,14 @@ def test_search_space_ranges_take_whole_numbers_for_int_settings():
     with pytest.raises(ExperimentError, match="whole ends"):
         plan_experiment(doc, spec([{"path": "rnn.hidden_size", "low": 8.5, "high": 32}], "tpe"))
     assert json.loads(doc.dumps())["graph"]["nodes"][1]["params"]["hidden_size"] == 64
+
+
+def test_variable_paths_offer_settings_and_recurrent_kinds():
+    doc = load_document(EXAMPLES / "seq2seq.json")
+    paths = variable_paths(doc)
+    assert "training.lr" in paths and "encoder.hidden_size" in paths
+    assert [p for p in paths if p.endswith(".kind")] == ["encoder.kind", "decoder.kind"]
+    assert variable_param(doc, "decoder.kind").choices == ("rnn", "gru", "lstm", "bidirectional")
+    assert variable_param(doc, "training.lr").name == "lr"
+    with pytest.raises(ExperimentError, match=r"^dense.kind: names no recurrent block"):
+        variable_param(doc, "dense.kind")

@@ -9,9 +9,9 @@ from typing import Any
 
 from ..blocks import get_spec
 from ..document import Document, loads
-from ..settings import SettingError, param_for, set_setting
+from ..settings import SettingError, param_for, set_setting, setting_paths
 from ..shapes import analyze
-from ..specs import shown
+from ..specs import Param, shown
 from ..training.config import ConfigError, TrainingConfig
 from .definition import DEFAULT_BUDGET, MAX_TRIALS, ExperimentError, ExperimentSpec, Variable
 
@@ -22,6 +22,27 @@ _CORNERS = 256  # search spaces: at most this many corner combinations are check
 def is_kind_path(path: str) -> bool:
     return path.endswith(".kind") and path.count(".") in (1, 2) and (path.count(".") == 1 or
                                                                       path.startswith("graph."))
+
+
+def variable_paths(document: Document) -> list[str]:
+    """Every path an experiment may vary in this document: the setting paths and ``<block>.kind`` of each
+    recurrent block (what the window's Vary... offers)."""
+    kinds = [f"{n.name}.kind" for n in document.graph.nodes.values() if n.kind in RECURRENT_KINDS]
+    return setting_paths(document) + kinds
+
+
+def variable_param(document: Document, path: str) -> Param:
+    """The Param describing a variable's values (a kind path: a choice of recurrent kinds); ExperimentError
+    naming the path when it names nothing."""
+    if is_kind_path(path):
+        node = document.graph.by_name(path.split(".")[-2])
+        if node is None or node.kind not in RECURRENT_KINDS:
+            raise ExperimentError(path, "names no recurrent block (only their kind can be varied)")
+        return Param("kind", str, node.kind, "The recurrent block's kind", choices=RECURRENT_KINDS)
+    try:
+        return param_for(document, path)
+    except SettingError as err:
+        raise ExperimentError(err.path, err.message) from None
 
 
 def copy_document(document: Document) -> Document:
@@ -212,4 +233,4 @@ def plan_experiment(document: Document, spec: ExperimentSpec, *, allow_many: boo
 
 
 __all__ = ["RECURRENT_KINDS", "Plan", "Variant", "apply_values", "check_variable", "copy_document",
-           "is_kind_path", "plan_experiment", "swap_kind", "variant_problem"]
+           "is_kind_path", "plan_experiment", "swap_kind", "variable_param", "variable_paths", "variant_problem"]
