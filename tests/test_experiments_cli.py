@@ -75,3 +75,29 @@ def test_a_sweep_prints_worker_lines_and_a_table_sorted_by_the_objective(tmp_pat
     assert table[3] == "completed: 2 trials finished"
     rows = (next((tmp_path / "out").rglob("trials.csv"))).read_text().splitlines()
     assert len(rows) == 3
+
+
+def test_ctrl_c_stops_the_sweep_keeping_finished_trials_exit_130(tmp_path):
+    import signal
+    import subprocess
+    import sys
+
+    from experiments_support import EXAMPLES as examples
+
+    path = tiny_adding(tmp_path, [{"path": "training.seed", "values": list(range(6))}])
+    root = examples.parent
+    sweep = subprocess.Popen([sys.executable, "-c", "import sys; from engine.cli import main; sys.exit(main())",
+                              "sweep", str(path), "--out", str(tmp_path / "out"), "--epochs", "3"], cwd=root,
+                             text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    for line in sweep.stderr:
+        if " completed " in line:  # one trial finished: it must be kept
+            break
+    sweep.send_signal(signal.SIGINT)
+    out, err = sweep.communicate(timeout=120)
+    assert sweep.returncode == 130, err
+    assert "stopping: workers finish their step" in err
+    assert out.splitlines()[-3].startswith("stopped: ") and out.splitlines()[-3].endswith(
+        "run the same experiment again to resume")
+    rows = (next((tmp_path / "out").rglob("trials.csv"))).read_text().splitlines()
+    assert len(rows) == 7 and not any(",running," in row for row in rows)
+    assert sum(",completed," in row for row in rows) >= 1 and sum(",waiting," in row for row in rows) >= 1

@@ -70,7 +70,7 @@ def sampler_for(spec: ExperimentSpec, worker: int = 0):
 
 def pruner_for(spec: ExperimentSpec):
     if spec.pruning:
-        return optuna.pruners.MedianPruner(n_startup_trials=2, n_warmup_steps=1)
+        return optuna.pruners.MedianPruner(n_startup_trials=3, n_warmup_steps=3)
     return optuna.pruners.NopPruner()
 
 

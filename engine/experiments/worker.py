@@ -52,7 +52,13 @@ def suggest(trial, spec: ExperimentSpec, document) -> dict[str, Any]:
     return values
 
 
-class _TrialHook:
+def _hook_base():
+    from ..training import Hook
+
+    return Hook
+
+
+class _TrialHook(_hook_base()):
     """Reports each epoch to the parent and to Optuna (pruning), and obeys the parent's pause and stop flags."""
 
     def __init__(self, args: WorkerArgs, queue, control, trial, number: int, repeat: int, prune: bool):
@@ -64,8 +70,6 @@ class _TrialHook:
         self.run_dir = str(trainer.run_dir.path) if trainer.run_dir is not None else None
         # slot -1: the same trial, now with its run folder (the window overlays runs by folder)
         self.queue.put(TrialStarted(self.args.index, self.number, -1, "", {}, self.repeat, self.run_dir))
-
-    def on_after_backward(self, trainer) -> None: ...
 
     def on_step_end(self, trainer, metrics) -> None:
         running, stop = self.control
@@ -86,8 +90,6 @@ class _TrialHook:
             if self.trial.should_prune():
                 self.pruned = True
                 trainer.stop()
-
-    def on_run_end(self, trainer, result) -> None: ...
 
 
 def _final_metrics(result) -> tuple[dict[str, float], int | None]:
