@@ -60,7 +60,8 @@ class Experiment:
 
     def __init__(self, document: Document, spec: ExperimentSpec | None = None, *, workers: int = 1,
                  trials: int | None = None, storage: str | None = None, out: str | Path | None = None,
-                 epochs: int | None = None, max_steps: int | None = None, allow_many: bool = False):
+                 epochs: int | None = None, max_steps: int | None = None, allow_many: bool = False,
+                 threads: int | None = None):
         if spec is None:
             if document.experiment is None:
                 raise ExperimentError("experiment", "the document has no experiment section: add variables first")
@@ -68,11 +69,12 @@ class Experiment:
         if trials is not None:
             spec = replace(spec, budget=trials)
         for name, value in (("--workers", workers), ("--trials", trials), ("--epochs", epochs),
-                            ("--max-steps", max_steps)):
+                            ("--max-steps", max_steps), ("threads", threads)):
             if value is not None and value < 1:
                 raise ExperimentError(name, f"must be at least 1, got {value}")
         self.document, self.spec, self.workers = document, spec, workers
         self.storage, self.epochs, self.max_steps, self.allow_many = storage, epochs, max_steps, allow_many
+        self.threads = threads  # torch threads per worker; None: cores // workers
         self.root = Path(out) if out is not None else default_root(document.path)
         self.stem = Path(document.path).stem if document.path else "untitled"
         self.monitor = TrainingConfig.from_dict(document.training).monitor
@@ -201,14 +203,15 @@ class Experiment:
     def _worker_plan(self, waiting: int) -> list[tuple[int, int | None]]:
         """(threads, cuda device) per worker: workers x threads <= cores; on CUDA one worker per GPU."""
         count = max(1, min(self.workers, waiting))
+        share = self.threads or max(1, cores() // count)
         config = TrainingConfig.from_dict(self.document.training)
         if config.device != "cpu":
             import torch
 
             if torch.cuda.is_available():
                 count = min(count, torch.cuda.device_count())
-                return [(max(1, cores() // count), i) for i in range(count)]
-        return [(max(1, cores() // count), None) for _ in range(count)]
+                return [(share, i) for i in range(count)]
+        return [(share, None) for _ in range(count)]
 
     def _args(self, index: int, threads: int, cuda: int | None) -> WorkerArgs:
         return WorkerArgs(index, self.document.dumps(), str(self.document.path) if self.document.path else None,
