@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..training import Hook
 from .definition import ExperimentSpec, experiment_from_data
 from .events import TrialEpoch, TrialFinished, TrialStarted, WorkerExited
 
@@ -52,13 +53,7 @@ def suggest(trial, spec: ExperimentSpec, document) -> dict[str, Any]:
     return values
 
 
-def _hook_base():
-    from ..training import Hook
-
-    return Hook
-
-
-class _TrialHook(_hook_base()):
+class _TrialHook(Hook):
     """Reports each epoch to the parent and to Optuna (pruning), and obeys the parent's pause and stop flags."""
 
     def __init__(self, args: WorkerArgs, queue, control, trial, number: int, repeat: int, prune: bool):
