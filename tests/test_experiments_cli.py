@@ -5,7 +5,7 @@ import json
 import pytest
 
 from engine.cli import main
-from experiments_support import EXAMPLES, tiny_adding
+from test_experiments_support import EXAMPLES, tiny_adding
 
 
 def test_dry_run_lists_trials_and_skipped_combinations(tmp_path, capsys):
@@ -82,7 +82,7 @@ def test_ctrl_c_stops_the_sweep_keeping_finished_trials_exit_130(tmp_path):
     import subprocess
     import sys
 
-    from experiments_support import EXAMPLES as examples
+    from test_experiments_support import EXAMPLES as examples
 
     path = tiny_adding(tmp_path, [{"path": "training.seed", "values": list(range(6))}])
     root = examples.parent

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from engine.document import FORMAT_VERSION, DocumentError, load_document, loads, save_document
 from engine.experiments import ExperimentError, ExperimentSpec, Variable, experiment_from_data
-from experiments_support import EXAMPLES
+from test_experiments_support import EXAMPLES
 
 GRID = {"version": 1, "name": "kinds", "strategy": "grid",
         "variables": [{"path": "rnn.kind", "values": ["rnn", "gru"]}, {"path": "training.lr", "values": [0.01]}]}

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from experiments_support import tiny_adding
+from test_experiments_support import tiny_adding
 
 ROOT = Path(__file__).resolve().parent.parent
 

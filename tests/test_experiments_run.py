@@ -9,7 +9,7 @@ import threading
 from engine.document import load_document
 from engine.experiments import Experiment, TrialFinished, TrialStarted, read_best, read_trials
 from engine.training import Run
-from experiments_support import tiny_adding
+from test_experiments_support import tiny_adding
 
 KINDS = [{"path": "rnn.kind", "values": ["rnn", "gru"]}, {"path": "rnn.hidden_size", "values": [4, 8]}]
 

@@ -8,7 +8,7 @@ from engine.document import load_document, loads
 from engine.experiments import (ExperimentError, apply_values, experiment_from_data, plan_experiment, swap_kind,
                                 variable_param, variable_paths)
 from engine.settings import get_setting
-from experiments_support import EXAMPLES
+from test_experiments_support import EXAMPLES
 
 
 def spec(variables, strategy="grid", **more):
