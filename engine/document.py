@@ -18,7 +18,8 @@ from .graph import Graph, GraphError, shown
 from .json_values import key_path, parse_json, value_problem
 
 FORMAT_NAME = "rnn-studio"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: the optional "experiment" section (engine.experiments)
+PLAIN_VERSION = 1  # a document without an experiment is written as format 1: older studios still read it
 MAX_ID_LENGTH = 64
 MAX_COORDINATE = 1e9  # a canvas position beyond this is a broken file, not a layout
 
@@ -39,15 +40,17 @@ class Document:
     data: dict[str, Any] = field(default_factory=dict)  # the data binding (engine.data reads it)
     training: dict[str, Any] = field(default_factory=dict)  # trainer settings (engine.training reads it)
     path: Path | None = None
+    experiment: dict[str, Any] | None = None  # the optional experiment section (engine.experiments reads it)
 
     def to_data(self) -> dict[str, Any]:
         return {
             "format": FORMAT_NAME,
-            "version": FORMAT_VERSION,
+            "version": FORMAT_VERSION if self.experiment is not None else PLAIN_VERSION,
             "description": self.description,
             "graph": graph_to_data(self.graph),
             "data": self.data,
             "training": self.training,
+            **({"experiment": self.experiment} if self.experiment is not None else {}),
         }
 
     def dumps(self) -> str:
@@ -210,7 +213,22 @@ def document_from_data(data: Any, where: str = "<document>") -> Document:
     for key in ("data", "training"):
         section[key] = data.get(key, {})
         _expect(section[key], dict, where, f"$.{key}")
-    return Document(graph, description, section["data"], section["training"])
+    experiment = _upgrade_experiment(data, version, where)
+    return Document(graph, description, section["data"], section["training"], experiment=experiment)
+
+
+def _upgrade_experiment(data: dict, version: int, where: str) -> dict[str, Any] | None:
+    """The experiment section, checked. Format 1 had none: an "experiment" key in a format 1 file was not part
+    of the format and is left out (saving writes format 2)."""
+    if version < 2 or data.get("experiment") is None:
+        return None
+    from .experiments.definition import ExperimentError, experiment_from_data  # it imports this module
+
+    try:
+        experiment_from_data(data["experiment"])
+    except ExperimentError as err:
+        raise DocumentError(where, err.where, err.message) from None
+    return data["experiment"]
 
 
 def loads(text: str, where: str = "<document>") -> Document:

@@ -1,4 +1,4 @@
-"""The command line: ``rnn-studio check | train | export | datasets``.
+"""The command line: ``rnn-studio check | train | sweep | export | datasets``.
 
 Each subcommand lives in its own module with ``add_arguments(parser)`` and ``run(args) -> exit code``;
 modules are imported only when their command runs, so ``check`` starts fast.
@@ -12,6 +12,7 @@ import sys
 COMMANDS = {
     "check": "validate a document and print its blocks, shapes and parameter counts",
     "train": "train a document headless and write a run directory",
+    "sweep": "run the document's experiment: its variants as runs in worker processes, with a trials table",
     "datasets": "list the built-in datasets",
     "export": "export a trained model (TorchScript, torch.export, ONNX, Python)",
 }

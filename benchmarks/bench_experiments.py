@@ -1,0 +1,88 @@
+"""Experiment throughput: the same 8 short trials (the adding problem, seeds 0-7) with 2 worker processes against 1
+(one after another), as trials per hour, and the per-trial overhead (process start, compile, data, run folder).
+
+Sequential is measured twice: one worker with every core (workers x threads <= cores) and one worker with one
+thread. Overhead = (the sweep's wall time - the time its epochs trained) / trials, on the one-thread sweep; the
+process start (spawn + imports until the first trial starts) is also printed on its own. Targets: ratio >= 1.6
+on 2 cores, overhead < 3 s on CPU.
+
+    .venv/bin/python benchmarks/bench_experiments.py [--trials 8] [--length 50] [--samples 3200] [--epochs 2]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from engine.document import loads  # noqa: E402
+from engine.experiments import Experiment, TrialStarted, cores  # noqa: E402
+from engine.training import Run  # noqa: E402
+
+
+def document(folder: Path, trials: int, length: int, samples: int, epochs: int):
+    data = json.loads((ROOT / "examples" / "adding_lstm.json").read_text())
+    data["version"] = 2
+    data["data"]["options"] = {"length": length, "samples": samples}
+    data["training"].update(epochs=epochs, early_stopping=0, probes=[])
+    for node in data["graph"]["nodes"]:
+        if node["name"] == "lstm":
+            node["params"]["hidden_size"] = 32
+    data["experiment"] = {"name": "bench", "variables": [{"path": "training.seed", "values": list(range(trials))}]}
+    path = folder / "bench.json"
+    path.write_text(json.dumps(data))
+    doc = loads(path.read_text())
+    doc.path = path
+    return doc
+
+
+def sweep(doc, workers: int, out: Path, threads: int | None = None) -> dict:
+    experiment = Experiment(doc, workers=workers, out=out, threads=threads)
+    experiment.prepare()
+    first: list[float] = []
+    started = time.perf_counter()
+    result = experiment.run(lambda e: first.append(time.perf_counter()) if isinstance(e, TrialStarted)
+                            and not first else None)
+    wall = time.perf_counter() - started
+    assert result.status == "completed", result.message
+    trained = sum(e.duration_s for t in result.trials for d in t.run_dirs for e in Run(d).read_events()
+                  if type(e).__name__ == "EpochMetrics")
+    return {"workers": workers, "threads": threads or cores() // workers, "wall_s": wall, "trials": len(result.trials), "train_s": trained,
+            "process_start_s": first[0] - started if first else None,
+            "trials_per_hour": 3600 * len(result.trials) / wall}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--trials", type=int, default=8)
+    parser.add_argument("--length", type=int, default=50)
+    parser.add_argument("--samples", type=int, default=3200)
+    parser.add_argument("--epochs", type=int, default=2)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        doc = document(tmp, args.trials, args.length, args.samples, args.epochs)
+        one = sweep(doc, 1, tmp / "one")  # workers x threads <= cores: one worker gets every core
+        single = sweep(doc, 1, tmp / "single", threads=1)  # the conservative baseline: one thread, one trial at a time
+        two = sweep(doc, 2, tmp / "two")
+    overhead = (single["wall_s"] - single["train_s"]) / single["trials"]
+    print(f"{args.trials} trials: adding problem, LSTM 32, length {args.length}, {args.samples} samples, "
+          f"{args.epochs} epochs; {cores()} cores")
+    for r in (one, single, two):
+        print(f"  {r['workers']} worker(s) x {r['threads']} thread(s): {r['wall_s']:.1f} s wall, {r['trials_per_hour']:.0f} trials/hour "
+              f"(epochs trained {r['train_s']:.1f} s of it; first trial started after {r['process_start_s']:.1f} s)")
+    ratio = two["trials_per_hour"] / one["trials_per_hour"]
+    fair = two["trials_per_hour"] / single["trials_per_hour"]
+    print(f"  throughput 2 workers / 1: {fair:.2f}x against 1 worker with one thread, {ratio:.2f}x against 1 worker "
+          "with every core (target >= 1.6)")
+    print(f"  per-trial overhead (sequential): {overhead:.2f} s (target < 3 s): wall minus training, per trial")
+    print(f"    (with every core: {(one['wall_s'] - one['train_s']) / one['trials']:.2f} s)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,128 @@
+"""Variants: a recurrent block's kind swapped in place (wiring, name and shared parameters kept), every combination
+analysed before training, impossible ones skipped with the reason, and bad input refused with one line."""
+import json
+
+import pytest
+
+from engine.document import load_document, loads
+from engine.experiments import (ExperimentError, apply_values, experiment_from_data, plan_experiment, swap_kind,
+                                variable_param, variable_paths)
+from engine.settings import get_setting
+from test_experiments_support import EXAMPLES
+
+
+def spec(variables, strategy="grid", **more):
+    return experiment_from_data({"strategy": strategy, "variables": variables, **more})
+
+
+def test_a_kind_swap_keeps_id_name_position_wiring_and_shared_parameters():
+    doc = load_document(EXAMPLES / "adding_rnn.json")
+    before = doc.graph.by_name("rnn")
+    edges = sorted((e.src, e.src_port, e.dst, e.dst_port) for e in doc.graph.edges)
+    swap_kind(doc, "rnn", "gru")
+    after = doc.graph.by_name("rnn")
+    assert (after.kind, after.id, after.pos) == ("gru", before.id, before.pos)
+    assert after.params == {"hidden_size": 64, "layers": 1, "dropout": 0.0}  # nonlinearity is the RNN's own
+    assert sorted((e.src, e.src_port, e.dst, e.dst_port) for e in doc.graph.edges) == edges
+
+
+def test_apply_values_changes_a_copy_and_leaves_the_document_alone():
+    doc = load_document(EXAMPLES / "adding_rnn.json")
+    text = doc.dumps()
+    variant = apply_values(doc, {"data.options.length": 25, "rnn.kind": "lstm", "rnn.hidden_size": 16,
+                                 "training.lr": 0.01})
+    assert doc.dumps() == text
+    assert variant.graph.by_name("rnn").kind == "lstm" and get_setting(variant, "rnn.hidden_size") == 16
+    assert get_setting(variant, "data.options.length") == 25 and variant.training["lr"] == 0.01
+    assert variant.experiment is None and variant.path == doc.path
+
+
+def test_the_grid_is_every_combination_in_order():
+    doc = load_document(EXAMPLES / "adding_rnn.json")
+    plan = plan_experiment(doc, spec([{"path": "rnn.kind", "values": ["rnn", "lstm"]},
+                                      {"path": "data.options.length", "values": [10, 20, 30]}], repeats=2))
+    assert [v.label for v in plan.variants] == [f"kind={k}, length={n}" for k in ("rnn", "lstm") for n in (10, 20, 30)]
+    assert (plan.trials, plan.runs, plan.skipped) == (6, 12, [])
+
+
+def test_impossible_combinations_are_listed_and_skipped():
+    doc = load_document(EXAMPLES / "seq2seq.json")  # the decoder starts from the LSTM encoder's state
+    plan = plan_experiment(doc, spec([{"path": "encoder.kind", "values": ["lstm", "gru"]},
+                                      {"path": "decoder.kind", "values": ["lstm", "gru"]}]))
+    assert [v.label for v in plan.variants] == ["encoder.kind=lstm, decoder.kind=lstm",
+                                                "encoder.kind=gru, decoder.kind=gru"]
+    assert [label for _, label, _ in plan.skipped] == ["encoder.kind=lstm, decoder.kind=gru",
+                                                      "encoder.kind=gru, decoder.kind=lstm"]
+    assert plan.skipped[0][2] == ("GRU 'decoder': GRU 'decoder' is given LSTM state (h, c) [1, B, 128] on "
+                                  "'initial_state' but needs GRU state [1, B, 128]: give both blocks the same cell "
+                                  "type, hidden size, layers and directions")
+
+
+@pytest.mark.parametrize("variables, message", [
+    ([{"path": "lstm.hidden_size", "values": [8]}],
+     "lstm.hidden_size: there is no block called 'lstm' (blocks: sequence, rnn, last_step, dense, sum; "
+     "sections: training, data)"),
+    ([{"path": "training.speed", "values": [1]}], "training.speed: is not a training setting (known: epochs, "),
+    ([{"path": "rnn.hidden_size", "values": [8, 0]}], "rnn.hidden_size: must be at least 1, got 0"),
+    ([{"path": "training.lr", "values": [0.1, -1.0]}], "training.lr: must be greater than 0, got -1.0"),
+    ([{"path": "rnn.kind", "values": ["rnn", "dense"]}],
+     "rnn.kind: 'dense' is not a recurrent kind (kinds: rnn, gru, lstm, bidirectional)"),
+    ([{"path": "dense.kind", "values": ["rnn"]}],
+     "dense.kind: Dense 'dense' is not a recurrent block: only rnn, gru, lstm, bidirectional blocks can swap "
+     "their kind"),
+])
+def test_bad_variables_are_refused_in_one_line(variables, message):
+    doc = load_document(EXAMPLES / "adding_rnn.json")
+    with pytest.raises(ExperimentError) as err:
+        plan_experiment(doc, spec(variables))
+    assert str(err.value).startswith(message) and "\n" not in str(err.value)
+
+
+def test_a_kind_that_cannot_take_the_blocks_inputs_is_refused():
+    doc = load_document(EXAMPLES / "seq2seq.json")
+    with pytest.raises(ExperimentError) as err:
+        plan_experiment(doc, spec([{"path": "decoder.kind", "values": ["lstm", "gru"]}]))
+    assert str(err.value).startswith("decoder.kind: 'gru' is impossible in every combination: GRU 'decoder': GRU "
+                                     "'decoder' is given LSTM state (h, c) [1, B, 128] on 'initial_state'")
+
+
+def test_a_range_outside_the_parameter_is_refused():
+    doc = load_document(EXAMPLES / "adding_rnn.json")
+    with pytest.raises(ExperimentError, match=r"^rnn.dropout: must be at most 0.95, got 2.0$"):
+        plan_experiment(doc, spec([{"path": "rnn.dropout", "low": 0.0, "high": 2.0}], "random"))
+    with pytest.raises(ExperimentError, match=r"^rnn.nonlinearity: is str: give a list of values, not a range$"):
+        plan_experiment(doc, spec([{"path": "rnn.nonlinearity", "low": 0, "high": 1}], "tpe"))
+
+
+def test_more_than_500_trials_need_yes():
+    doc = load_document(EXAMPLES / "adding_rnn.json")
+    big = spec([{"path": "rnn.hidden_size", "values": list(range(1, 30))},
+                {"path": "training.seed", "values": list(range(20))}])
+    with pytest.raises(ExperimentError) as err:
+        plan_experiment(doc, big)
+    assert str(err.value) == ("experiment: the grid has 580 combinations, more than 500: narrow it, set a budget, "
+                              "or pass --yes to run them all")
+    assert plan_experiment(doc, big, allow_many=True).trials == 580
+    with pytest.raises(ExperimentError, match="^experiment: 600 trials are more than 500"):
+        plan_experiment(doc, spec([{"path": "training.lr", "low": 0.001, "high": 0.1}], "random", budget=600))
+
+
+def test_search_space_ranges_take_whole_numbers_for_int_settings():
+    doc = loads((EXAMPLES / "adding_rnn.json").read_text())
+    plan = plan_experiment(doc, spec([{"path": "rnn.hidden_size", "low": 8, "high": 32}], "tpe", budget=4))
+    assert [v.values for v in plan.variants] == [{"rnn.hidden_size": 8}, {"rnn.hidden_size": 32}]
+    assert plan.trials == 4
+    with pytest.raises(ExperimentError, match="whole ends"):
+        plan_experiment(doc, spec([{"path": "rnn.hidden_size", "low": 8.5, "high": 32}], "tpe"))
+    assert json.loads(doc.dumps())["graph"]["nodes"][1]["params"]["hidden_size"] == 64
+
+
+def test_variable_paths_offer_settings_and_recurrent_kinds():
+    doc = load_document(EXAMPLES / "seq2seq.json")
+    paths = variable_paths(doc)
+    assert "training.lr" in paths and "encoder.hidden_size" in paths
+    assert [p for p in paths if p.endswith(".kind")] == ["encoder.kind", "decoder.kind"]
+    assert variable_param(doc, "decoder.kind").choices == ("rnn", "gru", "lstm", "bidirectional")
+    assert variable_param(doc, "training.lr").name == "lr"
+    with pytest.raises(ExperimentError, match=r"^dense.kind: names no recurrent block"):
+        variable_param(doc, "dense.kind")
