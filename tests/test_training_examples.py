@@ -22,6 +22,9 @@ SHORT = {
     "forecast": ({}, {"epochs": 8, "lr": 0.01}),
     "seq2seq": ({"samples": 600, "max_length": 6}, {"epochs": 3, "lr": 0.01}),
     "charlm": ({"max_chars": 12000, "length": 48}, {"epochs": 2, "max_steps_per_epoch": 4, "tbptt": 24}),
+    "vanishing_gradients": ({"length": 10, "samples": 400}, {"epochs": 3, "lr": 0.01}),
+    "exploding_gradients": ({"length": 10, "samples": 400}, {"epochs": 2}),
+    "tune_names": ({"per_language": 40}, {"epochs": 3, "lr": 0.01}),
 }
 
 
