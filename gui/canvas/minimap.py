@@ -3,6 +3,7 @@ to move the view there. It draws the same scene (no copy to keep in sync), only 
 the view."""
 from __future__ import annotations
 
+import shiboken6
 from PySide6.QtCore import QRectF, Qt, QTimer
 from PySide6.QtGui import QColor, QPainter, QPen
 from PySide6.QtWidgets import QFrame, QGraphicsView
@@ -35,10 +36,12 @@ class MinimapView(QGraphicsView):
         scene.changed.connect(self._schedule)
 
     def set_scene(self, scene) -> None:
-        try:
-            self.scene().changed.disconnect(self._schedule)
-        except (RuntimeError, TypeError):
-            pass
+        old = self.scene()
+        if old is not None and shiboken6.isValid(old):
+            try:
+                old.changed.disconnect(self._schedule)
+            except (RuntimeError, TypeError):
+                pass
         self.setScene(scene)
         self._watch(scene)
         self.refit()
@@ -52,6 +55,9 @@ class MinimapView(QGraphicsView):
 
     def refit(self) -> None:
         """Shows the whole graph; hidden while the whole graph fits the canvas anyway (or the user hid it)."""
+        scene = self.scene()
+        if scene is None or not shiboken6.isValid(scene) or not shiboken6.isValid(self.canvas):
+            return  # the window is being torn down: its scene went first
         rect = self.graph_rect()
         visible = self.canvas.mapToScene(self.canvas.viewport().rect()).boundingRect()
         needed = self.enabled_by_user and not rect.isEmpty() and not visible.contains(rect)
@@ -67,6 +73,8 @@ class MinimapView(QGraphicsView):
         self.move(area.right() - self.width() - MARGIN, area.bottom() - self.height() - MARGIN)
 
     def drawForeground(self, painter: QPainter, rect: QRectF) -> None:  # noqa: N802 - Qt override
+        if not shiboken6.isValid(self.canvas):
+            return
         visible = self.canvas.mapToScene(self.canvas.viewport().rect()).boundingRect()
         pen = QPen(QColor("#2f65ca"), 2)
         pen.setCosmetic(True)

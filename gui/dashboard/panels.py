@@ -97,8 +97,8 @@ class GradNormPanel(PlotPanel):
         self.curves: dict[str, pg.PlotDataItem] = {}
         self.highlight: str | None = None
         # Every step where clipping changed the gradients, on the global norm (the exploding-gradient lesson).
-        self.clipped_marks = self.plot.plot(name="clipped", pen=None, symbol="t", symbolSize=7,
-                                            symbolBrush="#d62728", symbolPen=None)
+        self.clipped_marks = self.plot.plot(pen=None, symbol="t", symbolSize=7, symbolBrush="#d62728",
+                                            symbolPen=None)  # in the legend only while there are marks
 
     def draw(self, history):
         steps = history.array(history.steps)
@@ -109,6 +109,11 @@ class GradNormPanel(PlotPanel):
         clipped = np.asarray(history.clipped[:len(steps)], dtype=bool)
         norms = history.array(history.grad_norm)[:len(clipped)]
         self.clipped_marks.setData(*positive(steps[:len(clipped)][clipped], norms[clipped]))
+        legend, listed = self.plot.legend, self.plot.legend.getLabel(self.clipped_marks) is not None
+        if clipped.any() and not listed:
+            legend.addItem(self.clipped_marks, "clipped")
+        elif not clipped.any() and listed:
+            legend.removeItem(self.clipped_marks)
         drop_stale(self.plot, self.curves, history.block_norms)
         for i, (block, series) in enumerate(history.block_norms.items()):
             curve = self.curves.get(block)
