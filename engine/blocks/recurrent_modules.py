@@ -32,7 +32,7 @@ def merge_directions(forward: Tensor, backward: Tensor, mode: str) -> Tensor:
 
 
 class _RecurrentBase(nn.Module):
-    """Shared packing, merging and state handling; subclasses say how to call their fused layer."""
+    """Shared packing, merging and state handling, and the call of a one-state layer (GRU, RNN)."""
 
     def __init__(self, rnn: nn.Module, hidden: int, bidirectional: bool, merge: str, weight_drop: float = 0.0):
         super().__init__()
@@ -67,6 +67,27 @@ class _RecurrentBase(nn.Module):
         if not self.bidirectional:
             return h_n[-1]
         return merge_directions(h_n[-2], h_n[-1], self.merge)
+
+    # GRU and RNN: one state tensor (the LSTM block overrides both methods for its (h, c) pair)
+    @torch.jit.unused
+    def _dropped(self, x, lengths, hx):
+        # type: (Tensor, Tensor, Optional[Tensor]) -> Tuple[Tensor, Tensor]
+        return self._call_dropped(x, lengths, hx)
+
+    def forward(self, x: Tensor, lengths: Tensor, initial_state: Optional[Tensor] = None) -> Tuple[Tensor, Tensor, Tensor]:
+        if self._drops_weights():
+            hx: Optional[Tensor] = None
+            if initial_state is not None:
+                hx = initial_state[0].contiguous()
+            out, h_n = self._dropped(x, lengths, hx)
+        else:
+            packed = self._pack(x, lengths)
+            if initial_state is None:
+                packed_out, h_n = self.rnn(packed)
+            else:
+                packed_out, h_n = self.rnn(packed, initial_state[0].contiguous())
+            out = self._unpack(packed_out, x.size(1))
+        return self._merge_sequence(out), self._last_hidden(h_n), h_n.unsqueeze(0)
 
     def _pack(self, x: Tensor, lengths: Tensor):
         return pack_padded_sequence(x, lengths.cpu(), batch_first=True, enforce_sorted=False)
@@ -106,31 +127,7 @@ class LSTMBlock(_RecurrentBase):
         return self._merge_sequence(out), self._last_hidden(h_n), torch.stack([h_n, c_n])
 
 
-class _SingleStateBlock(_RecurrentBase):
-    """GRU and RNN: one state tensor."""
-
-    @torch.jit.unused
-    def _dropped(self, x, lengths, hx):
-        # type: (Tensor, Tensor, Optional[Tensor]) -> Tuple[Tensor, Tensor]
-        return self._call_dropped(x, lengths, hx)
-
-    def forward(self, x: Tensor, lengths: Tensor, initial_state: Optional[Tensor] = None) -> Tuple[Tensor, Tensor, Tensor]:
-        if self._drops_weights():
-            hx: Optional[Tensor] = None
-            if initial_state is not None:
-                hx = initial_state[0].contiguous()
-            out, h_n = self._dropped(x, lengths, hx)
-        else:
-            packed = self._pack(x, lengths)
-            if initial_state is None:
-                packed_out, h_n = self.rnn(packed)
-            else:
-                packed_out, h_n = self.rnn(packed, initial_state[0].contiguous())
-            out = self._unpack(packed_out, x.size(1))
-        return self._merge_sequence(out), self._last_hidden(h_n), h_n.unsqueeze(0)
-
-
-class GRUBlock(_SingleStateBlock):
+class GRUBlock(_RecurrentBase):
     def __init__(self, input_size: int, hidden: int, layers: int, dropout: float,
                  bidirectional: bool = False, merge: str = "concat", weight_drop: float = 0.0):
         rnn = nn.GRU(input_size, hidden, layers, batch_first=True,
@@ -138,7 +135,7 @@ class GRUBlock(_SingleStateBlock):
         super().__init__(rnn, hidden, bidirectional, merge, weight_drop)
 
 
-class RNNBlock(_SingleStateBlock):
+class RNNBlock(_RecurrentBase):
     def __init__(self, input_size: int, hidden: int, layers: int, dropout: float,
                  bidirectional: bool = False, merge: str = "concat", nonlinearity: str = "tanh",
                  weight_drop: float = 0.0):
