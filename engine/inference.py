@@ -1,5 +1,6 @@
-"""A trained run at work, without Qt: ``Predictor(run)`` classifies text or ids, generates text, forecasts the
-validation series and shows validation samples, reading text exactly as training did (the run's data_meta.json).
+"""A trained run at work, without Qt: ``Predictor(run)`` classifies text or ids, generates text, translates
+with free-running decoding (greedy or beam search), forecasts the validation series and shows validation samples,
+reading text exactly as training did (the run's data_meta.json).
 """
 from __future__ import annotations
 
@@ -162,6 +163,46 @@ class Predictor:
         sep = "" if self.tokenization["tokenizer"] == "char" else " "
         new = self.decode(ids[start:])
         return prompt + (sep + new if new and sep else new)
+
+    # ------------------------------------------------------------------ free-running decoding (seq2seq)
+    @torch.no_grad()
+    def translate_ids(self, ids: list[int], beam: int = 1, max_length: int = 50) -> list[tuple[str, float]]:
+        """The decoder writes on its own, reading its previous prediction (no teacher forcing): up to ``beam``
+        hypotheses, best first, as (text without <eos>, probability of the whole answer). Beam 1 is greedy."""
+        from .decoding import DecodingError, beam_search, seq2seq_roles
+
+        try:
+            roles = seq2seq_roles(self.compiled)
+        except DecodingError as err:
+            raise InferenceError(str(err)) from None
+        if len(roles.sources) != 1 or roles.sources[0] != self.input.name:
+            raise InferenceError(f"translate needs one source input ('{self.input.name}') beside the decoder's")
+        vocab = (self.meta.get("vocab") or {}).get(roles.decoder) or self.vocab
+        index = {t: i for i, t in enumerate(vocab)}
+        if "<bos>" not in index or "<eos>" not in index:
+            raise InferenceError(f"the decoder input '{roles.decoder}' has no <bos> and <eos> tokens in its "
+                                 f"vocabulary: free-running decoding needs both")
+        size = len(self.vocab) or int(self.input.vocab or 0)
+        bad = [i for i in ids if not 0 <= int(i) < size]
+        if bad or not ids:
+            raise InferenceError(f"token id {bad[0]} is outside the vocabulary of input '{self.input.name}' (ids "
+                                 f"0..{size - 1})" if bad else "translate needs at least one token id")
+        source = {self.input.name: torch.tensor([[int(i) for i in ids]], dtype=torch.long, device=self.device)}
+        try:
+            hypotheses = beam_search(self.compiled, source, index["<bos>"], index["<eos>"], beam, max_length)
+        except DecodingError as err:
+            raise InferenceError(str(err)) from None
+        labels = self.labels or vocab
+        sep = "" if self.tokenization["tokenizer"] == "char" else " "
+        out = []
+        for tokens, logp in hypotheses:
+            words = [labels[t] for t in tokens if t != index["<eos>"] and 0 <= t < len(labels)]
+            out.append((sep.join(words), float(np.exp(logp))))
+        return out
+
+    def translate(self, text: str, beam: int = 1, max_length: int = 50) -> list[tuple[str, float]]:
+        """``translate_ids`` of the text, tokenized as in training."""
+        return self.translate_ids(self.encode(text), beam, max_length)
 
     # ------------------------------------------------------------------ validation data
     def data(self):

@@ -10,6 +10,7 @@ from torch import nn
 
 from ..specs import BlockSpec, HeadSpec, Param, Port, PortShape, ShapeError, StateInfo, TensorKind
 from . import attention_modules as att
+from . import initialization as ini
 from . import layer_modules as lay
 from . import recurrent_modules as rec
 
@@ -81,13 +82,20 @@ _entry(BlockSpec(
         _p_int("dim", 64, 1, 8192, "Length of each token's vector.", label="Dimension"),
         _p_int("padding_idx", 0, -1, 10_000_000, "Token id used for padding (its vector stays zero); -1 for none.",
                label="Padding index"),
+        _p_choice("init", "default", ini.LAYER_INITS, "How the vectors start: PyTorch's default N(0, 1), or "
+                                                      "Xavier/Glorot uniform (small values)."),
     ),
     inputs=(Port("tokens", (TOK,), "token ids"),), outputs=(Port("sequence", (SEQ,), "vectors [B, T, dim]"),),
     shape=_embedding_shape,
-    build=lambda p, ins: nn.Embedding(p["vocab_size"], p["dim"],
-                                      padding_idx=None if p["padding_idx"] < 0 else p["padding_idx"]),
+    build=lambda p, ins: _embedding(p),
     key_params=("vocab_size", "dim"),
 ))
+
+
+def _embedding(p):
+    module = nn.Embedding(p["vocab_size"], p["dim"], padding_idx=None if p["padding_idx"] < 0 else p["padding_idx"])
+    ini.init_embedding(module, p.get("init", "default"))
+    return module
 
 
 # ---------------------------------------------------------------- recurrent
@@ -103,6 +111,9 @@ def _recurrent_shape(cell_of, bidirectional):
     def rule(p, ins):
         x = ins["input"]
         cell = cell_of(p)
+        if p.get("init") == "identity" and not cell.startswith("rnn"):
+            raise ShapeError(None, f"starts its {cell.upper()} cell with identity recurrent weights, which only a "
+                                   "plain RNN cell uses (IRNN): choose init orthogonal, or cell rnn_relu")
         directions = 2 if bidirectional else 1
         state = StateInfo(_cell_family(cell), p["layers"], directions, p["hidden_size"])
         given = ins.get("initial_state")
@@ -131,6 +142,19 @@ _RECURRENT_PORTS = dict(
 _HIDDEN = _p_int("hidden_size", 128, 1, 8192, "Number of units in the hidden state.", label="Hidden size")
 _LAYERS = _p_int("layers", 1, 1, 16, "Stacked recurrent layers.")
 _DROPOUT = _p_float("dropout", 0.0, 0.0, 0.95, "Dropout between stacked layers (only with 2+ layers).")
+_WEIGHT_DROP = _p_float("weight_drop", 0.0, 0.0, 0.95, "Recurrent weight dropout (DropConnect, AWD-LSTM): the "
+                        "fraction of hidden-to-hidden weights zeroed, one mask per batch, while training.",
+                        label="Weight drop")
+_FORGET_HELP = "Start the forget gate's bias at 1 so the cell keeps its memory early in training (Jozefowicz 2015)."
+
+
+def _init_param(choices):
+    return _p_choice("init", "default", choices, ini.INIT_HELP)
+
+
+def _recurrent_options(p):
+    return dict(init=p.get("init", "default"), forget_bias=p.get("forget_bias", False),
+                weight_drop=p.get("weight_drop", 0.0))
 
 for _cell, _title, _desc in (
     ("lstm", "LSTM", "Long short-term memory: gates decide what to keep, so it remembers over long spans."),
@@ -138,10 +162,11 @@ for _cell, _title, _desc in (
 ):
     _entry(BlockSpec(
         id=_cell, title=_title, category="Recurrent", description=_desc,
-        params=(_HIDDEN, _LAYERS, _DROPOUT),
+        params=(_HIDDEN, _LAYERS, _DROPOUT, _WEIGHT_DROP, _init_param(ini.GATED_INITS))
+        + ((Param("forget_bias", bool, False, _FORGET_HELP, label="Forget-gate bias 1"),) if _cell == "lstm" else ()),
         shape=_recurrent_shape(lambda p, c=_cell: c, False),
         build=lambda p, ins, c=_cell: rec.make_recurrent(
-            c, ins["input"].features, p["hidden_size"], p["layers"], p["dropout"]),
+            c, ins["input"].features, p["hidden_size"], p["layers"], p["dropout"], **_recurrent_options(p)),
         key_params=("hidden_size", "layers"), **_RECURRENT_PORTS,
     ))
 
@@ -149,10 +174,11 @@ _entry(BlockSpec(
     id="rnn", title="RNN", category="Recurrent",
     description="Plain (Elman) recurrent layer: simple, and it forgets quickly — gradients vanish.",
     params=(_HIDDEN, _LAYERS, _DROPOUT,
-            _p_choice("nonlinearity", "tanh", ("tanh", "relu"), "Activation of the hidden state.")),
+            _p_choice("nonlinearity", "tanh", ("tanh", "relu"), "Activation of the hidden state."),
+            _WEIGHT_DROP, _init_param(ini.RECURRENT_INITS)),
     shape=_recurrent_shape(lambda p: "rnn_" + p["nonlinearity"], False),
     build=lambda p, ins: rec.make_recurrent("rnn_" + p["nonlinearity"], ins["input"].features,
-                                            p["hidden_size"], p["layers"], p["dropout"]),
+                                            p["hidden_size"], p["layers"], p["dropout"], **_recurrent_options(p)),
     key_params=("hidden_size", "nonlinearity"), **_RECURRENT_PORTS,
 ))
 
@@ -161,10 +187,13 @@ _entry(BlockSpec(
     description="Runs a recurrent cell forwards and backwards and merges both, so each step sees its whole context.",
     params=(_p_choice("cell", "lstm", RECURRENT_CELLS, "The recurrent cell run in each direction."),
             _HIDDEN, _LAYERS, _DROPOUT,
-            _p_choice("merge", "concat", rec.MERGE_MODES, "How the two directions are combined.")),
+            _p_choice("merge", "concat", rec.MERGE_MODES, "How the two directions are combined."),
+            _WEIGHT_DROP, _init_param(ini.RECURRENT_INITS),
+            Param("forget_bias", bool, False, _FORGET_HELP, label="Forget-gate bias 1", when={"cell": ("lstm",)})),
     shape=_recurrent_shape(lambda p: p["cell"], True),
     build=lambda p, ins: rec.make_recurrent(p["cell"], ins["input"].features, p["hidden_size"], p["layers"],
-                                            p["dropout"], bidirectional=True, merge=p["merge"]),
+                                            p["dropout"], bidirectional=True, merge=p["merge"],
+                                            **_recurrent_options(p)),
     key_params=("cell", "hidden_size", "merge"), **_RECURRENT_PORTS,
 ))
 
@@ -229,16 +258,24 @@ _entry(BlockSpec(
 
 # ---------------------------------------------------------------- layers
 
+def _dense(p, features):
+    module = lay.Dense(features, p["units"], p["activation"])
+    ini.init_linear(module.linear, p.get("init", "default"))
+    return module
+
+
 _entry(BlockSpec(
     id="dense", title="Dense", category="Layers",
     description="Fully connected layer with an activation, applied at every time step of a sequence.",
     params=(_p_int("units", 64, 1, 1_000_000, "Number of outputs."),
-            _p_choice("activation", "none", ACTIVATIONS, "Applied to the outputs; softmax gives class probabilities.")),
+            _p_choice("activation", "none", ACTIVATIONS, "Applied to the outputs; softmax gives class probabilities."),
+            _p_choice("init", "default", ini.LAYER_INITS, "How the weights start: PyTorch's default (Kaiming "
+                                                          "uniform), or Xavier/Glorot uniform with a zero bias.")),
     inputs=(Port("input", SEQ_OR_VEC, "a sequence or a vector"),),
     outputs=(Port("output", SEQ_OR_VEC, "same kind as the input"),),
     shape=lambda p, ins: {"output": ins["input"].with_(
         features=p["units"], activation=None if p["activation"] == "none" else p["activation"])},
-    build=lambda p, ins: lay.Dense(ins["input"].features, p["units"], p["activation"]),
+    build=lambda p, ins: _dense(p, ins["input"].features),
     key_params=("units", "activation"),
 ))
 

@@ -152,3 +152,33 @@ def digits_seq2seq(options: dict, ctx: LoadContext) -> Table:
     vocab = list(SEQ_VOCAB)
     return Table({"source": source, "target_in": target_in, "target_out": target_out},
                  vocab={"source": vocab, "target_in": vocab}, labels={"target_out": vocab})
+
+
+REPEAT_LABELS = ["last", "again"]
+
+
+def repeats(options: dict, ctx: LoadContext) -> Table:
+    """Tagging that needs the future: each token is tagged "again" if the same symbol occurs later in the
+    sequence, else "last". A left-to-right reader cannot know; a bidirectional one has read the rest.
+    Tokens: 0 <pad>, 1..symbols the symbols (written 'a', 'b', ...)."""
+    n, symbols = _int(options, "samples", 1), _int(options, "symbols", 2, 26)
+    low, high = _int(options, "min_length", 1, MAX_REPEAT_LENGTH), _int(options, "max_length", 1, MAX_REPEAT_LENGTH)
+    if low > high:
+        raise DataError(f"option 'min_length' ({low}) is larger than 'max_length' ({high})")
+    refuse_huge("repeats", n, high, 2, 8, "'samples' or 'max_length'")
+    g = _generator(ctx)
+    lengths = torch.randint(low, high + 1, (n,), generator=g).tolist()
+    tokens = torch.randint(1, symbols + 1, (n, high), generator=g)
+    # later[b, t] = the symbol at t occurs at some step after t (within the sequence's own length)
+    same = tokens.unsqueeze(2) == tokens.unsqueeze(1)  # [n, t, u]
+    after = torch.arange(high).unsqueeze(0) > torch.arange(high).unsqueeze(1)  # u > t
+    rows_x, rows_y = [], []
+    for row, (seq, length) in enumerate(zip(tokens, lengths)):
+        within = after[:length, :length] & same[row, :length, :length]
+        rows_x.append(seq[:length].clone())
+        rows_y.append(within.any(dim=1).long())
+    vocab = [PAD] + [chr(ord("a") + i) for i in range(symbols)]
+    return Table({"tokens": rows_x, "tags": rows_y}, vocab={"tokens": vocab}, labels={"tags": list(REPEAT_LABELS)})
+
+
+MAX_REPEAT_LENGTH = 1000

@@ -7,6 +7,7 @@ from __future__ import annotations
 import math
 import time
 
+from ..training.events import TimeGradProbe
 from ..training.hooks import Hook
 from .recorder import ProbeBatch, attention_blocks, recurrent_blocks, run_probes
 
@@ -41,7 +42,11 @@ class ProbeHook(Hook):
             return
         started = time.perf_counter()
         events = run_probes(trainer.inner_module, self.batch, trainer.probe_loss, trainer.global_step, self.which)
+        chunk = getattr(getattr(trainer, "config", None), "tbptt", 0)
         for event in events:
+            if chunk and isinstance(event, TimeGradProbe):
+                # the probe's backward runs through whole sequences; training cuts it at these steps
+                event.cuts = list(range(chunk, len(event.norms), chunk))
             trainer.emit(event)
         spent = time.perf_counter() - started
         self.probe_seconds += spent

@@ -13,7 +13,7 @@ import torch
 from torch import Tensor, nn
 
 from ..blocks.recurrent_modules import _RecurrentBase
-from ..training.events import AttentionProbe, GateProbe, TimeGradProbe
+from ..training.events import AttentionProbe, GateProbe, HiddenStateProbe, TimeGradProbe
 from .gates import cell_of, gate_activations, layer_records, layer_weights, unpack
 from .timegrad import time_gradient_norms
 
@@ -95,7 +95,8 @@ def _array(t: Tensor) -> np.ndarray:
 
 def run_probes(module: nn.Module, batch: ProbeBatch, loss_fn: Callable[[list, ProbeBatch], Tensor],
                step: int, which: set[str]) -> list:
-    """Events of every enabled probe ("gates", "attention", "time_grads") on ``batch``."""
+    """Events of every enabled probe ("gates", "attention", "time_grads") on ``batch``; "gates" also gives the
+    hidden states of every recurrent block, the plain RNN included."""
     events: list = []
     was_training = module.training
     module.eval()  # no dropout: gates recomputed layer by layer must see what the fused layer saw
@@ -111,6 +112,8 @@ def run_probes(module: nn.Module, batch: ProbeBatch, loss_fn: Callable[[list, Pr
                 if record.x is None:
                     continue
                 events += _block_events(name, block, record, step, which, grads.get(name))
+                if "gates" in which:
+                    events.append(_hidden_states(name, record, batch, step))
         if "attention" in which:
             for name, block in attention_blocks(module).items():
                 weights = block.last_weights
@@ -144,6 +147,34 @@ def _output_grads(recorder: ProbeRecorder, loss: Tensor) -> dict[str, tuple]:
     for (name, index), value in zip(owners, values):
         out.setdefault(name, [None, None, None])[index] = value
     return {name: tuple(v) for name, v in out.items()}
+
+
+def _hidden_states(name: str, record: _Recording, batch: ProbeBatch, step: int) -> HiddenStateProbe:
+    steps = record.x.shape[1]
+    top_output, _ = unpack(record.fused_output, steps)
+    length0 = int(record.lengths[0])
+    event = HiddenStateProbe(step, name, _array(top_output[0, :length0]), length0)
+    source = _time_source(record, batch)
+    if source is not None:
+        sample = batch.inputs[source][0, :length0]
+        event.input_name = source
+        if sample.dtype.is_floating_point:
+            event.values = _array(sample.reshape(length0, -1))
+        else:
+            event.tokens = [int(t) for t in sample.tolist()]
+    return event
+
+
+def _time_source(record: _Recording, batch: ProbeBatch) -> str | None:
+    """The model input whose time axis the block reads: the one whose lengths tensor reached the block (the
+    compiled graph passes it through unchanged), else the only one of the same length and step count."""
+    for name, lengths in batch.lengths.items():
+        if lengths is record.lengths:
+            return name
+    steps = record.x.shape[1]
+    fits = [name for name, x in batch.inputs.items() if x.shape[1] == steps
+            and torch.equal(batch.lengths[name].cpu(), record.lengths.cpu())]
+    return fits[0] if len(fits) == 1 else None
 
 
 def _block_events(name: str, block: _RecurrentBase, record: _Recording, step: int, which: set[str],

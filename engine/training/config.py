@@ -5,6 +5,7 @@ Every field is described once in ``TRAINING_PARAMS`` (type, range, choices, help
 """
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
@@ -15,6 +16,7 @@ SCHEDULES = ("none", "step", "cosine", "plateau")
 CLIPS = ("none", "norm", "value")
 DEVICES = ("auto", "cpu", "cuda")
 PROBES = ("grad_norms", "gates", "attention", "time_grads")
+TEACHER_FORCING_SCHEDULES = ("constant", "linear", "inverse_sigmoid")
 MONITORS = ("val_loss", "val_accuracy", "val_mae", "val_mse", "val_perplexity")
 
 P = Param
@@ -45,8 +47,14 @@ TRAINING_PARAMS: tuple[Param, ...] = (
     P("bf16", bool, False, "bfloat16 autocast on CUDA (ignored on CPU)", label="bfloat16 on CUDA"),
     P("tbptt", int, 0, "Truncated BPTT chunk length for language models (0 = whole sequences)", min=0,
       label="Truncated BPTT"),
-    P("teacher_forcing", float, 1.0, "Seq2seq: probability the decoder reads the true previous token", min=0,
-      max=1),
+    P("teacher_forcing", float, 1.0, "Seq2seq: probability the decoder reads the true previous token (in the "
+      "first epoch, when a schedule lowers it)", min=0, max=1),
+    P("teacher_forcing_schedule", str, "constant", "Scheduled sampling (Bengio et al. 2015): how the teacher-forcing "
+      "probability falls over epochs", choices=TEACHER_FORCING_SCHEDULES),
+    P("teacher_forcing_end", float, 0.5, "Linear schedule: the probability in the last epoch", min=0, max=1,
+      when={"teacher_forcing_schedule": ("linear",)}),
+    P("teacher_forcing_k", float, 5.0, "Inverse-sigmoid schedule: k in k / (k + exp(epoch / k)); larger k falls "
+      "later", min=1, when={"teacher_forcing_schedule": ("inverse_sigmoid",)}),
     P("shuffle", bool, True, "Shuffle the training split each epoch"),
     P("max_steps_per_epoch", int, 0, "Cap the steps of an epoch (0 = the whole training split)", min=0),
     P("probes", list, PROBES, "What to record while training: gradient norms, gates, attention, per-step "
@@ -98,6 +106,9 @@ class TrainingConfig:
     bf16: bool = False  # bfloat16 autocast on CUDA (ignored on CPU)
     tbptt: int = 0  # truncated BPTT chunk length for language models; 0 = whole sequences
     teacher_forcing: float = 1.0  # seq2seq: probability the decoder reads the true previous token
+    teacher_forcing_schedule: str = "constant"  # constant | linear | inverse_sigmoid, over epochs
+    teacher_forcing_end: float = 0.5  # linear: the probability in the last epoch
+    teacher_forcing_k: float = 5.0  # inverse_sigmoid: k / (k + exp(i / k)) at epoch i (0-based)
     shuffle: bool = True
     max_steps_per_epoch: int = 0  # 0 = the whole training split (short runs for tests and previews)
     probes: list[str] = field(default_factory=lambda: list(PROBES))
@@ -106,6 +117,17 @@ class TrainingConfig:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+    def teacher_forcing_at(self, epoch: int) -> float:
+        """The teacher-forcing probability of ``epoch`` (1-based) under the schedule (Bengio et al. 2015)."""
+        start, i = self.teacher_forcing, max(epoch, 1) - 1
+        if self.teacher_forcing_schedule == "linear":
+            share = i / (self.epochs - 1) if self.epochs > 1 else 0.0
+            return start + (self.teacher_forcing_end - start) * min(share, 1.0)
+        if self.teacher_forcing_schedule == "inverse_sigmoid":
+            k = self.teacher_forcing_k
+            return start * k / (k + math.exp(min(i / k, 700.0)))
+        return start
 
     @classmethod
     def from_dict(cls, data: dict[str, Any] | None) -> "TrainingConfig":

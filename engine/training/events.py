@@ -77,6 +77,20 @@ class TimeGradProbe:
     step: int
     block: str
     norms: np.ndarray  # [T]: ||dL/dh_t|| over the probe batch, recurrence included
+    cuts: list[int] = field(default_factory=list)  # truncated BPTT: steps where a chunk starts (its gradient stops)
+
+
+@dataclass
+class HiddenStateProbe:
+    """The hidden state of a recurrent block (any cell) on the first probe sample, with that sample's input."""
+
+    step: int
+    block: str
+    states: np.ndarray  # [T, units]: the top layer's output (a bidirectional block: forward units, then backward)
+    length: int  # real steps of the probe sample (T)
+    input_name: str | None = None  # the model input that runs along this block's time axis
+    tokens: list[int] | None = None  # its token ids, when that input holds tokens (the vocabulary is in the data meta)
+    values: np.ndarray | None = None  # [T, features] its values, when that input holds numbers
 
 
 @dataclass
@@ -91,7 +105,8 @@ class RunFinished:
 
 
 EVENT_TYPES = {cls.__name__: cls for cls in
-               (RunStarted, StepMetrics, EpochMetrics, GateProbe, AttentionProbe, TimeGradProbe, RunFinished)}
+               (RunStarted, StepMetrics, EpochMetrics, GateProbe, AttentionProbe, TimeGradProbe, HiddenStateProbe,
+                RunFinished)}
 
 
 def _significant(a: np.ndarray, digits: int = 6) -> np.ndarray:
@@ -124,7 +139,7 @@ def event_to_dict(event) -> dict[str, Any]:
     return out
 
 
-_ARRAY_FIELDS = {"gates", "cell_state", "weights", "norms"}
+_ARRAY_FIELDS = {"gates", "cell_state", "weights", "norms", "states", "values"}
 
 
 def _restore(name: str, value: Any) -> Any:
@@ -172,6 +187,8 @@ def _coalesce_key(event) -> tuple | None:
         return ("attention", event.block)
     if isinstance(event, TimeGradProbe):
         return ("time", event.block)
+    if isinstance(event, HiddenStateProbe):
+        return ("hidden", event.block)
     return None
 
 

@@ -42,7 +42,9 @@ class StepRunner:
                 raise ConfigError("tbptt", "truncated BPTT applies to language models with one input; set it to 0")
             self.carrier = StateCarrier(session.inner_module)
         self.decoder = None
-        if cfg.teacher_forcing < 1.0:
+        self.epoch = 0
+        self._epoch_tracker = None
+        if cfg.teacher_forcing < 1.0 or cfg.teacher_forcing_schedule != "constant":
             self.decoder = self._decoder_input(compiled)
             self.generator = torch.Generator().manual_seed(cfg.seed)
         self.prev_norms: dict[str, float] = {}
@@ -55,8 +57,9 @@ class StepRunner:
         for index, head in enumerate(compiled.heads):
             if head.task in ("labelling", "language_model") and head.time_source in tokens and len(compiled.inputs) > 1:
                 return index, head.time_source
-        raise ConfigError("teacher_forcing", "below 1 needs an encoder-decoder: a per-step head whose time axis "
-                                             "is a token input read by a decoder, next to a second input")
+        raise ConfigError("teacher_forcing", "below 1 (or a schedule) needs an encoder-decoder: a per-step head "
+                                             "whose time axis is a token input read by a decoder, next to a second "
+                                             "input")
 
     def autocast(self):
         if self.t.config.bf16 and self.t.device.type == "cuda":
@@ -88,9 +91,16 @@ class StepRunner:
         return total, results
 
     # ------------------------------------------------------------------ training step
-    def train_step(self, batch, tracker: MetricTracker, after_backward=None, where: str = "") -> StepOutcome:
+    def train_step(self, batch, tracker: MetricTracker, after_backward=None, where: str = "",
+                   epoch: int | None = None) -> StepOutcome:
         """``after_backward()`` runs after each backward pass (the hooks' on_after_backward); ``where`` says
-        which step this is ("at epoch 2, step 7") in a failure's message."""
+        which step this is ("at epoch 2, step 7") in a failure's message. ``epoch`` (1-based) sets the
+        teacher-forcing schedule; without it a new ``tracker`` (the loop makes one per epoch) starts the next."""
+        if epoch is not None:
+            self.epoch = epoch
+        elif tracker is not self._epoch_tracker:
+            self.epoch += 1
+        self._epoch_tracker = tracker
         step_tracker = MetricTracker(self.heads)
         samples = int(getattr(batch, "size", 0) or next(iter(batch.inputs.values())).shape[0])
         self._after_backward, self._where = after_backward, where
@@ -102,6 +112,10 @@ class StepRunner:
                     self.carrier.select(chunk.rows)
                     outcome = self._update(chunk, step_tracker)
         sums, counts = step_tracker.state()
+        if self.decoder is not None:
+            # logged as a training metric of the decoder's head: the curve plots beside the loss, per step and epoch
+            head_name = self.heads[self.decoder[0]].name
+            sums[head_name]["teacher_forcing"] = self.teacher_forcing * counts[head_name]
         for head_name in sums:
             tracker.add_sums(head_name, sums[head_name], counts[head_name])
         values = step_tracker.values()
@@ -162,6 +176,11 @@ class StepRunner:
         return TrainingFailure(message, block)
 
     # ------------------------------------------------------------------ scheduled teacher forcing
+    @property
+    def teacher_forcing(self) -> float:
+        """This epoch's probability that the decoder reads the true previous token."""
+        return self.t.config.teacher_forcing_at(max(self.epoch, 1))
+
     @torch.no_grad()
     def _scheduled_sampling(self, batch):
         """The decoder reads its own previous prediction instead of the true token with probability
@@ -174,7 +193,7 @@ class StepRunner:
         predicted = outputs[head_index].argmax(-1)  # step t predicts the token read at step t + 1
         decoder = batch.inputs[name]
         draw = torch.rand(decoder.shape, generator=self.generator).to(decoder.device)
-        swap = draw >= self.t.config.teacher_forcing
+        swap = draw >= self.teacher_forcing
         swap[:, 0] = False  # the start token stays
         mixed = decoder.clone()
         mixed[:, 1:] = torch.where(swap[:, 1:], predicted[:, :-1].to(decoder.dtype), decoder[:, 1:])
