@@ -22,7 +22,8 @@ def test_a_kind_swap_keeps_id_name_position_wiring_and_shared_parameters():
     swap_kind(doc, "rnn", "gru")
     after = doc.graph.by_name("rnn")
     assert (after.kind, after.id, after.pos) == ("gru", before.id, before.pos)
-    assert after.params == {"hidden_size": 64, "layers": 1, "dropout": 0.0}  # nonlinearity is the RNN's own
+    assert after.params == {"hidden_size": 64, "layers": 1, "dropout": 0.0, "init": "default",
+                            "weight_drop": 0.0}  # nonlinearity is the RNN's own
     assert sorted((e.src, e.src_port, e.dst, e.dst_port) for e in doc.graph.edges) == edges
 
 

@@ -58,7 +58,7 @@ def test_set_changes_the_document_without_mutating_the_old_sections(doc):
     ("lstm.hidden_size", 0, "lstm.hidden_size: must be at least 1, got 0"),
     ("data.split", [0.5, 0.1, 0.1], "data.split: must add up to 1, got [0.5, 0.1, 0.1]"),
     ("data.split", [0, 0.5, 0.5], "data.split: must give the training split a share above 0, got [0, 0.5, 0.5]"),
-    ("data.dataset", "nope", "data.dataset: must be one of adding, copy, sine, reverse, sentiment, names, digits, "
+    ("data.dataset", "nope", "data.dataset: must be one of adding, copy, repeats, sine, reverse, sentiment, names, digits, "
                              "sunspots, co2, kjv, csv_series, csv_text, text_file, got 'nope'"),
 ])
 def test_set_refuses_bad_values_naming_the_path(doc, path, value, message):
