@@ -26,7 +26,23 @@ def evaluate_split(session, split: str) -> dict[str, float]:
             tracker.add(results)
     finally:
         module.train(was_training)
-    return tracker.values()
+    values = tracker.values()
+    values.update(_free_running(session, split))
+    return values
+
+
+def _free_running(session, split: str) -> dict[str, float]:
+    """For an encoder-decoder: the per-step accuracy when the decoder reads its own predictions, beside the
+    teacher-forced one (the gap is what teacher forcing hides); nothing for other models."""
+    from ..decoding import DecodingError, free_running_accuracy, seq2seq_roles
+
+    try:
+        seq2seq_roles(session.compiled)
+    except DecodingError:
+        return {}
+    batches = (batch.to(session.device) for batch in
+               session.data.loader(split, session.config.batch_size, shuffle=False, seed=session.config.seed))
+    return free_running_accuracy(session.compiled, batches)
 
 
 MAX_CONFUSION_CLASSES = 100  # beyond that a matrix is unreadable (and the names dataset has 12)

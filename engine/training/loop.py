@@ -287,7 +287,7 @@ class Trainer:
                     break
                 t0 = time.perf_counter()
                 outcome = s.steps.train_step(batch.to(s.device), tracker, after_backward,
-                                             f"at epoch {epoch}, step {self.global_step + 1}")
+                                             f"at epoch {epoch}, step {self.global_step + 1}", epoch=epoch)
                 self.global_step += 1
                 dt = time.perf_counter() - t0
                 train_seconds += dt
