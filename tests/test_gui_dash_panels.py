@@ -248,3 +248,20 @@ def test_the_gradient_norm_plot_marks_every_step_where_clipping_acted(qtbot):
     xs, ys = panel.clipped_marks.getOriginalDataset()  # the axis is log10: the data as given
     assert list(xs) == [2, 4, 5] and list(ys) == [3.0, 12.0, 40.0]
     assert "clipped" in [label.text for _, label in panel.plot.legend.items]
+
+
+def test_the_per_step_gradient_plot_marks_where_truncated_bptt_cuts(qtbot):
+    from engine.training import TimeGradProbe
+    from gui.dashboard.panels import TimeGradPanel
+
+    history = RunHistory("tbptt")
+    history.add(TimeGradProbe(5, "gru", np.linspace(0.1, 1.0, 9), cuts=[3, 6]))
+    panel = TimeGradPanel()
+    qtbot.addWidget(panel)
+    panel.history = history
+    panel.refresh(force=True)
+    # chunks start at the 4th and the 7th step: the lines fall between t = 3 and 4, and 6 and 7
+    assert [line.value() for line in panel.cut_lines] == [3.5, 6.5]
+    history.add(TimeGradProbe(9, "gru", np.linspace(0.1, 1.0, 9)))
+    panel.refresh(force=True)
+    assert panel.cut_lines == []  # a probe without cuts (whole sequences) clears them

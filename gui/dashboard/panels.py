@@ -167,6 +167,23 @@ class TimeGradPanel(PlotPanel):
                     curve = self.curves[key] = self.plot.plot(name=label)
                 curve.setPen(pg.mkPen(color(i), width=1.2 if which == "first" else 2.2, style=style))
                 curve.setData(*positive(np.arange(1, len(event.norms) + 1), event.norms))
+        self._draw_cuts(sorted({c for e in history.time_grads.values() for c in (getattr(e, "cuts", None) or [])}))
+
+    def _draw_cuts(self, cuts: list[int]) -> None:
+        """Truncated BPTT: a line where each chunk starts — the gradient cannot flow back across it. ``cuts``
+        are 0-based step indices (the chunk's first step); the plot counts steps from t = 1."""
+        if cuts == getattr(self, "_cuts", []):
+            return
+        for line in getattr(self, "cut_lines", []):
+            self.plot.removeItem(line)
+        self._cuts, self.cut_lines = cuts, []
+        pen = pg.mkPen("#d62728", width=1, style=Qt.PenStyle.DotLine)
+        for k, step in enumerate(cuts):
+            line = pg.InfiniteLine(pos=step + 0.5, angle=90, pen=pen,  # between t = step and step + 1
+                                   label="TBPTT cut" if k == 0 else None,
+                                   labelOpts={"position": 0.9, "color": "#d62728"})
+            self.plot.addItem(line)
+            self.cut_lines.append(line)
 
     def csv_table(self, history):
         blocks = list(history.time_grads)
