@@ -265,3 +265,15 @@ def test_the_per_step_gradient_plot_marks_where_truncated_bptt_cuts(qtbot):
     history.add(TimeGradProbe(9, "gru", np.linspace(0.1, 1.0, 9)))
     panel.refresh(force=True)
     assert panel.cut_lines == []  # a probe without cuts (whole sequences) clears them
+
+
+def test_a_plain_rnn_shows_its_hidden_state_with_the_input_values_along_time(window, runs):
+    _, dirs = runs
+    c = window.training
+    c.show_history(RunHistory.from_run_dir(dirs["adding_rnn"]))
+    board = c.dashboard
+    assert board.show_block("rnn") and board.tabs.currentWidget() is board.hidden  # no gates: its states
+    board.hidden.refresh(force=True)
+    states, strip = board.hidden.heat.matrix, board.hidden.strip.matrix
+    assert states is not None and strip is not None
+    assert strip.shape == (2, states.shape[1])  # value and marker of the adding problem, step by step

@@ -121,6 +121,14 @@ def test_text_file_trains_a_character_model_that_generates(qtbot, open_window, t
     result = Trainer(document, TrainingConfig(epochs=3, batch_size=16, lr=0.01)).run()
     assert result.status == "completed", result.message
     window = open_window(document)
+    # The Hidden state tab: the GRU's states over the probe sample, the sample's characters along time.
+    board = window.training.dashboard
+    window.training.show_history(RunHistory.from_run_dir(result.run_dir))
+    board.tabs.setCurrentWidget(board.hidden)
+    board.hidden.refresh(force=True)
+    assert board.hidden.heat.matrix.shape[0] == 32  # hidden units
+    ticks = [text for _, text in board.hidden.heat.plot.getAxis("bottom")._tickLevels[0]]
+    assert len(ticks) == board.hidden.heat.matrix.shape[1] and set("".join(ticks)) <= set("helo wrd.")
     trying = window.training.try_panel
     assert not trying.text_row.isVisibleTo(trying)  # no model yet: nothing to use
     with qtbot.waitSignal(trying.loader.done, timeout=60000):

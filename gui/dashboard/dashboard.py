@@ -9,6 +9,7 @@ import time
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import QGridLayout, QLabel, QSplitter, QTabWidget, QVBoxLayout, QWidget
 
+from .hidden import HiddenStatePanel
 from .history import RunHistory
 from .panels import AttentionPanel, CurvePanel, GatePanel, GradNormPanel, LearningRatePanel, TimeGradPanel
 from .results import ResultsPanel
@@ -50,6 +51,8 @@ class DashboardWidget(QWidget):
         gradients.addWidget(self.time_grads)
         self.tabs.addTab(gradients, "Gradients")
         self.tabs.addTab(self.gates, "Gates")
+        self.hidden = HiddenStatePanel()
+        self.tabs.addTab(self.hidden, "Hidden state")
         self.tabs.addTab(self.attention, "Attention")
         self.results = ResultsPanel()
         self.tabs.addTab(self.results, "Results")
@@ -66,7 +69,8 @@ class DashboardWidget(QWidget):
 
     @property
     def panels(self):
-        return [self.loss, self.metric_panel, self.lr, self.grad_norms, self.time_grads, self.gates, self.attention]
+        return [self.loss, self.metric_panel, self.lr, self.grad_norms, self.time_grads, self.gates, self.hidden,
+                self.attention]
 
     def set_paused(self, paused: bool) -> None:
         """A paused run is plain to see: a banner over the plots (the plots keep what they showed)."""
@@ -129,6 +133,9 @@ class DashboardWidget(QWidget):
         if name in history.gates:
             self.gates.select(name)
             self.tabs.setCurrentWidget(self.gates)
+        elif name in history.hidden:  # a plain RNN: no gates, its hidden state
+            self.hidden.select(name)
+            self.tabs.setCurrentWidget(self.hidden)
         elif name in history.attention:
             self.attention.select(name)
             self.tabs.setCurrentWidget(self.attention)

@@ -13,6 +13,7 @@ import numpy as np
 
 from engine.training import (AttentionProbe, EpochMetrics, GateProbe, RunFinished, RunStarted, StepMetrics,
                              TimeGradProbe)
+from engine.training.events import HiddenStateProbe
 from engine.training.runs import Run
 
 
@@ -72,6 +73,7 @@ class RunHistory:
         self.epoch_steps: list[int] = []  # global step at each epoch end (x for validation points)
         self.gates: dict[str, GateHistory] = {}
         self.attention: dict[str, AttentionProbe] = {}
+        self.hidden: dict[str, HiddenStateProbe] = {}  # the latest hidden states of each recurrent block
         self.time_grads: dict[str, TimeGradProbe] = {}
         self.first_time_grads: dict[str, TimeGradProbe] = {}
         self._arrays: dict[int, np.ndarray] = {}  # id(series) -> its values as an array (see array())
@@ -97,6 +99,8 @@ class RunHistory:
                     hist.means.setdefault(gate, []).append(float(value))
         elif isinstance(event, AttentionProbe):
             self.attention[event.block] = event
+        elif isinstance(event, HiddenStateProbe):
+            self.hidden[event.block] = event
         elif isinstance(event, TimeGradProbe):
             self.first_time_grads.setdefault(event.block, event)
             self.time_grads[event.block] = event

@@ -1,0 +1,81 @@
+"""The Hidden state tab: [unit x time] of any recurrent block (the plain RNN included) on the probe sample,
+with that sample's input along the time axis: its tokens as tick labels, or its values as a strip."""
+from __future__ import annotations
+
+import numpy as np
+
+from engine.training.runs import Run, RunError
+
+from ..plotting import set_text
+from .plots import Heatmap, PlotPanel
+
+MAX_TICKS = 60  # more token labels than this would overlap: every n-th is shown
+
+
+def token_texts(history, probe, cache: dict) -> list[str] | None:
+    """The probe sample's tokens as text, from the run's vocabulary (data_meta.json, read once per run into
+    ``cache``); the ids themselves without one; None when the input is not tokens."""
+    if probe.tokens is None or probe.input_name is None:
+        return None
+    run_dir = history.run_dir or (history.started.run_dir if history.started is not None else None)
+    key = (str(run_dir), probe.input_name)
+    if key not in cache:
+        try:
+            cache[key] = (Run(run_dir).read_meta().get("vocab") or {}).get(probe.input_name) if run_dir else None
+        except (RunError, OSError, ValueError):
+            cache[key] = None
+    vocab = cache[key]
+    if not vocab:
+        return [str(t) for t in probe.tokens]
+    return [vocab[t] if 0 <= t < len(vocab) else "?" for t in probe.tokens]
+
+
+class HiddenStatePanel(PlotPanel):
+    csv_name = "hidden_state"
+
+    def __init__(self, parent=None):
+        super().__init__("Hidden state", parent)
+        self.block = self.add_combo("Recurrent block")
+        lay = self.layout_widget.ci
+        self.heat = Heatmap(lay, 0, 0, "hidden unit", "time step t (the input below)", "h_t", cmap="CET-D1")
+        self.strip = Heatmap(lay, 1, 0, "input value", "time step t", "input")
+        lay.layout.setRowStretchFactor(0, 5)
+        lay.layout.setRowStretchFactor(1, 1)
+        self.strip.plot.setXLink(self.heat.plot)
+        self._vocab: dict = {}
+
+    def select(self, block: str) -> None:
+        index = self.block.findText(block)
+        if index >= 0:
+            self.block.setCurrentIndex(index)
+
+    def draw(self, history):
+        self.set_items(self.block, list(history.hidden))
+        probe = history.hidden.get(self.block.currentText())
+        if probe is None:
+            started = history.started is not None and (history.steps or history.finished is not None)
+            self.heat.show(None, empty="no hidden states: the model has no recurrent block (or the gates probe "
+                                       "is off)" if started and not history.hidden else "waiting for the first probe…")
+            self.strip.show(None, empty="")
+            return
+        states = np.asarray(probe.states, dtype=np.float32)[:probe.length]
+        set_text(self.heat.plot, title=f"{probe.block} · hidden state h_t · step {probe.step}")
+        self.heat.show(states.T)
+        axis = self.heat.plot.getAxis("bottom")
+        texts = token_texts(history, probe, self._vocab)
+        if texts is not None:
+            texts = texts[:probe.length]
+            every = max(1, len(texts) // MAX_TICKS + (len(texts) % MAX_TICKS > 0))
+            axis.setTicks([[(i + 0.5, text) for i, text in enumerate(texts) if i % every == 0]])
+            self.strip.show(None, empty="")
+        else:
+            axis.setTicks(None)
+            values = None if probe.values is None else np.asarray(probe.values, dtype=np.float32)[:probe.length]
+            self.strip.show(None if values is None else np.atleast_2d(values.T), empty="")
+
+    def csv_table(self, history):
+        matrix = self.heat.matrix
+        if matrix is None:
+            return ["unit"], []
+        return (["unit"] + [f"t{t + 1}" for t in range(matrix.shape[1])],
+                [[u] + [float(v) for v in row] for u, row in enumerate(matrix)])
