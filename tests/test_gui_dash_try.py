@@ -169,3 +169,25 @@ def test_a_vocabulary_larger_than_the_embedding_is_fixed_in_both_blocks(qtbot, o
     assert [graph.by_name(n).params["vocab_size"] for n in ("chars", "embedding")] == [size, size]
     window.undo_stack.undo()
     assert [graph.by_name(n).params["vocab_size"] for n in ("chars", "embedding")] == [10, 10]
+
+
+def test_a_sequence_to_sequence_model_translates_free_running_with_a_beam(qtbot, open_window, tmp_path):
+    document = load_document(EXAMPLES / "seq2seq.json")
+    document.path = tmp_path / "seq2seq.json"
+    document.data = {**document.data, "options": {**document.data["options"], "samples": 600, "max_length": 5}}
+    result = Trainer(document, TrainingConfig(epochs=2, batch_size=32, lr=0.01, probes=[])).run()
+    assert result.status == "completed", result.message
+    window = open_window(document)
+    trying = window.training.try_panel
+    with qtbot.waitSignal(trying.loader.done, timeout=60000):
+        trying.set_run(result.run_dir)
+    assert trying.run_button.text() == "Translate" and trying.beam_row.isVisibleTo(trying)
+    assert not trying.sample_row.isVisibleTo(trying) and not trying.plot_widget.isVisibleTo(trying)
+    trying.beam.setValue(3)
+    trying.text.setText("314")
+    with qtbot.waitSignal(trying.work.done, timeout=60000) as done:
+        trying.run_text()
+    kind, text, hypotheses = done.args[0]
+    assert kind == "translations" and text == "314" and len(hypotheses) == 3
+    assert all(0.0 < p <= 1.0 for _, p in hypotheses) and set("".join(a for a, _ in hypotheses)) <= set("0123456789")
+    assert trying.output.toPlainText().startswith("source: 314\n1. ")

@@ -52,11 +52,18 @@ class TryPanel(QWidget):
         self.length.setRange(1, 1000)
         self.length.setValue(200)
         self.length.setToolTip("Tokens to generate")
+        self.beam = QSpinBox()
+        self.beam.setRange(1, 16)
+        self.beam.setValue(3)
+        self.beam.setToolTip("Beam width of free-running decoding: 1 is greedy; wider keeps more candidates")
         self.forecast_button = QPushButton("Forecast the validation series")
         self.forecast_button.clicked.connect(self.run_forecast)
         # One row per kind of use; a loaded model shows only the rows its task uses.
         self.text_row, self.sample_row, self.generate_row = QWidget(), QWidget(), QWidget()
+        self.beam_row = QWidget()
         for row, widgets in ((self.text_row, (self.text, self.run_button)),
+                             (self.beam_row, (QLabel("beam width"), self.beam,
+                                              QLabel("(the decoder reads its own predictions)"))),
                              (self.sample_row, (QLabel("validation sample"), self.sample, sample_button)),
                              (self.generate_row, (QLabel("temperature"), self.temperature, QLabel("length"),
                                                   self.length))):
@@ -77,7 +84,7 @@ class TryPanel(QWidget):
         layout = QVBoxLayout(self)
         for w in (self.title,):
             layout.addWidget(w)
-        for widget in (self.text_row, self.sample_row, self.generate_row, self.forecast_button):
+        for widget in (self.text_row, self.beam_row, self.sample_row, self.generate_row, self.forecast_button):
             layout.addWidget(widget)
         layout.addWidget(self.output)
         layout.addWidget(self.plot_widget, 1)
@@ -109,9 +116,10 @@ class TryPanel(QWidget):
         self.session = session
         self.title.setText(f"<b>{session.run_dir.parent.name}/{session.run_dir.name}</b> · task {session.task} · "
                            f"input '{session.input.name}' · head '{session.head.name}'")
-        self.run_button.setText("Generate" if session.task == "language_model" else "Predict")
-        self.text.setPlaceholderText("a prompt to continue" if session.task == "language_model"
-                                     else "type text to classify")
+        self.run_button.setText({"language_model": "Generate", "seq2seq": "Translate"}.get(session.task, "Predict"))
+        self.text.setPlaceholderText({"language_model": "a prompt to continue",
+                                      "seq2seq": "a source sequence, e.g. 31415"}.get(session.task,
+                                                                                       "type text to classify"))
         if not self._show_controls(session.task):
             self._say(f"Try it covers classifiers, language models and forecasts; this is a {session.task} model: "
                       f"see its test metrics in the Runs dock", True)
@@ -121,12 +129,13 @@ class TryPanel(QWidget):
     def _show_controls(self, task: str | None) -> bool:
         """Shows the controls ``task`` uses (none without a model); False if Try it has none for it."""
         rows = {"classification": (self.text_row, self.sample_row), "language_model": (self.text_row,
-                self.generate_row), "forecasting": (self.forecast_button,), "regression": (self.forecast_button,)}
+                self.generate_row), "forecasting": (self.forecast_button,), "regression": (self.forecast_button,),
+                "seq2seq": (self.text_row, self.beam_row)}
         shown = rows.get(task, ())
-        for widget in (self.text_row, self.sample_row, self.generate_row, self.forecast_button):
+        for widget in (self.text_row, self.beam_row, self.sample_row, self.generate_row, self.forecast_button):
             widget.setVisible(widget in shown)
         self.output.setVisible(bool(shown))
-        self.plot_widget.setVisible(bool(shown) and task != "language_model")
+        self.plot_widget.setVisible(bool(shown) and task not in ("language_model", "seq2seq"))
         return bool(shown)
 
     def _say(self, text: str, error: bool = False) -> None:
@@ -143,6 +152,9 @@ class TryPanel(QWidget):
             self.work.call(lambda: ("text", session.generate(text, temperature, length)))
         elif session.task == "classification":
             self.work.call(lambda: ("probs", text, None, session.classify_text(text)))
+        elif session.task == "seq2seq":
+            beam = self.beam.value()
+            self.work.call(lambda: ("translations", text, session.translate(text, beam)))
         else:
             self._say(f"typed input does not apply to a {session.task} model: use the forecast", True)
 
@@ -163,6 +175,11 @@ class TryPanel(QWidget):
         self.plot.clear()
         if kind == "text":
             self.output.setPlainText(result[1])
+        elif kind == "translations":
+            _, text, hypotheses = result
+            lines = [f"source: {text}"] + [f"{i + 1}. {answer!s:<30} p = {p:.3f}"
+                                           for i, (answer, p) in enumerate(hypotheses)]
+            self.output.setPlainText("\n".join(lines))
         elif kind == "probs":
             _, text, label, probs = result
             lines = ([f"text: {text}", f"true label: {label}"] if label is not None else [])
