@@ -44,11 +44,6 @@ class HiddenStatePanel(PlotPanel):
         self.strip.plot.setXLink(self.heat.plot)
         self._vocab: dict = {}
 
-    def select(self, block: str) -> None:
-        index = self.block.findText(block)
-        if index >= 0:
-            self.block.setCurrentIndex(index)
-
     def draw(self, history):
         self.set_items(self.block, list(history.hidden))
         probe = history.hidden.get(self.block.currentText())

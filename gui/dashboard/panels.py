@@ -220,11 +220,6 @@ class GatePanel(PlotPanel):
         self.mean_curves: dict[str, pg.PlotDataItem] = {}
         self.track(self.means)
 
-    def select(self, block: str) -> None:
-        index = self.block.findText(block)
-        if index >= 0:
-            self.block.setCurrentIndex(index)
-
     def current(self, history: RunHistory):
         self.set_items(self.block, list(history.gates))
         hist = history.gates.get(self.block.currentText())
@@ -279,11 +274,6 @@ class AttentionPanel(PlotPanel):
         self.block = self.add_combo("Attention block")
         self.heat = Heatmap(self.layout_widget.ci, 0, 0, "query step", "key step (attended to)", "attention weight",
                             cmap="inferno")
-
-    def select(self, block: str) -> None:
-        index = self.block.findText(block)
-        if index >= 0:
-            self.block.setCurrentIndex(index)
 
     def draw(self, history):
         self.set_items(self.block, list(history.attention))

@@ -129,6 +129,13 @@ class PlotPanel(QWidget):
     def draw(self, history: RunHistory) -> None:
         raise NotImplementedError
 
+    def select(self, block: str) -> None:
+        """Shows block ``block`` in a panel with a block chooser (``self.block``), if it is listed there."""
+        combo = getattr(self, "block", None)
+        index = combo.findText(block) if combo is not None else -1
+        if index >= 0:
+            combo.setCurrentIndex(index)
+
     def plots(self) -> list[pg.PlotItem]:
         return [item for item in self.layout_widget.ci.items if isinstance(item, pg.PlotItem)]
 
