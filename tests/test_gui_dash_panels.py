@@ -99,8 +99,8 @@ def test_runs_are_listed_overlaid_and_reopened_in_the_dashboard(qtbot, window, r
     assert c.history is history and c.dashboard.history is history
     c.dashboard.redraw(force=True)
     assert len(c.dashboard.loss.raw.getData()[0]) == 6
-    # A plain RNN has no gates: clicking it brings its gradient curves forward, highlighted.
-    assert c.dashboard.show_block("rnn") and c.dashboard.tabs.currentIndex() == 1
+    # A plain RNN has no gates: clicking it brings its hidden state forward, its gradient curve highlighted.
+    assert c.dashboard.show_block("rnn") and c.dashboard.tabs.currentWidget() is c.dashboard.hidden
     assert c.dashboard.grad_norms.highlight == "rnn" and not c.dashboard.show_block("last_step")
 
 
