@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QPushButton, QTreeWidget,
+from PySide6.QtWidgets import (QHBoxLayout, QHeaderView, QLabel, QListWidget, QListWidgetItem, QPushButton, QTreeWidget,
                                QTreeWidgetItem, QVBoxLayout, QWidget)
 
 from .lessons import LESSONS, MORE
@@ -53,6 +53,9 @@ class StartPage(QWidget):
         self.examples = QTreeWidget()
         self.examples.setHeaderHidden(True)
         self.examples.setWordWrap(True)
+        self.examples.setUniformRowHeights(False)
+        self.examples.header().setStretchLastSection(True)  # the column is the list's width: long lines wrap
+        self.examples.header().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         self.examples.setAlternatingRowColors(True)
         self.examples.itemActivated.connect(self._activated)
         self.examples.itemDoubleClicked.connect(self._activated)
@@ -96,6 +99,7 @@ class StartPage(QWidget):
             bold.setBold(True)
             lesson.setFont(0, bold)
             lesson.setFlags(Qt.ItemFlag.ItemIsEnabled)
+            lesson.setToolTip(0, f"{title}: {look}" if look else title)
             self.examples.addTopLevelItem(lesson)
             for name in names:
                 path, description = examples[name]
