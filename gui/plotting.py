@@ -98,6 +98,21 @@ def new_plot(left: str, bottom: str, log_y: bool = False) -> pg.PlotItem:
     plot.setDownsampling(auto=True, mode="peak")
     if log_y:
         plot.setLogMode(y=True)
-    legend = plot.addLegend(offset=(-5, 5), labelTextSize="8pt", brush=pg.mkBrush(*plot_colors().legend))
+    legend = plot.addLegend(offset=None, labelTextSize="8pt", brush=pg.mkBrush(*plot_colors().legend))
     legend.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)  # text again: paint it once
+    place_legend_outside(plot, legend)
     return plot
+
+
+LEGEND_WIDTH = 165  # room kept right of the data for the legend (its longest label fits), so it never covers a curve
+
+
+def place_legend_outside(plot: pg.PlotItem, legend: pg.LegendItem) -> None:
+    """Puts the legend right of the data area, over an empty right axis that reserves its width."""
+    plot.showAxis("right")
+    axis = plot.getAxis("right")
+    axis.setStyle(showValues=False, tickLength=0)
+    axis.setPen(pg.mkPen(None))
+    axis.setWidth(LEGEND_WIDTH)
+    legend.setParentItem(plot)  # the view box clips what lies outside it; the plot item does not
+    legend.anchor(itemPos=(1, 0), parentPos=(1, 0), offset=(-2, 24))

@@ -7,6 +7,7 @@ import csv
 
 import numpy as np
 import pytest
+from PySide6.QtWidgets import QApplication
 
 from engine.training import StepMetrics, Trainer, TrainingConfig
 from gui.dashboard.history import Ema, RunHistory, smooth
@@ -277,3 +278,17 @@ def test_a_plain_rnn_shows_its_hidden_state_with_the_input_values_along_time(win
     states, strip = board.hidden.heat.matrix, board.hidden.strip.matrix
     assert states is not None and strip is not None
     assert strip.shape == (2, states.shape[1])  # value and marker of the adding problem, step by step
+
+
+def test_legends_sit_beside_the_data_never_over_it(window, runs):
+    _, dirs = runs
+    c = window.training
+    c.show_history(RunHistory.from_run_dir(dirs["adding_lstm"]))
+    board = c.dashboard
+    for index in (0, 1):  # Curves, Gradients
+        board.tabs.setCurrentIndex(index)
+        board.redraw(force=True)
+        QApplication.processEvents()
+    for plot in (board.loss.plot, board.metric_panel.plot, board.grad_norms.plot):
+        legend, data = plot.legend.sceneBoundingRect(), plot.vb.sceneBoundingRect()
+        assert plot.legend.items and not legend.intersects(data), (legend, data)
