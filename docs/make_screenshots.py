@@ -17,7 +17,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-SIZES = ((1280, 720), (1920, 1080))
+SIZES = ((1920, 1080), (1280, 720))  # large first: growing a window offscreen left stale tab bars in the grab
 THEMES = ("light", "dark")
 
 
@@ -49,9 +49,12 @@ def main() -> int:
         settings = QSettings(str(work / "settings.ini"), QSettings.Format.IniFormat)
         window = MainWindow(settings, recovery_dir=work / "recovery")
         window.ask_unsaved = lambda: "discard"
-        window.set_document(document)
+        window.show()  # shown at the size it chose, resized only once visible (a window resized before
+        wait(app, 0.3)  # its first show kept a stale dock tab bar at the old place, offscreen and on X11)
         window.resize(*SIZES[0])
-        window.show()
+        wait(app, 0.3)
+        window.set_document(document)
+        wait(app, 1.0)  # the window settles (laid out, painted) before the run, as a user's does
         controller = window.training
         controller.training_panel.set_config({**document.training, "epochs": args.epochs, "batch_size": 32})
         controller.start()
@@ -71,9 +74,12 @@ def main() -> int:
                 wait(app, 0.3)  # the docks settle before the canvas frames the graph in what is left
                 window.view.frame_all()
                 controller.dashboard.redraw(force=True)
-                wait(app, 0.5)
+                wait(app, 0.2)
+                wait(app, 0.8)
                 path = args.out / f"studio-{width}x{height}-{theme}.png"
-                if not window.grab().save(str(path), "PNG"):
+                # What the screen shows (QWidget.grab re-renders and painted hidden dock tab bars too).
+                shot = window.screen().grabWindow(window.winId())
+                if not shot.save(str(path), "PNG"):
                     print(f"{path}: could not write it", file=sys.stderr)
                     return 1
                 print(path.relative_to(ROOT) if path.is_relative_to(ROOT) else path)

@@ -66,7 +66,10 @@ class InspectorPanel(QWidget):
         self.show_node(None)
 
     def _on_selection(self) -> None:
-        ids = self.scene.selected_node_ids()
+        try:
+            ids = self.scene.selected_node_ids()
+        except RuntimeError:  # the scene is being deleted with its document (a scene clears its selection then)
+            return
         if len(ids) == 1:
             self.show_node(ids[0])
         elif ids:

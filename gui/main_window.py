@@ -375,7 +375,10 @@ class MainWindow(QMainWindow):
 
     def _update_help(self) -> None:
         """The Help sidebar documents the one selected block (with its shapes now)."""
-        ids = self.scene.selected_node_ids()
+        try:
+            ids = self.scene.selected_node_ids()
+        except RuntimeError:  # the scene is being deleted (a scene clears its selection then)
+            return
         node = self.graph.nodes.get(ids[0]) if len(ids) == 1 else None
         if node is not None:
             self.help_panel.show_block(node.kind, node, self.analysis.report)
