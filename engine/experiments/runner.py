@@ -224,53 +224,61 @@ class Experiment:
             self.prepare()
         emit = on_event or (lambda event: None)
         waiting = sum(t.status == "waiting" for t in self.trials())
-        queue = self._ctx.Queue()
+        # One queue per worker: a worker killed while writing holds its queue's lock for good, and with one
+        # shared queue every other worker would then block on its next message (the experiment would hang).
+        self._queues: dict[int, Any] = {}
         control = (self._running, self._stop)
         layout = self._worker_plan(waiting)
         current: dict[int, int] = {}  # worker -> the trial number it trains
         exited: set[int] = set()
         if waiting:
             for index, (threads, cuda) in enumerate(layout):
-                self._start(index, self._args(index, threads, cuda), queue, control)
+                self._start(index, self._args(index, threads, cuda), control)
         respawns = waiting
         while True:
-            try:
-                event = queue.get(timeout=0.2)
-            except queue_module.Empty:
-                event = None
-            if event is None:
-                dead = [i for i, p in self._procs.items() if not p.is_alive() and i not in exited]
-                if not dead and all(i in exited for i in self._procs):
-                    break
-                for index in dead:
-                    self._drain(queue, emit, current, exited)
-                    if index in exited:
-                        continue
-                    code = self._procs[index].exitcode
-                    exited.add(index)
-                    self._crashed(index, current.pop(index, None), code, emit)
-                    if not self.stopping and respawns > 0 and any(t.status == "waiting" for t in self.trials()):
-                        respawns -= 1
-                        new = max(self._procs) + 1
-                        threads, cuda = layout[index % len(layout)]
-                        self._start(new, self._args(new, threads, cuda), queue, control)
+            if self._drain(emit, current, exited):
                 continue
-            self._handle(event, emit, current, exited)
+            dead = [i for i, p in self._procs.items() if not p.is_alive() and i not in exited]
+            if not dead and all(i in exited for i in self._procs):
+                break
+            for index in dead:
+                self._drain(emit, current, exited, only=index)  # what it said before it died
+                if index in exited:
+                    continue
+                code = self._procs[index].exitcode
+                exited.add(index)
+                self._crashed(index, current.pop(index, None), code, emit)
+                if not self.stopping and respawns > 0 and any(t.status == "waiting" for t in self.trials()):
+                    respawns -= 1
+                    new = max(self._procs) + 1
+                    threads, cuda = layout[index % len(layout)]
+                    self._start(new, self._args(new, threads, cuda), control)
+            time.sleep(0.05)
         for proc in self._procs.values():
             proc.join(timeout=5)
         return self._finish(emit)
 
-    def _start(self, index: int, args: WorkerArgs, queue, control) -> None:
-        proc = self._ctx.Process(target=worker_main, args=(args, queue, control), name=f"rnn-studio-worker-{index}")
+    def _start(self, index: int, args: WorkerArgs, control) -> None:
+        queue = self._queues[index] = self._ctx.Queue()
+        proc = self._ctx.Process(target=worker_main, args=(args, queue, control), name=f"rnn-studio-worker-{index}",
+                                 daemon=True)  # never outlives the experiment (a stuck worker would keep it)
         proc.start()
         self._procs[index] = proc
 
-    def _drain(self, queue, emit, current, exited) -> None:
-        while True:
-            try:
-                self._handle(queue.get_nowait(), emit, current, exited)
-            except queue_module.Empty:
-                return
+    def _drain(self, emit, current, exited, only: int | None = None) -> bool:
+        """Handles every message waiting in the workers' queues (or in worker ``only``'s); whether there was any."""
+        got = False
+        for index, queue in list(self._queues.items()):
+            if only is not None and index != only:
+                continue
+            while True:
+                try:
+                    event = queue.get_nowait()
+                except (queue_module.Empty, OSError, EOFError, ValueError):
+                    break  # empty, or a dead worker's queue that cannot be read any more
+                got = True
+                self._handle(event, emit, current, exited)
+        return got
 
     def _handle(self, event, emit, current, exited) -> None:
         if isinstance(event, TrialStarted) and event.slot >= 0:
