@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import select
 import subprocess
 import sys
 import textwrap
@@ -143,6 +144,10 @@ def _studio_process(tmp_path, mode):
     process = subprocess.Popen([sys.executable, "-c", CRASHING_STUDIO, str(tmp_path), str(EXAMPLES / "adding_lstm.json"),
                                 mode], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                text=True, env=env)
+    ready, _, _ = select.select([process.stdout], [], [], 120)  # a stuck studio fails the test, never hangs it
+    if not ready:
+        process.kill()
+        pytest.fail("the studio process did not autosave within 120 s")
     assert process.stdout.readline().strip() == "saved", process.stderr.read()
     return process
 
