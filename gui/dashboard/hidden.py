@@ -48,9 +48,8 @@ class HiddenStatePanel(PlotPanel):
         self.set_items(self.block, list(history.hidden))
         probe = history.hidden.get(self.block.currentText())
         if probe is None:
-            started = history.started is not None and (history.steps or history.finished is not None)
-            self.heat.show(None, empty="no hidden states: the model has no recurrent block (or the gates probe "
-                                       "is off)" if started and not history.hidden else "waiting for the first probe…")
+            self.heat.show(None, empty=self.empty_text(history, history.hidden, "no hidden states: the model has no "
+                                                       "recurrent block (or the gates probe is off)"))
             self.strip.show(None, empty="")
             return
         states = np.asarray(probe.states, dtype=np.float32)[:probe.length]

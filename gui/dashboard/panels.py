@@ -279,10 +279,8 @@ class AttentionPanel(PlotPanel):
         self.set_items(self.block, list(history.attention))
         probe = history.attention.get(self.block.currentText())
         if probe is None:
-            started = history.started is not None and (history.steps or history.finished is not None)
-            self.heat.show(None, empty="no attention here: this model has no attention block (or the attention "
-                                       "probe is off)" if started and not history.attention else
-                                       "waiting for the first probe…")
+            self.heat.show(None, empty=self.empty_text(history, history.attention, "no attention here: this model "
+                                                       "has no attention block (or the attention probe is off)"))
             return
         weights = np.atleast_2d(np.asarray(probe.weights))
         set_text(self.heat.plot, "query step" if weights.shape[0] > 1 else "pooling",

@@ -129,6 +129,13 @@ class PlotPanel(QWidget):
     def draw(self, history: RunHistory) -> None:
         raise NotImplementedError
 
+    @staticmethod
+    def empty_text(history: RunHistory, found, missing: str) -> str:
+        """What an empty plot says: ``missing`` once the run is under way without anything ``found`` for it,
+        else that the first probe is still to come."""
+        started = history.started is not None and bool(history.steps or history.finished is not None)
+        return missing if started and not found else "waiting for the first probe…"
+
     def select(self, block: str) -> None:
         """Shows block ``block`` in a panel with a block chooser (``self.block``), if it is listed there."""
         combo = getattr(self, "block", None)
