@@ -19,31 +19,15 @@ from PySide6.QtWidgets import QMessageBox
 
 from engine.document import load_document
 from gui.main_window import MainWindow
-from test_gui_dash_support import make_window, release, small_example
+from test_gui_dash_support import small_example
+from test_gui_dash_training import studio  # noqa: F401 - the shared window fixture
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 ROOT = EXAMPLES.parent
 
 
-@pytest.fixture
-def studio(qtbot, tmp_path):
-    windows = []
-
-    def make(example="adding_lstm"):
-        window = make_window(small_example(example, tmp_path, samples=120, length=10))
-        qtbot.addWidget(window)
-        window.resize(1300, 850)
-        window.show()
-        window.training.confirm_close = lambda: True
-        windows.append(window)
-        return window
-    yield make
-    for window in windows:
-        release(window)
-
-
 def test_a_training_setting_is_an_undoable_edit_that_save_writes(studio):
-    window = studio()
+    window = studio(samples=120, length=10)
     panel = window.training.training_panel
     epochs = panel.editors["epochs"].widget  # the spin box
     assert epochs.value() == 25 and not window.isWindowModified()
@@ -61,7 +45,7 @@ def test_a_training_setting_is_an_undoable_edit_that_save_writes(studio):
 
 
 def test_choosing_a_dataset_is_an_undoable_edit_and_a_new_document_has_none(studio):
-    window = studio()
+    window = studio(samples=120, length=10)
     data = window.training.data_panel
     window.undo_stack.setClean()
     assert data.choose_dataset("sine")
@@ -78,7 +62,7 @@ def test_choosing_a_dataset_is_an_undoable_edit_and_a_new_document_has_none(stud
 
 
 def test_opening_another_document_resets_every_training_panel(studio, qtbot, tmp_path):
-    window = studio()
+    window = studio(samples=120, length=10)
     c = window.training
     c.training_panel.set_config({**window.document.training, "epochs": 1, "batch_size": 32,
                                  "max_steps_per_epoch": 2})
@@ -102,7 +86,7 @@ def test_opening_another_document_resets_every_training_panel(studio, qtbot, tmp
 
 
 def test_saving_onto_a_bundled_example_is_refused_with_the_reason(studio):
-    window = studio()
+    window = studio(samples=120, length=10)
     errors = []
     window.show_error = lambda title, message: errors.append(message)
     example = EXAMPLES / "adding_lstm.json"
@@ -222,7 +206,7 @@ def test_the_gradient_plots_show_only_the_run_on_display_each_line_in_its_own_co
             history.add(TimeGradProbe(1, block, np.linspace(0.1, 1.0, 5)))
         return history
 
-    board = studio().training.dashboard
+    board = studio(samples=120, length=10).training.dashboard
     first = [f"rnn_{i}" for i in range(12)]
     board.set_history(run(first))
     board.redraw(force=True)
@@ -244,7 +228,7 @@ def test_the_gradient_plots_show_only_the_run_on_display_each_line_in_its_own_co
 def test_problems_say_no_data_until_there_is_and_a_head_mismatch_is_fixed_in_one_click(studio, qtbot):
     from gui.commands import SetParamCommand
 
-    window = studio()
+    window = studio(samples=120, length=10)
     fit, problems = window.training.fit, window.problems
     fit.wait()
     assert problems.messages() == ["No problems: the model is ready to train"]
@@ -272,7 +256,7 @@ def test_problems_say_no_data_until_there_is_and_a_head_mismatch_is_fixed_in_one
 
 
 def test_the_settings_form_shows_only_what_the_chosen_optimizer_and_schedule_use(studio):
-    window = studio()
+    window = studio(samples=120, length=10)
     panel = window.training.training_panel
     more = panel.more
     assert not more.rows["momentum"].isVisibleTo(more)  # adam has no momentum setting
@@ -288,7 +272,7 @@ def test_the_settings_form_shows_only_what_the_chosen_optimizer_and_schedule_use
 def test_start_is_refused_while_the_graph_does_not_fit_its_data(studio, qtbot):
     from gui.commands import SetParamCommand
 
-    window = studio()
+    window = studio(samples=120, length=10)
     c, graph = window.training, window.document.graph
     with qtbot.waitSignal(c.fit.updated, timeout=60000):
         window.undo_stack.push(SetParamCommand(graph, graph.by_name("dense").id, "units", 3))
