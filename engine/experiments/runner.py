@@ -21,6 +21,7 @@ from ..losses import higher_is_better
 from ..training.config import TrainingConfig
 from ..training.runs import default_root
 from .definition import ExperimentError, ExperimentSpec, experiment_from_data
+from .locks import FOLDER_LOCK, FileLock, hold_sweep
 from .events import ExperimentFinished, TrialFinished, TrialStarted, WorkerExited
 from .study import TrialRecord, fail_stale, load_study, open_storage, prepare_study, records, shown_url
 from .table import write_best, write_trials
@@ -86,6 +87,7 @@ class Experiment:
         self._running.set()
         self._stop = self._ctx.Event()
         self._procs: dict[int, Any] = {}
+        self._lock = None  # the folder's sweep lock while prepared (locks.py)
 
     # ------------------------------------------------------------------ plan and folder
     def plan(self) -> Plan:
@@ -126,30 +128,44 @@ class Experiment:
         """Plans, then finds (resume) or creates the folder and the study with one queued trial per slot."""
         plan = self.plan()
         definition = self.definition()
-        folder = self.find_folder()
-        if folder is None:
-            stamp = time.strftime("%Y%m%d-%H%M%S")
-            folder, n = self.experiments_dir() / f"{self.spec.name}-{stamp}", 1
-            folder.parent.mkdir(parents=True, exist_ok=True)
-            while True:
-                try:
-                    folder.mkdir()
-                    break
-                except FileExistsError:
-                    n += 1
-                    folder = self.experiments_dir() / f"{self.spec.name}-{stamp}-{n}"
-            from ..training.rundir import write_json
-
-            write_json(folder / DEFINITION, definition)
+        self.experiments_dir().mkdir(parents=True, exist_ok=True)
+        with FileLock(self.experiments_dir() / FOLDER_LOCK):  # two sweeps started at once join one folder
+            folder = self.find_folder()
+            if folder is None:
+                folder = self._new_folder(definition)
+            self.release()
+            self._lock, alone = hold_sweep(folder)
         self.folder = folder
         storage = open_storage(self.storage, folder)
         slots = [dict(v.values) for v in plan.variants[:plan.trials]] if self.spec.strategy == "grid" \
             else [{} for _ in range(plan.trials)]
         study = prepare_study(storage, self.study_name, self.spec, self.maximize, slots, definition)
-        if self.storage is None:
-            fail_stale(study, self.spec.strategy == "grid")  # only this folder's sweep can be running them
+        if self.storage is None and alone:  # no other sweep of this folder is alive: "running" trials are stale
+            fail_stale(study, self.spec.strategy == "grid")
+        self._lock.shared()  # from now on other sweeps of this folder may join (and must not fail our trials)
         self._study = study
         return folder
+
+    def _new_folder(self, definition: dict[str, Any]) -> Path:
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        folder, n = self.experiments_dir() / f"{self.spec.name}-{stamp}", 1
+        while True:
+            try:
+                folder.mkdir()
+                break
+            except FileExistsError:
+                n += 1
+                folder = self.experiments_dir() / f"{self.spec.name}-{stamp}-{n}"
+        from ..training.rundir import write_json
+
+        write_json(folder / DEFINITION, definition)
+        return folder
+
+    def release(self) -> None:
+        """Leaves the folder's sweeps (``run`` does it when it ends; call it after a ``prepare`` never run)."""
+        if self._lock is not None:
+            self._lock.release()
+            self._lock = None
 
     # ------------------------------------------------------------------ control (any thread)
     def pause(self) -> None:
@@ -256,7 +272,10 @@ class Experiment:
             time.sleep(0.05)
         for proc in self._procs.values():
             proc.join(timeout=5)
-        return self._finish(emit)
+        try:
+            return self._finish(emit)
+        finally:
+            self.release()
 
     def _start(self, index: int, args: WorkerArgs, control) -> None:
         queue = self._queues[index] = self._ctx.Queue()
