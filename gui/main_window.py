@@ -27,6 +27,12 @@ from .theme import THEMES, apply_theme
 FILE_FILTER = "RNN Studio documents (*.json);;All files (*)"
 
 
+def first_size(width: int, height: int) -> tuple[int, int]:
+    """The first window's size on a screen with this much room (logical pixels)."""
+    return (max(min(1500, int(width * 0.94)), int(width * 0.8)),
+            max(min(920, int(height * 0.9)), int(height * 0.85)))
+
+
 class MainWindow(QMainWindow):
     documentChanged = Signal(object)  # emitted after a new document is shown (scene and panels switched)
 
@@ -270,12 +276,12 @@ class MainWindow(QMainWindow):
         return f"window/{size.width()}x{size.height()}" if size is not None else "window/default"
 
     def _first_size(self) -> tuple[int, int]:
-        """1500x920, or less so that the whole window (title and status bar included) fits the screen."""
+        """1500x920 on an ordinary screen; less so that the whole window (title and status bar included) fits a
+        small one; on a large screen (4K at 100 %) four fifths of it, so the canvas gets the room it offers."""
         screen = self.screen() or QGuiApplication.primaryScreen()
         if screen is None:
             return 1500, 920
-        room = screen.availableGeometry()
-        return min(1500, int(room.width() * 0.94)), min(920, int(room.height() * 0.9))
+        return first_size(screen.availableGeometry().width(), screen.availableGeometry().height())
 
     def save_layout(self) -> None:
         """Geometry and dock state, remembered per screen size (a laptop screen keeps its own layout)."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import QSettings
 from PySide6.QtGui import QGuiApplication
 
-from gui.main_window import MainWindow
+from gui.main_window import MainWindow, first_size
 from test_gui_dash_support import release
 
 
@@ -69,3 +69,10 @@ def test_dashboard_focus_mode_gives_the_plots_the_whole_window_and_docks_back(qt
     window.training.actions["focus"].trigger()
     assert not dock.isFloating()
     release(window)
+
+
+def test_the_first_window_uses_a_large_screen_and_fits_a_small_one():
+    assert first_size(1280, 720) == (1203, 648)  # whole window within a 1280x720 screen, room for the title bar
+    assert first_size(1600, 1000) == (1500, 900)
+    assert first_size(1920, 1080) == (1536, 920)
+    assert first_size(3840, 2160) == (3072, 1836)  # 4K at 100 %: four fifths of the screen, not a stamp in the middle
