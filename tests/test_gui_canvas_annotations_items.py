@@ -249,3 +249,4 @@ def test_items_appear_for_a_loaded_documents_annotations(qtbot):
         assert [r.pos() for r in canvas.scene.edge_item(edge).reroutes] == [QPointF(120, 40), QPointF(180.5, 90)]
     finally:
         canvas.close()
+        canvas.view.setScene(None)  # the view outlives this test's scene until qtbot closes it

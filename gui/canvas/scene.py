@@ -229,7 +229,7 @@ class GraphScene(QGraphicsScene):
         still_out = any(e.source is item.source for e in item.source.node_item.edges)
         self._set_connected(item.source, item.target, False, still_out)
         for reroute in item.reroutes:
-            self.removeItem(reroute)
+            self.retire(reroute)
         item.reroutes = []
         self.removeItem(item)
 
@@ -261,17 +261,22 @@ class GraphScene(QGraphicsScene):
             item.sync(note)
 
     def _on_points_changed(self, edge: Edge) -> None:
-        """Rebuilds the wire's reroute handles from the model (selection kept by index)."""
+        """Puts the wire's reroute handles where the model's points are: existing handles are moved, extra
+        ones retired (this may run inside a handle's own mouse event), missing ones added."""
         item = self._edges.get(edge)
         if item is None:
             return
-        selected = {r.index for r in item.reroutes if r.isSelected()}
-        for reroute in item.reroutes:
-            self.removeItem(reroute)
-        item.reroutes = [RerouteItem(item, i, p) for i, p in enumerate(self.graph.annotations.points(edge))]
-        for reroute in item.reroutes:
-            self.addItem(reroute)
-            reroute.setSelected(reroute.index in selected)
+        points = self.graph.annotations.points(edge)
+        while len(item.reroutes) > len(points):
+            self.retire(item.reroutes.pop())
+        for index, point in enumerate(points):
+            if index < len(item.reroutes):
+                if (item.reroutes[index].pos().x(), item.reroutes[index].pos().y()) != point:
+                    item.reroutes[index].setPos(*point)
+            else:
+                reroute = RerouteItem(item, index, point)
+                item.reroutes.append(reroute)
+                self.addItem(reroute)
         item.update_path()
 
     # ------------------------------------------------------------ annotation edits from the items
