@@ -88,6 +88,8 @@ class AnnotateMixin:
         notes = scene.graph.annotations
         nodes = data.get("nodes") or []
         pasted = annotations_from_data(data["canvas"], "$.canvas") if data.get("canvas") is not None else []
+        if not nodes and not pasted:
+            raise ValueError("the clipboard holds no blocks, comments or frames")
         index = {n["id"]: k for k, n in enumerate(nodes)}
         points = {}
         for i, edge in enumerate(data.get("edges") or []):

@@ -251,8 +251,7 @@ class CanvasView(AnnotateMixin, QGraphicsView):
         each repeated paste, or around the view centre when the originals are out of sight. Selects the
         copies and returns the new block ids."""
         data = clipboard_blocks()
-        if not data or not (data.get("nodes") or (data.get("canvas") or {}).get("comments")
-                            or (data.get("canvas") or {}).get("frames")):
+        if not data or (not data.get("nodes") and data.get("canvas") is None):
             self.graph_scene.statusMessage.emit("Nothing to paste: copy some blocks first")
             return []
         return self._paste_data(data, "Paste")
