@@ -62,6 +62,8 @@ class RemoveNotesCommand(QUndoCommand):
         _keep(parent, self)
         self.annotations = annotations
         self.note_ids = list(dict.fromkeys(note_ids))
+        if not self.note_ids:
+            raise ValueError("no comments or frames to delete")
         self.notes = [annotations.note(i) for i in self.note_ids]  # raises KeyError for an unknown id
         self.note_id = self.note_ids[0] if len(self.note_ids) == 1 else None  # what AddNoteCommand merges
         self._order: list[str] = []

@@ -13,7 +13,7 @@ from gui.canvas import BLOCKS_MIME
 from gui.canvas.edge_item import EdgeItem
 from gui.canvas.note_items import CommentItem, FrameItem
 
-from test_gui_canvas import Canvas, empty, names, no_leaked_popups  # noqa: F401  (shared fixtures)
+from test_gui_canvas import empty, names, no_leaked_popups  # noqa: F401  (shared fixtures)
 
 
 def at(canvas, point: QPointF) -> QPoint:

@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QGraphicsLineItem
 
 from engine.shapes import connection_problem
 
-from ..commands import AddNodeCommand, ConnectCommand, DisconnectCommand, MacroCommand, MoveNodesCommand
+from ..commands import AddNodeCommand, ConnectCommand, DisconnectCommand, MacroCommand
 from .edge_item import DragWireItem
 from .node_item import NodeItem
 from .port_item import COMPATIBLE, NORMAL, REFUSED, PortItem
