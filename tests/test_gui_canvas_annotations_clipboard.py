@@ -132,3 +132,13 @@ def test_fuzzed_points_of_copied_wires_paste_or_are_refused_in_one_line(names, p
         assert len(names.graph.annotations.points(copied)) == len(points)
         names.stack.undo()
     assert len(names.graph) == count
+
+
+def test_with_snap_to_grid_a_dragged_comment_lands_on_the_grid(empty):
+    empty.view.snap_to_grid = True
+    empty.view.add_comment(QPointF(101, 99), text="snap")  # where it was put stays exact
+    assert empty.graph.annotations.note("c1").pos == (101.0, 99.0)
+    start = at(empty, QPointF(130, 110))
+    empty.drag(start, start + QPoint(33, 17))
+    x, y = empty.graph.annotations.note("c1").pos
+    assert (x % 10, y % 10) == (0.0, 0.0) and (x, y) != (100.0, 100.0)

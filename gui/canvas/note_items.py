@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QGraphicsItem, QGraphicsTextItem
 
 from engine.annotations import MIN_SIZE, Comment, Frame
 
-from .style import CanvasPalette, metrics
+from .style import GRID, CanvasPalette, metrics
 
 FRAME_Z, COMMENT_Z = -10.0, -5.0  # frames behind everything, comments above frames and below wires and blocks
 GRIP = 12.0  # the resize corner
@@ -89,6 +89,7 @@ class _NoteItem(QGraphicsItem):
         self.note_id = note.id
         self.editor: InlineEditor | None = None
         self._resizing: QPointF | None = None  # the press point while the corner is dragged
+        self._syncing = False
         self.setFlags(QGraphicsItem.GraphicsItemFlag.ItemIsMovable | QGraphicsItem.GraphicsItemFlag.ItemIsSelectable
                       | QGraphicsItem.GraphicsItemFlag.ItemSendsGeometryChanges)
         self.setAcceptHoverEvents(True)
@@ -102,8 +103,20 @@ class _NoteItem(QGraphicsItem):
         return QRectF(rect.right() - GRIP, rect.bottom() - GRIP, GRIP, GRIP)
 
     def set_model_pos(self, pos: tuple[float, float]) -> None:
+        """Follows the model's position exactly (no snapping: the model is the truth)."""
         if (self.pos().x(), self.pos().y()) != pos:
-            self.setPos(*pos)
+            self._syncing = True
+            try:
+                self.setPos(*pos)
+            finally:
+                self._syncing = False
+
+    def itemChange(self, change, value):
+        if change == QGraphicsItem.GraphicsItemChange.ItemPositionChange and not self._syncing:
+            scene = self.scene()
+            if scene is not None and getattr(scene, "snap_to_grid", False):  # dragged with Snap to grid on
+                return QPointF(round(value.x() / GRID) * GRID, round(value.y() / GRID) * GRID)
+        return value
 
     @property
     def editing(self) -> bool:
