@@ -58,3 +58,20 @@ def test_keys_add_a_comment_and_frame_the_selection_and_the_sheet_lists_them(win
     assert rows[("Edit", "Put selection in a frame")] == "Ctrl+G"
     assert ("Canvas", "Add a reroute point to a wire") in rows and ("Canvas", "Delete a reroute point") in rows
     assert edit_action(window, "Add comment").toolTip().startswith("A text note")
+
+
+def test_while_a_comment_is_typed_the_windows_keys_edit_its_text(window):
+    assert window.open_file(EXAMPLES / "names.json")
+    QTest.qWaitForWindowActive(window)
+    view = window.view
+    view.setFocus()
+    QTest.keyClick(view, Qt.Key.Key_C, Qt.KeyboardModifier.ShiftModifier)
+    QTest.keyClicks(view.viewport(), "hello")
+    QTest.keyClick(view.viewport(), Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)  # the text, not the blocks
+    QTest.keyClicks(view.viewport(), "X")
+    assert window.scene.note_item("c1").editor.toPlainText() == "X" and window.scene.selected_node_ids() == []
+    QTest.keyClick(view.viewport(), Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)  # the typing, not the stack
+    assert window.scene.note_item("c1").editor.toPlainText() == "hello" and window.undo_stack.count() == 1
+    QTest.keyClick(view.viewport(), Qt.Key.Key_Escape)
+    QApplication.processEvents()
+    assert window.graph.annotations.note("c1").text == "hello" and window.undo_stack.count() == 1
