@@ -12,14 +12,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .annotations import AnnotationError, annotations_from_data, annotations_to_data, points_from_data
 from .atomic_file import write_atomic
 from .blocks import get_spec
-from .graph import Graph, GraphError, shown
+from .graph import Edge, Graph, GraphError, shown
 from .json_values import key_path, parse_json, value_problem
 
 FORMAT_NAME = "rnn-studio"
-FORMAT_VERSION = 2  # 2: the optional "experiment" section (engine.experiments)
-PLAIN_VERSION = 1  # a document without an experiment is written as format 1: older studios still read it
+FORMAT_VERSION = 3  # 2: the optional "experiment" section (engine.experiments); 3: the "canvas" section and points
+PLAIN_VERSION = 1  # a document is written with the lowest format that holds what it contains: older studios
+EXPERIMENT_VERSION = 2  # still read it. An experiment needs format 2;
+CANVAS_VERSION = 3  # comments and frames (the "canvas" section) or reroute points on a wire need format 3
 MAX_ID_LENGTH = 64
 MAX_COORDINATE = 1e9  # a canvas position beyond this is a broken file, not a layout
 
@@ -43,15 +46,23 @@ class Document:
     experiment: dict[str, Any] | None = None  # the optional experiment section (engine.experiments reads it)
 
     def to_data(self) -> dict[str, Any]:
+        notes = self.graph.annotations
         return {
             "format": FORMAT_NAME,
-            "version": FORMAT_VERSION if self.experiment is not None else PLAIN_VERSION,
+            "version": self.version(),
             "description": self.description,
             "graph": graph_to_data(self.graph),
             "data": self.data,
             "training": self.training,
             **({"experiment": self.experiment} if self.experiment is not None else {}),
+            **({"canvas": annotations_to_data(notes.notes.values())} if notes.notes else {}),
         }
+
+    def version(self) -> int:
+        """The lowest format that holds this document (what saving writes)."""
+        if not self.graph.annotations.is_empty(self.graph.edges):
+            return CANVAS_VERSION
+        return EXPERIMENT_VERSION if self.experiment is not None else PLAIN_VERSION
 
     def dumps(self) -> str:
         return json.dumps(self.to_data(), indent=2, ensure_ascii=False) + "\n"
@@ -63,8 +74,15 @@ def graph_to_data(graph: Graph) -> dict[str, Any]:
             {"id": n.id, "kind": n.kind, "name": n.name, "params": dict(n.params), "pos": [n.pos[0], n.pos[1]]}
             for n in graph
         ],
-        "edges": [{"from": [e.src, e.src_port], "to": [e.dst, e.dst_port]} for e in graph.edges],
+        "edges": [_edge_data(e, graph.annotations.points(e)) for e in graph.edges],
     }
+
+
+def _edge_data(edge, points) -> dict[str, Any]:
+    data: dict[str, Any] = {"from": [edge.src, edge.src_port], "to": [edge.dst, edge.dst_port]}
+    if points:  # reroute points (format 3): the wire is drawn through them; the engine ignores them
+        data["points"] = [[x, y] for x, y in points]
+    return data
 
 
 def graph_from_data(data: Any, where: str = "<graph>", path: str = "$.graph",
@@ -214,13 +232,31 @@ def document_from_data(data: Any, where: str = "<document>") -> Document:
         section[key] = data.get(key, {})
         _expect(section[key], dict, where, f"$.{key}")
     experiment = _upgrade_experiment(data, version, where)
+    if version >= CANVAS_VERSION:  # earlier formats had no canvas section or points: such keys are left out
+        _read_canvas(data, graph, where)
     return Document(graph, description, section["data"], section["training"], experiment=experiment)
+
+
+def _read_canvas(data: dict, graph: Graph, where: str) -> None:
+    """Adds the "canvas" section's comments and frames and each edge's reroute points, checked."""
+    try:
+        notes = annotations_from_data(data["canvas"]) if data.get("canvas") is not None else []
+        edges = data["graph"]["edges"]  # checked by _add_graph; its edges were added in this order
+        points = {i: points_from_data(raw["points"], f"$.graph.edges[{i}].points")
+                  for i, raw in enumerate(edges) if "points" in raw}
+    except AnnotationError as err:
+        raise DocumentError(where, err.json_path, err.message) from None
+    for note in notes:
+        graph.annotations.add(note)
+    for i, at in points.items():
+        raw = edges[i]
+        graph.annotations.set_points(Edge(raw["from"][0], raw["from"][1], raw["to"][0], raw["to"][1]), at)
 
 
 def _upgrade_experiment(data: dict, version: int, where: str) -> dict[str, Any] | None:
     """The experiment section, checked. Format 1 had none: an "experiment" key in a format 1 file was not part
     of the format and is left out (saving writes format 2)."""
-    if version < 2 or data.get("experiment") is None:
+    if version < EXPERIMENT_VERSION or data.get("experiment") is None:
         return None
     from .experiments.definition import ExperimentError, experiment_from_data  # it imports this module
 

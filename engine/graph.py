@@ -19,6 +19,7 @@ import networkx as nx
 import torch
 from torch.fx import GraphModule
 
+from .annotations import Annotations
 from .blocks import get_spec
 from .events import Signal
 from .specs import BlockSpec
@@ -109,6 +110,8 @@ class Graph:
         self._into: dict[tuple[str, str], Edge] = {}  # (block id, input port) -> the edge into it
         self._free_from: dict[str, int] = {}  # prefix -> i such that every "<prefix>_<j>", j < i, is taken
         self.events = GraphEvents()
+        # Comments, frames and wires' reroute points: layout only, which compile, analyze and export never read.
+        self.annotations = Annotations()
 
     # ------------------------------------------------------------ queries
     @property
@@ -370,6 +373,7 @@ class Graph:
         clone._next_id = self._next_id
         clone._by_name = dict(self._by_name)
         clone._free_from = dict(self._free_from)
+        clone.annotations = self.annotations.copy()
         return clone
 
     def restore_order(self, node_ids: list[str], edges: list[Edge]) -> None:

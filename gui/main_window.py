@@ -456,6 +456,11 @@ class MainWindow(QMainWindow):
         self._action(edit, "Select &All", view("select_all"), QKeySequence.StandardKey.SelectAll, on_canvas=True)
         edit.addSeparator()
         self._action(edit, "Auto-&layout", view("auto_layout"), "Ctrl+L")
+        edit.addSeparator()
+        comment = self._action(edit, "Add co&mment", view("add_comment"), "Shift+C", on_canvas=True)
+        comment.setToolTip("A text note on the canvas at the cursor: type, then Esc or click elsewhere")
+        frame = self._action(edit, "Put selection in a &frame", view("add_frame"), "Ctrl+G", on_canvas=True)
+        frame.setToolTip("A titled frame around the selected blocks: dragging its title moves them with it")
 
         view_menu = bar.addMenu("&View")
         self._action(view_menu, "&Frame all", view("frame_all"), "Shift+F")

@@ -33,7 +33,15 @@ CanvasView(scene)
     Clipboard: BLOCKS_MIME ("application/x-rnn-studio-blocks", JSON of graph.subgraph_data), also as text.
     The shell binds Ctrl+C/X/V/D/A to the methods above; the view handles Delete, F, Tab, Space-drag,
     middle-drag, wheel and Ctrl +/-.
-Undo: gui.commands (one command per model action; MacroCommand groups children into one step).
+Annotations (graph.annotations: comments, frames, reroute points; items follow its events):
+    scene: note_item(id), note_items(), reroute_items(), selected_note_ids(), selected_points() -> [(edge, i)],
+        select_items(node_ids, note_ids), content_rect(node_ids=None, note_ids=None) (what framing shows),
+        add_point(edge, scene_pos), remove_points([(edge, i)])
+    view: add_comment(scene_pos=None, text="") -> id (Shift+C; without text it opens for typing),
+        add_frame(title="Frame") -> id | None (Ctrl+G), editing_text() -> bool; copy/cut/paste/duplicate,
+        delete, select_all, nudge and F / Shift+F include comments, frames and points.
+Undo: gui.commands (one command per model action; MacroCommand groups children into one step) and
+gui.canvas_commands for the annotations.
 Item look: gui.canvas.style (kind_color, category_color, CanvasPalette, metrics).
 """
 from .clipboard import BLOCK_MIME, BLOCKS_MIME

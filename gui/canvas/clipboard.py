@@ -1,4 +1,6 @@
 """Copying blocks through the system clipboard as JSON (graph.subgraph_data), so paste works between windows.
+Selected comments and frames travel in a "canvas" section beside the blocks (as in a document), and the wires'
+reroute points in their edges' "points".
 
 The JSON also goes in as plain text: pasting it into an editor shows the blocks as a document would.
 """
@@ -10,14 +12,24 @@ from typing import Any
 from PySide6.QtCore import QMimeData
 from PySide6.QtGui import QGuiApplication
 
+from engine.annotations import annotations_to_data
 from engine.graph import Graph
 
 BLOCKS_MIME = "application/x-rnn-studio-blocks"
 BLOCK_MIME = "application/x-rnn-studio-block"  # one block kind id, dragged from the palette
 
 
-def blocks_mime_data(graph: Graph, node_ids) -> QMimeData:
+def selection_data(graph: Graph, node_ids, note_ids=()) -> dict[str, Any]:
+    """The blocks, the wires among them (with their points), and the comments and frames ``note_ids``."""
     data = graph.subgraph_data(node_ids)
+    notes = [graph.annotations.note(i) for i in note_ids]
+    if notes:
+        data["canvas"] = annotations_to_data(notes)
+    return data
+
+
+def blocks_mime_data(graph: Graph, node_ids, note_ids=()) -> QMimeData:
+    data = selection_data(graph, node_ids, note_ids)
     text = json.dumps(data, indent=2, ensure_ascii=False)
     mime = QMimeData()
     mime.setData(BLOCKS_MIME, text.encode("utf-8"))
@@ -25,13 +37,14 @@ def blocks_mime_data(graph: Graph, node_ids) -> QMimeData:
     return mime
 
 
-def copy_blocks(graph: Graph, node_ids) -> int:
-    """Puts the blocks and the edges among them on the clipboard; returns how many blocks."""
-    node_ids = list(node_ids)
-    if node_ids:
-        QGuiApplication.clipboard().setMimeData(blocks_mime_data(graph, node_ids))
+def copy_blocks(graph: Graph, node_ids, note_ids=()) -> int:
+    """Puts the blocks, the edges among them and the comments and frames ``note_ids`` on the clipboard;
+    returns how many blocks, comments and frames."""
+    node_ids, note_ids = list(node_ids), list(note_ids)
+    if node_ids or note_ids:
+        QGuiApplication.clipboard().setMimeData(blocks_mime_data(graph, node_ids, note_ids))
         _clear_on_quit()
-    return len(node_ids)
+    return len(node_ids) + len(note_ids)
 
 
 def _clear_on_quit() -> None:

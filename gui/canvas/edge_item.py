@@ -30,6 +30,16 @@ def detour(start: QPointF, end: QPointF, y: float) -> QPainterPath:
     return path
 
 
+def through(start: QPointF, points: list[QPointF], end: QPointF) -> QPainterPath:
+    """A wire through reroute points: each stretch leaves to the right and enters from the left, as a plain
+    wire does, so the curve is smooth (horizontal) at every point."""
+    path = QPainterPath(start)
+    for a, b in zip([start, *points], [*points, end]):
+        dx = max(abs(b.x() - a.x()) * 0.5, 40.0)
+        path.cubicTo(QPointF(a.x() + dx, a.y()), QPointF(b.x() - dx, b.y()), b)
+    return path
+
+
 def _node_rect(node) -> QRectF:
     return QRectF(node.pos().x(), node.pos().y(), node.width, node.height)
 
@@ -50,6 +60,7 @@ class EdgeItem(QGraphicsItem):
         self._path = QPainterPath()
         self._label_rect = QRectF()
         self._bounds = QRectF()
+        self.reroutes: list = []  # RerouteItems (the scene keeps them in step with graph.annotations)
         self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIsSelectable)
         self.setAcceptHoverEvents(True)
         self.setZValue(0)
@@ -70,7 +81,10 @@ class EdgeItem(QGraphicsItem):
     def update_path(self) -> None:
         self.prepareGeometryChange()
         start, end = self.source.anchor(), self.target.anchor()
-        self._path = self._route(start, end)
+        if self.reroutes:
+            self._path = through(start, [r.pos() for r in self.reroutes], end)
+        else:
+            self._path = self._route(start, end)
         self._text = self.label
         if self.label:
             # The longest form of the shape that fits the gap between the blocks; when even the shortest

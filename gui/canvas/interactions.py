@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QGraphicsLineItem
 
 from engine.shapes import connection_problem
 
-from ..commands import AddNodeCommand, ConnectCommand, DisconnectCommand, MacroCommand, MoveNodesCommand
+from ..commands import AddNodeCommand, ConnectCommand, DisconnectCommand, MacroCommand
 from .edge_item import DragWireItem
 from .node_item import NodeItem
 from .port_item import COMPATIBLE, NORMAL, REFUSED, PortItem
@@ -163,30 +163,48 @@ def add_and_connect(scene, kind: str, pos: tuple[float, float], node_id: str, po
 
 
 class MoveInteraction:
-    """Remembers where the selected blocks were when the mouse went down; on release, one MoveNodesCommand
-    records every block that moved (the items are already there, the command brings the graph along)."""
+    """Remembers where the selected items (blocks, comments, frames, reroute points) were when the mouse went
+    down, and what the moving frames carry (gui.canvas.moves.carried_by); ``follow`` drags the carried items
+    with the grabbed one; on release one command records everything that moved (the items are already there,
+    the command brings the model along)."""
 
     def __init__(self, scene):
-        self.scene = scene
-        self.start = {item.node_id: (item.pos().x(), item.pos().y()) for item in scene.selected_node_items()}
-        grabber = scene.mouseGrabberItem()
-        if isinstance(grabber, NodeItem):
-            self.start.setdefault(grabber.node_id, (grabber.pos().x(), grabber.pos().y()))
+        from .moves import carried_by
+        from .note_items import FrameItem
 
-    def release(self) -> MoveNodesCommand | None:
-        moves = {}
-        for node_id, old in self.start.items():
-            item = self.scene.node_item(node_id)
-            if item is None:
-                continue
-            new = (item.pos().x(), item.pos().y())
-            if new != old:
-                moves[node_id] = (old, new)
-        if not moves:
-            return None
-        command = MoveNodesCommand(self.scene.graph, moves)
-        self.scene.undo_stack.push(command)
+        self.scene = scene
+        moving = [i for i in scene.selectedItems() if _movable(i)]
+        grabber = scene.mouseGrabberItem()
+        self.grabber = grabber if _movable(grabber) else None
+        if self.grabber is not None and self.grabber not in moving:
+            moving.append(self.grabber)
+        self.carried = carried_by(scene, [i for i in moving if isinstance(i, FrameItem)], moving)
+        self.grab_start = QPointF(self.grabber.pos()) if self.grabber is not None else None
+        self.start = {item: QPointF(item.pos()) for item in [*moving, *self.carried]}
+
+    def follow(self) -> None:
+        """Moves the carried items by as much as the grabbed item moved (called on each mouse move)."""
+        if self.grabber is None or not self.carried:
+            return
+        delta = self.grabber.pos() - self.grab_start
+        for item in self.carried:
+            item.setPos(self.start[item] + delta)
+
+    def release(self):
+        from .moves import move_command
+
+        live = {i: (old, QPointF(i.pos())) for i, old in self.start.items() if i.scene() is self.scene}
+        command = move_command(self.scene, live)
+        if command is not None:
+            self.scene.undo_stack.push(command)
         return command
+
+
+def _movable(item) -> bool:
+    from .note_items import CommentItem, FrameItem
+    from .reroute_item import RerouteItem
+
+    return isinstance(item, (NodeItem, CommentItem, FrameItem, RerouteItem))
 
 
 class CutInteraction:

@@ -13,11 +13,14 @@ from ..analysis import AnalysisModel
 from .edge_item import EdgeItem
 from .interactions import ConnectInteraction, MoveInteraction
 from .node_item import NodeItem
+from .note_items import CommentItem, FrameItem
 from .port_item import PortItem
+from .reroute_item import RerouteItem
+from .scene_annotations import AnnotationsMixin
 from .style import GRID, CanvasPalette, reset_metrics
 
 
-class GraphScene(QGraphicsScene):
+class GraphScene(AnnotationsMixin, QGraphicsScene):
     statusMessage = Signal(str)
     # A wire from (node id, port, is_output) let go over empty canvas at a scene point: the view offers
     # a quick add of blocks that fit there.
@@ -42,8 +45,15 @@ class GraphScene(QGraphicsScene):
         self._slots = [(ev.node_added, self._on_node_added), (ev.node_removed, self._on_node_removed),
                        (ev.node_changed, self._on_node_changed), (ev.node_moved, self._on_node_moved),
                        (ev.edge_added, self._on_edge_added), (ev.edge_removed, self._on_edge_removed)]
+        self._notes: dict[str, CommentItem | FrameItem] = {}
+        self._retired: list = []  # items removed during their own event, freed once it has returned
+        notes = graph.annotations.events
+        self._slots += [(notes.added, self._on_note_added), (notes.removed, self._on_note_removed),
+                        (notes.changed, self._on_note_changed), (notes.points_changed, self._on_points_changed)]
         for signal, slot in self._slots:
             signal.connect(slot)
+        for note in graph.annotations.notes.values():
+            self._on_note_added(note)
         for node in graph:
             self._on_node_added(node)
         for edge in graph.edges:
@@ -158,6 +168,8 @@ class GraphScene(QGraphicsScene):
         target.node_item.edges.add(item)
         self._set_connected(source, target, True)
         self.addItem(item)
+        if self.graph.annotations.points(edge):
+            self._on_points_changed(edge)
         if item.long:
             item.update_path()  # routing around blocks needs the scene
         if self._report is not None:
@@ -171,6 +183,9 @@ class GraphScene(QGraphicsScene):
         item.target.node_item.edges.discard(item)
         still_out = any(e.source is item.source for e in item.source.node_item.edges)
         self._set_connected(item.source, item.target, False, still_out)
+        for reroute in item.reroutes:
+            self.retire(reroute)
+        item.reroutes = []
         self.removeItem(item)
 
     def _set_connected(self, source: PortItem, target: PortItem, connected: bool, source_state=None) -> None:
@@ -227,7 +242,23 @@ class GraphScene(QGraphicsScene):
     def connecting(self) -> bool:
         return self._connect is not None
 
+    def _top_item(self, pos: QPointF):
+        """The topmost block, wire, reroute point, comment or frame at ``pos`` (a port counts as its block)."""
+        for item in self.items(pos):
+            while item is not None and not isinstance(item, (NodeItem, EdgeItem, RerouteItem, CommentItem,
+                                                             FrameItem)):
+                item = item.parentItem()
+            if item is not None:
+                return item
+        return None
+
     def mousePressEvent(self, event) -> None:
+        if event.button() == Qt.MouseButton.LeftButton and event.modifiers() & Qt.KeyboardModifier.AltModifier:
+            item = self._top_item(event.scenePos())
+            if isinstance(item, EdgeItem):  # Alt+click on a wire: a reroute point there
+                self.add_point(item.edge, event.scenePos())
+                event.accept()
+                return
         if event.button() == Qt.MouseButton.LeftButton:
             port = self.port_at(event.scenePos())
             if port is not None:
@@ -246,6 +277,8 @@ class GraphScene(QGraphicsScene):
             event.accept()
             return
         super().mouseMoveEvent(event)
+        if self._move is not None:
+            self._move.follow()  # a moving frame carries what lies inside it
 
     def mouseReleaseEvent(self, event) -> None:
         if self._connect is not None and event.button() == Qt.MouseButton.LeftButton:
@@ -259,12 +292,25 @@ class GraphScene(QGraphicsScene):
             move.release()
 
     def mouseDoubleClickEvent(self, event) -> None:
-        item = next((i for i in self.items(event.scenePos()) if isinstance(i, NodeItem)), None)
-        if item is not None and event.button() == Qt.MouseButton.LeftButton:
-            self.nodeActivated.emit(item.node_id)
-            event.accept()
+        if event.button() != Qt.MouseButton.LeftButton:
+            super().mouseDoubleClickEvent(event)
             return
-        super().mouseDoubleClickEvent(event)
+        item, pos = self._top_item(event.scenePos()), event.scenePos()
+        if isinstance(item, (CommentItem, FrameItem)) and item.editing:
+            super().mouseDoubleClickEvent(event)  # inside the editor: selects a word
+            return
+        if isinstance(item, NodeItem):
+            self.nodeActivated.emit(item.node_id)
+        elif isinstance(item, RerouteItem):
+            self.remove_points([(item.edge, item.index)])
+        elif isinstance(item, EdgeItem):
+            self.add_point(item.edge, pos)
+        elif isinstance(item, CommentItem) or (isinstance(item, FrameItem) and item.on_title(pos)):
+            item.start_edit()
+        else:
+            super().mouseDoubleClickEvent(event)
+            return
+        event.accept()
 
     # ------------------------------------------------------------ theme and background
     def set_palette(self, palette: QPalette) -> None:

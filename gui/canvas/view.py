@@ -6,16 +6,19 @@ from PySide6.QtCore import QEvent, QPointF, QRectF, Qt
 from PySide6.QtGui import QCursor, QKeySequence, QPainter, QUndoCommand
 from PySide6.QtWidgets import QGraphicsView, QMenu
 
+from engine.annotations import AnnotationError
 from engine.document import DocumentError
 from engine.graph import GraphError
 from engine.layout import layered_positions
 
-from ..commands import (AddNodeCommand, DisconnectCommand, LayoutCommand, MacroCommand, MoveNodesCommand,
-                        PasteCommand, RemoveNodesCommand)
+from ..canvas_commands import RemoveNotesCommand
+from ..commands import AddNodeCommand, DisconnectCommand, LayoutCommand, MacroCommand, RemoveNodesCommand
+from .annotate import AnnotateMixin
 from .clipboard import BLOCK_MIME, clipboard_blocks, copy_blocks
 from .interactions import CutInteraction, add_and_connect
 from .quick_add import QuickAddPopup, fits, search
 from .node_item import NodeItem
+from .note_items import CommentItem
 from .scene import GraphScene
 from .minimap import MinimapView
 from .placement import ESTIMATED_HEIGHT, free_offset, snapped
@@ -37,11 +40,16 @@ GESTURES = (
     ("Search blocks that fit a wire", "Let a wire go on empty canvas"),
     ("Block actions", "Right click"),
     ("Cut the wires a line crosses", "Ctrl + right-drag"),
+    ("Edit a comment or a frame's title", "Double-click it (Esc or a click elsewhere ends)"),
+    ("Move a frame with what lies inside it", "Drag its title"),
+    ("Resize a comment or frame", "Drag its bottom-right corner"),
+    ("Add a reroute point to a wire", "Double-click the wire, or Alt + click"),
+    ("Delete a reroute point", "Double-click it, or select it and press Delete"),
 )
 _NUDGE = {Qt.Key.Key_Left: (-1, 0), Qt.Key.Key_Right: (1, 0), Qt.Key.Key_Up: (0, -1), Qt.Key.Key_Down: (0, 1)}
 
 
-class CanvasView(QGraphicsView):
+class CanvasView(AnnotateMixin, QGraphicsView):
     def __init__(self, scene: GraphScene, parent=None):
         super().__init__(scene, parent)
         self.graph_scene = scene
@@ -137,11 +145,12 @@ class CanvasView(QGraphicsView):
         self.frame_rect(self.graph_scene.nodes_rect(), readable=False)
 
     def frame_all(self) -> None:
-        self.frame_rect(self.graph_scene.nodes_rect())
+        self.frame_rect(self.graph_scene.content_rect())
 
     def frame_selection(self) -> None:
-        ids = self.graph_scene.selected_node_ids()
-        self.frame_rect(self.graph_scene.nodes_rect(ids)) if ids else self.frame_all()
+        scene = self.graph_scene
+        ids, notes = scene.selected_node_ids(), scene.selected_note_ids()
+        self.frame_rect(scene.content_rect(ids, notes)) if ids or notes else self.frame_all()
 
     def center_on_node(self, node_id: str) -> None:
         item = self.graph_scene.node_item(node_id)
@@ -176,81 +185,101 @@ class CanvasView(QGraphicsView):
 
     def nudge_selection(self, dx: float, dy: float) -> None:
         """Moves the selected blocks by (dx, dy) as one step (the arrow keys; Shift for bigger steps)."""
-        graph = self.graph_scene.graph
-        moves = {i: (graph.node(i).pos, (graph.node(i).pos[0] + dx, graph.node(i).pos[1] + dy))
-                 for i in self.graph_scene.selected_node_ids()}
-        if moves:
-            self._push(MoveNodesCommand(graph, moves))
+        command = self.nudge_command(dx, dy)
+        if command is not None:
+            self._push(command)
 
     def select_all(self) -> None:
-        self.graph_scene.select_nodes(list(self.graph_scene.graph.nodes))
+        self.graph_scene.select_items(list(self.graph_scene.graph.nodes), list(self.graph_scene.graph.annotations.notes))
 
     def delete_selection(self) -> None:
         scene = self.graph_scene
         ids, edges = scene.selected_node_ids(), scene.selected_edges()
         edges = [e for e in edges if e.src not in ids and e.dst not in ids]  # those go with their blocks
-        if not ids and not edges:
+        notes = scene.selected_note_ids()
+        points = [(e, k) for e, k in scene.selected_points() if e not in edges and e.src not in ids
+                  and e.dst not in ids]  # a wire that goes takes its points along
+        if not ids and not edges and not notes:
+            if points:
+                scene.remove_points(points)
             return
-        if ids and not edges:
+        if ids and not edges and not notes and not points:
             self._push(RemoveNodesCommand(scene.graph, ids))
             return
-        macro = MacroCommand("Delete selection")
-        for edge in edges:
-            DisconnectCommand(scene.graph, edge, macro)
-        if ids:
-            RemoveNodesCommand(scene.graph, ids, macro)
-        self._push(macro)
+        if notes and not ids and not edges and not points:
+            self._push(RemoveNotesCommand(scene.graph.annotations, notes))
+            return
+        self.graph_scene.undo_stack.beginMacro("Delete selection")
+        try:
+            if points:
+                scene.remove_points(points)
+            macro = MacroCommand("Delete selection")
+            for edge in edges:
+                DisconnectCommand(scene.graph, edge, macro)
+            if ids:
+                RemoveNodesCommand(scene.graph, ids, macro)
+            if notes:
+                RemoveNotesCommand(scene.graph.annotations, notes, macro)
+            self._push(macro)
+        finally:
+            self.graph_scene.undo_stack.endMacro()
 
     def copy_selection(self) -> int:
-        count = copy_blocks(self.graph_scene.graph, self.graph_scene.selected_node_ids())
+        """Copies the selected blocks (with the wires among them and their points) and comments and frames."""
+        scene = self.graph_scene
+        count = copy_blocks(scene.graph, scene.selected_node_ids(), scene.selected_note_ids())
         if count:
-            self.graph_scene.statusMessage.emit(f"Copied {count} block{'s' if count != 1 else ''}")
+            scene.statusMessage.emit(f"Copied {_count_text(count, scene.selected_node_ids())}")
         return count
 
     def cut_selection(self) -> int:
-        ids = self.graph_scene.selected_node_ids()
-        count = copy_blocks(self.graph_scene.graph, ids)
-        if count:
-            self._push(RemoveNodesCommand(self.graph_scene.graph, ids, text=f"Cut {count} block(s)"))
+        scene = self.graph_scene
+        ids, notes = scene.selected_node_ids(), scene.selected_note_ids()
+        count = copy_blocks(scene.graph, ids, notes)
+        if notes:
+            macro = MacroCommand(f"Cut {count} item{'s' if count != 1 else ''}")
+            if ids:
+                RemoveNodesCommand(scene.graph, ids, macro)
+            RemoveNotesCommand(scene.graph.annotations, notes, macro)
+            self._push(macro)
+        elif count:
+            self._push(RemoveNodesCommand(scene.graph, ids, text=f"Cut {count} block(s)"))
         return count
 
     def paste(self) -> list[str]:
-        """Pastes copied blocks (also from another window): offset from the originals on each repeated paste,
-        or around the view centre when the originals are out of sight. Selects and returns the new ids."""
+        """Pastes copied blocks, comments and frames (also from another window): offset from the originals on
+        each repeated paste, or around the view centre when the originals are out of sight. Selects the
+        copies and returns the new block ids."""
         data = clipboard_blocks()
-        if not data or not data.get("nodes"):
+        if not data or (not data.get("nodes") and data.get("canvas") is None):
             self.graph_scene.statusMessage.emit("Nothing to paste: copy some blocks first")
             return []
         return self._paste_data(data, "Paste")
 
     def duplicate_selection(self) -> list[str]:
-        ids = self.graph_scene.selected_node_ids()
-        if not ids:
+        scene = self.graph_scene
+        ids, notes = scene.selected_node_ids(), scene.selected_note_ids()
+        if not ids and not notes:
             return []
-        return self._paste_data(self.graph_scene.graph.subgraph_data(ids), "Duplicate")
+        return self._paste_data(self.selection_data(ids, notes), "Duplicate")
 
     def _occupied(self) -> list[QRectF]:
-        return [item.sceneBoundingRect() for item in self.graph_scene.node_items()]
+        # comments take room; frames do not (a block may well land inside one)
+        return [item.sceneBoundingRect() for item in self.graph_scene.node_items()] + \
+            [item.sceneBoundingRect() for item in self.graph_scene.note_items() if isinstance(item, CommentItem)]
 
     def _paste_data(self, data: dict, text: str) -> list[str]:
         """Places the copies on free space: just below their originals when those are in sight (each
         repeated paste further down, as the earlier copies occupy the space), else near the view centre."""
         try:
-            xs = [float(n["pos"][0]) for n in data["nodes"]]
-            ys = [float(n["pos"][1]) for n in data["nodes"]]
-            group = QRectF(min(xs), min(ys), max(xs) - min(xs) + NODE_WIDTH, max(ys) - min(ys) + ESTIMATED_HEIGHT)
-            visible = self.mapToScene(self.viewport().rect()).boundingRect()
-            preferred = QPointF(0.0, group.height() + GRID * 3)
-            if not visible.contains(group.center() + preferred):
-                preferred = self.view_center() - group.center()
-            offset = snapped(free_offset(self._occupied(), group, preferred))
-            command = PasteCommand(self.graph_scene.graph, data, (offset.x(), offset.y()), text=text)
-        except (DocumentError, GraphError, KeyError, TypeError, ValueError, IndexError) as err:
+            command, node_ids, note_ids = self.paste_command(data, text)
+        except (AnnotationError, DocumentError, GraphError, KeyError, TypeError, ValueError, IndexError) as err:
             self.graph_scene.statusMessage.emit(f"Cannot paste: {err}")
             return []
         self._push(command)
-        self.graph_scene.select_nodes(command.node_ids)
-        return list(command.node_ids)
+        ids = node_ids()
+        self.graph_scene.select_items(ids, note_ids)
+        return ids
 
     def auto_layout(self) -> None:
         graph = self.graph_scene.graph
@@ -309,12 +338,15 @@ class CanvasView(QGraphicsView):
     def event(self, event) -> bool:
         # Tab would move the focus to the next widget before keyPressEvent sees it.
         if event.type() == QEvent.Type.KeyPress and event.key() == Qt.Key.Key_Tab \
-                and not event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier:
+                and not event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier and not self.editing_text():
             self.open_quick_add()
             return True
         return super().event(event)
 
     def keyPressEvent(self, event) -> None:
+        if self.editing_text():  # a comment or frame title is being typed: its keys are text
+            super().keyPressEvent(event)
+            return
         key, mods = event.key(), event.modifiers()
         plain = not mods & (Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier
                             | Qt.KeyboardModifier.MetaModifier)
@@ -331,7 +363,7 @@ class CanvasView(QGraphicsView):
             self.zoom_in()
         elif event.matches(QKeySequence.StandardKey.ZoomOut) or (key == Qt.Key.Key_Minus and not plain):
             self.zoom_out()
-        elif key in _NUDGE and plain and self.graph_scene.selected_node_ids():
+        elif key in _NUDGE and plain and self.graph_scene.selectedItems():
             step = GRID * (5 if mods & Qt.KeyboardModifier.ShiftModifier else 1)
             self.nudge_selection(_NUDGE[key][0] * step, _NUDGE[key][1] * step)
         elif key == Qt.Key.Key_Escape:
@@ -453,6 +485,10 @@ class CanvasView(QGraphicsView):
             menu.addAction(f"Duplicate {blocks}", self.duplicate_selection)
             menu.addSeparator()
             menu.addAction(f"Delete {blocks}", self.delete_selection)
+            if count > 1 or scene.selected_note_ids():
+                menu.addAction("Put in a frame", self.add_frame)
+        elif self.annotation_menu(menu, scene_pos):
+            pass
         else:
             where = QPointF(scene_pos)
             menu.addAction("Add block…", lambda: self.open_quick_add(scene_pos=where))
@@ -483,3 +519,9 @@ class CanvasView(QGraphicsView):
         elif event.type() == QEvent.Type.FontChange:
             self.graph_scene.refresh_metrics()
         super().changeEvent(event)
+
+
+def _count_text(count: int, node_ids: list[str]) -> str:
+    if len(node_ids) == count:
+        return f"{count} block{'s' if count != 1 else ''}"
+    return f"{count} item{'s' if count != 1 else ''}"
