@@ -76,7 +76,7 @@ def test_round_trip_keeps_positions_sections_and_text(tmp_path):
 @pytest.mark.parametrize("change,json_path,message", [
     (set_in(["format"], "keras"), "$.format", 'this is not an RNN Studio document (expected "format": "rnn-studio")'),
     (set_in(["version"], 99), "$.version", "the file uses format 99, written by a newer RNN Studio; this one "
-                                           "reads up to format 2: please update"),
+                                           "reads up to format 3: please update"),
     (set_in(["version"], "1"), "$.version", "must be a positive whole number"),
     (set_in(["description"], 5), "$.description", "must be text"),
     (set_in(["graph"], []), "$.graph", "must be an object"),

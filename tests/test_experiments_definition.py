@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine.document import FORMAT_VERSION, DocumentError, load_document, loads, save_document
+from engine.document import EXPERIMENT_VERSION, FORMAT_VERSION, DocumentError, load_document, loads, save_document
 from engine.experiments import ExperimentError, ExperimentSpec, Variable, experiment_from_data
 from test_experiments_support import EXAMPLES
 
@@ -21,8 +21,8 @@ def document_text(experiment, version=2):
     return json.dumps(doc)
 
 
-def test_format_version_is_2():
-    assert FORMAT_VERSION == 2
+def test_an_experiment_needs_format_2_and_the_newest_format_is_3():
+    assert EXPERIMENT_VERSION == 2 and FORMAT_VERSION == 3  # 3: the canvas section (comments, frames, points)
 
 
 def test_the_section_round_trips_byte_for_byte(tmp_path):

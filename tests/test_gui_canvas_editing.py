@@ -240,14 +240,14 @@ def test_context_menus_and_double_click(names):
     dense = scene.node_item(graph.by_name("dense").id)
     menu = view.context_menu(dense.center())
     texts = [a.text() for a in menu.actions() if a.text()]
-    assert texts == ["Copy block", "Cut block", "Duplicate block", "Delete block"]
+    assert texts == ["Copy block", "Cut block", "Duplicate block", "Delete block", "Put in a frame"]
     assert scene.selected_node_ids() == [dense.node_id]
     next(a for a in menu.actions() if a.text() == "Delete block").trigger()
     assert graph.by_name("dense") is None and names.stack.count() == 1
     menu.deleteLater()
     menu = view.context_menu(QPointF(-5000, -5000))
     actions = {a.text(): a for a in menu.actions() if a.text()}
-    assert list(actions) == ["Add block…", "Paste", "Auto-layout", "Frame all", "Snap to grid"]
+    assert list(actions) == ["Add block…", "Paste", "Add comment", "Auto-layout", "Frame all", "Snap to grid"]
     actions["Snap to grid"].trigger()
     assert view.snap_to_grid
     menu.deleteLater()

@@ -485,8 +485,7 @@ class CanvasView(AnnotateMixin, QGraphicsView):
             menu.addAction(f"Duplicate {blocks}", self.duplicate_selection)
             menu.addSeparator()
             menu.addAction(f"Delete {blocks}", self.delete_selection)
-            if count > 1 or scene.selected_note_ids():
-                menu.addAction("Put in a frame", self.add_frame)
+            menu.addAction("Put in a frame", self.add_frame)
         elif self.annotation_menu(menu, scene_pos):
             pass
         else:
@@ -494,6 +493,7 @@ class CanvasView(AnnotateMixin, QGraphicsView):
             menu.addAction("Add block…", lambda: self.open_quick_add(scene_pos=where))
             paste = menu.addAction("Paste", self.paste)
             paste.setEnabled(clipboard_blocks() is not None)
+            menu.addAction("Add comment", lambda: self.add_comment(where))
             menu.addSeparator()
             menu.addAction("Auto-layout", self.auto_layout)
             menu.addAction("Frame all", self.frame_all)
