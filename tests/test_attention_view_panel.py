@@ -1,0 +1,119 @@
+"""The Attention tab labels both axes with the probe sample's decoded characters, names the hovered cell and its
+weight, draws attention pooling as bars over the characters, says the sample's text, target and the model's
+answer above the plot, and follows the dark theme."""
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QPointF
+
+from engine.data.synthetic import SEQ_VOCAB
+from engine.training.events import AttentionProbe, RunStarted
+from engine.training.runs import DATA_META
+from gui.dashboard.attention import AttentionPanel, TokenAxis
+from gui.dashboard.history import RunHistory
+from gui.theme import DARK, LIGHT, apply_theme
+from test_examples_seq2seq_long import long_example, train_briefly
+from test_training_support import one_torch_thread  # noqa: F401
+
+
+@pytest.fixture(scope="module")
+def seq2seq_run(tmp_path_factory):
+    result = train_briefly(long_example("seq2seq_long_attention", tmp_path_factory.mktemp("attention")))
+    assert result.status == "completed", result.message
+    return result.run_dir
+
+
+@pytest.fixture
+def panel(qtbot):
+    panel = AttentionPanel()
+    qtbot.addWidget(panel)
+    panel.resize(1000, 600)
+    panel.show()
+    yield panel
+    apply_theme("light")
+
+
+def _cell_center(qtbot, panel, row: float, col: float):
+    qtbot.wait(20)  # the layout settles before a view point is mapped to the screen
+    box = panel.shown.getViewBox()
+    return panel.layout_widget.mapFromScene(box.mapViewToScene(QPointF(col + 0.5, row + 0.5)))
+
+
+def test_seq2seq_heatmap_axes_are_the_decoded_characters_and_hover_names_the_pair(qtbot, panel, seq2seq_run):
+    history = RunHistory.from_run_dir(seq2seq_run)
+    probe = history.attention["attention"]
+    panel.set_history(history)
+    source = [SEQ_VOCAB[t] for t in probe.key_tokens]
+    decoder = [SEQ_VOCAB[t] for t in probe.query_tokens]
+    assert panel.key_axis.labels == source and all(ch in "0123456789" for ch in source)
+    assert panel.query_axis.labels == decoder and decoder[0] == "<bos>"
+    assert panel.heat.matrix.shape == (len(decoder), len(source))  # real steps only, no padding columns
+    np.testing.assert_allclose(panel.heat.matrix, probe.weights[:len(decoder), :len(source)])
+    assert panel.heat.plot.getAxis("bottom") is panel.key_axis
+    assert panel.heat.plot.getAxis("bottom").labelText == "key (attended to): source"
+    # above the plot: the source string, the target (the source reversed, then <eos>) and the model's answer
+    text = panel.sample.text()
+    assert f"<b>source</b> {''.join(source)}" in text
+    assert f"<b>target</b> {''.join(reversed(source))}&lt;eos&gt;" in text and "(teacher-forced)" in text
+    # hovering a cell (a real mouse move over the plot) names its query and key characters and the weight
+    qtbot.mouseMove(panel.layout_widget.viewport(), _cell_center(qtbot, panel, 2, 3))
+    qtbot.waitUntil(lambda: panel.readout.text() != "", timeout=3000)
+    assert panel.readout.text() == (f"query 3 “{decoder[2]}” → key 4 “{source[3]}”: "
+                                    f"weight {probe.weights[2, 3]:.4f}")
+    header, rows = panel.csv_table(history)
+    assert header == ["query"] + source and [r[0] for r in rows] == decoder
+
+
+def test_labels_thin_out_when_the_axis_is_too_short_and_never_overlap(panel):
+    axis = TokenAxis("bottom")
+    axis.set_labels([f"word{i}" for i in range(40)])
+    [(every, values)] = axis.tickValues(0, 40, 4000)  # 100 px a cell: every word fits
+    assert every == 1 and len(values) == 40 and axis.tickStrings(values[:2], 1, 1) == ["word0", "word1"]
+    [(every, values)] = axis.tickValues(0, 40, 400)  # 10 px a cell: every k-th word, k cells wider than a word
+    width = axis._label_size(axis.labels)
+    assert every > 1 and every * 10 >= width > (every - 1) * 10 and values[:2] == [0.5, every + 0.5]
+    [(every, values)] = axis.tickValues(10, 14, 400)  # zoomed in: the words come back
+    assert every == 1 and values == [10.5, 11.5, 12.5, 13.5]
+
+
+def _pooling_history(tmp_path) -> tuple[RunHistory, AttentionProbe]:
+    vocab = ["<pad>", "<unk>", "a", "b", "e", "l", "r", " "]
+    (tmp_path / DATA_META).write_text(json.dumps({
+        "vocab": {"name": vocab}, "labels": {"language": ["English", "French"]},
+        "special_tokens": {"name": {"<pad>": 0, "<unk>": 1}}, "tokenization": {"name": {"tokenizer": "char"}}}))
+    history = RunHistory("names")
+    history.add(RunStarted(str(tmp_path), {}, "cpu", 1, 1, []))
+    probe = AttentionProbe(5, "pool", np.array([0.1, 0.2, 0.3, 0.15, 0.25, 0.0, 0.0], dtype=np.float32),
+                           key_input="name", key_tokens=[3, 4, 7, 5, 2], key_length=5, head="language",
+                           target=1, prediction=0)
+    history.add(probe)
+    return history, probe
+
+
+def test_pooling_is_a_bar_per_character_with_the_label_and_a_wrong_prediction(qtbot, panel, tmp_path):
+    history, probe = _pooling_history(tmp_path)
+    panel.set_history(history)
+    assert panel.shown is panel.bars and panel.heat.plot.scene() is None  # no stretched one-row heatmap
+    assert panel.bar_axis.labels == ["b", "e", "␣", "l", "a"]
+    np.testing.assert_allclose(panel.bar_item.opts["height"], probe.weights[:5])
+    text = panel.sample.text()
+    assert "<b>name</b> be la" in text and "<b>label</b> French" in text and "English" in text and "wrong" in text
+    qtbot.mouseMove(panel.layout_widget.viewport(), _cell_center(qtbot, panel, -0.45, 2))
+    qtbot.waitUntil(lambda: panel.readout.text() != "", timeout=3000)
+    assert panel.readout.text() == "step 3 “␣”: weight 0.3000"
+    assert panel.csv_table(history)[1][2] == [3, "␣", pytest.approx(0.3)]
+
+
+def test_dark_theme_colours_the_axes_of_whichever_plot_is_shown(panel, tmp_path, seq2seq_run):
+    apply_theme("dark", panel)
+    history, _ = _pooling_history(tmp_path)
+    panel.set_history(history)  # the bar plot enters the scene after the theme changed
+    assert panel.bar_axis.pen().color().name() == DARK.foreground
+    panel.set_history(RunHistory.from_run_dir(seq2seq_run))
+    assert panel.key_axis.pen().color().name() == DARK.foreground and panel.shown is panel.heat.plot
+    apply_theme("light", panel)
+    assert panel.key_axis.pen().color().name() == LIGHT.foreground
+    assert not panel.layout_widget.grab().isNull()
