@@ -54,6 +54,7 @@ class TokenAxis(pg.AxisItem):
 
     def tickValues(self, minVal, maxVal, size):  # noqa: N802,N803 - pyqtgraph's names
         n = len(self.labels)
+        minVal, maxVal = min(minVal, maxVal), max(minVal, maxVal)  # an inverted axis (rows top down) gives them reversed
         if not n or not math.isfinite(minVal) or not math.isfinite(maxVal) or maxVal <= minVal:
             return []
         first, last = max(0, math.floor(minVal)), min(n - 1, math.ceil(maxVal))
@@ -195,12 +196,13 @@ class AttentionPanel(PlotPanel):
         parts = []
         inputs = [(getattr(probe, "key_input", None), key_texts)]
         query = getattr(probe, "query_input", None)
-        if query and query != inputs[0][0]:
+        target, prediction = getattr(probe, "target", None), getattr(probe, "prediction", None)
+        # a decoder's input is its target shifted by <bos> (teacher forcing): shown as the target only
+        if query and query != inputs[0][0] and not isinstance(target, list):
             inputs.append((query, texts_of(history, query, getattr(probe, "query_tokens", None), self._meta)))
         for name, texts in inputs:
             if name and texts is not None:
                 parts.append(f"<b>{html.escape(name)}</b> {html.escape(joined(texts, meta, name))}")
-        target, prediction = getattr(probe, "target", None), getattr(probe, "prediction", None)
         head = getattr(probe, "head", None)
         names = (meta.get("labels") or {}).get(head) or (meta.get("vocab") or {}).get(query or "")
         decode = lambda i: names[i] if names and 0 <= i < len(names) else str(i)  # noqa: E731
