@@ -7,12 +7,15 @@ import json
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from PySide6.QtCore import QPointF
+from PySide6.QtGui import QImage, QPainter, QTextDocument
 
 from engine.data.synthetic import SEQ_VOCAB
 from engine.training.events import AttentionProbe, RunStarted
 from engine.training.runs import DATA_META
-from gui.dashboard.attention import AttentionPanel, TokenAxis
+from gui.dashboard.attention import AttentionPanel, TokenAxis, shown_token
 from gui.dashboard.history import RunHistory
 from gui.theme import DARK, LIGHT, apply_theme
 from test_examples_seq2seq_long import long_example, train_briefly
@@ -117,3 +120,71 @@ def test_dark_theme_colours_the_axes_of_whichever_plot_is_shown(panel, tmp_path,
     apply_theme("light", panel)
     assert panel.key_axis.pen().color().name() == LIGHT.foreground
     assert not panel.layout_widget.grab().isNull()
+
+
+def _drawn_texts(axis) -> list[str]:
+    """The tick texts the axis paints now (pyqtgraph's own layout of them)."""
+    image = QImage(10, 10, QImage.Format.Format_ARGB32)
+    painter = QPainter(image)
+    try:
+        return [text for _rect, _flags, text in axis.generateDrawSpecs(painter)[2]]
+    finally:
+        painter.end()
+
+
+def test_both_axes_paint_their_labels_the_rows_top_down(qtbot, panel, tmp_path):
+    labels = [f"w{i}" for i in range(30)]
+    (tmp_path / DATA_META).write_text(json.dumps({"vocab": {"text": labels}}))
+    history = RunHistory("self")
+    history.add(RunStarted(str(tmp_path), {}, "cpu", 1, 1, []))
+    weights = np.full((30, 30), 1 / 30, dtype=np.float32)
+    history.add(AttentionProbe(2, "attention", weights, query_input="text", query_tokens=list(range(30)),
+                               query_length=30, key_input="text", key_tokens=list(range(30)), key_length=30))
+    panel.set_history(history)
+    qtbot.wait(20)
+    for axis in (panel.query_axis, panel.key_axis):
+        drawn = _drawn_texts(axis)
+        assert drawn and drawn[0] == "w0" and drawn == labels[::axis.every]
+    assert panel.sample.text() == "<b>text</b> " + " ".join(labels)  # one input: shown once
+
+
+@settings(max_examples=60, deadline=None)
+@given(labels=st.lists(st.text(min_size=0, max_size=30), min_size=1, max_size=80),
+       low=st.floats(-5, 90), span=st.floats(0.5, 100), size=st.floats(20, 3000),
+       orientation=st.sampled_from(["bottom", "left"]))
+def test_token_axis_never_overlaps_labels_and_stays_in_range(qapp, labels, low, span, size, orientation):
+    axis = TokenAxis(orientation)
+    axis.set_labels([shown_token(t) for t in labels])
+    assert all(0 < len(label) <= 12 for label in axis.labels)
+    ticks = axis.tickValues(low + span, low, size)  # reversed, as an inverted axis passes them
+    if not ticks:
+        assert low + span < 0.5 or low > len(labels) - 0.5  # no cell centre in view
+        return
+    [(every, values)] = ticks
+    assert all(low <= v <= low + span and (v - 0.5) % every == 0 for v in values)
+    shown = [axis.labels[int(v)] for v in values]
+    assert axis.tickStrings(values, 1, every) == shown
+    pixels_per_cell = size / span
+    assert every * pixels_per_cell >= axis._label_size(shown)  # neighbours never overlap
+
+
+@settings(max_examples=40, deadline=None)
+@given(tokens=st.lists(st.text(min_size=1, max_size=6), min_size=1, max_size=12), target=st.integers(0, 2))
+def test_sample_line_escapes_whatever_the_vocabulary_holds(qapp, tmp_path_factory, tokens, target):
+    folder = tmp_path_factory.mktemp("meta")
+    vocab = ["<pad>", "<unk>"] + tokens
+    (folder / DATA_META).write_text(json.dumps({"vocab": {"x": vocab}, "labels": {"y": ["<i>a", "b&c", "d"]}}))
+    history = RunHistory("x")
+    history.add(RunStarted(str(folder), {}, "cpu", 1, 1, []))
+    probe = AttentionProbe(1, "pool", np.ones(len(tokens), dtype=np.float32) / len(tokens), key_input="x",
+                           key_tokens=list(range(2, len(vocab))), key_length=len(tokens), head="y", target=target,
+                           prediction=target)
+    panel = AttentionPanel()
+    history.add(probe)
+    panel.set_history(history)
+    doc = QTextDocument()
+    doc.setHtml(panel.sample.text())
+    text = doc.toPlainText()
+    assert text.startswith("x ") and f"label {['<i>a', 'b&c', 'd'][target]}" in text and "(right)" in text
+    assert panel.bar_axis.labels == [shown_token(t) for t in tokens]
+    panel.deleteLater()
