@@ -61,6 +61,8 @@ def test_seq2seq_heatmap_axes_are_the_decoded_characters_and_hover_names_the_pai
     text = panel.sample.text()
     assert f"<b>source</b> {''.join(source)}" in text
     assert f"<b>target</b> {''.join(reversed(source))}&lt;eos&gt;" in text and "(teacher-forced)" in text
+    wrong = sum(p != t for p, t in zip(probe.prediction, probe.target))
+    assert f"({wrong} of {len(probe.target)} steps wrong)" in text and text.count("color:#d62728") == wrong
     # hovering a cell (a real mouse move over the plot) names its query and key characters and the weight
     qtbot.mouseMove(panel.layout_widget.viewport(), _cell_center(qtbot, panel, 2, 3))
     qtbot.waitUntil(lambda: panel.readout.text() != "", timeout=3000)

@@ -54,7 +54,7 @@ class TokenAxis(pg.AxisItem):
 
     def tickValues(self, minVal, maxVal, size):  # noqa: N802,N803 - pyqtgraph's names
         n = len(self.labels)
-        minVal, maxVal = min(minVal, maxVal), max(minVal, maxVal)  # an inverted axis (rows top down) gives them reversed
+        minVal, maxVal = min(minVal, maxVal), max(minVal, maxVal)  # an inverted axis (rows top down): reversed
         if not n or not math.isfinite(minVal) or not math.isfinite(maxVal) or maxVal <= minVal:
             return []
         first, last = max(0, math.floor(minVal)), min(n - 1, math.ceil(maxVal))
@@ -79,6 +79,12 @@ def joined(texts: list[str], meta: dict, input_name: str | None) -> str:
     if tokenizer == "word" or (tokenizer != "char" and any(len(t) > 1 for t in plain)):
         return " ".join(texts)
     return "".join(texts)
+
+
+def _top(weights: np.ndarray) -> float:
+    """The colour scale's (or bar axis's) top: the largest finite weight (a diverged run has NaNs)."""
+    finite = weights[np.isfinite(weights)]
+    return float(max(finite.max(), 1e-6)) if finite.size else 1.0
 
 
 def _cells(texts: list[str] | None, length: int) -> list[str]:
@@ -172,7 +178,7 @@ class AttentionPanel(PlotPanel):
         self.heat.plot.setLabel("left", f"query: {query}" if query else "query step")
         self.heat.plot.setLabel("bottom", f"key (attended to): {key}" if key else "key step (attended to)")
         set_text(self.heat.plot, title=f"{probe.block} · step {probe.step}")
-        self.heat.show(weights, (0.0, float(max(weights.max(), 1e-6))))
+        self.heat.show(weights, (0.0, _top(weights)))
 
     def _draw_pooling(self, probe, weights, key_texts) -> None:
         steps = getattr(probe, "key_length", None) or weights.shape[0]
@@ -184,10 +190,10 @@ class AttentionPanel(PlotPanel):
         key = getattr(probe, "key_input", None)
         self.bars.setLabel("bottom", f"{key}: one bar per step" if key else "step")
         set_text(self.bars, title=f"{probe.block} · attention pooling · step {probe.step}")
-        self.bar_item.setOpts(x=np.arange(steps) + 0.5, height=weights, width=0.8, brush=color(0))
+        self.bar_item.setOpts(x=np.arange(steps) + 0.5, height=np.nan_to_num(weights, nan=0.0, posinf=0.0, neginf=0.0),
+                              width=0.8, brush=color(0))
         if self.following:
-            self.bars.setRange(xRange=(0, max(steps, 1)), yRange=(0, float(max(weights.max(), 1e-6)) * 1.05),
-                               padding=0)
+            self.bars.setRange(xRange=(0, max(steps, 1)), yRange=(0, _top(weights) * 1.05), padding=0)
 
     # ------------------------------------------------------------------ the sample
     def sample_html(self, history, probe, key_texts: list[str] | None) -> str:
@@ -210,7 +216,9 @@ class AttentionPanel(PlotPanel):
             texts = [decode(t) for t in target]
             parts.append(f"<b>target</b> {html.escape(joined(texts, meta, query))}")
             if isinstance(prediction, list):
-                parts.append("<b>predicted</b> (teacher-forced) " + self._marked(prediction, target, decode, meta, query))
+                # a decoder reads the true previous token in the probe's forward pass
+                forced = " (teacher-forced)" if query and query != inputs[0][0] else ""
+                parts.append(f"<b>predicted</b>{forced} " + self._marked(prediction, target, decode, meta, query))
         elif isinstance(target, int):
             parts.append(f"<b>label</b> {html.escape(decode(target))}")
             if isinstance(prediction, int):
