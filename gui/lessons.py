@@ -16,7 +16,7 @@ LESSONS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
      ("repeats_unidirectional", "repeats_bidirectional")),
     ("Attention", "the Attention tab shows which characters or words the model reads", ("names", "sentiment")),
     ("Sequence to sequence", "Try it decodes free-running; compare with the teacher-forced accuracy",
-     ("seq2seq",)),
+     ("seq2seq", "seq2seq_long_attention", "seq2seq_long_plain")),
     ("Overfitting", "Curves: the gap between training and validation loss, without and with regularization",
      ("sentiment_overfit", "sentiment_regularized")),
     ("Initialization", "identity recurrent weights (IRNN) let a plain ReLU RNN learn the adding problem",

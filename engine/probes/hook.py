@@ -41,7 +41,9 @@ class ProbeHook(Hook):
         if self.batch is None or trainer.global_step < self.next_step:
             return
         started = time.perf_counter()
-        events = run_probes(trainer.inner_module, self.batch, trainer.probe_loss, trainer.global_step, self.which)
+        heads = getattr(getattr(trainer, "compiled", None), "heads", None)
+        events = run_probes(trainer.inner_module, self.batch, trainer.probe_loss, trainer.global_step, self.which,
+                            heads)
         chunk = getattr(getattr(trainer, "config", None), "tbptt", 0)
         for event in events:
             if chunk and isinstance(event, TimeGradProbe):

@@ -13,7 +13,8 @@ import torch
 from torch import Tensor, nn
 
 from ..blocks.recurrent_modules import _RecurrentBase
-from ..training.events import AttentionProbe, GateProbe, HiddenStateProbe, TimeGradProbe
+from ..training.events import GateProbe, HiddenStateProbe, TimeGradProbe
+from .attention import AttentionRecorder, attention_events
 from .gates import cell_of, gate_activations, layer_records, layer_weights, unpack
 from .timegrad import time_gradient_norms
 
@@ -94,15 +95,18 @@ def _array(t: Tensor) -> np.ndarray:
 
 
 def run_probes(module: nn.Module, batch: ProbeBatch, loss_fn: Callable[[list, ProbeBatch], Tensor],
-               step: int, which: set[str]) -> list:
+               step: int, which: set[str], heads=None) -> list:
     """Events of every enabled probe ("gates", "attention", "time_grads") on ``batch``; "gates" also gives the
-    hidden states of every recurrent block, the plain RNN included."""
+    hidden states of every recurrent block, the plain RNN included. ``heads`` (the compiled model's, in output
+    order) let the attention probe name the sample's target and the model's answer."""
     events: list = []
     was_training = module.training
     module.eval()  # no dropout: gates recomputed layer by layer must see what the fused layer saw
     try:
         # cuDNN's RNN backward refuses eval mode; the probe batch is small, the native kernels do fine.
-        with torch.backends.cudnn.flags(enabled=False), ProbeRecorder(module) as recorder:
+        attention = attention_blocks(module) if "attention" in which else {}
+        with torch.backends.cudnn.flags(enabled=False), ProbeRecorder(module) as recorder, \
+                AttentionRecorder(attention) as attention_calls:
             with torch.set_grad_enabled("time_grads" in which):
                 outputs = loss_inputs = module_forward(module, batch)
                 loss = loss_fn(loss_inputs, batch) if "time_grads" in which else None
@@ -114,11 +118,8 @@ def run_probes(module: nn.Module, batch: ProbeBatch, loss_fn: Callable[[list, Pr
                 events += _block_events(name, block, record, step, which, grads.get(name))
                 if "gates" in which:
                     events.append(_hidden_states(name, record, batch, step))
-        if "attention" in which:
-            for name, block in attention_blocks(module).items():
-                weights = block.last_weights
-                if weights.numel():
-                    events.append(AttentionProbe(step, name, _array(weights[0])))
+        if attention:
+            events += attention_events(attention, attention_calls, outputs, batch, step, heads)
         del outputs
     finally:
         module.train(was_training)

@@ -70,6 +70,18 @@ class AttentionProbe:
     step: int
     block: str
     weights: np.ndarray  # first probe sample: [Tq, Tk] (heads averaged) or [T] for attention pooling
+    # What the weights are over (issue 10): the model inputs along each axis and the first sample's token ids
+    # over its real steps (None for numeric inputs: label steps by index); the lengths say how many rows and
+    # columns of ``weights`` are real (the rest is the batch's padding). Pooling has no query axis.
+    query_input: str | None = None  # cross-attention: the decoder's input; self-attention: the sequence's own
+    query_tokens: list[int] | None = None
+    query_length: int | None = None
+    key_input: str | None = None  # the sequence attended over (cross-attention: the encoder's input)
+    key_tokens: list[int] | None = None
+    key_length: int | None = None
+    head: str | None = None  # the head whose target is shown (its class names are in the data meta)
+    target: list[int] | int | None = None  # the sample's class index, or its target ids over the real steps
+    prediction: list[int] | int | None = None  # the model's answer in the probe's forward (seq2seq: teacher-forced)
 
 
 @dataclass

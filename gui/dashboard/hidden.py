@@ -12,22 +12,34 @@ from .plots import Heatmap, PlotPanel
 MAX_TICKS = 60  # more token labels than this would overlap: every n-th is shown
 
 
+def run_meta(history, cache: dict) -> dict:
+    """The run's data meta (data_meta.json: vocabularies, special tokens, class names), read once per run into
+    ``cache``; {} when the run has none (yet) or it cannot be read."""
+    run_dir = history.run_dir or (history.started.run_dir if history.started is not None else None)
+    key = ("meta", str(run_dir))
+    if key not in cache:
+        try:
+            cache[key] = Run(run_dir).read_meta() if run_dir else {}
+        except (RunError, OSError, ValueError):
+            cache[key] = {}
+    return cache[key] or {}
+
+
+def texts_of(history, input_name: str | None, tokens: list[int] | None, cache: dict) -> list[str] | None:
+    """Token ids of model input ``input_name`` as text, from the run's vocabulary; the ids themselves without
+    one; None when there are no tokens (a numeric input)."""
+    if tokens is None or input_name is None:
+        return None
+    vocab = (run_meta(history, cache).get("vocab") or {}).get(input_name)
+    if not vocab:
+        return [str(t) for t in tokens]
+    return [vocab[t] if 0 <= t < len(vocab) else "?" for t in tokens]
+
+
 def token_texts(history, probe, cache: dict) -> list[str] | None:
     """The probe sample's tokens as text, from the run's vocabulary (data_meta.json, read once per run into
     ``cache``); the ids themselves without one; None when the input is not tokens."""
-    if probe.tokens is None or probe.input_name is None:
-        return None
-    run_dir = history.run_dir or (history.started.run_dir if history.started is not None else None)
-    key = (str(run_dir), probe.input_name)
-    if key not in cache:
-        try:
-            cache[key] = (Run(run_dir).read_meta().get("vocab") or {}).get(probe.input_name) if run_dir else None
-        except (RunError, OSError, ValueError):
-            cache[key] = None
-    vocab = cache[key]
-    if not vocab:
-        return [str(t) for t in probe.tokens]
-    return [vocab[t] if 0 <= t < len(vocab) else "?" for t in probe.tokens]
+    return texts_of(history, probe.input_name, probe.tokens, cache)
 
 
 class HiddenStatePanel(PlotPanel):

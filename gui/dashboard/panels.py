@@ -1,5 +1,5 @@
 """The dashboard's plots: loss and metric, learning rate, gradient norms per block and per time step, gates,
-LSTM cell state and attention. Each panel draws one RunHistory; axes carry their units.
+LSTM cell state (attention: attention.py). Each panel draws one RunHistory; axes carry their units.
 """
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from PySide6.QtCore import Qt
 from .history import RunHistory
 from ..plotting import color, drop_stale, finite, new_plot, no_si_prefix, positive, set_text
 from ..theme import plot_colors
+from .attention import AttentionPanel  # noqa: F401 - moved; its old import path stays
 from .plots import Heatmap, PlotPanel
 
 STEP_AXIS = "training step (batches)"
@@ -264,32 +265,3 @@ class GatePanel(PlotPanel):
             return ["unit"], []
         return (["unit"] + [f"t{t + 1}" for t in range(matrix.shape[1])],
                 [[u] + [float(v) for v in row] for u, row in enumerate(matrix)])
-
-
-class AttentionPanel(PlotPanel):
-    csv_name = "attention"
-
-    def __init__(self, parent=None):
-        super().__init__("Attention weights", parent)
-        self.block = self.add_combo("Attention block")
-        self.heat = Heatmap(self.layout_widget.ci, 0, 0, "query step", "key step (attended to)", "attention weight",
-                            cmap="inferno")
-
-    def draw(self, history):
-        self.set_items(self.block, list(history.attention))
-        probe = history.attention.get(self.block.currentText())
-        if probe is None:
-            self.heat.show(None, empty=self.empty_text(history, history.attention, "no attention here: this model "
-                                                       "has no attention block (or the attention probe is off)"))
-            return
-        weights = np.atleast_2d(np.asarray(probe.weights))
-        set_text(self.heat.plot, "query step" if weights.shape[0] > 1 else "pooling",
-                 title=f"{probe.block} · step {probe.step}")
-        self.heat.show(weights, (0.0, float(max(weights.max(), 1e-6))))
-
-    def csv_table(self, history):
-        matrix = self.heat.matrix
-        if matrix is None:
-            return ["query"], []
-        return (["query"] + [f"key{t + 1}" for t in range(matrix.shape[1])],
-                [[q + 1] + [float(v) for v in row] for q, row in enumerate(matrix)])
