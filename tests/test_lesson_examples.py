@@ -21,6 +21,8 @@ EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 
 # Per lesson example: smaller data (options merged into the binding) and a shorter schedule.
 SHORT = {
+    "seq2seq_long_attention": ({"samples": 96}, {"epochs": 1, "max_steps_per_epoch": 2, "batch_size": 16}),
+    "seq2seq_long_plain": ({"samples": 96}, {"epochs": 1, "max_steps_per_epoch": 2, "batch_size": 16}),
     "adding_gru": ({"length": 10, "samples": 400}, {"epochs": 2, "lr": 0.01}),
     "adding_irnn": ({"length": 10, "samples": 400}, {"epochs": 2}),
     "copy_rnn": ({"samples": 300}, {"epochs": 2}),
