@@ -99,7 +99,8 @@ def test_one_curve_per_run_named_by_its_label_with_the_recorded_numbers(panel, r
     probes = [e for e in events_of(dirs["lstm"], GateProbe) if e.layer == 0 and e.direction == "forward"]
     xs, ys = curve_data(gates)["kind=lstm"]
     assert xs.tolist() == [p.step for p in probes] and ys == pytest.approx([p.means["forget"] for p in probes])
-    assert "not recorded in kind=rnn" in gates.plot.titleLabel.text
+    assert gates.note.text() == "left out: kind=rnn" and gates.note.toolTip().endswith("recorded in: kind=rnn")
+    assert panel.time_grads.note.text() == ""  # both runs are in that plot
 
 
 def test_a_run_without_the_block_shows_why_nothing_is_drawn(panel, runs):

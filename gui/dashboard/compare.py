@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QCheckBox, QGridLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QCheckBox, QGridLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from ..plotting import color, drop_stale, finite, new_plot, positive, set_text
 from .compared import CompareSet
@@ -32,6 +32,10 @@ class ComparePlot(PlotPanel):
         self.empty = pg.TextItem(NOTHING, color="#888", anchor=(0.5, 0.5))  # grey reads on both themes
         self.plot.addItem(self.empty)
         self.table: tuple[list[str], list[list]] = ([], [])  # what csv_table saves: the data as drawn
+        self.note = QLabel("")  # runs left out of this plot (a long title would push the legend off the plot)
+        self.note.setStyleSheet("color: #888;")  # grey reads on both themes
+        self.note.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)  # never widens the tab
+        self._bar.insertWidget(2, self.note, 1)  # after the choices, in the room left before the buttons
 
     def curve(self, key: tuple, index: int, label: str | None, dashed: bool = False) -> pg.PlotDataItem:
         """The curve ``key`` (created on first use; ``label`` is its legend entry, None for none) in run
@@ -44,11 +48,16 @@ class ComparePlot(PlotPanel):
         item.setPen(pg.mkPen(color(index), width=1.5 if dashed else 2, style=style))
         return item
 
-    def finish(self, keep: set, xs, ys, empty: str | None, title: str = "", **follow) -> None:
+    def finish(self, keep: set, xs, ys, empty: str | None, title: str = "", left_out=(), **follow) -> None:
         """Removes curves of runs no longer compared, then either says ``empty`` in the middle of the plot or
-        fits the ranges to the data (``xs``, ``ys``: every value drawn)."""
+        fits the ranges to the data (``xs``, ``ys``: every value drawn); notes the runs ``left_out``."""
         drop_stale(self.plot, self.curves, keep)
         set_text(self.plot, title=title)
+        left_out = list(left_out) if empty is None else []
+        names = ", ".join(r.label for r in left_out)
+        self.note.setText("" if not left_out else f"left out: {names}" if len(left_out) == 1
+                          else f"left out: {len(left_out)} runs")
+        self.note.setToolTip(f"Nothing of this recorded in: {names}" if names else "")
         self.empty.setVisible(empty is not None)
         if empty is not None:
             self.empty.setText(empty)
@@ -76,10 +85,6 @@ class ComparePlot(PlotPanel):
         """No block in common: which run has which (blocks are matched by name)."""
         have = "; ".join(f"{r.label} has {', '.join(keys) or 'none'}" for r, keys in with_data)
         return f"no {what} in common (blocks are matched by name): {have}"
-
-    @staticmethod
-    def left_out(runs) -> str:
-        return f"not recorded in {', '.join(r.label for r in runs)}" if runs else ""
 
 
 class CompareCurvesPlot(ComparePlot):
@@ -170,8 +175,7 @@ class CompareGradNormPlot(BlockPlot):
             ys.append(y)
             rows += [[run.label, s, v] for s, v in zip(x.tolist(), y.tolist())]
         self.table = (["run", "step", f"{block} gradient norm"], rows)
-        self.finish(keep, np.concatenate(xs or [[]]), np.concatenate(ys or [[]]), empty,
-                    f"{block} · {self.left_out(without)}".rstrip(" ·") if block else "")
+        self.finish(keep, np.concatenate(xs or [[]]), np.concatenate(ys or [[]]), empty, block or "", without)
 
 
 class CompareTimeGradPlot(BlockPlot):
@@ -219,8 +223,8 @@ class CompareTimeGradPlot(BlockPlot):
         self.table = (["t"] + [name for name, _ in columns],
                       [[t + 1] + [float(n[t]) if t < len(n) else "" for _, n in columns] for t in range(longest)])
         title = f"{block} · latest probe of each run" if block else ""
-        self.finish(keep, [1, max(longest, 2)], np.concatenate(ys or [[]]), empty,
-                    f"{title} · {self.left_out(without)}".rstrip(" ·"), x0=1, exact_x=True)
+        self.finish(keep, [1, max(longest, 2)], np.concatenate(ys or [[]]), empty, title, without, x0=1,
+                    exact_x=True)
 
 
 class CompareGatePlot(BlockPlot):
@@ -260,8 +264,8 @@ class CompareGatePlot(BlockPlot):
             ys.append(y)
             rows += [[run.label, s, v] for s, v in zip(x.tolist(), y.tolist())]
         self.table = (["run", "step", f"{block} {gate} gate mean"], rows)
-        title = f"{block} · {gate} gate · {self.left_out(without + lacking)}".rstrip(" ·") if block else ""
-        self.finish(keep, np.concatenate(xs or [[]]), np.concatenate(ys or [[]]), empty, title)
+        title = f"{block} · {gate} gate" if block and gate else ""
+        self.finish(keep, np.concatenate(xs or [[]]), np.concatenate(ys or [[]]), empty, title, without + lacking)
 
 
 class ComparePanel(QWidget):
@@ -284,6 +288,8 @@ class ComparePanel(QWidget):
         for k, panel in enumerate(self.panels):
             panel.history = self.runs
             grid.addWidget(panel, k // 2, k % 2)
+        grid.setColumnStretch(0, 1)
+        grid.setColumnStretch(1, 1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.message)
