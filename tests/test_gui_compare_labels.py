@@ -120,6 +120,10 @@ def test_a_broken_line_is_named_and_the_compare_tab_says_so(tmp_path):
     runs.set_runs([("broken", tmp_path), ("absent", tmp_path / "nothing")])
     assert [r.history for r in runs.runs] == [None, None]
     assert "line 4: not a run log" in runs.errors()[0] and "no metrics.jsonl" in runs.errors()[1]
+    assert not runs.poll()  # unchanged files: not read again (the same error every second helps nobody)
+    (tmp_path / "metrics.jsonl").write_bytes(b"".join(lines))  # mended
+    assert runs.poll() and runs.runs[0].history.finished is not None
+    assert len(runs.errors()) == 1 and "no metrics.jsonl" in runs.errors()[0]  # the absent one still is
 
 
 def test_a_replaced_log_is_read_anew_and_finished_runs_are_not_polled(tmp_path):

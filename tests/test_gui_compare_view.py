@@ -53,6 +53,12 @@ def curve_data(plot) -> dict[str, tuple]:
     return {item.name(): (item.xData, item.yData) for item in plot.plot.listDataItems() if item.name()}
 
 
+def compare(qtbot, panel, runs) -> None:
+    """``panel.set_runs(runs)`` and wait until their logs are read (in a background thread)."""
+    with qtbot.waitSignal(panel.loaded, timeout=30000):
+        panel.set_runs(runs)
+
+
 @pytest.fixture
 def panel(qtbot):
     panel = ComparePanel()
@@ -62,9 +68,11 @@ def panel(qtbot):
     return panel
 
 
-def test_one_curve_per_run_named_by_its_label_with_the_recorded_numbers(panel, runs):
+def test_one_curve_per_run_named_by_its_label_with_the_recorded_numbers(qtbot, panel, runs):
     _, dirs = runs
     panel.set_runs([("kind=lstm", dirs["lstm"]), ("kind=rnn", dirs["swapped"])])
+    assert panel.curves.empty.textItem.toPlainText() == "reading 2 run logs…"  # off the GUI thread
+    qtbot.waitUntil(lambda: not panel.busy(), timeout=30000)
     assert panel.labels() == ["kind=lstm", "kind=rnn"]
     for plot in (panel.curves, panel.grad_norm, panel.time_grads):
         assert legend_labels(plot) == ["kind=lstm", "kind=rnn"], plot.title
@@ -103,21 +111,22 @@ def test_one_curve_per_run_named_by_its_label_with_the_recorded_numbers(panel, r
     assert panel.time_grads.note.text() == ""  # both runs are in that plot
 
 
-def test_a_run_without_the_block_shows_why_nothing_is_drawn(panel, runs):
+def test_a_run_without_the_block_shows_why_nothing_is_drawn(qtbot, panel, runs):
     _, dirs = runs
-    panel.set_runs([("lstm", dirs["lstm"]), ("rnn", dirs["rnn"])])
+    compare(qtbot, panel, [("lstm", dirs["lstm"]), ("rnn", dirs["rnn"])])
     plot = panel.time_grads
     assert plot.empty.isVisible() and not plot.plot.listDataItems()
     assert plot.empty.textItem.toPlainText() == ("no recurrent block in common (blocks are matched by name): "
                                                  "lstm has lstm; rnn has rnn")
     assert panel.grad_norm.block.currentText() == "dense"  # what they do share is still compared
     assert len(panel.grad_norm.plot.listDataItems()) == 2
-    panel.set_runs([])
+    compare(qtbot, panel, [])
     assert all(p.empty.textItem.toPlainText() == NOTHING for p in panel.panels)
     assert all(not p.plot.listDataItems() for p in panel.panels)  # no lines of the earlier runs
-    panel.set_runs([("lost", dirs["lstm"].parent / "no-such-run")])
+    compare(qtbot, panel, [("lost", dirs["lstm"].parent / "no-such-run")])
     assert panel.message.isVisible() and "no-such-run" in panel.message.text()
     assert "no metrics.jsonl" in panel.curves.empty.textItem.toPlainText()
+    assert not panel.poll() and panel.message.isVisible()  # a failed run is not read again until it changes
 
 
 def test_a_growing_log_is_read_on_while_the_tab_is_visible(qtbot, panel, runs, tmp_path):
@@ -129,7 +138,7 @@ def test_a_growing_log_is_read_on_while_the_tab_is_visible(qtbot, panel, runs, t
     lines = text.split(b"\n")
     first = b"\n".join(lines[:4]) + b"\n" + lines[4][:10]  # RunStarted + steps, then a line cut short
     (live / "metrics.jsonl").write_bytes(first)
-    panel.set_runs([("live", live)])
+    compare(qtbot, panel, [("live", live)])
     history = panel.runs.runs[0].history
     assert len(history.steps) < 3 and history.finished is None
     assert panel.timer.isActive()
@@ -144,15 +153,22 @@ def test_a_growing_log_is_read_on_while_the_tab_is_visible(qtbot, panel, runs, t
     assert not panel.timer.isActive()  # only while visible
 
 
-def test_compare_plots_save_csv_and_png(panel, runs, tmp_path):
+def test_compare_plots_save_csv_and_png(qtbot, panel, runs, tmp_path):
     _, dirs = runs
-    panel.set_runs([("kind=lstm", dirs["lstm"]), ("kind=rnn", dirs["swapped"])])
+    compare(qtbot, panel, [("kind=lstm", dirs["lstm"]), ("kind=rnn", dirs["swapped"])])
     path = panel.time_grads.save_csv(str(tmp_path / "t.csv"))
     with open(path, newline="") as handle:
         rows = list(csv.reader(handle))
     step = events_of(dirs["lstm"], TimeGradProbe)[-1].step
     assert rows[0][:2] == ["t", f"kind=lstm (step {step})"] and len(rows) == 13
     assert [float(r[1]) for r in rows[1:]] == pytest.approx(events_of(dirs["lstm"], TimeGradProbe)[-1].norms)
+    path = panel.curves.save_csv(str(tmp_path / "c.csv"))
+    with open(path, newline="") as handle:
+        rows = list(csv.reader(handle))
+    smoothed = RunHistory.from_run_dir(dirs["lstm"]).smoothed["loss"]
+    assert rows[0] == ["run", "series", "step", "loss"]
+    assert [float(r[3]) for r in rows[1:] if r[:2] == ["kind=lstm", "train (smoothed)"]] == pytest.approx(smoothed)
+    assert len([r for r in rows if r[1] == "validation"]) == 2  # one epoch of each run
     png = panel.gates.save_png(str(tmp_path / "g.png"))
     assert open(png, "rb").read(8) == b"\x89PNG\r\n\x1a\n"
 
@@ -185,6 +201,7 @@ def test_runs_dock_selection_feeds_the_compare_tab(qtbot, runs):
     with qtbot.waitSignal(runs_panel.compareRequested):
         qtbot.keyClick(table, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
     assert dashboard.tabs.currentWidget() is dashboard.compare
+    qtbot.waitUntil(lambda: not dashboard.compare.busy(), timeout=30000)
     dashboard.redraw()
     assert sorted(legend_labels(dashboard.compare.time_grads)) == ["kind=lstm", "kind=rnn"]
     runs_panel.refresh()  # a refilled table drops its selection; the Compare tab keeps what it shows
@@ -206,8 +223,8 @@ def test_dark_theme_and_a_1280x720_window(qtbot, runs):
     window.show()
     try:
         apply_theme("dark", window)
-        dashboard.compare.set_runs([("kind=lstm", dirs["lstm"]), ("kind=rnn", dirs["swapped"])])
         dashboard.show_compare()
+        compare(qtbot, dashboard.compare, [("kind=lstm", dirs["lstm"]), ("kind=rnn", dirs["swapped"])])
         for plot in dashboard.compare.panels:
             assert plot.layout_widget.backgroundBrush().color().name() == DARK.background
             view = plot.plot.getViewBox().sceneBoundingRect()

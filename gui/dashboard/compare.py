@@ -3,13 +3,16 @@ colour per run in every plot: loss or a metric, a block's gradient norm, ‖∂L
 """
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, QTimer
+
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import QCheckBox, QGridLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from ..plotting import color, drop_stale, finite, new_plot, positive, set_text
-from .compared import CompareSet
+from .compared import CompareSet, read_run
 from .plots import PlotPanel
 
 STEP_AXIS = "training step (batches)"
@@ -31,7 +34,10 @@ class ComparePlot(PlotPanel):
         self.curves: dict[tuple, pg.PlotDataItem] = {}
         self.empty = pg.TextItem(NOTHING, color="#888", anchor=(0.5, 0.5))  # grey reads on both themes
         self.plot.addItem(self.empty)
-        self.table: tuple[list[str], list[list]] = ([], [])  # what csv_table saves: the data as drawn
+        # What csv_table saves, the data as drawn: the header, and (run label, series, xs, ys) per curve; the
+        # rows are built only when saving (building them at every drawing cost more than the drawing).
+        self.header: list[str] = []
+        self.drawn: list[tuple[str, str, np.ndarray, np.ndarray]] = []
         self.note = QLabel("")  # runs left out of this plot (a long title would push the legend off the plot)
         self.note.setStyleSheet("color: #888;")  # grey reads on both themes
         self.note.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)  # never widens the tab
@@ -68,13 +74,20 @@ class ComparePlot(PlotPanel):
         self.follow(self.plot, xs, ys, log_y=self.log_y, **follow)
 
     def csv_table(self, history):
-        return self.table
+        """One row per point: run, series (where the header has that column), x, y."""
+        with_series = "series" in self.header
+        rows = [[label] + ([series] if with_series else []) + [x, y] for label, series, xs, ys in self.drawn
+                for x, y in zip(np.asarray(xs).tolist(), np.asarray(ys).tolist())]
+        return self.header, rows
 
     # ------------------------------------------------------------------ what an empty plot says
     @staticmethod
     def missing(runs: CompareSet, found: bool, what: str, none_text: str) -> str | None:
         """None when there is something to draw; else why not: no runs, a record still to come, or none."""
         if not runs.loaded():
+            reading = len(runs.pending())
+            if reading:
+                return f"reading {reading} run log{'s' if reading > 1 else ''}…"
             return "; ".join(runs.errors()) or NOTHING
         if found:
             return None
@@ -102,7 +115,7 @@ class CompareCurvesPlot(ComparePlot):
         self.set_items(self.metric, names)
         name = self.metric.currentText() or "loss"
         set_text(self.plot, name)
-        keep, xs, ys, rows = set(), [], [], []
+        keep, xs, ys, self.drawn = set(), [], [], []
         for i, run in runs.loaded():
             h = run.history
             train = finite(h.array(h.steps), h.array(h.smoothed.get(name, [])))
@@ -113,9 +126,8 @@ class CompareCurvesPlot(ComparePlot):
                 self.curve(k, i, run.label if key == "train" else None, dashed).setData(x, y)
                 xs.append(x)
                 ys.append(y)
-                rows += [[run.label, "train (smoothed)" if key == "train" else "validation", s, v]
-                         for s, v in zip(x.tolist(), y.tolist())]
-        self.table = (["run", "series", "step", name], rows)
+                self.drawn.append((run.label, "train (smoothed)" if key == "train" else "validation", x, y))
+        self.header = ["run", "series", "step", name]
         found = any(len(y) for y in ys)
         empty = self.missing(runs, found, "steps", f"no {name} recorded in these runs")
         self.finish(keep, np.concatenate(xs or [[]]), np.concatenate(ys or [[]]), empty,
@@ -161,7 +173,7 @@ class CompareGradNormPlot(BlockPlot):
 
     def draw(self, runs: CompareSet) -> None:
         block, empty, without = self.choose(runs)
-        keep, xs, ys, rows = set(), [], [], []
+        keep, xs, ys, self.drawn = set(), [], [], []
         for i, run in runs.loaded():
             h = run.history
             if block is None or block not in h.block_norms:
@@ -173,8 +185,8 @@ class CompareGradNormPlot(BlockPlot):
             self.curve(k, i, run.label).setData(x, y)
             xs.append(x)
             ys.append(y)
-            rows += [[run.label, s, v] for s, v in zip(x.tolist(), y.tolist())]
-        self.table = (["run", "step", f"{block} gradient norm"], rows)
+            self.drawn.append((run.label, "", x, y))
+        self.header = ["run", "step", f"{block} gradient norm"]
         self.finish(keep, np.concatenate(xs or [[]]), np.concatenate(ys or [[]]), empty, block or "", without)
 
 
@@ -194,6 +206,7 @@ class CompareTimeGradPlot(BlockPlot):
                                   "different losses compare by how the gradient decays back through time")
         self.normalise.toggled.connect(lambda _on: self.refresh(force=True))
         self.controls.addWidget(self.normalise)
+        self.columns: list[tuple[str, np.ndarray]] = []
 
     def keys_of(self, history):
         return list(history.time_grads)
@@ -204,9 +217,15 @@ class CompareTimeGradPlot(BlockPlot):
         usable = np.flatnonzero(np.isfinite(norms) & (norms > 0))
         return norms / norms[usable[-1]] if usable.size else norms
 
+    def csv_table(self, history):
+        """Time step t, then one column per run (as drawn: normalised when the box is ticked)."""
+        longest = max((len(n) for _, n in self.columns), default=0)
+        return (["t"] + [name for name, _ in self.columns],
+                [[t + 1] + [float(n[t]) if t < len(n) else "" for _, n in self.columns] for t in range(longest)])
+
     def draw(self, runs: CompareSet) -> None:
         block, empty, without = self.choose(runs)
-        keep, ys, columns, longest = set(), [], [], 0
+        keep, ys, self.columns, longest = set(), [], [], 0
         normalise = self.normalise.isChecked()
         set_text(self.plot, "‖∂loss/∂h_t‖ ÷ last step (log)" if normalise else "‖∂loss/∂h_t‖ (log)")
         for i, run in runs.loaded():
@@ -219,9 +238,7 @@ class CompareTimeGradPlot(BlockPlot):
             self.curve(k, i, run.label).setData(*positive(np.arange(1, len(norms) + 1), norms))
             ys.append(norms)
             longest = max(longest, len(norms))
-            columns.append((f"{run.label} (step {run.history.time_grads[block].step})", norms))
-        self.table = (["t"] + [name for name, _ in columns],
-                      [[t + 1] + [float(n[t]) if t < len(n) else "" for _, n in columns] for t in range(longest)])
+            self.columns.append((f"{run.label} (step {run.history.time_grads[block].step})", norms))
         title = f"{block} · latest probe of each run" if block else ""
         self.finish(keep, [1, max(longest, 2)], np.concatenate(ys or [[]]), empty, title, without, x0=1,
                     exact_x=True)
@@ -250,7 +267,7 @@ class CompareGatePlot(BlockPlot):
             gates += [g for g in (hist.means if hist else {}) if g not in gates]
         self.set_items(self.gate, gates)
         gate = self.gate.currentText()
-        keep, xs, ys, rows, lacking = set(), [], [], [], []
+        keep, xs, ys, lacking, self.drawn = set(), [], [], [], []
         for i, run in runs.loaded():
             x, y = run.history.gate_means(block, gate) if block and gate else ([], [])
             if not len(y):
@@ -262,19 +279,25 @@ class CompareGatePlot(BlockPlot):
             self.curve(k, i, run.label).setData(x, y)
             xs.append(x)
             ys.append(y)
-            rows += [[run.label, s, v] for s, v in zip(x.tolist(), y.tolist())]
-        self.table = (["run", "step", f"{block} {gate} gate mean"], rows)
+            self.drawn.append((run.label, "", x, y))
+        self.header = ["run", "step", f"{block} {gate} gate mean"]
         title = f"{block} · {gate} gate" if block and gate else ""
         self.finish(keep, np.concatenate(xs or [[]]), np.concatenate(ys or [[]]), empty, title, without + lacking)
 
 
 class ComparePanel(QWidget):
     """The Compare tab: ``set_runs([(label, run folder)])`` overlays those runs in four plots. Logs are cached by
-    path and read on as they grow: while the tab is visible a timer picks up what running trials append."""
+    path and read on as they grow: while the tab is visible a timer picks up what running trials append. A log
+    not read before is read in a background thread (a long run's log takes seconds); ``loaded`` follows."""
+
+    loaded = Signal()  # every log of the compared runs has been read (or has failed to)
+    _read = Signal(object, object, object, str)  # from the reading thread: path, stat, history, error
 
     def __init__(self, parent=None, poll_ms: int = POLL_MS):
         super().__init__(parent)
         self.runs = CompareSet()
+        self._reading: set = set()  # paths a thread is reading now
+        self._read.connect(self._adopt)  # queued: the thread emits, the GUI thread adopts
         self.curves = CompareCurvesPlot()
         self.grad_norm = CompareGradNormPlot()
         self.time_grads = CompareTimeGradPlot()
@@ -297,6 +320,10 @@ class ComparePanel(QWidget):
         self.timer = QTimer(self)
         self.timer.setInterval(poll_ms)
         self.timer.timeout.connect(self.poll)
+        self._draw_later = QTimer(self)  # while logs arrive one by one: a drawing every 300 ms, not one per log
+        self._draw_later.setSingleShot(True)
+        self._draw_later.setInterval(300)
+        self._draw_later.timeout.connect(self._draw)
 
     @property
     def panels(self) -> list[ComparePlot]:
@@ -304,10 +331,48 @@ class ComparePanel(QWidget):
 
     def set_runs(self, runs) -> None:
         """Compares ``runs``: (label, run folder) pairs, drawn in this order (colour i for run i)."""
-        self.runs.set_runs(runs)
+        self.runs.set_runs(runs, read=False)
+        self._changed(now=True)  # the runs shown so far go at once (those not read yet say so)
+
+    def busy(self) -> bool:
+        """Some log is still being read."""
+        return bool(self._reading or self.runs.pending())
+
+    def _read_pending(self) -> None:
+        paths = [p for p in self.runs.pending() if p not in self._reading]
+        if not paths:
+            return
+        self._reading.update(paths)
+
+        def read() -> None:  # in the thread: reads, touches nothing of the panel but a queued signal
+            for path in paths:
+                try:
+                    self._read.emit(path, *read_run(path))
+                except RuntimeError:  # the panel was deleted meanwhile: nobody waits for the rest
+                    return
+
+        threading.Thread(target=read, name="compare-logs", daemon=True).start()
+
+    def _adopt(self, path, stat, history, error: str) -> None:
+        self._reading.discard(path)
+        self.runs.adopt(path, stat, history, error)
+        self._changed()
+
+    def _changed(self, now: bool = False) -> None:
+        self._read_pending()
         errors = self.runs.errors()
         self.message.setText("\n".join(errors))
         self.message.setVisible(bool(errors))
+        if not self.busy():
+            self._draw_later.stop()
+            self._draw()
+            self.loaded.emit()
+        elif now:
+            self._draw()
+        elif not self._draw_later.isActive():
+            self._draw_later.start()
+
+    def _draw(self) -> None:
         if self.isVisible():  # a hidden tab draws when shown (PlotPanel.showEvent sees the new version)
             self.refresh()
 
@@ -316,8 +381,8 @@ class ComparePanel(QWidget):
 
     def poll(self) -> bool:
         """Reads what running trials appended; redraws the plots if anything did (the timer calls it)."""
-        if self.runs.poll():
-            self.refresh()
+        if self.runs.poll(read=False):
+            self._changed()
             return True
         return False
 

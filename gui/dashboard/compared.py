@@ -21,13 +21,39 @@ CACHE_SIZE = 32  # histories kept for runs no longer compared (re-selecting one 
 class ComparedRun:
     label: str
     path: Path
-    history: RunHistory | None  # None when the log cannot be read (``error`` says why)
+    history: RunHistory | None  # None while its log is being read (``pending``) or when it cannot be (``error``)
     error: str = ""
+    pending: bool = False
+    seen: tuple[int, int] | None = None  # the log's size and mtime when it failed: polls retry only once it changes
+
+
+def read_run(path) -> tuple[tuple[int, int] | None, RunHistory | None, str]:
+    """Reads a run's whole log (safe in any thread: touches nothing shared): (size and mtime of the log, its
+    history, "") or (size and mtime or None, None, why not) in one line naming the file."""
+    path = Path(path)
+    stat = None
+    try:
+        stat = _stat(path)
+        return stat, RunHistory.from_log(path), ""
+    except FileNotFoundError:
+        return stat, None, f"{path}: no metrics.jsonl in this run folder (not a run, or it never started)"
+    except (OSError, ValueError) as err:  # RunError is a ValueError naming the file
+        return stat, None, str(err) if isinstance(err, RunError) else f"{Run(path).events()}: {err.strerror or err}"
+
+
+def _stat(path: Path) -> tuple[int, int]:
+    info = Run(path).events().stat()
+    return info.st_size, info.st_mtime_ns
 
 
 class CompareSet:
     """The compared runs in order (run i is drawn in colour i in every plot). ``version`` changes whenever the
-    selection or any run's history changes, so the plots redraw only then (PlotPanel reads it)."""
+    selection or any run's history changes, so the plots redraw only then (PlotPanel reads it).
+
+    Logs are cached by path: an unchanged log is not read again, a grown one is read on from where it was left
+    (cheap: what a second of training appends). A whole log may take seconds (tens of MB of gate probes): with
+    ``read=False`` those runs are left ``pending`` for the caller to read off the GUI thread (``read_run``)
+    and hand back with ``adopt``."""
 
     def __init__(self, cache_size: int = CACHE_SIZE):
         self.runs: list[ComparedRun] = []
@@ -39,57 +65,83 @@ class CompareSet:
     def version(self) -> tuple:
         return self._generation, tuple(r.history.version if r.history else -1 for r in self.runs)
 
-    def set_runs(self, runs) -> None:
-        """``runs``: (label, run folder) pairs. Logs are read once and cached by path; a grown log is read on."""
-        self.runs = []
-        for label, path in runs:
-            path = Path(path)
-            history, error = self._load(path)
-            self.runs.append(ComparedRun(str(label), path, history, error))
+    def set_runs(self, runs, read: bool = True) -> None:
+        """``runs``: (label, run folder) pairs, in drawing order."""
+        self.runs = [ComparedRun(str(label), Path(path), None) for label, path in runs]
+        for run in self.runs:
+            self._update(run, read)
         self._generation += 1
 
-    def poll(self) -> bool:
+    def poll(self, read: bool = True) -> bool:
         """Reads what unfinished runs appended to their logs; True when anything changed."""
         changed = False
         for run in self.runs:
-            if run.history is not None and run.history.finished is not None:
-                continue  # a finished run's log does not grow
-            before = (id(run.history), run.history.version if run.history else -1, run.error)
-            run.history, run.error = self._load(run.path)
-            changed |= before != (id(run.history), run.history.version if run.history else -1, run.error)
+            if run.pending or (run.history is not None and run.history.finished is not None):
+                continue  # being read elsewhere; or finished: its log does not grow
+            if run.error and self._stat_or_none(run.path) == run.seen:
+                continue  # failed, and its log has not changed since: the same error again
+            before = (id(run.history), run.history.version if run.history else -1, run.error, run.pending)
+            self._update(run, read)
+            changed |= before != (id(run.history), run.history.version if run.history else -1, run.error,
+                                  run.pending)
         return changed
 
-    @staticmethod
-    def _stat(path: Path) -> tuple[int, int]:
-        info = Run(path).events().stat()
-        return info.st_size, info.st_mtime_ns
+    def pending(self) -> list[Path]:
+        return list(dict.fromkeys(r.path for r in self.runs if r.pending))
 
-    def _load(self, path: Path) -> tuple[RunHistory | None, str]:
-        """The run's history: cached while its log is unchanged, read on where it grew, read anew when it was
-        replaced (shorter, or rewritten with the same size)."""
-        try:
-            stat = self._stat(path)
-            cached = self._cache.get(path)
-            if cached is not None:
-                (size, mtime), history = cached
-                if stat[0] > size:
+    def adopt(self, path, stat: tuple[int, int] | None, history: RunHistory | None, error: str) -> None:
+        """Takes a log read elsewhere (``read_run``'s result) into the cache and the runs waiting for it."""
+        path = Path(path)
+        if history is not None:
+            self._keep(path, stat, history)
+        for run in self.runs:
+            if run.path == path and run.pending:
+                run.history, run.error, run.pending, run.seen = history, error, False, stat
+        self._generation += 1
+
+    def _update(self, run: ComparedRun, read: bool) -> None:
+        """Brings ``run`` up to date from the cache, reading on a grown log; a log not cached, or replaced
+        (shorter, or rewritten with the same size), is read whole when ``read``, else left pending."""
+        cached = self._cache.get(run.path)
+        stat = self._stat_or_none(run.path)
+        if cached is not None and stat is not None:
+            (size, mtime), history = cached
+            if stat == (size, mtime):
+                run.history, run.error = history, ""
+                self._cache.move_to_end(run.path)
+                return
+            if stat[0] > size:
+                try:
                     history.read_log()
-                elif stat != (size, mtime):
-                    history = RunHistory.from_log(path)
-            else:
-                history = RunHistory.from_log(path)
-        except FileNotFoundError:
-            self._cache.pop(path, None)
-            return None, f"{path}: no metrics.jsonl in this run folder (not a run, or it never started)"
-        except (OSError, ValueError) as err:  # RunError is a ValueError naming the file
-            self._cache.pop(path, None)
-            return None, str(err) if isinstance(err, RunError) else f"{Run(path).events()}: {err.strerror or err}"
+                except (OSError, ValueError) as err:
+                    run.history, run.error, run.seen = None, str(err), stat
+                    self._cache.pop(run.path, None)
+                    return
+                run.history, run.error = history, ""
+                self._keep(run.path, stat, history)
+                return
+        if not read:
+            run.history, run.error, run.pending = None, "", True
+            return
+        stat, history, error = read_run(run.path)
+        run.history, run.error, run.seen = history, error, stat
+        if history is not None:
+            self._keep(run.path, stat, history)
+        else:
+            self._cache.pop(run.path, None)
 
+    @staticmethod
+    def _stat_or_none(path: Path) -> tuple[int, int] | None:
+        try:
+            return _stat(path)
+        except OSError:
+            return None
+
+    def _keep(self, path: Path, stat, history: RunHistory) -> None:
         self._cache[path] = (stat, history)
         self._cache.move_to_end(path)
         while len(self._cache) > max(self.cache_size, len(self.runs) + 1):
             self._cache.popitem(last=False)
-        return history, ""
 
     # ------------------------------------------------------------------ queries for the plots
     def loaded(self) -> list[tuple[int, ComparedRun]]:
@@ -110,8 +162,8 @@ class CompareSet:
         return [k for k in keys_of(with_data[0].history) if k in shared], with_data, without
 
     def waiting(self) -> bool:
-        """Some run is still under way (not finished): what it has not recorded yet may still come."""
-        return any(r.history.finished is None for _, r in self.loaded())
+        """Some run is still under way (not finished) or being read: what it has not shown yet may still come."""
+        return any(r.history.finished is None for _, r in self.loaded()) or any(r.pending for r in self.runs)
 
     def errors(self) -> list[str]:
         return [r.error for r in self.runs if r.error]
