@@ -7,7 +7,6 @@ from __future__ import annotations
 import csv
 import shutil
 
-import numpy as np
 import pytest
 from PySide6.QtCore import Qt
 
