@@ -7,7 +7,6 @@ import threading
 
 import numpy as np
 import pyqtgraph as pg
-
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import QCheckBox, QGridLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
@@ -67,6 +66,7 @@ class ComparePlot(PlotPanel):
         self.empty.setVisible(empty is not None)
         if empty is not None:
             self.empty.setText(empty)
+            self.empty.setTextWidth(max(160.0, self.plot.getViewBox().width() * 0.9))  # wrapped, inside the plot
             self.empty.setPos(0.5, 0.5)
             self.plot._followed = None
             self.plot.setRange(xRange=(0, 1), yRange=(0, 1), padding=0)
