@@ -9,6 +9,7 @@ import time
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import QGridLayout, QLabel, QSplitter, QTabWidget, QVBoxLayout, QWidget
 
+from .compare import ComparePanel
 from .hidden import HiddenStatePanel
 from .history import RunHistory
 from .panels import AttentionPanel, CurvePanel, GatePanel, GradNormPanel, LearningRatePanel, TimeGradPanel
@@ -16,7 +17,8 @@ from .results import ResultsPanel
 
 
 class DashboardWidget(QWidget):
-    """Tabs: Curves (loss, metric, learning rate), Gradients (per block, per time step), Gates, Attention."""
+    """Tabs: Curves (loss, metric, learning rate), Gradients (per block, per time step), Gates, Hidden state,
+    Attention, Results, and Compare (``compare``: several runs overlaid, fed by ``compare.set_runs``)."""
 
     blockShown = Signal(str)
 
@@ -56,6 +58,10 @@ class DashboardWidget(QWidget):
         self.tabs.addTab(self.attention, "Attention")
         self.results = ResultsPanel()
         self.tabs.addTab(self.results, "Results")
+        self.compare = ComparePanel()  # runs or experiment trials side by side (set_runs); not the live run's
+        index = self.tabs.addTab(self.compare, "Compare")
+        self.tabs.setTabToolTip(index, "Runs side by side: select runs in the Runs dock or trials in the "
+                                "Experiments dock (loss, a block's gradient norm, ‖∂L/∂h_t‖ per step, gate means)")
         self.tabs.currentChanged.connect(lambda _i: self.redraw())
         layout = QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
@@ -90,6 +96,8 @@ class DashboardWidget(QWidget):
         for panel in self.panels:
             if panel.isVisible() or force:
                 drawn += panel.refresh(force=force)
+        if self.compare.isVisible():  # its own runs, not the history: drawn when seen (and on its timer)
+            drawn += self.compare.refresh(force=force)
         self._set_header()
         self.draw_seconds += time.perf_counter() - started
         return drawn
@@ -124,6 +132,10 @@ class DashboardWidget(QWidget):
             f = history.finished
             parts.append(f"<b>{f.status}</b>: {f.message}")
         return " · ".join(parts)
+
+    def show_compare(self) -> None:
+        """Brings the Compare tab to the front (the runs it shows come from ``compare.set_runs``)."""
+        self.tabs.setCurrentWidget(self.compare)
 
     def show_block(self, name: str) -> bool:
         """Brings the plots of block ``name`` forward (gates, attention or its gradient curve)."""

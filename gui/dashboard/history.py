@@ -13,8 +13,8 @@ import numpy as np
 
 from engine.training import (AttentionProbe, EpochMetrics, GateProbe, RunFinished, RunStarted, StepMetrics,
                              TimeGradProbe)
-from engine.training.events import HiddenStateProbe
-from engine.training.runs import Run
+from engine.training.events import HiddenStateProbe, event_from_dict
+from engine.training.runs import Run, RunError
 
 
 SMOOTHING = 0.9
@@ -77,6 +77,8 @@ class RunHistory:
         self.time_grads: dict[str, TimeGradProbe] = {}
         self.first_time_grads: dict[str, TimeGradProbe] = {}
         self._arrays: dict[int, np.ndarray] = {}  # id(series) -> its values as an array (see array())
+        self.log_offset = 0  # bytes of metrics.jsonl read so far by read_log (whole lines only)
+        self._log_lines = 0
 
     # ------------------------------------------------------------------ feeding
     def add_all(self, events) -> None:
@@ -195,6 +197,54 @@ class RunHistory:
         except (json.JSONDecodeError, KeyError, TypeError) as err:
             raise ValueError(f"{run.events()}: not a run log ({type(err).__name__}: {err})") from None
         return history
+
+    def latest_time_grad(self, block: str) -> np.ndarray | None:
+        """‖∂L/∂h_t‖ per time step of ``block``'s latest TimeGradProbe, or None before its first."""
+        probe = self.time_grads.get(block)
+        return None if probe is None else np.asarray(probe.norms, dtype=np.float64)
+
+    def gate_means(self, block: str, gate: str) -> tuple[np.ndarray, np.ndarray]:
+        """(global step, mean activation) of one gate of ``block`` over training (first layer, forward)."""
+        hist = self.gates.get(block)
+        values = hist.means.get(gate, []) if hist is not None else []
+        steps = hist.mean_steps[:len(values)] if hist is not None else []
+        return np.asarray(steps, dtype=np.float64), np.asarray(values, dtype=np.float64)
+
+    # ------------------------------------------------------------------ following a growing log
+    @classmethod
+    def from_log(cls, path) -> "RunHistory":
+        """A run's history read with ``read_log``: later calls of ``read_log`` add what the run appends."""
+        run = Run(path)
+        history = cls(name=run.name)
+        history.run_dir = run.path
+        history.read_log()
+        return history
+
+    def read_log(self) -> int:
+        """Adds the events appended to this run's metrics.jsonl since the last call (all of them the first time)
+        and returns how many: a running trial's log grows while it is compared. Only whole lines are read (the
+        trainer may be writing the last one); a log shorter than what was read was replaced: the caller reads
+        it again into a new history. RunError (a ValueError) names a missing log or a broken line."""
+        path = Run(self.run_dir).events()
+        try:
+            with open(path, "rb") as handle:
+                handle.seek(self.log_offset)
+                data = handle.read()
+        except OSError as err:
+            raise RunError(f"{self.run_dir}: no metrics.jsonl in this run folder ({err.strerror})") from None
+        added = 0
+        for line in data[:data.rfind(b"\n") + 1].split(b"\n")[:-1]:
+            if line.strip():
+                try:
+                    event = event_from_dict(json.loads(line.decode("utf-8")))
+                except (UnicodeDecodeError, json.JSONDecodeError, KeyError, TypeError) as err:
+                    raise RunError(f"{path}: line {self._log_lines + 1}: not a run log "
+                                   f"({type(err).__name__}: {err})") from None
+                self.add(event)
+                added += 1
+            self._log_lines += 1  # past this line only once it is in: an error leaves the offset before it
+            self.log_offset += len(line) + 1
+        return added
 
     # ------------------------------------------------------------------ CSV tables (one per plot)
     def table(self, what: str) -> tuple[list[str], list[list]]:

@@ -64,6 +64,8 @@ class TrainingController(QObject):
         self.training_panel.pauseToggled.connect(self.toggle_pause)
         self.training_panel.stopRequested.connect(self.stop)
         self.runs_panel.openRequested.connect(self.show_history)
+        self.runs_panel.runsSelected.connect(self.dashboard.compare.set_runs)
+        self.runs_panel.compareRequested.connect(self.show_compare)
         self.docks = {key: self._dock(title, widget, key, scroll=widget is not self.training_panel)
                       for key, title, widget in (
             ("data", "Data", self.data_panel), ("training", "Training", self.training_panel),
@@ -255,6 +257,13 @@ class TrainingController(QObject):
 
     def stop(self) -> None:
         self.worker.stop()
+
+    def show_compare(self, runs) -> None:
+        """Overlays ``runs`` [(label, run folder)] in the dashboard's Compare tab and brings it forward."""
+        self.dashboard.compare.set_runs(runs)
+        self.dashboard.show_compare()
+        self.docks["dashboard"].show()
+        self.docks["dashboard"].raise_()
 
     def show_history(self, history: RunHistory) -> None:
         """Shows a reopened run (only when no run is in progress: the live run keeps the dashboard)."""

@@ -1,17 +1,20 @@
 """The runs panel: every run of the document's folder with its settings, duration and final metrics (a
-sortable column each); select several to overlay their curves, or reopen one in the dashboard from its log.
+sortable column each); select several to overlay their curves here and in the dashboard's Compare tab (labelled by
+the settings that differ between them), or reopen one in the dashboard from its log.
 """
 from __future__ import annotations
 
 from pathlib import Path
 
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QFileDialog, QHBoxLayout, QLabel, QPushButton,
                                QSplitter, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
 from engine.training.runs import Run, RunError, default_root, find_runs
 
+from ..dashboard.compared import run_labels
 from ..dashboard.history import RunHistory
 from ..plotting import color, finite, no_si_prefix
 from ..theme import plot_colors
@@ -46,6 +49,8 @@ class NumberItem(QTableWidgetItem):
 
 class RunsPanel(QWidget):
     openRequested = Signal(object)  # RunHistory to show in the dashboard
+    runsSelected = Signal(list)  # [(label, run folder)] whenever the user's selection changes (not to nothing)
+    compareRequested = Signal(list)  # [(label, run folder)]: show them in the dashboard's Compare tab now
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -61,6 +66,13 @@ class RunsPanel(QWidget):
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.itemSelectionChanged.connect(self.draw_overlay)
+        self._filling = False
+        self._selected: list = []  # what runsSelected last carried
+        self._selection_timer = QTimer(self)  # a drag over ten rows announces one selection, not ten
+        self._selection_timer.setSingleShot(True)
+        self._selection_timer.setInterval(30)
+        self._selection_timer.timeout.connect(self._announce_selection)
+        self.table.itemSelectionChanged.connect(lambda: self._filling or self._selection_timer.start())
         self.table.doubleClicked.connect(lambda _index: self.open_selected())
         self.metric_choice = QComboBox()
         self.metric_choice.addItems(["loss"])
@@ -72,8 +84,20 @@ class RunsPanel(QWidget):
         open_button.clicked.connect(self.open_selected)
         add_button = QPushButton("Add run folder…")
         add_button.clicked.connect(self.browse)
+        compare_button = QPushButton("Compare in dashboard")
+        compare_button.setToolTip("Overlay the selected runs in the dashboard's Compare tab: loss, a block's "
+                                  "gradient norm, ‖∂L/∂h_t‖ per time step, gate means (Ctrl+Return in the table)")
+        compare_button.clicked.connect(self.compare_selected)
+        self.compare_action = QAction("Compare in dashboard", self.table)
+        self.compare_action.setShortcut(QKeySequence("Ctrl+Return"))
+        self.compare_action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        self.compare_action.triggered.connect(self.compare_selected)
+        open_action = QAction("Open in dashboard", self.table)
+        open_action.triggered.connect(self.open_selected)
+        self.table.addActions([open_action, self.compare_action])  # right-click menu, and the shortcut
+        self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
         bar = QHBoxLayout()
-        for widget in (refresh, open_button, add_button, QLabel("overlay:"), self.metric_choice):
+        for widget in (refresh, open_button, compare_button, add_button, QLabel("overlay:"), self.metric_choice):
             bar.addWidget(widget)
         bar.addStretch(1)
         self.plot_widget = pg.PlotWidget(background=plot_colors().background)
@@ -159,6 +183,7 @@ class RunsPanel(QWidget):
                                                           if isinstance(v, (int, float))}))
         metrics = sorted({name for *_, summary in rows for name in summary}, key=metric_order)
         self.table.setSortingEnabled(False)  # filling a sorted table moves rows under the hand
+        self._filling = True  # a refilled table loses its selection: the Compare tab keeps what it shows
         self.table.clear()
         self.table.setColumnCount(len(FIXED_COLUMNS) + len(metrics))
         self.table.setHorizontalHeaderLabels([*FIXED_COLUMNS, *metrics])
@@ -178,6 +203,7 @@ class RunsPanel(QWidget):
                 self.table.setItem(row, col, item)
         self.table.setSortingEnabled(True)
         self.table.resizeColumnsToContents()
+        self._filling = False
         self.draw_overlay()
 
     def row_of(self, path: Path) -> int:
@@ -203,6 +229,27 @@ class RunsPanel(QWidget):
                 self.table.selectRow(self.row_of(path))
         self.table.setSelectionMode(mode)
 
+    def compare_runs(self) -> list[tuple[str, Path]]:
+        """The selected runs as (label, folder): labelled by the settings that differ between them (``lr=0.01``),
+        else by their names."""
+        paths = self.selected_runs()
+        return list(zip(run_labels(paths), paths))
+
+    def _announce_selection(self) -> None:
+        runs = self.compare_runs()
+        if runs and runs != self._selected:
+            self._selected = runs
+            self.runsSelected.emit(runs)
+
+    def compare_selected(self) -> list[tuple[str, Path]]:
+        runs = self.compare_runs()
+        if not runs:
+            self.message.setText("select runs to compare (Ctrl+click or Shift+click adds rows)")
+            return runs
+        self._selected = runs
+        self.compareRequested.emit(runs)
+        return runs
+
     def draw_overlay(self) -> None:
         self.plot.clear()
         histories = [(p, self.history(p)) for p in self.selected_runs()]
@@ -218,8 +265,9 @@ class RunsPanel(QWidget):
         metric = self.metric_choice.currentText() or "loss"
         self.plot.setLabel("left", metric)
         self.overlaid = []
+        labels = dict(zip([p for p, _ in histories], run_labels([p for p, _ in histories])))
         for i, (path, history) in enumerate(histories):
-            label = f"{path.parent.name}/{path.name}"
+            label = labels[path]
             pen = pg.mkPen(color(i), width=2)
             self.plot.plot(*finite(history.steps, history.smoothed.get(metric, [])), pen=pen, name=f"{label} train")
             xs, ys = history.epoch_series("val", metric)
