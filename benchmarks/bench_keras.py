@@ -5,8 +5,9 @@ binding) for the same number of epochs, with the same learning rate and batch si
 CPU threads, and the table shows validation accuracy and seconds per epoch of each, plus their ratios.
 
 The studio side is the document itself, trained by the engine's Trainer (no run folder; probes off unless
-``--probes``, so both sides time training and validation only). ``--set BLOCK.PARAM=VALUE`` and
-``--set training.KEY=VALUE`` change the document first (e.g. ``--set lstm.init=keras``), for ablations.
+``--probes``, so both sides time training and validation only). ``--set BLOCK.PARAM=VALUE``,
+``--set training.KEY=VALUE`` and ``--set data.KEY=VALUE`` change the document first (e.g. ``--set
+lstm.init=keras``, ``--set training.clip=none``, ``--set data.bucketing=false``), for ablations.
 
 The Keras side (KERAS_BACKEND=torch) is Embedding(vocab, dim, mask_zero=True) -> LSTM(hidden) ->
 Dense(1, sigmoid), Adam(lr) and binary cross-entropy, all with Keras's own defaults otherwise (glorot_uniform
@@ -48,7 +49,7 @@ def parse_setting(text: str) -> tuple[str, str, object]:
     target, sep, raw = text.partition("=")
     where, dot, key = target.partition(".")
     if not sep or not dot or not where or not key:
-        raise SystemExit(f"--set {text!r}: write BLOCK.PARAM=VALUE or training.KEY=VALUE")
+        raise SystemExit(f"--set {text!r}: write BLOCK.PARAM=VALUE, training.KEY=VALUE or data.KEY=VALUE")
     try:
         value = json.loads(raw)
     except json.JSONDecodeError:
@@ -59,8 +60,8 @@ def parse_setting(text: str) -> tuple[str, str, object]:
 def apply_settings(document, settings: list[str]) -> None:
     for text in settings:
         where, key, value = parse_setting(text)
-        if where == "training":
-            document.training[key] = value
+        if where in ("training", "data"):  # e.g. training.clip=none, data.bucketing=false
+            getattr(document, where)[key] = value
             continue
         node = document.graph.by_name(where)
         if node is None:
@@ -138,7 +139,8 @@ def keras_side(document, data, epochs: int) -> list[dict]:
 
 
 def table(studio: list[dict] | None, keras_rows: list[dict] | None) -> str:
-    lines = ["| Epoch | Studio val acc | Keras 3 val acc | Difference | Studio s/epoch | Keras s/epoch | Time ratio (K/S) |",
+    lines = ["| Epoch | Studio val acc | Keras 3 val acc | Difference | Studio s/epoch | Keras s/epoch "
+             "| Time ratio (K/S) |",
              "|---|---|---|---|---|---|---|"]
     for i in range(max(len(studio or ()), len(keras_rows or ()))):
         s = studio[i] if studio and i < len(studio) else None
@@ -157,7 +159,7 @@ def main(argv=None) -> int:
     parser.add_argument("--epochs", type=int, default=4)
     parser.add_argument("--threads", type=int, default=1, help="CPU threads of both sides (torch.set_num_threads)")
     parser.add_argument("--set", action="append", default=[], metavar="BLOCK.PARAM=VALUE",
-                        help="change the studio's document first (BLOCK may be 'training')")
+                        help="change the studio's document first (BLOCK may be 'training' or 'data')")
     parser.add_argument("--only", choices=("studio", "keras"), help="train one side only")
     parser.add_argument("--probes", action="store_true", help="keep the document's probes on (the GUI's cost)")
     parser.add_argument("--json", help="also write the rows to this file")
