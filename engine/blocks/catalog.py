@@ -82,8 +82,9 @@ _entry(BlockSpec(
         _p_int("dim", 64, 1, 8192, "Length of each token's vector.", label="Dimension"),
         _p_int("padding_idx", 0, -1, 10_000_000, "Token id used for padding (its vector stays zero); -1 for none.",
                label="Padding index"),
-        _p_choice("init", "default", ini.LAYER_INITS, "How the vectors start: PyTorch's default N(0, 1), or "
-                                                      "Xavier/Glorot uniform (small values)."),
+        _p_choice("init", "default", ini.LAYER_INITS, "How the vectors start: PyTorch's default N(0, 1), "
+                                                      "Xavier/Glorot uniform (small values), or keras: "
+                                                      "uniform(-0.05, 0.05) as Keras does."),
     ),
     inputs=(Port("tokens", (TOK,), "token ids"),), outputs=(Port("sequence", (SEQ,), "vectors [B, T, dim]"),),
     shape=_embedding_shape,
@@ -270,7 +271,8 @@ _entry(BlockSpec(
     params=(_p_int("units", 64, 1, 1_000_000, "Number of outputs."),
             _p_choice("activation", "none", ACTIVATIONS, "Applied to the outputs; softmax gives class probabilities."),
             _p_choice("init", "default", ini.LAYER_INITS, "How the weights start: PyTorch's default (Kaiming "
-                                                          "uniform), or Xavier/Glorot uniform with a zero bias.")),
+                                                          "uniform), or Xavier/Glorot uniform with a zero bias "
+                                                          "(xavier, or keras: the same, as Keras does).")),
     inputs=(Port("input", SEQ_OR_VEC, "a sequence or a vector"),),
     outputs=(Port("output", SEQ_OR_VEC, "same kind as the input"),),
     shape=lambda p, ins: {"output": ins["input"].with_(
