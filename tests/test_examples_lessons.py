@@ -20,7 +20,8 @@ EXPERIMENTS = {
     "copy_experiment": ("copy_rnn", ["kind=rnn, delay=10", "kind=rnn, delay=20", "kind=gru, delay=10",
                                      "kind=gru, delay=20", "kind=lstm, delay=10", "kind=lstm, delay=20"]),
     "repeats_experiment": ("repeats_unidirectional", ["kind=lstm", "kind=bidirectional"]),
-    "init_experiment": ("adding_irnn", ["init=default", "init=xavier", "init=orthogonal", "init=identity"]),
+    "init_experiment": ("adding_irnn", [f"nonlinearity={unit}, init={init}" for unit in ("tanh", "relu")
+                                        for init in ("default", "xavier", "orthogonal", "identity")]),
     "co2_experiment": ("co2", ["scaler=standard", "scaler=minmax", "scaler=none"]),
     "sentiment_experiment": ("sentiment_regularized", None),
 }
