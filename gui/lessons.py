@@ -62,19 +62,51 @@ SEE: dict[str, str] = {
     "tune_names": "sweep it: Optuna's TPE searches size, learning rate and dropout; the table ranks the trials",
 }
 
-# How long each example trains on a CPU, measured (not estimated) on the development machine, a shared 2-core
-# x86 server, on 2026-12-01 with torch 2.13, OMP_NUM_THREADS=1, while other jobs kept its load average at 10-13.
-# Because of that load the figures are CPU seconds (user + system of the process), which is what the run takes
-# on one free core; wall clock on that machine was 3-7 times longer.
-# name: (CPU s of `rnn-studio train FILE --epochs 1`: start, data, one epoch and the test evaluation;
-#        CPU s of that one epoch: its duration_s in metrics.jsonl times the process's CPU share over the run;
+# How long each example trains on a CPU, measured (not estimated) by benchmarks/bench_lesson_times.py on the
+# development machine, a shared 2-core x86 server, on 2026-12-01 (torch 2.13, one torch thread) while other jobs
+# kept its load average at 15-21. Because of that load the figures are the process's CPU seconds, which is what a
+# run takes on one free core (wall clock there was 5-10 times longer); Python and torch are already loaded, as in
+# the studio. Checked against a whole run: `rnn-studio train examples/digits.json` (30 epochs) took 8.5 CPU s, of
+# which 2.0 s start Python and torch; the table gives 0.23 + 29 x 0.16 = 4.9 s for the other 6.5 s. Two
+# measurements of one epoch differ by up to 40 % on this loaded machine: the figures are good to about a third,
+# which is what "about 2 min" promises. The first example a process trains also pays one-time costs (about 1 s).
+# name: (CPU s of one epoch's run: data, the epoch and the test evaluation; CPU s of that epoch alone;
 #        epochs the example runs to its README result)
 TRAIN_CPU: dict[str, tuple[float, float, int]] = {
+    "adding_rnn": (2.2, 2.12, 8),
+    "adding_lstm": (1.9, 1.83, 25),
+    "adding_gru": (4.8, 4.63, 10),
+    "adding_irnn": (2.1, 2.05, 12),
+    "copy_rnn": (0.6, 0.48, 15),
+    "copy_lstm": (0.7, 0.59, 15),
+    "digits": (0.23, 0.16, 30),
+    "exploding_unclipped": (0.08, 0.08, 1),
+    "exploding_clipped": (0.5, 0.47, 10),
+    "repeats_unidirectional": (0.9, 0.52, 12),
+    "repeats_bidirectional": (1.1, 0.83, 12),
+    "names": (2.4, 0.98, 12),
+    "sentiment": (6.9, 5.87, 6),
+    "seq2seq": (5.9, 4.50, 8),
+    "sentiment_overfit": (7.2, 6.24, 5),
+    "sentiment_regularized": (8.0, 7.26, 5),
+    "forecast": (1.39, 0.16, 34),
+    "co2": (0.48, 0.44, 39),
+    "co2_unscaled": (0.5, 0.44, 21),
+    "charlm": (30.8, 30.43, 2),
 }
-# Experiments: CPU s of the whole `rnn-studio sweep FILE --workers 2` (parent and workers) measured the same way;
-# a sweep on two free cores takes about half of it. vanishing_gradients, exploding_gradients and tune_names: the
-# wall time the README reports for 2 workers on this machine, doubled (it was measured when the machine was quieter).
+# Experiments: user + system CPU s of the whole `rnn-studio sweep FILE --workers 2` (/usr/bin/time: the parent and
+# both workers, starting Python and torch included) on the same machine and day; a sweep on two free cores takes
+# about half of it. init_experiment: its tanh half and its ReLU half, swept separately, added. vanishing_gradients,
+# exploding_gradients and tune_names: twice the wall time the README reports for their 2-worker sweeps.
 SWEEP_CPU: dict[str, float] = {
+    "copy_experiment": 87.1,
+    "repeats_experiment": 43.0,
+    "sentiment_experiment": 173.0,
+    "init_experiment": 187.6,
+    "co2_experiment": 59.8,
+    "vanishing_gradients": 754.0,
+    "exploding_gradients": 56.0,
+    "tune_names": 418.0,
 }
 
 
