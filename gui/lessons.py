@@ -19,7 +19,8 @@ LESSONS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
      ("seq2seq",)),
     ("Overfitting", "Curves: the gap between training and validation loss, without and with regularization",
      ("sentiment_overfit", "sentiment_regularized", "sentiment_experiment")),
-    ("Initialization", "identity recurrent weights (IRNN) let a plain ReLU RNN learn the adding problem",
+    ("Initialization", "identity recurrent weights (IRNN) start a plain ReLU RNN on the adding problem; the sweep "
+     "shows that at length 50 the ReLU learns from every start and tanh units from none",
      ("adding_irnn", "init_experiment")),
     ("Forecasting", "Try it ▸ forecast over the actual series; the unscaled variant shows why scaling matters",
      ("forecast", "co2", "co2_unscaled", "co2_experiment")),
@@ -53,7 +54,7 @@ SEE: dict[str, str] = {
     "sentiment_regularized": "Curves: with dropout and weight decay training and validation stay together",
     "sentiment_experiment": "sweep it: each regulariser on and off — compare training with validation accuracy",
     "adding_irnn": "identity recurrent weights: the ReLU RNN leaves the 0.17 plateau the tanh RNN never leaves",
-    "init_experiment": "sweep it: the same ReLU RNN started four ways — only some starts learn at all",
+    "init_experiment": "sweep it: tanh or ReLU units, each started four ways — at length 50 the unit decides",
     "forecast": "Try it ▸ forecast over the actual sunspot series, one year ahead",
     "co2": "it learns the week's change: Try it ▸ forecast follows the season, beating last week's value",
     "co2_unscaled": "raw ppm saturate the LSTM: it learns no season and does no better than last week's value",
