@@ -9,9 +9,12 @@ import pytest
 import torch
 
 from engine.compiler import compile_graph
+from engine.data import dataset_spec, missing_package
 from engine.document import load_document
 from engine.experiments import experiment_from_data
 from engine.experiments.variants import plan_experiment
+from engine.training import Trainer, TrainingConfig
+from test_training_support import one_torch_thread  # noqa: F401
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 
@@ -24,6 +27,17 @@ EXPERIMENTS = {
                                         for init in ("default", "xavier", "orthogonal", "identity")]),
     "co2_experiment": ("co2", ["scaler=standard", "scaler=minmax", "scaler=none"]),
     "sentiment_experiment": ("sentiment_regularized", None),
+}
+
+
+# Per experiment document: smaller data and a shorter schedule for the short training test (the lessons' single
+# documents are trained in test_lesson_examples.py, the other examples in test_training_examples.py).
+SHORT = {
+    "copy_experiment": ({"samples": 300}, {"epochs": 1, "max_steps_per_epoch": 3}),
+    "repeats_experiment": ({"samples": 300}, {"epochs": 1, "max_steps_per_epoch": 3}),
+    "sentiment_experiment": ({"max_length": 30}, {"epochs": 1, "max_steps_per_epoch": 3}),
+    "init_experiment": ({"length": 10, "samples": 400}, {"epochs": 1, "max_steps_per_epoch": 3}),
+    "co2_experiment": ({}, {"epochs": 1, "max_steps_per_epoch": 3}),
 }
 
 
@@ -91,3 +105,20 @@ def test_the_scaling_and_clipping_twins_differ_only_in_what_they_teach():
     sweep = _json("exploding_gradients")
     assert sweep["graph"] == a["graph"] and sweep["data"] == a["data"]
     assert b["training"]["clip_value"] == sweep["training"]["clip_value"] and b["training"]["lr"] == 1.0
+
+
+@pytest.mark.parametrize("name", sorted(SHORT))
+def test_the_first_and_last_trial_of_each_experiment_train(name, tmp_path, one_torch_thread):  # noqa: F811
+    document = load_document(EXAMPLES / f"{name}.json")
+    missing = missing_package(dataset_spec(document.data["dataset"]))
+    if missing:
+        pytest.skip(f"dataset of {name} needs the optional package {missing}")
+    plan = plan_experiment(document, experiment_from_data(document.experiment))
+    options, overrides = SHORT[name]
+    for variant in (plan.variants[0], plan.variants[-1]):
+        doc = variant.document
+        doc.data = {**doc.data, "options": {**doc.data.get("options", {}), **options}}
+        config = TrainingConfig.from_dict(doc.training).replace(**overrides)
+        result = Trainer(doc, config, run_root=tmp_path / variant.label.replace(", ", "_")).run()
+        assert result.status in ("completed", "early_stopped"), (variant.label, result.message)
+        assert all(e.train["loss"] == e.train["loss"] for e in result.epochs)  # no NaN
