@@ -1,29 +1,79 @@
-"""The start page: a new empty model, the bundled examples grouped by the lesson they teach (with what to look
-at), and recent files. Help > Lessons opens it again."""
+"""The start page: a new empty model, the bundled examples grouped by the lesson they teach — each with a
+thumbnail of its graph, what you will see and where to look, and how long it trains on a CPU — and recent files.
+Help > Lessons opens it again."""
 from __future__ import annotations
 
 import json
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (QHBoxLayout, QHeaderView, QLabel, QListWidget, QListWidgetItem, QPushButton, QTreeWidget,
-                               QTreeWidgetItem, QVBoxLayout, QWidget)
+from PySide6.QtCore import QEvent, QRect, QSize, Qt, Signal
+from PySide6.QtGui import QFontMetrics, QIcon
+from PySide6.QtWidgets import (QHBoxLayout, QHeaderView, QLabel, QListWidget, QListWidgetItem, QPushButton,
+                               QStyledItemDelegate, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget)
 
-from .lessons import LESSONS, MORE
+from .lessons import LESSONS, MORE, SEE, cpu_time
+from .thumbnails import thumbnail
 
 EXAMPLES_DIR = Path(__file__).resolve().parent.parent / "examples"
 
 
-def example_documents(directory: Path = EXAMPLES_DIR) -> list[tuple[Path, str]]:
-    """(path, description) of every example, read without building graphs so the page opens instantly."""
+THUMBNAIL = QSize(150, 64)
+
+
+def read_examples(directory: Path = EXAMPLES_DIR) -> list[tuple[Path, dict]]:
+    """(path, parsed JSON) of every example, read without building graphs so the page opens instantly."""
     found = []
     for path in sorted(directory.glob("*.json")):
         try:
-            description = json.loads(path.read_text(encoding="utf-8")).get("description", "")
+            data = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             continue
-        found.append((path, description if isinstance(description, str) else ""))
+        if isinstance(data, dict):
+            found.append((path, data))
     return found
+
+
+def _description(data: dict) -> str:
+    description = data.get("description", "")
+    return description if isinstance(description, str) else ""
+
+
+def example_documents(directory: Path = EXAMPLES_DIR) -> list[tuple[Path, str]]:
+    """(path, description) of every example."""
+    return [(path, _description(data)) for path, data in read_examples(directory)]
+
+
+def example_line(name: str, description: str) -> str:
+    """The line under an example's name: what you will see and where to look (else its description's first
+    sentence), and how long it trains on a CPU when that was measured."""
+    line = SEE.get(name) or description.split(". ")[0].strip().rstrip(".")
+    took = cpu_time(name)
+    return f"{line}\n{took}" if took else line
+
+
+class _WrappingDelegate(QStyledItemDelegate):
+    """Rows as tall as their wrapped text at the list's current width: QTreeView alone sizes a row for one line
+    (or its icon) and elides the rest, and nothing on this page may be cut off."""
+
+    def sizeHint(self, option, index):
+        hint = super().sizeHint(option, index)
+        view = self.parent()
+        depth, parent = 1, index.parent()
+        while parent.isValid():
+            depth, parent = depth + 1, parent.parent()
+        icon = view.iconSize().width() + 12 if index.data(Qt.ItemDataRole.DecorationRole) is not None else 0
+        width = max(80, view.viewport().width() - view.indentation() * depth - icon - 16)
+        font = index.data(Qt.ItemDataRole.FontRole) or option.font
+        text = str(index.data(Qt.ItemDataRole.DisplayRole) or "")
+        height = QFontMetrics(font).boundingRect(QRect(0, 0, width, 100000), Qt.TextFlag.TextWordWrap, text).height()
+        return QSize(hint.width(), max(hint.height(), height + 10))
+
+
+class _LessonTree(QTreeWidget):
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        if event.size().width() != event.oldSize().width():
+            self.scheduleDelayedItemsLayout()  # rows wrap to the new width
 
 
 class StartPage(QWidget):
@@ -50,13 +100,16 @@ class StartPage(QWidget):
         buttons.addWidget(open_button)
         buttons.addStretch(1)
 
-        self.examples = QTreeWidget()
+        self.examples = _LessonTree()
+        self.examples.setItemDelegate(_WrappingDelegate(self.examples))
         self.examples.setHeaderHidden(True)
         self.examples.setWordWrap(True)
         self.examples.setUniformRowHeights(False)
         self.examples.header().setStretchLastSection(True)  # the column is the list's width: long lines wrap
         self.examples.header().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         self.examples.setAlternatingRowColors(True)
+        self.examples.setIconSize(THUMBNAIL)
+        self.examples.setToolTip("Double-click or press Enter to open an example")
         self.examples.itemActivated.connect(self._activated)
         self.examples.itemDoubleClicked.connect(self._activated)
         self.fill_lessons()
@@ -88,7 +141,8 @@ class StartPage(QWidget):
     def fill_lessons(self) -> None:
         """One branch per lesson (its title and where to look), its examples under it in order."""
         self.examples.clear()
-        examples = {path.stem: (path, description) for path, description in example_documents()}
+        self._documents = dict(read_examples())
+        examples = {path.stem: (path, data) for path, data in self._documents.items()}
         groups = [(title, look, [n for n in names if n in examples]) for title, look, names in LESSONS]
         groups.append((MORE, "", [n for n in examples if not any(n in names for _, _, names in LESSONS)]))
         for title, look, names in groups:
@@ -102,13 +156,32 @@ class StartPage(QWidget):
             lesson.setToolTip(0, f"{title}: {look}" if look else title)
             self.examples.addTopLevelItem(lesson)
             for name in names:
-                path, description = examples[name]
-                first = description.split(". ")[0].strip().rstrip(".")
-                item = QTreeWidgetItem([f"{name}: {first}" if first else name])
+                path, data = examples[name]
+                description = _description(data)
+                item = QTreeWidgetItem([f"{name}: {example_line(name, description)}"])
                 item.setData(0, Qt.ItemDataRole.UserRole, str(path))
                 item.setToolTip(0, description or str(path))
                 lesson.addChild(item)
             lesson.setExpanded(True)
+        self.refresh_thumbnails()
+
+    def refresh_thumbnails(self) -> None:
+        """Draws every example's graph in the current theme (cached: only a new theme or file draws again)."""
+        documents = self._documents
+        ratio = self.devicePixelRatioF()
+        for i in range(self.examples.topLevelItemCount()):
+            lesson = self.examples.topLevelItem(i)
+            for j in range(lesson.childCount()):
+                item = lesson.child(j)
+                path = Path(item.data(0, Qt.ItemDataRole.UserRole))
+                if path in documents:
+                    item.setIcon(0, QIcon(thumbnail(path, documents[path], THUMBNAIL.width(), THUMBNAIL.height(),
+                                                    self.palette(), ratio)))
+
+    def changeEvent(self, event) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.PaletteChange and hasattr(self, "_documents"):  # the theme changed: thumbnails in its colours
+            self.refresh_thumbnails()
 
     def example_names(self) -> list[str]:
         """Every example listed, in page order (an example may teach more than one lesson)."""

@@ -43,8 +43,9 @@ def _short(name, tmp_path):
 
 def test_every_example_has_a_short_version():
     from test_lesson_examples import SHORT as LESSON_SHORT  # the lessons' examples are trained there
+    from test_examples_lessons import SHORT as EXPERIMENT_SHORT  # the lesson experiments are trained there
 
-    assert {p.stem for p in EXAMPLES.glob("*.json")} == set(SHORT) | set(LESSON_SHORT)
+    assert {p.stem for p in EXAMPLES.glob("*.json")} == set(SHORT) | set(LESSON_SHORT) | set(EXPERIMENT_SHORT)
 
 
 @pytest.mark.parametrize("name", sorted(SHORT))
