@@ -23,10 +23,11 @@ from engine.training.events import EpochMetrics, EventStream, RunStarted
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 # epochs each example runs to its README result (Training results table)
-EPOCHS = {"adding_lstm": 25, "adding_rnn": 8, "digits": 30, "names": 12, "sentiment": 6, "forecast": 34,
+EPOCHS = {"adding_lstm": 25, "adding_rnn": 8, "digits": 30, "names": 12, "sentiment": 4, "forecast": 34,
           "seq2seq": 8, "charlm": 2, "adding_gru": 10, "adding_irnn": 12, "copy_rnn": 15, "copy_lstm": 15,
           "repeats_unidirectional": 12, "repeats_bidirectional": 12, "co2": 39, "co2_unscaled": 21,
-          "exploding_unclipped": 1, "exploding_clipped": 10, "sentiment_overfit": 5, "sentiment_regularized": 5}
+          "exploding_unclipped": 1, "exploding_clipped": 10, "sentiment_overfit": 5, "sentiment_regularized": 5,
+          "seq2seq_long_attention": 10, "seq2seq_long_plain": 10}
 
 
 class _Clock(EventStream):

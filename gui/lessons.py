@@ -90,8 +90,10 @@ TRAIN_CPU: dict[str, tuple[float, float, int]] = {
     "repeats_unidirectional": (0.9, 0.52, 12),
     "repeats_bidirectional": (1.1, 0.83, 12),
     "names": (2.4, 0.98, 12),
-    "sentiment": (6.9, 5.87, 6),
+    "sentiment": (6.9, 5.87, 4),  # early stop after 4 epochs since the keras init
     "seq2seq": (5.9, 4.50, 8),
+    "seq2seq_long_attention": (22.78, 14.56, 10),  # measured 2026-12-01 04:15 UTC, load average below 2
+    "seq2seq_long_plain": (15.41, 10.40, 10),
     "sentiment_overfit": (7.2, 6.24, 5),
     "sentiment_regularized": (8.0, 7.26, 5),
     "forecast": (1.39, 0.16, 34),
