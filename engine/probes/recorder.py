@@ -13,7 +13,8 @@ import torch
 from torch import Tensor, nn
 
 from ..blocks.recurrent_modules import _RecurrentBase
-from ..training.events import AttentionProbe, GateProbe, HiddenStateProbe, TimeGradProbe
+from ..training.events import ActivationProbe, AttentionProbe, GateProbe, HiddenStateProbe, TimeGradProbe
+from .activations import ActivationRecorder, PortTap
 from .gates import cell_of, gate_activations, layer_records, layer_weights, unpack
 from .timegrad import time_gradient_norms
 
@@ -94,16 +95,19 @@ def _array(t: Tensor) -> np.ndarray:
 
 
 def run_probes(module: nn.Module, batch: ProbeBatch, loss_fn: Callable[[list, ProbeBatch], Tensor],
-               step: int, which: set[str]) -> list:
-    """Events of every enabled probe ("gates", "attention", "time_grads") on ``batch``; "gates" also gives the
-    hidden states of every recurrent block, the plain RNN included."""
+               step: int, which: set[str], taps: list[PortTap] | None = None) -> list:
+    """Events of every enabled probe ("gates", "attention", "time_grads", "activations") on ``batch``; "gates"
+    also gives the hidden states of every recurrent block, the plain RNN included. "activations" summarises the
+    output ports ``taps`` lists (engine.probes.activations.activation_ports) in the same forward pass."""
     events: list = []
     was_training = module.training
     module.eval()  # no dropout: gates recomputed layer by layer must see what the fused layer saw
+    activations = ActivationRecorder(module, taps if "activations" in which and taps else [], batch.lengths)
     try:
         # cuDNN's RNN backward refuses eval mode; the probe batch is small, the native kernels do fine.
-        with torch.backends.cudnn.flags(enabled=False), ProbeRecorder(module) as recorder:
+        with torch.backends.cudnn.flags(enabled=False), ProbeRecorder(module) as recorder, activations:
             with torch.set_grad_enabled("time_grads" in which):
+                activations.record_inputs(batch.inputs)
                 outputs = loss_inputs = module_forward(module, batch)
                 loss = loss_fn(loss_inputs, batch) if "time_grads" in which else None
             grads = _output_grads(recorder, loss) if loss is not None and loss.requires_grad else {}
@@ -119,6 +123,8 @@ def run_probes(module: nn.Module, batch: ProbeBatch, loss_fn: Callable[[list, Pr
                 weights = block.last_weights
                 if weights.numel():
                     events.append(AttentionProbe(step, name, _array(weights[0])))
+        if activations.stats:
+            events.append(ActivationProbe(step, activations.stats))
         del outputs
     finally:
         module.train(was_training)
