@@ -13,7 +13,7 @@ import numpy as np
 
 from engine.training import (AttentionProbe, EpochMetrics, GateProbe, RunFinished, RunStarted, StepMetrics,
                              TimeGradProbe)
-from engine.training.events import HiddenStateProbe
+from engine.training.events import ActivationProbe, HiddenStateProbe
 from engine.training.runs import Run
 
 
@@ -77,6 +77,7 @@ class RunHistory:
         self.time_grads: dict[str, TimeGradProbe] = {}
         self.first_time_grads: dict[str, TimeGradProbe] = {}
         self._arrays: dict[int, np.ndarray] = {}  # id(series) -> its values as an array (see array())
+        self.activations: ActivationProbe | None = None  # the latest statistics of every wire (canvas hover)
 
     # ------------------------------------------------------------------ feeding
     def add_all(self, events) -> None:
@@ -110,6 +111,8 @@ class RunHistory:
                 self.block_norms.setdefault(block, [])
         elif isinstance(event, RunFinished):
             self.finished = event
+        elif isinstance(event, ActivationProbe):
+            self.activations = event
 
     def _add_step(self, event: StepMetrics) -> None:
         n = len(self.steps)
