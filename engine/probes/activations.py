@@ -101,13 +101,15 @@ def port_stats(values: Tensor, lengths: Tensor | None = None, squash: str | None
     x = x.reshape(-1).double()
     if not x.numel():
         return None
-    saturated = None
+    parts = [x.mean(), x.std(correction=0), x.min(), x.max()]
     if squash == "tanh":
-        saturated = float((x.abs() > SATURATION).double().mean())
+        parts.append((x.abs() > SATURATION).double().mean())
     elif squash == "sigmoid":
-        saturated = float(((x < SIGMOID_LOW) | (x > SATURATION)).double().mean())
-    return {"mean": float(x.mean()), "std": float(x.std(correction=0)), "min": float(x.min()),
-            "max": float(x.max()), "saturated": saturated, "squash": squash}
+        parts.append(((x < SIGMOID_LOW) | (x > SATURATION)).double().mean())
+    values = torch.stack(parts).tolist()  # one transfer from the device, not one per number
+    return {"mean": values[0], "std": values[1], "min": values[2], "max": values[3],
+            "saturated": values[4] if squash in ("tanh", "sigmoid") else None,
+            "squash": squash if squash in ("tanh", "sigmoid") else None}
 
 
 class ActivationRecorder:

@@ -113,7 +113,7 @@ def run_probes(module: nn.Module, batch: ProbeBatch, loss_fn: Callable[[list, Pr
             grads = _output_grads(recorder, loss) if loss is not None and loss.requires_grad else {}
             for name, block in recorder.blocks.items():
                 record = recorder.records[name]
-                if record.x is None:
+                if record.x is None or not which & {"gates", "time_grads"}:
                     continue
                 events += _block_events(name, block, record, step, which, grads.get(name))
                 if "gates" in which:
