@@ -6,7 +6,7 @@ import math
 import re
 
 import pytest
-from PySide6.QtCore import QPoint
+from PySide6.QtCore import QPoint, Qt
 
 from engine.training.events import ActivationProbe, read_events
 from gui.canvas.live_values import format_stats, number
@@ -60,6 +60,10 @@ def test_hovering_a_wire_after_a_run_shows_the_last_probe_of_its_tensor(qtbot, s
     for name, value in shown.items():  # three significant digits of the run log's numbers
         assert value == pytest.approx(stats[name], rel=5e-3, abs=1e-12), name
     assert "snapshot" not in live
+    # Clicking the wire puts the same line in the status bar.
+    point = window.view.mapFromScene(item.wire_path().pointAtPercent(0.5))
+    qtbot.mouseClick(window.view.viewport(), Qt.MouseButton.LeftButton, pos=point)
+    assert scene.selected_edges() == [wire] and window.statusBar().currentMessage() == live
 
     # An edit after the run: the numbers still show, marked as the snapshot's; undo makes them current again.
     window.undo_stack.push(SetParamCommand(graph, graph.by_name("dense").id, "activation", "tanh"))

@@ -204,6 +204,10 @@ class TrainingController(QObject):
         if len(ids) == 1 and graph is not None and ids[0] in graph.nodes and self.history is not None:
             if self.dashboard.show_block(graph.nodes[ids[0]].name):
                 self.docks["dashboard"].raise_()  # in case it sits behind another tabified dock
+        edges = scene.selected_edges() if not ids else []
+        live = scene.live_value_text(edges[0]) if len(edges) == 1 else None
+        if live:  # a clicked wire says what a hover says: the tensor's latest numbers, in the status bar
+            self.window.statusBar().showMessage(live, 15000)
 
     # ------------------------------------------------------------------ run control
     @property
