@@ -26,7 +26,10 @@ def _numbers(text: str) -> dict:
 def _hover(qtbot, window, item) -> str:
     """Moves the mouse onto the middle of the wire, as a user would, and returns the tooltip it set."""
     view = window.view
-    point = view.mapFromScene(item.wire_path().pointAtPercent(0.5))
+    middle = item.wire_path().pointAtPercent(0.5)
+    view.centerOn(middle)  # in sight whatever size and zoom the window came up with
+    window.activateWindow()
+    point = view.mapFromScene(middle)
     qtbot.mouseMove(view.viewport(), QPoint(point.x() + 40, point.y() + 40))  # off the wire first
     qtbot.mouseMove(view.viewport(), point)
     qtbot.waitUntil(lambda: item.toolTip() != "", timeout=3000)
