@@ -24,15 +24,20 @@ def _numbers(text: str) -> dict:
 
 
 def _hover(qtbot, window, item) -> str:
-    """Moves the mouse onto the middle of the wire, as a user would, and returns the tooltip it set."""
+    """Moves the mouse onto the middle of the wire, as a user would, and returns the tooltip it set. The docks may
+    still be settling after the run (the view resizes and scrolls), so the wire is centred and aimed at again
+    until the hover lands."""
     view = window.view
     middle = item.wire_path().pointAtPercent(0.5)
-    view.centerOn(middle)  # in sight whatever size and zoom the window came up with
-    window.activateWindow()
-    point = view.mapFromScene(middle)
-    qtbot.mouseMove(view.viewport(), QPoint(point.x() + 40, point.y() + 40))  # off the wire first
-    qtbot.mouseMove(view.viewport(), point)
-    qtbot.waitUntil(lambda: item.toolTip() != "", timeout=3000)
+    for _ in range(20):
+        view.centerOn(middle)
+        qtbot.wait(50)
+        point = view.mapFromScene(middle)
+        qtbot.mouseMove(view.viewport(), QPoint(point.x() + 40, point.y() + 40))  # off the wire first
+        qtbot.mouseMove(view.viewport(), point)
+        if item.toolTip():
+            break
+    assert item.toolTip(), "the wire never received the hover"
     return item.toolTip()
 
 
