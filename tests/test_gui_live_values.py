@@ -6,7 +6,9 @@ import math
 import re
 
 import pytest
-from PySide6.QtCore import QPoint, Qt
+from PySide6.QtCore import QEvent, QPoint, QPointF, Qt
+from PySide6.QtGui import QMouseEvent
+from PySide6.QtWidgets import QApplication
 
 from engine.training.events import ActivationProbe, read_events
 from gui.canvas.live_values import format_stats, number
@@ -23,20 +25,25 @@ def _numbers(text: str) -> dict:
     return {k: float(v) for k, v in found.items()}
 
 
+def _mouse(view, kind, point: QPoint, button=Qt.MouseButton.NoButton) -> None:
+    """A real mouse event on the canvas's viewport (through QGraphicsView's own handling, hover included). Sent
+    directly rather than through QTest, whose remembered button state earlier tests in the process can leave
+    pressed."""
+    buttons = button if kind is QEvent.Type.MouseButtonPress else Qt.MouseButton.NoButton
+    event = QMouseEvent(kind, QPointF(point), QPointF(view.viewport().mapToGlobal(point)), button, buttons,
+                        Qt.KeyboardModifier.NoModifier)
+    QApplication.sendEvent(view.viewport(), event)
+
+
 def _hover(qtbot, window, item) -> str:
-    """Moves the mouse onto the middle of the wire, as a user would, and returns the tooltip it set. The docks may
-    still be settling after the run (the view resizes and scrolls), so the wire is centred and aimed at again
-    until the hover lands."""
+    """Moves the mouse onto the middle of the wire, as a user would, and returns the tooltip it set."""
     view = window.view
     middle = item.wire_path().pointAtPercent(0.5)
-    for _ in range(20):
-        view.centerOn(middle)
-        qtbot.wait(50)
-        point = view.mapFromScene(middle)
-        qtbot.mouseMove(view.viewport(), QPoint(point.x() + 40, point.y() + 40))  # off the wire first
-        qtbot.mouseMove(view.viewport(), point)
-        if item.toolTip():
-            break
+    view.centerOn(middle)
+    qtbot.wait(50)  # the docks may still be settling after the run
+    point = view.mapFromScene(middle)
+    _mouse(view, QEvent.Type.MouseMove, QPoint(point.x() + 40, point.y() + 40))  # off the wire first
+    _mouse(view, QEvent.Type.MouseMove, point)
     assert item.toolTip(), "the wire never received the hover"
     return item.toolTip()
 
@@ -70,7 +77,8 @@ def test_hovering_a_wire_after_a_run_shows_the_last_probe_of_its_tensor(qtbot, s
     assert "snapshot" not in live
     # Clicking the wire puts the same line in the status bar.
     point = window.view.mapFromScene(item.wire_path().pointAtPercent(0.5))
-    qtbot.mouseClick(window.view.viewport(), Qt.MouseButton.LeftButton, pos=point)
+    _mouse(window.view, QEvent.Type.MouseButtonPress, point, Qt.MouseButton.LeftButton)
+    _mouse(window.view, QEvent.Type.MouseButtonRelease, point, Qt.MouseButton.LeftButton)
     assert scene.selected_edges() == [wire] and window.statusBar().currentMessage() == live
 
     # An edit after the run: the numbers still show, marked as the snapshot's; undo makes them current again.
