@@ -24,6 +24,7 @@ sys.path.insert(0, str(ROOT))
 from engine.compiler import compile_graph  # noqa: E402
 from engine.document import load_document  # noqa: E402
 from engine.training import Hook, Trainer, TrainingConfig  # noqa: E402
+from engine.training.config import PROBES  # noqa: E402
 
 
 @dataclass
@@ -147,7 +148,7 @@ def main(argv=None) -> int:
                 bare += bare_loop(doc, data, args.epochs, args.batch_size, args.device)[1:]  # skip warm-up
             else:
                 times, stats = trainer_run(doc, data, args.epochs, args.batch_size, args.device,
-                                           ["grad_norms", "gates", "attention", "time_grads"])
+                                           list(PROBES))
                 full += times[1:]
     print(f"device {args.device}, {args.threads} thread(s), adding problem length {args.length}, "
           f"{len(data.train)} train samples, batch {args.batch_size}")

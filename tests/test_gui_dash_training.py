@@ -68,7 +68,8 @@ def test_short_run_from_the_window_feeds_every_plot_and_trains_a_snapshot(qtbot,
     window.scene.select_nodes([lstm.id])
     window.scene.selectionChanged.emit()
     assert board.tabs.currentWidget() is board.gates and board.gates.block.currentText() == "lstm"
-    assert "completed" in c.training_panel.message.text() and c.actions["start"].isEnabled()
+    assert "completed" in c.training_panel.message.text()
+    qtbot.waitUntil(c.actions["start"].isEnabled, timeout=5000)  # idle once the worker's thread has ended
     progress = c.training_panel.progress_text.text()
     assert progress.startswith("epoch 2/2 · step 4/4 · ") and "samples/s · ETA 0:00" in progress
     assert c.training_panel.progress.value() == c.training_panel.progress.maximum() == 8

@@ -41,7 +41,7 @@ def test_nullable_allows_none_and_others_name_the_type():
 def test_a_list_of_choices_and_when_as_data():
     probes = Param("probes", list, PROBES, "probes", choices=PROBES)
     assert probes.problem(["gates", "attention"]) is None and probes.problem([]) is None
-    assert probes.problem(["gates", "colour"]) == ("may only hold grad_norms, gates, attention, time_grads; 'colour' "
+    assert probes.problem(["gates", "colour"]) == ("may only hold grad_norms, gates, attention, time_grads, activations; 'colour' "
                                                    "is not one of them")
     assert probes.problem("gates") == "must be a list of text"
     assert probes.problem(["gates", "gates"]) == "must not repeat a value"
@@ -99,7 +99,7 @@ def test_training_params_describe_every_field_with_its_default():
     ({"seed": 2 ** 63}, "training.seed: must be at most 9223372036854775807, got 9223372036854775808"),
     ({"momentum": 1.5}, "training.momentum: must be at most 1, got 1.5"),
     ({"monitor": "loss"}, "training.monitor: must start with val_, such as val_loss or val_accuracy, got 'loss'"),
-    ({"probes": ["gates", "x"]}, "training.probes: may only hold grad_norms, gates, attention, time_grads; 'x' is "
+    ({"probes": ["gates", "x"]}, "training.probes: may only hold grad_norms, gates, attention, time_grads, activations; 'x' is "
                                  "not one of them, got ['gates', 'x']"),
     ({"epochs": 10 ** 400}, "training.epochs: must be at most 9223372036854775807, got 1" + "0" * 36 + "..."),
     ({"gamma": 0}, "training.gamma: must be greater than 0, got 0"),

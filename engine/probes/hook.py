@@ -9,9 +9,10 @@ import time
 
 from ..training.events import TimeGradProbe
 from ..training.hooks import Hook
+from .activations import PortTap, activation_ports
 from .recorder import ProbeBatch, attention_blocks, recurrent_blocks, run_probes
 
-BATCH_PROBES = ("gates", "attention", "time_grads")
+BATCH_PROBES = ("gates", "attention", "time_grads", "activations")
 
 
 class ProbeHook(Hook):
@@ -25,11 +26,17 @@ class ProbeHook(Hook):
         self.runs = 0
         self._train_seconds = 0.0
         self._last = None
+        self.taps: list[PortTap] = []  # the wired output ports the activations probe summarises
 
     def on_run_start(self, trainer) -> None:
         inner = trainer.inner_module
         if not recurrent_blocks(inner) and not attention_blocks(inner):
-            self.which = set()
+            self.which &= {"activations"}  # every model has wires; gates, attention and time grads need blocks
+        if "activations" in self.which:
+            compiled = trainer.compiled
+            self.taps = activation_ports(trainer.document.graph, compiled.report) if compiled is not None else []
+            if not self.taps:
+                self.which.discard("activations")
         if self.which and trainer.is_main:
             self.batch = trainer.probe_batch(self.batch_size)
         self._last = time.perf_counter()
@@ -43,7 +50,7 @@ class ProbeHook(Hook):
         started = time.perf_counter()
         heads = getattr(getattr(trainer, "compiled", None), "heads", None)
         events = run_probes(trainer.inner_module, self.batch, trainer.probe_loss, trainer.global_step, self.which,
-                            heads)
+                            heads, self.taps)
         chunk = getattr(getattr(trainer, "config", None), "tbptt", 0)
         for event in events:
             if chunk and isinstance(event, TimeGradProbe):

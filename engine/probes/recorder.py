@@ -13,7 +13,8 @@ import torch
 from torch import Tensor, nn
 
 from ..blocks.recurrent_modules import _RecurrentBase
-from ..training.events import GateProbe, HiddenStateProbe, TimeGradProbe
+from ..training.events import ActivationProbe, GateProbe, HiddenStateProbe, TimeGradProbe
+from .activations import ActivationRecorder, PortTap
 from .attention import AttentionRecorder, attention_events
 from .gates import cell_of, gate_activations, layer_records, layer_weights, unpack
 from .timegrad import time_gradient_norms
@@ -95,31 +96,36 @@ def _array(t: Tensor) -> np.ndarray:
 
 
 def run_probes(module: nn.Module, batch: ProbeBatch, loss_fn: Callable[[list, ProbeBatch], Tensor],
-               step: int, which: set[str], heads=None) -> list:
-    """Events of every enabled probe ("gates", "attention", "time_grads") on ``batch``; "gates" also gives the
-    hidden states of every recurrent block, the plain RNN included. ``heads`` (the compiled model's, in output
-    order) let the attention probe name the sample's target and the model's answer."""
+               step: int, which: set[str], heads=None, taps: list[PortTap] | None = None) -> list:
+    """Events of every enabled probe ("gates", "attention", "time_grads", "activations") on ``batch``; "gates"
+    also gives the hidden states of every recurrent block, the plain RNN included. ``heads`` (the compiled model's,
+    in output order) let the attention probe name the sample's target and the model's answer. "activations"
+    summarises the output ports ``taps`` lists (engine.probes.activations.activation_ports) in the same pass."""
     events: list = []
     was_training = module.training
     module.eval()  # no dropout: gates recomputed layer by layer must see what the fused layer saw
+    activations = ActivationRecorder(module, taps if "activations" in which and taps else [], batch.lengths)
     try:
         # cuDNN's RNN backward refuses eval mode; the probe batch is small, the native kernels do fine.
         attention = attention_blocks(module) if "attention" in which else {}
         with torch.backends.cudnn.flags(enabled=False), ProbeRecorder(module) as recorder, \
-                AttentionRecorder(attention) as attention_calls:
+                AttentionRecorder(attention) as attention_calls, activations:
             with torch.set_grad_enabled("time_grads" in which):
+                activations.record_inputs(batch.inputs)
                 outputs = loss_inputs = module_forward(module, batch)
                 loss = loss_fn(loss_inputs, batch) if "time_grads" in which else None
             grads = _output_grads(recorder, loss) if loss is not None and loss.requires_grad else {}
             for name, block in recorder.blocks.items():
                 record = recorder.records[name]
-                if record.x is None:
+                if record.x is None or not which & {"gates", "time_grads"}:
                     continue
                 events += _block_events(name, block, record, step, which, grads.get(name))
                 if "gates" in which:
                     events.append(_hidden_states(name, record, batch, step))
         if attention:
             events += attention_events(attention, attention_calls, outputs, batch, step, heads)
+        if activations.stats:
+            events.append(ActivationProbe(step, activations.stats))
         del outputs
     finally:
         module.train(was_training)

@@ -15,7 +15,7 @@ OPTIMIZERS = ("sgd", "adam", "adamw", "rmsprop")
 SCHEDULES = ("none", "step", "cosine", "plateau")
 CLIPS = ("none", "norm", "value")
 DEVICES = ("auto", "cpu", "cuda")
-PROBES = ("grad_norms", "gates", "attention", "time_grads")
+PROBES = ("grad_norms", "gates", "attention", "time_grads", "activations")
 TEACHER_FORCING_SCHEDULES = ("constant", "linear", "inverse_sigmoid")
 MONITORS = ("val_loss", "val_accuracy", "val_mae", "val_mse", "val_perplexity")
 
@@ -58,7 +58,7 @@ TRAINING_PARAMS: tuple[Param, ...] = (
     P("shuffle", bool, True, "Shuffle the training split each epoch"),
     P("max_steps_per_epoch", int, 0, "Cap the steps of an epoch (0 = the whole training split)", min=0),
     P("probes", list, PROBES, "What to record while training: gradient norms, gates, attention, per-step "
-                              "gradients", choices=PROBES),
+                              "gradients, activation statistics on the wires", choices=PROBES),
     P("probe_budget", float, 0.03, "Share of training time the gate / gradient probes may use", min=0, max=0.5),
     P("probe_batch", int, 16, "Validation samples of the fixed probe batch", min=1),
 )

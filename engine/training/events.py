@@ -106,6 +106,19 @@ class HiddenStateProbe:
 
 
 @dataclass
+class ActivationProbe:
+    """Statistics of every wired block output on the probe batch (what the canvas shows on a hovered edge).
+
+    ``stats`` maps "<node id>:<output port>" to {"mean", "std", "min", "max": float, "saturated": float | None,
+    "squash": "tanh" | "sigmoid" | None}: over every probe sample and unit, real (unpadded) time steps only;
+    std divides by n; saturated is the share of values with |x| > 0.99 (tanh) or x < 0.01 or x > 0.99 (sigmoid).
+    """
+
+    step: int  # global step
+    stats: dict[str, dict]
+
+
+@dataclass
 class RunFinished:
     status: str  # "completed" | "stopped" | "early_stopped" | "failed"
     message: str
@@ -119,6 +132,7 @@ class RunFinished:
 EVENT_TYPES = {cls.__name__: cls for cls in
                (RunStarted, StepMetrics, EpochMetrics, GateProbe, AttentionProbe, TimeGradProbe, HiddenStateProbe,
                 RunFinished)}
+EVENT_TYPES[ActivationProbe.__name__] = ActivationProbe
 
 
 def _significant(a: np.ndarray, digits: int = 6) -> np.ndarray:
@@ -201,6 +215,8 @@ def _coalesce_key(event) -> tuple | None:
         return ("time", event.block)
     if isinstance(event, HiddenStateProbe):
         return ("hidden", event.block)
+    if isinstance(event, ActivationProbe):
+        return ("activations",)  # one picture of the whole model: only the newest matters
     return None
 
 

@@ -19,6 +19,8 @@ GraphScene
         uses the same object; cancel_connection()
     set_palette(QPalette)       re-themes (the view calls it on palette changes)
     detach()                    stop observing the graph before dropping the scene while the graph lives on
+    set_live_values(stats, step=None, snapshot=None), live_value_text(edge)   a run's ActivationProbe numbers;
+                                hovered (or clicked) wires show them
 CanvasView(scene)
     set_scene(scene)            show another document's scene in the same widget (detach the old one yourself)
     add_block(kind, scene_pos=None) -> id     (None = view centre; pushes AddNodeCommand, selects the block)

@@ -177,8 +177,15 @@ class EdgeItem(QGraphicsItem):
             painter.drawText(self._label_rect, Qt.AlignmentFlag.AlignCenter, self._text)
 
 
+    def hover_text(self) -> str:
+        """The tooltip: ports, kind and shape, and the tensor's live values while a run's statistics apply."""
+        text = f"{self.edge.src_port} → {self.edge.dst_port}: {self.kind.value} {self.label}".strip()
+        scene = self.scene()
+        live = scene.live_value_text(self.edge) if hasattr(scene, "live_value_text") else None
+        return f"{text}\n{live}" if live else text
+
     def hoverEnterEvent(self, event) -> None:
-        self.setToolTip(f"{self.edge.src_port} → {self.edge.dst_port}: {self.kind.value} {self.label}".strip())
+        self.setToolTip(self.hover_text())  # formatted on hover only: painting never pays for live values
         self._hovered = True
         if self.label_on_hover:
             self.setZValue(5)  # the label drawn over the blocks it does not fit between

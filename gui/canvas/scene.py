@@ -12,6 +12,7 @@ from engine.shapes import ShapeReport
 from ..analysis import AnalysisModel
 from .edge_item import EdgeItem
 from .interactions import ConnectInteraction, MoveInteraction
+from .live_values import LiveValues
 from .node_item import NodeItem
 from .note_items import CommentItem, FrameItem
 from .port_item import PortItem
@@ -121,6 +122,21 @@ class GraphScene(AnnotationsMixin, QGraphicsScene):
             return report.shape_text(node_id, port)
         edge = self.graph.edge_into(node_id, port)
         return report.shape_text(edge.src, edge.src_port) if edge else None
+
+    # ------------------------------------------------------------ live values on wires (training)
+    _live: LiveValues | None = None
+
+    def set_live_values(self, stats: dict | None, step: int | None = None, snapshot: Graph | None = None) -> None:
+        """A run's latest activation statistics ({"<node id>:<port>": {mean, std, min, max, saturated, squash}},
+        engine ActivationProbe) at global ``step``; ``snapshot`` is the graph the run trained (None: this one).
+        None clears them. Nothing is redrawn: a hovered edge formats its own numbers (live_value_text)."""
+        self._live = LiveValues(stats, step, snapshot) if stats is not None else None
+
+    def live_value_text(self, edge: Edge) -> str | None:
+        """"[B, T, 64] · mean 0.02 · std 0.41 · ... · step 340" for ``edge``, or None when no run's values apply."""
+        if self._live is None:
+            return None
+        return self._live.text(self.graph, edge, self.port_shape_text(edge.src, edge.src_port, True) or "")
 
     # ------------------------------------------------------------ graph events -> items
     def _on_node_added(self, node: Node) -> None:

@@ -13,7 +13,7 @@ import numpy as np
 
 from engine.training import (AttentionProbe, EpochMetrics, GateProbe, RunFinished, RunStarted, StepMetrics,
                              TimeGradProbe)
-from engine.training.events import HiddenStateProbe, event_from_dict
+from engine.training.events import ActivationProbe, HiddenStateProbe, event_from_dict
 from engine.training.runs import Run, RunError
 
 
@@ -79,6 +79,7 @@ class RunHistory:
         self._arrays: dict[int, np.ndarray] = {}  # id(series) -> its values as an array (see array())
         self.log_offset = 0  # bytes of metrics.jsonl read so far by read_log (whole lines only)
         self._log_lines = 0
+        self.activations: ActivationProbe | None = None  # the latest statistics of every wire (canvas hover)
 
     # ------------------------------------------------------------------ feeding
     def add_all(self, events) -> None:
@@ -112,6 +113,8 @@ class RunHistory:
                 self.block_norms.setdefault(block, [])
         elif isinstance(event, RunFinished):
             self.finished = event
+        elif isinstance(event, ActivationProbe):
+            self.activations = event
 
     def _add_step(self, event: StepMetrics) -> None:
         n = len(self.steps)

@@ -14,7 +14,10 @@ from PySide6.QtCore import QObject, QStandardPaths, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence, QUndoStack
 from PySide6.QtWidgets import QApplication, QDockWidget, QLabel, QMainWindow, QMenu, QMessageBox, QScrollArea
 
+from engine.document import DocumentError
 from engine.training import ConfigError, RunFinished, StepMetrics, TrainingConfig
+from engine.training.events import ActivationProbe
+from engine.training.runs import Run
 
 from ..commands import DocumentSections, MacroCommand, SetParamCommand, SetSectionCommand
 from ..dashboard import DashboardWidget, RunHistory
@@ -56,6 +59,7 @@ class TrainingController(QObject):
         self._document = None
         self._graph = None
         self._scene = None
+        self._live_source = None  # (document, graph the run trained) of the run whose wire statistics may show
         self.worker.eventsReady.connect(self._on_events)
         self.worker.runFinished.connect(self._on_finished)
         self.worker.stateChanged.connect(self._on_state)
@@ -161,6 +165,7 @@ class TrainingController(QObject):
         for panel in (self.data_panel, self.try_panel, self.runs_panel):
             panel.set_document(document)
         self.fit.set_document(document)
+        self._show_live_values()
 
     def apply_fixes(self, fixes, text: str = "Fit the graph to the data") -> int:
         """Applies the fixes of fit problems as one undo step: block parameters through SetParamCommand,
@@ -201,6 +206,10 @@ class TrainingController(QObject):
         if len(ids) == 1 and graph is not None and ids[0] in graph.nodes and self.history is not None:
             if self.dashboard.show_block(graph.nodes[ids[0]].name):
                 self.docks["dashboard"].raise_()  # in case it sits behind another tabified dock
+        edges = scene.selected_edges() if not ids else []
+        live = scene.live_value_text(edges[0]) if len(edges) == 1 else None
+        if live:  # a clicked wire says what a hover says: the tensor's latest numbers, in the status bar
+            self.window.statusBar().showMessage(live, 15000)
 
     # ------------------------------------------------------------------ run control
     @property
@@ -240,8 +249,12 @@ class TrainingController(QObject):
         self.training_panel.show_snapshot_notice(False)
         self.last_finished = None
         self.docks["dashboard"].raise_()  # the window may keep it tabbed behind other docks
-        return self.worker.start(document, config, run_root=self.default_run_root(), data=self.data_override,
-                                 cuda_index=self.training_panel.cuda_index())
+        started = self.worker.start(document, config, run_root=self.default_run_root(), data=self.data_override,
+                                    cuda_index=self.training_panel.cuda_index())
+        # The wires show this run's statistics from its first probe on, measured on the trainer's snapshot.
+        self._live_source = (document, self.worker.trainer.document.graph) if started else None
+        self._show_live_values()
+        return started
 
     def toggle_pause(self) -> None:
         if self.worker.state == "paused":
@@ -272,12 +285,47 @@ class TrainingController(QObject):
             return
         self.history = history
         self.dashboard.set_history(history)
+        self._live_source = self._reopened_source(history)
+        self._show_live_values()
+
+    # ------------------------------------------------------------------ live values on the canvas's wires
+    def _reopened_source(self, history: RunHistory):
+        """(document, the run's snapshot graph) when a reopened run was trained from the open document's file;
+        None otherwise (another document's numbers must not appear on this one's wires)."""
+        document = self._document
+        if history.run_dir is None or document is None or document.path is None:
+            return None
+        run = Run(history.run_dir)
+        try:
+            source = run.read_status().get("document")
+            if not source or Path(source).resolve() != Path(document.path).resolve():
+                return None
+            return document, run.read_document().graph
+        except (OSError, ValueError, DocumentError):  # an unreadable snapshot: its numbers cannot be placed on wires
+            return None
+
+    def _show_live_values(self) -> None:
+        """Hands the shown run's latest wire statistics to the canvas (hovering an edge shows them) when that
+        run trained this document; otherwise the wires show none."""
+        scene, history, source = self._scene, self.history, self._live_source
+        probe = history.activations if history is not None else None
+        if scene is None:
+            return
+        try:
+            if probe is None or source is None or source[0] is not self._document:
+                scene.set_live_values(None)
+            else:
+                scene.set_live_values(probe.stats, probe.step, source[1])
+        except RuntimeError:  # the scene was deleted with its document
+            pass
 
     # ------------------------------------------------------------------ worker signals
     def _on_events(self, events: list) -> None:
         if self.history is None:
             return
         self.history.add_all(events)
+        if any(isinstance(e, ActivationProbe) for e in events):
+            self._show_live_values()
         step = next((e for e in reversed(events) if isinstance(e, StepMetrics)), None)
         if step is not None and self.history.started is not None:
             self.training_panel.update_progress(step, self.history.started.epochs)
