@@ -4,6 +4,7 @@ character model that generates text with a temperature.
 """
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from engine.document import load_document
@@ -88,8 +89,10 @@ def test_csv_import_preview_columns_fix_train_and_try(qtbot, open_window, csv_do
     assert results.plot.getAxis("bottom")._tickLevels[0][1][1] == "neg"
     assert board.show_block("attention") and board.tabs.currentWidget() is board.attention
     board.redraw(force=True)
-    weights = history.attention["attention"].weights
-    assert board.attention.heat.matrix.shape == (1, len(weights))
+    probe = history.attention["attention"]
+    steps = probe.key_length or len(probe.weights)  # pooling: one bar per real step of the sample
+    assert board.attention.shown is board.attention.bars
+    np.testing.assert_allclose(board.attention.bar_item.opts["height"], probe.weights[:steps])
 
     trying = window.training.try_panel
     with qtbot.waitSignal(trying.loader.done, timeout=60000):
