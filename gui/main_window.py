@@ -92,6 +92,16 @@ class MainWindow(QMainWindow):
             self.problems.fixRequested.connect(self.training.apply_fixes)
             for dock in self.training.docks.values():
                 self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
+        self.experiments = None  # the experiment half: Vary…, the Experiments dock and menu (gui.experiments)
+        if install_training:
+            from .experiments import ExperimentController
+
+            self.experiments = ExperimentController(self, self.undo_stack, self.training.sections, problems=self.problems,
+                                                    dashboard=self.training.dashboard,
+                                                    run_root=self.training.default_run_root)
+            self.experiments.connect_vary(self.inspector, self.training.training_panel, self.training.data_panel)
+            self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.experiments.dock)
+            self.tabifyDockWidget(self.summary_dock, self.experiments.dock)
         self._build_menus()
         self.resize(*self._first_size())  # before the docks are sized, so their sizes are shares of this
         self.statusBar().showMessage("Ready")
@@ -128,6 +138,8 @@ class MainWindow(QMainWindow):
         self.summary.set_context(self.graph, self.analysis)
         if self.training is not None:
             self.training.set_document(document, self.scene)
+        if self.experiments is not None:
+            self.experiments.set_document(document)
         self.undo_stack.setClean()
         self.setWindowModified(False)
         self._update_title()
@@ -197,6 +209,8 @@ class MainWindow(QMainWindow):
 
     def maybe_save(self) -> bool:
         """Asks about unsaved changes; False means the user cancelled what they were doing."""
+        if self.experiments is not None and not self.experiments.may_switch():
+            return False  # an experiment runs: the user keeps it (and this document)
         if not self.is_modified():
             return True
         answer = self.ask_unsaved()
@@ -244,11 +258,16 @@ class MainWindow(QMainWindow):
         if self.training is not None and not self.training.may_close():
             event.ignore()
             return
+        if self.experiments is not None and not self.experiments.may_close():
+            event.ignore()
+            return
         if not self.maybe_save():
             event.ignore()
             return
         if self.training is not None:
             self.training.shutdown()  # a running QThread must not be destroyed with the window
+        if self.experiments is not None:
+            self.experiments.shutdown()  # its worker processes end with the window
         self.recovery.discard()
         self.save_layout()
         super().closeEvent(event)
@@ -480,6 +499,8 @@ class MainWindow(QMainWindow):
 
         if self.training is not None:
             self.training.fill_menu(bar.addMenu("&Training"))
+        if self.experiments is not None:
+            self.experiments.fill_menu(bar.addMenu("E&xperiments"))
         help_menu = bar.addMenu("&Help")
         self._action(help_menu, "&Documentation", self.show_documentation, QKeySequence.StandardKey.HelpContents)
         self._action(help_menu, "&Lessons", self.show_start_page)
