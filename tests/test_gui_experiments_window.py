@@ -110,7 +110,12 @@ def test_vary_from_the_inspectors_context_menu_is_one_undo_step(studio):
     c.run_dialog = answer("10, 20")
     context_menu_choose(window.training.data_panel.options_form.rows["length"].label, "Vary…")
     assert doc.experiment["variables"][1] == {"path": "data.options.length", "values": [10, 20]}
-    assert window.undo_stack.count() == 2
+    c.run_dialog = answer("1, 2")
+    seed = window.training.data_panel.seed  # a hand-built editor: its right-click menu has Vary… too
+    assert [a.text() for a in seed.actions()] == ["Vary…"]
+    seed.actions()[0].trigger()
+    assert doc.experiment["variables"][2] == {"path": "data.seed", "values": [1, 2]}
+    assert window.undo_stack.count() == 3
 
 
 def test_the_vary_dialog_refuses_values_with_the_params_reason(studio, qtbot):
@@ -252,6 +257,10 @@ def test_stop_midway_and_closing_during_a_run_leave_no_worker_process(studio, qt
     c = window.experiments
     c.start()
     qtbot.waitUntil(lambda: any("epoch" in v for v in c.live.values()), timeout=60000)
+    c.actions["pause"].trigger()  # F8: the workers hold; again to go on
+    assert c.worker.state == "paused" and c.panel.pause_button.text() == "Resume"
+    c.actions["pause"].trigger()
+    assert c.worker.state == "running" and c.panel.pause_button.text() == "Pause"
     assert "running (epoch" in c.panel.table.item(0, 1).text() or any(
         "running (epoch" in c.panel.table.item(r, 1).text() for r in range(c.panel.table.rowCount()))
     with qtbot.waitSignal(c.experimentFinished, timeout=60000) as stopped:

@@ -140,6 +140,9 @@ class ExperimentController(QObject):
             return
         if section == "experiment":
             self._show_section()
+            if not self.worker.is_running:  # what Start refused may be fixed now: it says so again at Start
+                self.panel.show_message("")
+                self._set_problems([])
         if not self.worker.is_running:
             self.load_trials()  # another definition is another folder (or none yet)
 

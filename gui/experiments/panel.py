@@ -5,7 +5,7 @@ trial table and the objective plot. It only shows and asks: the ExperimentContro
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QFormLayout, QHBoxLayout, QHeaderView,
+from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QGridLayout, QHBoxLayout, QHeaderView,
                                QLabel, QProgressBar, QPushButton, QScrollArea, QSpinBox, QSplitter, QTableWidget,
                                QTableWidgetItem, QVBoxLayout, QWidget)
 
@@ -105,22 +105,10 @@ class ExperimentsPanel(QWidget):
         self.table.selectedTrials.connect(self.plot.highlight)
         self.plot.pointsSelected.connect(self.table.select_trials)
 
+        # Run control first (in sight in a low dock), then the variables, then the settings in two columns.
         controls = QWidget()
         column = QVBoxLayout(controls)
-        column.addWidget(self.variables, 1)
-        row = QHBoxLayout()
-        row.addWidget(self.edit_button)
-        row.addWidget(self.remove_button)
-        row.addStretch(1)
-        column.addLayout(row)
-        form = QFormLayout()
-        form.addRow("Strategy", self.strategy)
-        form.addRow("Budget", self.budget)
-        form.addRow("Repeats", self.repeats)
-        form.addRow("", self.pruning)
-        form.addRow("Workers", self.workers)
-        form.addRow("Epochs", self.epochs)
-        column.addLayout(form)
+        column.setContentsMargins(4, 4, 4, 4)
         buttons = QHBoxLayout()
         for button in (self.start_button, self.pause_button, self.stop_button, self.apply_button):
             buttons.addWidget(button)
@@ -129,6 +117,26 @@ class ExperimentsPanel(QWidget):
         column.addWidget(self.progress_text)
         column.addWidget(self.message)
         column.addWidget(self.skipped)
+        self.variables.setMinimumHeight(70)
+        self.variables.setMaximumHeight(110)
+        column.addWidget(self.variables, 1)
+        row = QHBoxLayout()
+        row.addWidget(self.edit_button)
+        row.addWidget(self.remove_button)
+        row.addStretch(1)
+        column.addLayout(row)
+        grid = QGridLayout()
+        for i, (text, widget) in enumerate((("Strategy", self.strategy), ("Budget", self.budget),
+                                            ("Repeats", self.repeats), ("Workers", self.workers),
+                                            ("Epochs", self.epochs), (None, self.pruning))):
+            r, c = divmod(i, 2)
+            if text:
+                label = QLabel(text)
+                label.setToolTip(widget.toolTip())
+                grid.addWidget(label, r, 2 * c)
+            grid.addWidget(widget, r, 2 * c + 1, 1, 1 if text else 1)
+        column.addLayout(grid)
+        column.addStretch(0)
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QScrollArea.Shape.NoFrame)
