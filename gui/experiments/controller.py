@@ -63,6 +63,7 @@ class ExperimentController(QObject):
         self.monitor = ""
         self.live: dict[int, str] = {}
         self.result = None
+        self._run_spec = None
         # Dialogs go through these so tests can answer them.
         self.run_dialog: Callable[[QDialog], bool] = lambda d: d.exec() == QDialog.DialogCode.Accepted
         self.confirm: Callable[[str, str], bool] = self._ask
@@ -154,14 +155,16 @@ class ExperimentController(QObject):
         except ExperimentError:
             self.spec = None
 
-    def experiment(self, allow_many: bool = False) -> Experiment:
-        """An Experiment of a snapshot of the document with the dock's workers and epochs; ExperimentError."""
+    def experiment(self, allow_many: bool = False, snapshot: bool = True) -> Experiment:
+        """An Experiment of a snapshot of the document (``snapshot``: edits during the run do not reach it) with the
+        dock's workers and epochs; ExperimentError for what cannot run."""
         if self.document is None or self.document.experiment is None:
             raise ExperimentError("experiment", "no variables yet: right-click a setting and choose Vary…")
         spec = experiment_from_data(self.document.experiment, here="experiment")
         options = self.panel.run_options()
         try:
-            return Experiment(copy_document(self.document), spec, workers=options["workers"], epochs=options["epochs"],
+            document = copy_document(self.document) if snapshot else self.document
+            return Experiment(document, spec, workers=options["workers"], epochs=options["epochs"],
                               out=self.run_root(), allow_many=allow_many)
         except (ValueError, TypeError) as err:  # a training section the trainer refuses
             raise ExperimentError("training", str(err)) from None
@@ -172,7 +175,7 @@ class ExperimentController(QObject):
             return
         self.folder = None
         try:
-            experiment = self.experiment()
+            experiment = self.experiment(snapshot=False)  # only reads it: finds the folder of this definition
             self.monitor = experiment.monitor
             self.folder = experiment.find_folder()
         except Exception:  # noqa: BLE001 - no valid experiment yet: nothing to show (Start says why)
@@ -186,9 +189,10 @@ class ExperimentController(QObject):
                 rows = read_trials(self.folder)
             except (OSError, ValueError):
                 rows = []
-        if self.spec is not None:
-            self.panel.table.show_trials(self.spec, self.monitor, rows, self.live)
-            self.panel.plot.set_trials(self.spec, self.monitor, rows)
+        spec = self._run_spec or self.spec  # during a run: the running definition (the section may be edited)
+        if spec is not None:
+            self.panel.table.show_trials(spec, self.monitor, rows, self.live)
+            self.panel.plot.set_trials(spec, self.monitor, rows)
         else:
             self.panel.table.clear_trials()
             self.panel.plot.clear_trials()
@@ -285,7 +289,7 @@ class ExperimentController(QObject):
             self._refuse(str(err), err.where)
             return False
         self.monitor = experiment.monitor
-        self.live, self.result = {}, None
+        self.live, self.result, self._run_spec = {}, None, experiment.spec
         self.panel.show_progress(0, 1, "planning every variant…")
         self.dock.show()
         self.dock.raise_()
@@ -345,10 +349,10 @@ class ExperimentController(QObject):
             text = f"Experiment {result.status}: {result.message}{best}" + (f" ({failed} failed)" if failed else "")
             self.panel.show_message(text, error=result.status == "failed")
             self.window.statusBar().showMessage(text, 10000)
-            self.folder = Path(result.folder)
         else:
             self.panel.show_message("Experiment stopped before the first trial")
-        self.refresh_table()
+        self._run_spec = None
+        self.load_trials()  # the folder of the document's definition now: the one that ran, unless it was edited
         self.experimentFinished.emit(result)
 
     def _on_state(self, state: str) -> None:
