@@ -7,7 +7,7 @@ import math
 from typing import Any
 
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QItemSelectionModel, Qt, Signal
 from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHeaderView, QTableWidget, QTableWidgetItem,
                                QVBoxLayout, QWidget)
 
@@ -112,7 +112,7 @@ class TrialTable(QTableWidget):
                         item.setToolTip(row["message"])
                     self.setItem(r, c, item)
                 if trial in keep:
-                    self.selectRow(r)
+                    self._add_row_to_selection(r)
         finally:
             self.setSortingEnabled(True)
             if 0 <= sort_column < self.columnCount():
@@ -145,10 +145,20 @@ class TrialTable(QTableWidget):
 
     def select_trials(self, trials: list[int]) -> None:
         wanted = set(trials)
-        self.clearSelection()
-        for r in range(self.rowCount()):
-            if self.item(r, 0) is not None and self.item(r, 0).data(TRIAL) in wanted:
-                self.selectRow(r)
+        self._filling = True  # one selectedTrials for the whole change, not one per row
+        try:
+            self.clearSelection()
+            for r in range(self.rowCount()):
+                if self.item(r, 0) is not None and self.item(r, 0).data(TRIAL) in wanted:
+                    self._add_row_to_selection(r)
+        finally:
+            self._filling = False
+        self._on_selection()
+
+    def _add_row_to_selection(self, r: int) -> None:
+        # selectRow() would replace the selection (extended selection without a modifier key)
+        flags = QItemSelectionModel.SelectionFlag.Select | QItemSelectionModel.SelectionFlag.Rows
+        self.selectionModel().select(self.model().index(r, 0), flags)
 
     def row_of(self, trial: int) -> dict[str, str] | None:
         return next((row for row in self.rows if number(row.get("trial")) == trial), None)
