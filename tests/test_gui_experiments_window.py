@@ -16,9 +16,10 @@ from engine.document import load_document
 from engine.experiments import read_trials
 from gui.experiments.trials import shown_number
 from test_experiments_support import tiny_adding
-from test_gui_dash_support import make_window, release
+from test_gui_dash_support import LatencyProbe, make_window, release
 
 SIZES = [{"path": "rnn.hidden_size", "values": [4, 8]}]
+UI_BUDGET_S = 0.25  # as for a single run (test_gui_dash_training): the window is never blocked longer
 
 
 @pytest.fixture
@@ -182,10 +183,14 @@ def test_bad_input_is_one_line_naming_the_variable_and_a_problems_entry(studio):
 def test_an_experiment_runs_from_start_to_end_and_apply_best_is_one_exact_undo_step(studio, qtbot):
     window = studio()
     c, doc = window.experiments, window.document
+    probe = LatencyProbe()
     with qtbot.waitSignal(c.experimentFinished, timeout=120000) as done:
+        probe.start()
         qtbot.mouseClick(c.panel.start_button, Qt.MouseButton.LeftButton)
         assert not c.panel.start_button.isEnabled() and c.panel.stop_button.isEnabled()
         assert not c.actions["start"].isEnabled()
+    probe.stop()
+    assert len(probe.delays) > 20 and probe.percentile(99) < UI_BUDGET_S, f"p99 {probe.percentile(99) * 1000:.0f} ms"
     result = done.args[0]
     assert result.status == "completed", c.panel.message.text()
     rows = read_trials(c.folder)
