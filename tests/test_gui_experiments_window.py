@@ -96,10 +96,11 @@ def test_vary_from_the_inspectors_context_menu_is_one_undo_step(studio):
     c.run_dialog = answer()  # the kind: every recurrent kind prefilled
     context_menu_choose(form.editor("hidden_size").widget, "Vary kind…")  # the editor's menu has it too
     assert doc.experiment["variables"][1] == {"path": "rnn.kind", "values": ["rnn", "gru", "lstm", "bidirectional"]}
-    window.activateWindow()
-    window.undo_stack.undo()
+    edit = next(a.menu() for a in window.menuBar().actions() if a.text() == "&Edit")
+    ctrl_z = next(a for a in edit.actions() if a.shortcut().toString() == "Ctrl+Z")  # offscreen has no key focus
+    ctrl_z.trigger()
     assert [v["path"] for v in doc.experiment["variables"]] == ["rnn.hidden_size"]
-    window.undo_stack.undo()
+    ctrl_z.trigger()
     assert doc.experiment is None and c.panel.variables.rowCount() == 0 and not window.is_modified()
 
     # Training and data settings: the forms forward their rows' Vary… with the setting path.
