@@ -10,7 +10,7 @@ import multiprocessing
 import pytest
 from PySide6.QtCore import QPoint, Qt, QTimer
 from PySide6.QtGui import QContextMenuEvent
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QMenu
 
 from engine.document import load_document
 from engine.experiments import read_trials
@@ -96,6 +96,12 @@ def test_vary_from_the_inspectors_context_menu_is_one_undo_step(studio):
     c.run_dialog = answer()  # the kind: every recurrent kind prefilled
     context_menu_choose(form.editor("hidden_size").widget, "Vary kind…")  # the editor's menu has it too
     assert doc.experiment["variables"][1] == {"path": "rnn.kind", "values": ["rnn", "gru", "lstm", "bidirectional"]}
+    # The canvas block menu's entry (through CanvasView.block_menu_hooks once the canvas has them).
+    menu = QMenu()
+    c.add_block_entries(menu, [rnn.id])
+    assert [a.text() for a in menu.actions() if a.text()] == ["Vary kind…"]
+    c.add_block_entries(empty := QMenu(), [doc.graph.by_name("dense").id])
+    assert not empty.actions()  # a dense block has no kind to vary
     edit = next(a.menu() for a in window.menuBar().actions() if a.text() == "&Edit")
     ctrl_z = next(a for a in edit.actions() if a.shortcut().toString() == "Ctrl+Z")  # offscreen has no key focus
     ctrl_z.trigger()

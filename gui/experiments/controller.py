@@ -13,7 +13,7 @@ from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence, QUndoStack
 from PySide6.QtWidgets import QApplication, QDialog, QDockWidget, QMainWindow, QMenu, QMessageBox, QScrollArea
 
-from engine.experiments import (MAX_TRIALS, Experiment, ExperimentError, ExperimentFinished, TrialEpoch,
+from engine.experiments import (MAX_TRIALS, RECURRENT_KINDS, Experiment, ExperimentError, ExperimentFinished, TrialEpoch,
                                 TrialFinished, TrialStarted, applied, experiment_from_data, read_best, read_trials,
                                 variable_param)
 from engine.experiments.variants import check_variable, copy_document
@@ -123,6 +123,18 @@ class ExperimentController(QObject):
         """Each source's ``varyRequested(path)`` (Inspector, Training panel, Data panel) opens Vary… for it."""
         for source in sources:
             source.varyRequested.connect(self.vary)
+
+    def add_block_entries(self, menu: QMenu, node_ids: list[str]) -> None:
+        """The canvas block menu's entries (for CanvasView.block_menu_hooks): "Vary kind…" on one recurrent block."""
+        graph = self.document.graph if self.document is not None else None
+        if graph is None or len(node_ids) != 1 or node_ids[0] not in graph.nodes:
+            return
+        node = graph.nodes[node_ids[0]]
+        if node.kind in RECURRENT_KINDS:
+            menu.addSeparator()
+            path = f"graph.{node.name}.kind" if node.name == "data" else f"{node.name}.kind"
+            action = menu.addAction("Vary kind…", lambda: self.vary(path))
+            action.setToolTip("Add this block's kind (RNN, GRU, LSTM, bidirectional) to the experiment")
 
     # ------------------------------------------------------------------ document
     def set_document(self, document) -> None:
