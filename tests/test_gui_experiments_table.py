@@ -58,3 +58,19 @@ def test_the_plot_puts_categories_on_a_labelled_axis_and_a_log_range_on_a_log_ax
     spot = next(p for p in plot.scatter.points() if p.data() == 1)
     plot.scatter.sigClicked.emit(plot.scatter, [spot], None)
     assert chosen == [[1]]
+
+
+def test_the_dock_offers_the_engines_strategies_and_cores_and_the_window_starts_without_optuna():
+    import subprocess
+    import sys
+
+    import engine.experiments as ex
+    from gui.experiments import panel
+
+    assert panel.STRATEGIES == ex.STRATEGIES and panel.cores() == ex.cores()
+    code = ("import os, sys; os.environ['QT_QPA_PLATFORM'] = 'offscreen'\n"
+            "from PySide6.QtWidgets import QApplication; app = QApplication([])\n"
+            "from gui.main_window import MainWindow; w = MainWindow()\n"
+            "assert w.experiments is not None and 'optuna' not in sys.modules, 'optuna imported'\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]

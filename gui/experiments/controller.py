@@ -7,27 +7,32 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QAction, QKeySequence, QUndoStack
 from PySide6.QtWidgets import QApplication, QDialog, QDockWidget, QMainWindow, QMenu, QMessageBox, QScrollArea
 
-from engine.experiments import (MAX_TRIALS, RECURRENT_KINDS, Experiment, ExperimentError, ExperimentFinished, TrialEpoch,
-                                TrialFinished, TrialStarted, applied, experiment_from_data, read_best, read_trials,
-                                variable_param)
-from engine.experiments.variants import check_variable, copy_document
 from engine.settings import SettingError, get_setting
 
 from ..commands import DocumentSections, SetSectionCommand
+from ..inspector import RECURRENT_KINDS
 from .commands import ApplyValuesCommand
 from .panel import ExperimentsPanel
-from .trials import number
-from .vary_dialog import VaryDialog
-from .variables import with_settings, with_variable, without_variable
 from .worker import ExperimentWorker, Prepared
 
+if TYPE_CHECKING:
+    from engine.experiments import Experiment
+
 FINISHED = ("completed", "failed", "pruned", "impossible")
+
+
+def _engine():
+    """engine.experiments, imported when an experiment is first used: it brings Optuna, which would add about
+    a third of a second (seconds on a loaded machine) to every window's start."""
+    import engine.experiments as experiments
+
+    return experiments
 
 
 def block_of(where: str, graph) -> str | None:
@@ -162,24 +167,28 @@ class ExperimentController(QObject):
     def _show_section(self) -> None:
         section = self.document.experiment if self.document is not None else None
         self.panel.show_section(section)
-        try:
-            self.spec = experiment_from_data(section) if section else None
-        except ExperimentError:
-            self.spec = None
+        self.spec = None
+        if section:
+            ex = _engine()
+            try:
+                self.spec = ex.experiment_from_data(section)
+            except ex.ExperimentError:
+                pass
 
     def experiment(self, allow_many: bool = False, snapshot: bool = True) -> Experiment:
         """An Experiment of a snapshot of the document (``snapshot``: edits during the run do not reach it) with the
         dock's workers and epochs; ExperimentError for what cannot run."""
+        ex = _engine()
         if self.document is None or self.document.experiment is None:
-            raise ExperimentError("experiment", "no variables yet: right-click a setting and choose Vary…")
-        spec = experiment_from_data(self.document.experiment, here="experiment")
+            raise ex.ExperimentError("experiment", "no variables yet: right-click a setting and choose Vary…")
+        spec = ex.experiment_from_data(self.document.experiment, here="experiment")
         options = self.panel.run_options()
         try:
-            document = copy_document(self.document) if snapshot else self.document
-            return Experiment(document, spec, workers=options["workers"], epochs=options["epochs"],
+            document = ex.variants.copy_document(self.document) if snapshot else self.document
+            return ex.Experiment(document, spec, workers=options["workers"], epochs=options["epochs"],
                               out=self.run_root(), allow_many=allow_many)
         except (ValueError, TypeError) as err:  # a training section the trainer refuses
-            raise ExperimentError("training", str(err)) from None
+            raise ex.ExperimentError("training", str(err)) from None
 
     def load_trials(self) -> None:
         """Shows the trials of this document's experiment folder (same definition) if it exists; Start resumes it."""
@@ -187,6 +196,8 @@ class ExperimentController(QObject):
             return
         self.folder = None
         try:
+            if self.document is None or not self.document.experiment:
+                raise LookupError("no experiment")
             experiment = self.experiment(snapshot=False)  # only reads it: finds the folder of this definition
             self.monitor = experiment.monitor
             self.folder = experiment.find_folder()
@@ -198,7 +209,7 @@ class ExperimentController(QObject):
         rows = []
         if self.folder is not None and (self.folder / "trials.csv").exists():
             try:
-                rows = read_trials(self.folder)
+                rows = _engine().read_trials(self.folder)
             except (OSError, ValueError):
                 rows = []
         spec = self._run_spec or self.spec  # during a run: the running definition (the section may be edited)
@@ -231,11 +242,15 @@ class ExperimentController(QObject):
         variable as one undo step. Returns whether the section changed."""
         if self.document is None:
             return False
+        ex = _engine()
+        from .vary_dialog import VaryDialog
+        from .variables import with_variable
+
         try:
-            param = variable_param(self.document, path)
+            param = ex.variable_param(self.document, path)
             current = self.document.graph.by_name(path.split(".")[-2]).kind if path.endswith(".kind") and \
                 param.name == "kind" else get_setting(self.document, path)
-        except (ExperimentError, SettingError) as err:
+        except (ex.ExperimentError, SettingError) as err:
             self.panel.show_message(str(err), error=True)
             return False
         section = self.document.experiment or {}
@@ -255,6 +270,8 @@ class ExperimentController(QObject):
     def remove_variable(self, path: str) -> bool:
         if self.document is None:
             return False
+        from .variables import without_variable
+
         return self._push_section(without_variable(self.document.experiment, path), f"Stop varying {path}")
 
     def change_settings(self, changes: dict[str, Any]) -> bool:
@@ -262,9 +279,12 @@ class ExperimentController(QObject):
         grid over a range) is refused with the reason and the dock shows the section again."""
         if self.document is None or not self.document.experiment:
             return False
+        ex = _engine()
+        from .variables import with_settings
+
         try:
             new = with_settings(self.document.experiment, **changes)
-        except ExperimentError as err:
+        except ex.ExperimentError as err:
             self.panel.show_message(err.message, error=True)
             self._show_section()
             return False
@@ -286,18 +306,19 @@ class ExperimentController(QObject):
         self.panel.show_message("")
         self.panel.show_skipped([])
         self._set_problems([])
+        ex = _engine()
         try:
-            spec = experiment_from_data(self.document.experiment, here="experiment") \
+            spec = ex.experiment_from_data(self.document.experiment, here="experiment") \
                 if self.document.experiment else None
             count = self._trial_count(spec) if spec is not None else 0
-            allow = count > MAX_TRIALS
-            if allow and not self.confirm("Many trials", f"Train {count:,} trials? That is more than {MAX_TRIALS}."):
-                self.panel.show_message(f"Not started: {count:,} trials (more than {MAX_TRIALS}) were not confirmed")
+            allow = count > ex.MAX_TRIALS
+            if allow and not self.confirm("Many trials", f"Train {count:,} trials? That is more than {ex.MAX_TRIALS}."):
+                self.panel.show_message(f"Not started: {count:,} trials (more than {ex.MAX_TRIALS}) were not confirmed")
                 return False
             experiment = self.experiment(allow_many=allow)
             for variable in experiment.spec.variables:  # a path naming nothing, a bad value: at once, here
-                check_variable(experiment.document, variable)
-        except ExperimentError as err:
+                ex.variants.check_variable(experiment.document, variable)
+        except ex.ExperimentError as err:
             self._refuse(str(err), err.where)
             return False
         self.monitor = experiment.monitor
@@ -328,24 +349,25 @@ class ExperimentController(QObject):
         self.worker.stop()
 
     def _on_events(self, events: list) -> None:
+        ex = _engine()
         table_changed = False
         for event in events:
             if isinstance(event, Prepared):
                 self.folder = Path(event.folder)
                 self.panel.show_skipped(event.plan.skipped)
                 table_changed = True
-            elif isinstance(event, TrialStarted) and event.slot >= 0:
+            elif isinstance(event, ex.TrialStarted) and event.slot >= 0:
                 self.live[event.number] = "starting"
                 table_changed = True
-            elif isinstance(event, TrialEpoch):
+            elif isinstance(event, ex.TrialEpoch):
                 repeats = self.spec.repeats if self.spec is not None else 1
                 where = f"repeat {event.repeat + 1}/{repeats}, " if repeats > 1 else ""
                 self.live[event.number] = f"{where}epoch {event.epoch}/{event.epochs}"
                 table_changed = True
-            elif isinstance(event, TrialFinished):
+            elif isinstance(event, ex.TrialFinished):
                 self.live.pop(event.number, None)
                 table_changed = True
-            elif isinstance(event, ExperimentFinished):
+            elif isinstance(event, ex.ExperimentFinished):
                 self.live.clear()
         if table_changed:
             self.refresh_table()
@@ -383,7 +405,7 @@ class ExperimentController(QObject):
     # ------------------------------------------------------------------ results
     def _best(self) -> dict | None:
         try:
-            return read_best(self.folder) if self.folder is not None else None
+            return _engine().read_best(self.folder) if self.folder is not None else None
         except (OSError, ValueError):
             return None
 
@@ -392,9 +414,10 @@ class ExperimentController(QObject):
         best = self._best()
         if self.document is None or best is None or self.worker.is_running:
             return False
+        ex = _engine()
         try:
-            target = applied(self.document, best["values"])
-        except (ExperimentError, SettingError) as err:
+            target = ex.applied(self.document, best["values"])
+        except (ex.ExperimentError, SettingError) as err:
             self.panel.show_message(f"Cannot apply the best trial: {err}", error=True)
             return False
         command = ApplyValuesCommand(self.document, target, self.sections, f"Apply best trial ({best['label']})")

@@ -4,17 +4,41 @@ trial table and the objective plot. It only shows and asks: the ExperimentContro
 """
 from __future__ import annotations
 
+import os
+from typing import Any
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QGridLayout, QHBoxLayout, QHeaderView,
                                QLabel, QProgressBar, QPushButton, QScrollArea, QSpinBox, QSplitter, QTableWidget,
                                QTableWidgetItem, QVBoxLayout, QWidget)
 
-from engine.experiments import STRATEGIES, cores
+from engine.specs import format_value
 
 from .trials import ObjectivePlot, TrialTable
-from .variables import describe
 
 ERROR_STYLE = "color: #c0392b;"
+# engine.experiments.STRATEGIES and cores(), without importing engine.experiments (and Optuna) as the window starts;
+# tests/test_gui_experiments_table.py checks they agree.
+STRATEGIES = ("grid", "random", "tpe")
+
+
+def cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # macOS, Windows
+        return os.cpu_count() or 1
+
+
+def describe(variable: dict[str, Any]) -> str:
+    """A variable's values as the dock lists them: ``rnn, gru, lstm`` or ``1e-04 … 0.01 (log)``."""
+    if "values" in variable:
+        return ", ".join(format_value(v) for v in variable["values"])
+    text = f"{format_value(variable['low'])} … {format_value(variable['high'])}"
+    if variable.get("log"):
+        text += " (log)"
+    if variable.get("step") is not None:
+        text += f" step {format_value(variable['step'])}"
+    return text
 
 
 class ExperimentsPanel(QWidget):

@@ -4,14 +4,15 @@ plot of the objective against one variable (pyqtgraph; categories on a labelled 
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pyqtgraph as pg
 from PySide6.QtCore import QItemSelectionModel, Qt, Signal
 from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHeaderView, QTableWidget, QTableWidgetItem,
                                QVBoxLayout, QWidget)
 
-from engine.experiments import ExperimentSpec
+if TYPE_CHECKING:
+    from engine.experiments import ExperimentSpec
 
 from ..plotting import color, no_si_prefix
 from ..theme import plot_colors

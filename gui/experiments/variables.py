@@ -14,6 +14,8 @@ from engine.experiments.variants import check_variable, is_kind_path
 from engine.settings import SettingError, parse_value
 from engine.specs import Param, format_value, shown
 
+from .panel import describe  # noqa: F401 - part of this module's face; the panel needs it without Optuna
+
 
 def _round(x: float) -> float:
     return float(f"{x:.3g}")
@@ -156,18 +158,6 @@ def with_settings(section: dict | None, **settings: Any) -> dict[str, Any] | Non
             new[key] = value
     experiment_from_data(new, here="experiment")
     return new
-
-
-def describe(variable: dict[str, Any]) -> str:
-    """A variable's values as the dock lists them: ``rnn, gru, lstm`` or ``1e-04 … 0.01 (log)``."""
-    if "values" in variable:
-        return format_values(list(variable["values"]))
-    text = f"{format_value(variable['low'])} … {format_value(variable['high'])}"
-    if variable.get("log"):
-        text += " (log)"
-    if variable.get("step") is not None:
-        text += f" step {format_value(variable['step'])}"
-    return text
 
 
 __all__ = ["EMPTY", "default_range", "default_values", "describe", "format_values", "is_kind_path", "parse_number",

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import queue
 import traceback
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QThread, QTimer, Signal
 
-from engine.experiments import Experiment, ExperimentError
+if TYPE_CHECKING:
+    from engine.experiments import Experiment
 
 
 class Prepared:
@@ -27,6 +29,8 @@ class _ExperimentThread(QThread):
         self.error_where: str | None = None
 
     def run(self) -> None:
+        from engine.experiments import ExperimentError
+
         try:
             folder = self.experiment.prepare()  # plans (every variant analysed) first: bad input ends here
             self.experiment.write_table()  # the table lists every queued trial before the first one trains
@@ -38,6 +42,10 @@ class _ExperimentThread(QThread):
         except Exception as err:  # noqa: BLE001 - an unexpected failure reaches the dock as one line
             self.error = f"{type(err).__name__}: {err}"
             self.trace = traceback.format_exc()
+        finally:
+            from engine.experiments.gui_support import end_workers
+
+            end_workers(self.experiment)  # nothing outlives the run, however slowly a worker exits
 
 
 class ExperimentWorker(QObject):
