@@ -368,7 +368,7 @@ class SetSectionCommand(QUndoCommand):
         self.sections.changed.emit(self.section)
 
 
-SECTIONS = ("data", "training")
+SECTIONS = ("data", "training", "experiment")
 
 
 def describe_change(section: str, old: dict, new: dict) -> str:

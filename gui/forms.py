@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QEvent, QObject, Signal
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout, QHBoxLayout, QLabel,
-                               QLineEdit, QPushButton, QSpinBox, QStackedLayout, QVBoxLayout, QWidget)
+                               QLineEdit, QMenu, QPushButton, QSpinBox, QStackedLayout, QVBoxLayout, QWidget)
 from superqt import QLargeIntSpinBox
 
 from engine.settings import SettingError, parse_value
@@ -261,6 +261,7 @@ class ParamForm(QWidget):
 
     committed = Signal(str, object)
     refused = Signal(str, str)  # name, why the typed value is not allowed (the editor is marked invalid)
+    varyRequested = Signal(str)  # name: the row's "Vary…" (context menu) was chosen; see enable_vary
 
     def __init__(self, params: Sequence[Param] = (), values: Mapping[str, Any] | None = None,
                  hide_inactive: bool = False, captions: bool = True, parent: QWidget | None = None):
@@ -273,6 +274,8 @@ class ParamForm(QWidget):
         self.editors: dict[str, ParamEditor] = {}
         self.rows: dict[str, QWidget] = {}
         self._values: dict[str, Any] = {}
+        self._vary = False
+        self._vary_extra: list[tuple[str, str, Callable[[], None]]] = []
         self.set_params(params, values)
 
     def set_params(self, params: Sequence[Param], values: Mapping[str, Any] | None = None) -> None:
@@ -303,6 +306,7 @@ class ParamForm(QWidget):
             holder.label = label
             self.layout_.addRow(label, holder)
             self.editors[p.name], self.rows[p.name] = editor, holder
+            self._watch_row(p.name)
         self._update_when()
 
     def set_values(self, values: Mapping[str, Any]) -> None:
@@ -324,6 +328,44 @@ class ParamForm(QWidget):
 
     def set_suggestions(self, name: str, items: Sequence[str]) -> None:
         self.editors[name].set_suggestions(items)
+        self._watch_row(name)  # a list editor rebuilds its check boxes
+
+    # ---------------------------------------------------------------------------------------- Vary…
+    def enable_vary(self, on: bool = True, extra: Sequence[tuple[str, str, Callable[[], None]]] = ()) -> None:
+        """Right-click (or the menu key) on a row's label or editor offers "Vary…", which emits
+        ``varyRequested(name)`` (the window adds the setting to the experiment), and every ``extra`` entry
+        (text, tooltip, slot), e.g. a recurrent block's "Vary kind…"."""
+        self._vary, self._vary_extra = on, list(extra)
+
+    def context_menu(self, name: str, widget: QWidget | None = None) -> QMenu:
+        """The row's context menu: a text field's own entries (undo, copy, paste...) first, then Vary…"""
+        menu = widget.createStandardContextMenu() if isinstance(widget, QLineEdit) else QMenu(self)
+        if not menu.isEmpty():
+            menu.addSeparator()
+        menu.setToolTipsVisible(True)
+        title = self.params[name].title
+        vary = menu.addAction("Vary…", lambda: self.varyRequested.emit(name))
+        vary.setToolTip(f"Add {title} to the experiment with a list of values or a range (Experiments dock)")
+        for text, tip, slot in self._vary_extra:
+            action = menu.addAction(text, slot)
+            action.setToolTip(tip)
+        return menu
+
+    def _watch_row(self, name: str) -> None:
+        holder = self.rows[name]
+        for widget in (holder.label, holder, *holder.findChildren(QWidget)):
+            widget.setProperty("param_row", name)
+            widget.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
+        if self._vary and event.type() == QEvent.Type.ContextMenu:
+            name = watched.property("param_row")
+            if name in self.params:
+                menu = self.context_menu(name, watched if isinstance(watched, QWidget) else None)
+                menu.exec(event.globalPos())
+                menu.deleteLater()
+                return True
+        return super().eventFilter(watched, event)
 
     def is_active(self, name: str) -> bool:
         """Whether the row's ``when`` holds for the current values."""

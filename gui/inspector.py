@@ -2,7 +2,8 @@
 the catalog), output shapes, parameter count and problems. Every committed edit is one undo step."""
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QFormLayout, QLabel, QLineEdit, QPushButton, QScrollArea, QVBoxLayout, QWidget
 
 from engine import GraphError
@@ -19,6 +20,8 @@ class InspectorPanel(QWidget):
     """Built once per selected block (header, name, a ParamForm of its parameters, its shapes and problems);
     later changes of the block (undo, another editor, a new analysis) update those widgets in place, so the
     form never flickers, doubles or loses the field being edited."""
+
+    varyRequested = Signal(str)  # a setting path ("lstm.hidden_size", "lstm.kind"): add it to the experiment
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -151,6 +154,16 @@ class InspectorPanel(QWidget):
         self.form.addWidget(naming)
         self.form_params = ParamForm(spec.params, node.params, captions=True)
         self.form_params.committed.connect(self._commit)
+        kind_tip = "Add this block's kind (RNN, GRU, LSTM, bidirectional) to the experiment"
+        extra = [("Vary kind…", kind_tip, lambda: self._vary("kind"))] if node.kind in RECURRENT_KINDS else []
+        self.form_params.enable_vary(True, extra)
+        self.form_params.varyRequested.connect(self._vary)
+        if extra:  # the block's title offers it too (right-click)
+            vary_kind = QAction("Vary kind…", title)
+            vary_kind.setToolTip(kind_tip)
+            vary_kind.triggered.connect(lambda: self._vary("kind"))
+            title.addAction(vary_kind)
+            title.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
         self.form.addWidget(self.form_params)
         self.equations = QLabel()
         self.equations.setTextFormat(Qt.TextFormat.RichText)
@@ -199,6 +212,14 @@ class InspectorPanel(QWidget):
         messages = [d.message for d in report.for_node(node.id)]
         self.problems.setText("\n".join(messages))
         self.problems.setVisible(bool(messages))
+
+    def _vary(self, param: str) -> None:
+        """Asks to vary ``param`` (or "kind") of the shown block, by its setting path."""
+        if self.node_id is None or self.node_id not in self.graph.nodes:
+            return
+        name = self.graph.node(self.node_id).name
+        # A block called "data" is reached as graph.data.<param> (data.<key> names the data binding).
+        self.varyRequested.emit(f"graph.{name}.{param}" if name == "data" else f"{name}.{param}")
 
     # ------------------------------------------------------------ committing edits
     def _commit(self, name: str, value) -> None:

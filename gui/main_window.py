@@ -98,6 +98,18 @@ class MainWindow(QMainWindow):
             self.problems.fixRequested.connect(self.training.apply_fixes)
             for dock in self.training.docks.values():
                 self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
+        self.experiments = None  # the experiment half: Vary…, the Experiments dock and menu (gui.experiments)
+        if install_training:
+            from .experiments import ExperimentController
+
+            self.experiments = ExperimentController(self, self.undo_stack, self.training.sections, problems=self.problems,
+                                                    dashboard=self.training.dashboard,
+                                                    run_root=self.training.default_run_root)
+            self.experiments.connect_vary(self.inspector, self.training.training_panel, self.training.data_panel)
+            self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.experiments.dock)
+            self.tabifyDockWidget(self.summary_dock, self.experiments.dock)
+            if hasattr(self.view, "block_menu_hooks"):  # the canvas's block menu offers "Vary kind…" once it can
+                self.view.block_menu_hooks.append(self.experiments.add_block_entries)
         self._build_menus()
         self.resize(*self._first_size())  # before the docks are sized, so their sizes are shares of this
         self.statusBar().showMessage("Ready")
@@ -134,6 +146,8 @@ class MainWindow(QMainWindow):
         self.summary.set_context(self.graph, self.analysis)
         if self.training is not None:
             self.training.set_document(document, self.scene)
+        if self.experiments is not None:
+            self.experiments.set_document(document)
         self.undo_stack.setClean()
         self.setWindowModified(False)
         self._update_title()
@@ -203,6 +217,8 @@ class MainWindow(QMainWindow):
 
     def maybe_save(self) -> bool:
         """Asks about unsaved changes; False means the user cancelled what they were doing."""
+        if self.experiments is not None and not self.experiments.may_switch():
+            return False  # an experiment runs: the user keeps it (and this document)
         if not self.is_modified():
             return True
         answer = self.ask_unsaved()
@@ -250,11 +266,16 @@ class MainWindow(QMainWindow):
         if self.training is not None and not self.training.may_close():
             event.ignore()
             return
+        if self.experiments is not None and not self.experiments.may_close():
+            event.ignore()
+            return
         if not self.maybe_save():
             event.ignore()
             return
         if self.training is not None:
             self.training.shutdown()  # a running QThread must not be destroyed with the window
+        if self.experiments is not None:
+            self.experiments.shutdown()  # its worker processes end with the window
         self.recovery.discard()
         self.save_layout()
         super().closeEvent(event)
@@ -491,6 +512,8 @@ class MainWindow(QMainWindow):
 
         if self.training is not None:
             self.training.fill_menu(bar.addMenu("&Training"))
+        if self.experiments is not None:
+            self.experiments.fill_menu(bar.addMenu("E&xperiments"))
         help_menu = bar.addMenu("&Help")
         self._action(help_menu, "&Documentation", self.show_documentation, QKeySequence.StandardKey.HelpContents)
         self._action(help_menu, "&Lessons", self.show_start_page)

@@ -40,6 +40,7 @@ class ProblemsPanel(QWidget):
         self._fit = None
         self._graph = None
         self._count = 0
+        self._experiment: list[tuple[str, str | None]] = []  # (message, block id) of the experiment's bad input
         self._update_buttons()
 
     def set_context(self, graph, analysis) -> None:
@@ -62,6 +63,12 @@ class ProblemsPanel(QWidget):
     def count(self) -> int:
         return self._count
 
+    def set_experiment_problems(self, problems) -> None:
+        """The experiment's bad input, [(message, block id or None)] (an empty list clears them); listed after
+        the graph's and the data's problems, "Experiment: " before each message."""
+        self._experiment = [(str(message), block) for message, block in problems]
+        self._redraw()
+
     def show_report(self, report) -> None:
         self._redraw(report)
 
@@ -82,7 +89,10 @@ class ProblemsPanel(QWidget):
                       problem.fixes)
         if self._graph is not None and not len(self._graph):
             self._add(critical, EMPTY_CANVAS, "")
-        self._count = len(diagnostics) + len(fits or []) + (self._graph is not None and not len(self._graph))
+        for message, block in self._experiment:
+            self._add(critical, f"Experiment: {message}", block or "")
+        self._count = len(diagnostics) + len(fits or []) + (self._graph is not None and not len(self._graph)) \
+            + len(self._experiment)
         if not self._count:
             checking = self._fit is not None and fits is None
             icon = QStyle.StandardPixmap.SP_BrowserReload if checking else QStyle.StandardPixmap.SP_DialogApplyButton

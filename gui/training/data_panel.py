@@ -10,7 +10,8 @@ from pathlib import Path
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFileDialog, QHBoxLayout, QLabel, QListWidget, QPushButton,
                                QSpinBox, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
@@ -42,6 +43,7 @@ def inspect_binding(binding: dict, base_dir):
 class DataPanel(QWidget):
     bindingApplied = Signal(dict)
     fixRequested = Signal(tuple)  # the fixes of every fit problem, to apply as one undo step
+    varyRequested = Signal(str)  # "data.options.<name>" or "data.seed": Vary… was chosen (the experiment adds it)
 
     def __init__(self, undo_stack=None, sections: DocumentSections | None = None, fit=None, parent=None):
         super().__init__(parent)
@@ -69,6 +71,8 @@ class DataPanel(QWidget):
         self.about.setWordWrap(True)
         self.options_form = ParamForm(captions=False)
         self.options_form.committed.connect(self._on_option_committed)
+        self.options_form.enable_vary(True)
+        self.options_form.varyRequested.connect(lambda name: self.varyRequested.emit(f"data.options.{name}"))
         self.split = [QDoubleSpinBox() for _ in range(3)]
         split_row = QHBoxLayout()
         for box, value, name in zip(self.split, (0.8, 0.1, 0.1), ("train", "val", "test")):
@@ -84,6 +88,11 @@ class DataPanel(QWidget):
         self.seed.setRange(0, 10**6)
         self.seed.setKeyboardTracking(False)
         self.seed.valueChanged.connect(lambda *_: self.commit())
+        vary_seed = QAction("Vary…", self.seed)  # right-click on the seed: train with several data seeds
+        vary_seed.setToolTip("Add the data seed to the experiment (Experiments dock)")
+        vary_seed.triggered.connect(lambda: self.varyRequested.emit("data.seed"))
+        self.seed.addAction(vary_seed)
+        self.seed.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
         seed_row = QHBoxLayout()  # its own row: a narrow dock keeps the split readable
         seed_row.addWidget(QLabel("seed"))
         seed_row.addWidget(self.seed)

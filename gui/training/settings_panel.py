@@ -45,6 +45,7 @@ class TrainingPanel(QWidget):
     startRequested = Signal()
     pauseToggled = Signal()
     stopRequested = Signal()
+    varyRequested = Signal(str)  # "training.<setting>": Vary… was chosen on that row (the experiment adds it)
 
     def __init__(self, undo_stack=None, sections: DocumentSections | None = None, parent=None):
         super().__init__(parent)
@@ -61,6 +62,8 @@ class TrainingPanel(QWidget):
         for form in (self.basics, self.more):
             form.committed.connect(lambda name, value: self.commit({name: value}))
             form.refused.connect(lambda name, message: self.show_message(f"training.{name}: {message}", error=True))
+            form.enable_vary(True)
+            form.varyRequested.connect(lambda name: self.varyRequested.emit(f"training.{name}"))
         self.device = QComboBox()
         for value, label in available_devices():
             self.device.addItem(label, value)
