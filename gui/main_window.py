@@ -108,8 +108,7 @@ class MainWindow(QMainWindow):
             self.experiments.connect_vary(self.inspector, self.training.training_panel, self.training.data_panel)
             self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.experiments.dock)
             self.tabifyDockWidget(self.summary_dock, self.experiments.dock)
-            if hasattr(self.view, "block_menu_hooks"):  # the canvas's block menu offers "Vary kind…" once it can
-                self.view.block_menu_hooks.append(self.experiments.add_block_entries)
+            self.view.block_menu_hooks.append(self.experiments.add_block_entries)  # "Vary kind…" on a block
         self._build_menus()
         self.resize(*self._first_size())  # before the docks are sized, so their sizes are shares of this
         self.statusBar().showMessage("Ready")

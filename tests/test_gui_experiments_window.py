@@ -96,10 +96,10 @@ def test_vary_from_the_inspectors_context_menu_is_one_undo_step(studio):
     c.run_dialog = answer()  # the kind: every recurrent kind prefilled
     context_menu_choose(form.editor("hidden_size").widget, "Vary kind…")  # the editor's menu has it too
     assert doc.experiment["variables"][1] == {"path": "rnn.kind", "values": ["rnn", "gru", "lstm", "bidirectional"]}
-    # The canvas block menu's entry (through CanvasView.block_menu_hooks once the canvas has them).
-    menu = QMenu()
-    c.add_block_entries(menu, [rnn.id])
-    assert [a.text() for a in menu.actions() if a.text()] == ["Vary kind…"]
+    # The canvas block menu offers it too (CanvasView.block_menu_hooks).
+    menu = window.view.context_menu(window.scene.node_item(rnn.id).center())
+    assert [a.text() for a in menu.actions() if a.text()][-1] == "Vary kind…"
+    menu.deleteLater()
     c.add_block_entries(empty := QMenu(), [doc.graph.by_name("dense").id])
     assert not empty.actions()  # a dense block has no kind to vary
     edit = next(a.menu() for a in window.menuBar().actions() if a.text() == "&Edit")
@@ -220,20 +220,12 @@ def test_an_experiment_runs_from_start_to_end_and_apply_best_is_one_exact_undo_s
     assert table.item(0, 3).text() == shown_number(max(objectives))
     assert sorted(x for x, _, _ in c.panel.plot.points()) == [4.0, 8.0]
 
-    # Selecting rows overlays those trials in the dashboard's Compare view.
-    calls = []
-
-    class FakeCompare:
-        def set_runs(self, runs):
-            calls.append(("set_runs", runs))
-
-        def show_compare(self):
-            calls.append(("show",))
-    c.dashboard.compare = FakeCompare()
+    # Selecting rows overlays those trials in the dashboard's Compare view (labelled by their values).
+    board = window.training.dashboard
     table.selectAll()
     by_label = {r["label"]: r["run_dir"] for r in rows}
-    assert calls[-2][0] == "set_runs" and calls[-1] == ("show",)
-    assert sorted((label, str(path)) for label, path in calls[-2][1]) == sorted(by_label.items())
+    assert sorted((run.label, str(run.path)) for run in board.compare.runs.runs) == sorted(by_label.items())
+    assert board.tabs.currentWidget() is board.compare
 
     # Apply best: exactly the best trial's values, one undo step; Ctrl+Z restores the document exactly.
     before, steps = doc.dumps(), window.undo_stack.count()

@@ -70,6 +70,8 @@ class CanvasView(AnnotateMixin, QGraphicsView):
         self._cut: CutInteraction | None = None  # Ctrl+right-drag: the knife that cuts wires
         self._cut_ended = False
         self.quick_add: QuickAddPopup | None = None
+        # callables (menu, selected block ids) that add entries to a block's context menu (Vary kind…)
+        self.block_menu_hooks: list = []
         scene.set_palette(self.palette())
         scene.wireDroppedOnCanvas.connect(self._on_wire_dropped)
         self.minimap = MinimapView(self)
@@ -486,6 +488,8 @@ class CanvasView(AnnotateMixin, QGraphicsView):
             menu.addSeparator()
             menu.addAction(f"Delete {blocks}", self.delete_selection)
             menu.addAction("Put in a frame", self.add_frame)
+            for hook in self.block_menu_hooks:
+                hook(menu, scene.selected_node_ids())
         elif self.annotation_menu(menu, scene_pos):
             pass
         else:

@@ -438,14 +438,19 @@ class ExperimentController(QObject):
         return runs
 
     def compare_trials(self, _trials=None) -> None:
-        """Overlays the selected trials in the dashboard's Compare view (when the dashboard has one)."""
-        compare = getattr(self.dashboard, "compare", None)
-        if compare is None or not hasattr(compare, "set_runs"):
+        """Overlays the selected trials in the dashboard's Compare tab and brings it (and its dock) forward."""
+        if self.dashboard is None:
             return
         runs = self.selected_runs()
-        compare.set_runs(runs)
-        if runs and hasattr(compare, "show_compare"):
-            compare.show_compare()
+        self.dashboard.compare.set_runs(runs)
+        if runs:
+            self.dashboard.show_compare()
+            dock = self.dashboard.parent()
+            while dock is not None and not isinstance(dock, QDockWidget):
+                dock = dock.parent()
+            if dock is not None:
+                dock.show()
+                dock.raise_()
 
     # ------------------------------------------------------------------ closing and switching
     def _ask(self, title: str, text: str) -> bool:
