@@ -50,7 +50,7 @@ def test_widgets_follow_the_param(qtbot, commits):
     assert isinstance(lr.widget, QLineEdit) and lr.widget.text() == "0.001"  # spans decades: typed as 1e-3
     probes = make(qtbot, training_param("probes"), ["gates"], commits)
     assert {k: b.isChecked() for k, b in probes.widget.boxes.items()} == {
-        "grad_norms": False, "gates": True, "attention": False, "time_grads": False}
+        "grad_norms": False, "gates": True, "attention": False, "time_grads": False, "activations": False}
     assert commits == []  # showing values commits nothing
 
 
