@@ -2,7 +2,8 @@
 
 ``analyze(graph)`` walks the blocks in dependency order, applies each block's shape rule and returns a
 ``ShapeReport`` with the shape of every port, the parameter count of every block and the diagnostics —
-including blocks too large to train on this machine, found from their parameter counts before anything is built.
+including blocks too large to train on this machine, found from their parameter counts (closed formulas, no
+torch) before anything is built.
 """
 from __future__ import annotations
 
@@ -12,10 +13,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 import networkx as nx
-import torch
-from torch.overrides import TorchFunctionMode
 
-from .blocks import get_spec
+from .blocks.counts import parameter_count
 from .graph import Edge, Graph, Node, shown
 from .specs import PortShape, ShapeError, TensorKind
 
@@ -256,32 +255,11 @@ def _parameter_count(node: Node, ins: dict[str, PortShape]) -> int:
     return _count_cached(key)
 
 
-class _SkipMetaInit(TorchFunctionMode):
-    """Skips weight initialisation of meta tensors while counting parameters.
-
-    Some meta initialisers (``normal_``, used by nn.Embedding) go through torch's Python reference
-    kernels, whose first use imports torch._dynamo: seconds of start-up for `rnn-studio check`.
-    Torch function modes are per thread, so a model being built for training elsewhere is unaffected.
-    """
-
-    _INIT = frozenset({"normal_", "uniform_", "fill_", "zero_", "copy_", "trunc_normal_", "orthogonal_"})
-
-    def __torch_function__(self, func, types, args=(), kwargs=None):
-        kwargs = kwargs or {}
-        if getattr(func, "__name__", "") in self._INIT:
-            target = args[0] if args else kwargs.get("tensor")
-            if isinstance(target, torch.Tensor) and target.is_meta:
-                return target
-        return func(*args, **kwargs)
-
-
 @lru_cache(maxsize=4096)
 def _count_cached(key) -> int:
+    # A closed formula per block kind (engine.blocks.counts): no torch, nothing built, exact for any size.
     kind, params, ins = key
-    # On the meta device no memory is allocated: building a 100M-parameter block is instant.
-    with torch.device("meta"), _SkipMetaInit():
-        module = get_spec(kind).build(dict(params), dict(ins))
-    return sum(p.numel() for p in module.parameters() if p.requires_grad)
+    return parameter_count(kind, dict(params), dict(ins))
 
 
 def connection_problem(graph: Graph, src: str, src_port: str, dst: str, dst_port: str,

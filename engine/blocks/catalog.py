@@ -3,16 +3,35 @@
 A shape rule receives the block's parameters and the shapes of its connected inputs (their tensor kinds
 are already checked against the ports) and returns the output shapes, or raises ShapeError naming the
 input port that does not fit and how to fix it.
+
+The catalog itself imports no torch (the window, shape checks and `rnn-studio check` start without it): the
+torch modules are imported the first time a block is built.
 """
 from __future__ import annotations
 
-from torch import nn
+import importlib
+from types import ModuleType
 
 from ..specs import BlockSpec, HeadSpec, Param, Port, PortShape, ShapeError, StateInfo, TensorKind
-from . import attention_modules as att
-from . import initialization as ini
-from . import layer_modules as lay
-from . import recurrent_modules as rec
+from . import options as opt
+
+
+class _OnFirstUse:
+    """A module imported at its first attribute access (Python's import lock makes that safe from any thread)."""
+
+    def __init__(self, name: str):
+        self._name = name
+
+    def __getattr__(self, attr: str):
+        module: ModuleType = importlib.import_module(self._name, __package__)
+        return getattr(module, attr)
+
+
+att = _OnFirstUse(".attention_modules")
+lay = _OnFirstUse(".layer_modules")
+rec = _OnFirstUse(".recurrent_modules")
+ini = _OnFirstUse(".initialization")
+nn = _OnFirstUse("torch.nn")
 
 TOK, SEQ, VEC, STATE = TensorKind.TOKENS, TensorKind.SEQUENCE, TensorKind.VECTOR, TensorKind.STATE
 SEQ_OR_VEC = (SEQ, VEC)
@@ -82,7 +101,7 @@ _entry(BlockSpec(
         _p_int("dim", 64, 1, 8192, "Length of each token's vector.", label="Dimension"),
         _p_int("padding_idx", 0, -1, 10_000_000, "Token id used for padding (its vector stays zero); -1 for none.",
                label="Padding index"),
-        _p_choice("init", "default", ini.LAYER_INITS, "How the vectors start: PyTorch's default N(0, 1), or "
+        _p_choice("init", "default", opt.LAYER_INITS, "How the vectors start: PyTorch's default N(0, 1), or "
                                                       "Xavier/Glorot uniform (small values)."),
     ),
     inputs=(Port("tokens", (TOK,), "token ids"),), outputs=(Port("sequence", (SEQ,), "vectors [B, T, dim]"),),
@@ -149,7 +168,7 @@ _FORGET_HELP = "Start the forget gate's bias at 1 so the cell keeps its memory e
 
 
 def _init_param(choices):
-    return _p_choice("init", "default", choices, ini.INIT_HELP)
+    return _p_choice("init", "default", choices, opt.INIT_HELP)
 
 
 def _recurrent_options(p):
@@ -162,7 +181,7 @@ for _cell, _title, _desc in (
 ):
     _entry(BlockSpec(
         id=_cell, title=_title, category="Recurrent", description=_desc,
-        params=(_HIDDEN, _LAYERS, _DROPOUT, _WEIGHT_DROP, _init_param(ini.GATED_INITS))
+        params=(_HIDDEN, _LAYERS, _DROPOUT, _WEIGHT_DROP, _init_param(opt.GATED_INITS))
         + ((Param("forget_bias", bool, False, _FORGET_HELP, label="Forget-gate bias 1"),) if _cell == "lstm" else ()),
         shape=_recurrent_shape(lambda p, c=_cell: c, False),
         build=lambda p, ins, c=_cell: rec.make_recurrent(
@@ -175,7 +194,7 @@ _entry(BlockSpec(
     description="Plain (Elman) recurrent layer: simple, and it forgets quickly — gradients vanish.",
     params=(_HIDDEN, _LAYERS, _DROPOUT,
             _p_choice("nonlinearity", "tanh", ("tanh", "relu"), "Activation of the hidden state."),
-            _WEIGHT_DROP, _init_param(ini.RECURRENT_INITS)),
+            _WEIGHT_DROP, _init_param(opt.RECURRENT_INITS)),
     shape=_recurrent_shape(lambda p: "rnn_" + p["nonlinearity"], False),
     build=lambda p, ins: rec.make_recurrent("rnn_" + p["nonlinearity"], ins["input"].features,
                                             p["hidden_size"], p["layers"], p["dropout"], **_recurrent_options(p)),
@@ -187,8 +206,8 @@ _entry(BlockSpec(
     description="Runs a recurrent cell forwards and backwards and merges both, so each step sees its whole context.",
     params=(_p_choice("cell", "lstm", RECURRENT_CELLS, "The recurrent cell run in each direction."),
             _HIDDEN, _LAYERS, _DROPOUT,
-            _p_choice("merge", "concat", rec.MERGE_MODES, "How the two directions are combined."),
-            _WEIGHT_DROP, _init_param(ini.RECURRENT_INITS),
+            _p_choice("merge", "concat", opt.MERGE_MODES, "How the two directions are combined."),
+            _WEIGHT_DROP, _init_param(opt.RECURRENT_INITS),
             Param("forget_bias", bool, False, _FORGET_HELP, label="Forget-gate bias 1", when={"cell": ("lstm",)})),
     shape=_recurrent_shape(lambda p: p["cell"], True),
     build=lambda p, ins: rec.make_recurrent(p["cell"], ins["input"].features, p["hidden_size"], p["layers"],
@@ -269,7 +288,7 @@ _entry(BlockSpec(
     description="Fully connected layer with an activation, applied at every time step of a sequence.",
     params=(_p_int("units", 64, 1, 1_000_000, "Number of outputs."),
             _p_choice("activation", "none", ACTIVATIONS, "Applied to the outputs; softmax gives class probabilities."),
-            _p_choice("init", "default", ini.LAYER_INITS, "How the weights start: PyTorch's default (Kaiming "
+            _p_choice("init", "default", opt.LAYER_INITS, "How the weights start: PyTorch's default (Kaiming "
                                                           "uniform), or Xavier/Glorot uniform with a zero bias.")),
     inputs=(Port("input", SEQ_OR_VEC, "a sequence or a vector"),),
     outputs=(Port("output", SEQ_OR_VEC, "same kind as the input"),),

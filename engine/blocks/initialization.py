@@ -8,14 +8,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-RECURRENT_INITS = ("default", "xavier", "orthogonal", "identity")
-GATED_INITS = ("default", "xavier", "orthogonal")  # identity recurrent weights are for plain RNNs (IRNN)
-LAYER_INITS = ("default", "xavier")
-IRNN_INPUT_STD = 0.001  # Le et al. 2015: input weights drawn from N(0, 0.001^2), recurrent matrix = identity
-
-INIT_HELP = ("How the weights start: PyTorch's default; Xavier/Glorot uniform with zero biases; orthogonal "
-             "hidden-to-hidden matrices (Xavier inputs, zero biases); identity hidden-to-hidden matrix with "
-             "tiny input weights (IRNN, plain RNN only).")
+from .options import GATED_INITS, INIT_HELP, IRNN_INPUT_STD, LAYER_INITS, RECURRENT_INITS  # noqa: F401 (re-exported)
 
 
 def gates_of(rnn: nn.RNNBase) -> int:
