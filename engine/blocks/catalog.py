@@ -9,29 +9,16 @@ torch modules are imported the first time a block is built.
 """
 from __future__ import annotations
 
-import importlib
-from types import ModuleType
-
+from ..lazy import OnFirstUse
 from ..specs import BlockSpec, HeadSpec, Param, Port, PortShape, ShapeError, StateInfo, TensorKind
 from . import options as opt
 
-
-class _OnFirstUse:
-    """A module imported at its first attribute access (Python's import lock makes that safe from any thread)."""
-
-    def __init__(self, name: str):
-        self._name = name
-
-    def __getattr__(self, attr: str):
-        module: ModuleType = importlib.import_module(self._name, __package__)
-        return getattr(module, attr)
-
-
-att = _OnFirstUse(".attention_modules")
-lay = _OnFirstUse(".layer_modules")
-rec = _OnFirstUse(".recurrent_modules")
-ini = _OnFirstUse(".initialization")
-nn = _OnFirstUse("torch.nn")
+# Imported the first time a block is built (the import lock makes that safe from the training thread).
+att = OnFirstUse(".attention_modules", __package__)
+lay = OnFirstUse(".layer_modules", __package__)
+rec = OnFirstUse(".recurrent_modules", __package__)
+ini = OnFirstUse(".initialization", __package__)
+nn = OnFirstUse("torch.nn")
 
 TOK, SEQ, VEC, STATE = TensorKind.TOKENS, TensorKind.SEQUENCE, TensorKind.VECTOR, TensorKind.STATE
 SEQ_OR_VEC = (SEQ, VEC)
