@@ -268,16 +268,42 @@ def connection_problem(graph: Graph, src: str, src_port: str, dst: str, dst_port
 
     An input that is already connected is not a problem: the new edge replaces the old one.
     """
-    if src == dst:
-        return "a block cannot feed itself"
-    source, target = graph.node(src), graph.node(dst)
-    out_port = source.spec.output(src_port)
-    in_port = target.spec.input(dst_port)
-    if nx.has_path(graph.to_networkx(), dst, src):
-        return f"connecting '{source.name}' to '{target.name}' would make a loop"
-    shape = report.shapes.get((src, src_port)) if report else None
-    got = (shape.kind,) if shape else out_port.kinds
-    if not set(got) & set(in_port.kinds):
-        edge = Edge(src, src_port, dst, dst_port)
-        return kind_mismatch(graph, edge, got[0])
-    return None
+    return ConnectionCheck(graph, src, src_port, True, report).problem(dst, dst_port)
+
+
+class ConnectionCheck:
+    """``connection_problem`` for one fixed port (the one a drag starts from) against many others.
+
+    Asking about every port in view used to walk the graph once per port for the loop test; here one walk
+    (the blocks upstream of a fixed output, or downstream of a fixed input) answers it for all of them, so
+    grabbing a port among 300 blocks costs one graph walk plus a set lookup per port. The words are
+    connection_problem's: it is this class asked once.
+    """
+
+    def __init__(self, graph: Graph, node_id: str, port: str, is_output: bool, report: ShapeReport | None = None):
+        self.graph, self.node_id, self.port, self.is_output, self.report = graph, node_id, port, is_output, report
+        # A new edge src -> dst closes a loop when dst already reaches src: for a fixed output (src) that is
+        # every block upstream of it; for a fixed input (dst), every block downstream of it.
+        g = graph.to_networkx()
+        self._looping = nx.ancestors(g, node_id) if is_output else nx.descendants(g, node_id)
+
+    def problem(self, node_id: str, port: str) -> str | None:
+        """Why the fixed port cannot connect to ``port`` of ``node_id`` (an input if the fixed one is an
+        output, else an output); None if it can."""
+        if self.is_output:
+            src, src_port, dst, dst_port = self.node_id, self.port, node_id, port
+        else:
+            src, src_port, dst, dst_port = node_id, port, self.node_id, self.port
+        if src == dst:
+            return "a block cannot feed itself"
+        graph = self.graph
+        source, target = graph.node(src), graph.node(dst)
+        out_port = source.spec.output(src_port)
+        in_port = target.spec.input(dst_port)
+        if node_id in self._looping:
+            return f"connecting '{source.name}' to '{target.name}' would make a loop"
+        shape = self.report.shapes.get((src, src_port)) if self.report else None
+        got = (shape.kind,) if shape else out_port.kinds
+        if not set(got) & set(in_port.kinds):
+            return kind_mismatch(graph, Edge(src, src_port, dst, dst_port), got[0])
+        return None

@@ -8,7 +8,7 @@ from PySide6.QtCore import QLineF, QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QPainterPath, QPainterPathStroker, QPen
 from PySide6.QtWidgets import QGraphicsLineItem
 
-from engine.shapes import connection_problem
+from engine.shapes import ConnectionCheck, connection_problem
 
 from ..commands import AddNodeCommand, ConnectCommand, DisconnectCommand, MacroCommand, MoveNodesCommand
 from .edge_item import DragWireItem
@@ -37,7 +37,9 @@ class ConnectInteraction:
             self.fixed, self.origin = port, None
         # Every port the wire could end on. Whether it fits is asked of the engine at once for the ports in
         # view (to highlight them) and only when reached for the others: big graphs stay quick to grab.
-        self._report = scene.analysis.report
+        # One engine check for the whole drag: the loop test walks the graph once, not once per port.
+        self._check = ConnectionCheck(graph, self.fixed.node_id, self.fixed.name, self.fixed.is_output,
+                                      scene.analysis.report)
         self.candidates = [c for item in scene.node_items()
                            for c in (item.inputs if self.fixed.is_output else item.outputs).values()]
         self._problems: dict[PortItem, str | None] = {}
@@ -52,14 +54,12 @@ class ConnectInteraction:
         self.move_to(self.fixed.anchor() if self.origin is None else self.origin.anchor())
 
     def problem(self, candidate: PortItem) -> str | None:
-        """Why the wire cannot end on ``candidate`` (engine.connection_problem), None if it can."""
+        """Why the wire cannot end on ``candidate`` (engine.connection_problem's words), None if it can."""
         if candidate not in self._problems:
             if candidate is self.origin:
                 self._problems[candidate] = None
             else:
-                out, inp = (self.fixed, candidate) if self.fixed.is_output else (candidate, self.fixed)
-                self._problems[candidate] = connection_problem(self.scene.graph, out.node_id, out.name,
-                                                               inp.node_id, inp.name, self._report)
+                self._problems[candidate] = self._check.problem(candidate.node_id, candidate.name)
         return self._problems[candidate]
 
     def target_at(self, pos: QPointF) -> PortItem | None:
