@@ -290,20 +290,36 @@ class ConnectionCheck:
     def problem(self, node_id: str, port: str) -> str | None:
         """Why the fixed port cannot connect to ``port`` of ``node_id`` (an input if the fixed one is an
         output, else an output); None if it can."""
-        if self.is_output:
-            src, src_port, dst, dst_port = self.node_id, self.port, node_id, port
-        else:
-            src, src_port, dst, dst_port = node_id, port, self.node_id, self.port
-        if src == dst:
+        refusal = self._refusal(node_id, port)
+        if refusal is None:
+            return None
+        why, (src, src_port, dst, dst_port), got = refusal
+        if why == "self":
             return "a block cannot feed itself"
+        if why == "loop":
+            return f"connecting '{self.graph.node(src).name}' to '{self.graph.node(dst).name}' would make a loop"
+        return kind_mismatch(self.graph, Edge(src, src_port, dst, dst_port), got)
+
+    def fits(self, node_id: str, port: str) -> bool:
+        """``problem(node_id, port) is None``, without putting the refusal into words (highlighting needs no
+        words for the ports the pointer never reaches)."""
+        return self._refusal(node_id, port) is None
+
+    def _refusal(self, node_id: str, port: str):
+        """None, or (why: "self" | "loop" | "kinds", the edge's four ends, the kind the output gives)."""
+        if self.is_output:
+            ends = src, src_port, dst, dst_port = self.node_id, self.port, node_id, port
+        else:
+            ends = src, src_port, dst, dst_port = node_id, port, self.node_id, self.port
+        if src == dst:
+            return "self", ends, None
         graph = self.graph
-        source, target = graph.node(src), graph.node(dst)
-        out_port = source.spec.output(src_port)
-        in_port = target.spec.input(dst_port)
+        out_port = graph.node(src).spec.output(src_port)  # unknown blocks or ports raise here, as they did
+        in_port = graph.node(dst).spec.input(dst_port)
         if node_id in self._looping:
-            return f"connecting '{source.name}' to '{target.name}' would make a loop"
+            return "loop", ends, None
         shape = self.report.shapes.get((src, src_port)) if self.report else None
         got = (shape.kind,) if shape else out_port.kinds
         if not set(got) & set(in_port.kinds):
-            return kind_mismatch(graph, Edge(src, src_port, dst, dst_port), got[0])
+            return "kinds", ends, got[0]
         return None

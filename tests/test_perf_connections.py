@@ -54,6 +54,7 @@ def test_one_check_per_drag_says_what_the_per_port_check_said(graph, with_report
                 for inp in other.spec.inputs:
                     expected = per_port_problem(graph, node.id, out.name, other.id, inp.name, report)
                     assert check.problem(other.id, inp.name) == expected
+                    assert check.fits(other.id, inp.name) == (expected is None)
                     assert connection_problem(graph, node.id, out.name, other.id, inp.name, report) == expected
         for inp in node.spec.inputs:  # dragging from an input: every output is a candidate
             check = ConnectionCheck(graph, node.id, inp.name, False, report)
@@ -61,3 +62,4 @@ def test_one_check_per_drag_says_what_the_per_port_check_said(graph, with_report
                 for out in other.spec.outputs:
                     expected = per_port_problem(graph, other.id, out.name, node.id, inp.name, report)
                     assert check.problem(other.id, out.name) == expected
+                    assert check.fits(other.id, out.name) == (expected is None)
