@@ -35,7 +35,7 @@ class FirstPaint(QObject):
     def eventFilter(self, watched, event):
         if event.type() == QEvent.Type.Paint and watched is window:
             with open(os.environ["RNN_STUDIO_FIRST_PAINT"], "w") as out:
-                out.write(f"{time.time():.6f}\\n")
+                out.write(f"{time.time():.6f} {time.process_time():.6f}\\n")
             app.removeEventFilter(self)
         return False
 spy = FirstPaint()
@@ -58,8 +58,9 @@ def _platforms(choice: str) -> list[str]:
     return ["offscreen"] + (["xcb"] if xcb else [])
 
 
-def launch(command: list[str], platform: str, wait_for_torch: bool) -> tuple[float, float | None]:
-    """Starts ``command``; returns (ms to first paint, ms to torch loaded or None), then ends the process."""
+def launch(command: list[str], platform: str, wait_for_torch: bool) -> tuple[float, float, float | None]:
+    """Starts ``command``; returns (ms to first paint, the process's CPU ms until then, ms to torch loaded or
+    None), then ends the process."""
     home = Path(tempfile.mkdtemp(prefix="bench-launch-"))
     marker = home / "first_paint.txt"
     env = dict(os.environ, QT_QPA_PLATFORM=platform, PYTHONPATH=str(ROOT), RNN_STUDIO_FIRST_PAINT=str(marker),
@@ -73,15 +74,16 @@ def launch(command: list[str], platform: str, wait_for_torch: bool) -> tuple[flo
             if process.poll() is not None:
                 raise SystemExit(f"{' '.join(command)} ended with {process.returncode} before painting:\n"
                                  + process.stderr.read().decode(errors="replace")[-2000:])
-            lines = marker.read_text().split() if marker.exists() else []
-            if lines and (not wait_for_torch or len(lines) >= 3):
+            text = marker.read_text() if marker.exists() else ""
+            lines = text.splitlines() if text.endswith("\n") else []  # whole lines only
+            if lines and (not wait_for_torch or len(lines) >= 2):
                 break
             time.sleep(0.005)
         else:
             raise SystemExit(f"no first paint within {TIMEOUT_S:.0f} s")
-        paint = (float(lines[0]) - started) * 1000
-        torch = (float(lines[2]) - started) * 1000 if len(lines) >= 3 else None
-        return paint, torch
+        wall, cpu = (float(x) for x in lines[0].split())
+        torch = (float(lines[1].split()[1]) - started) * 1000 if len(lines) >= 2 else None
+        return (wall - started) * 1000, cpu * 1000, torch
     finally:
         process.terminate()
         try:
@@ -113,18 +115,20 @@ def main(argv: list[str] | None = None) -> int:
                  ("rnn-studio (start page)", studio, True)]
         if args.document:
             cases.append((f"rnn-studio {Path(args.document).name}", studio + [args.document], True))
-        results: dict[str, list[tuple[float, float | None]]] = {name: [] for name, _, _ in cases}
+        results: dict[str, list[tuple[float, float, float | None]]] = {name: [] for name, _, _ in cases}
         for name, command, torch in cases:
             launch(command, platform, torch)  # warm-up
         for _ in range(args.repeats):  # interleaved, so a change of load hits every case alike
             for name, command, torch in cases:
                 results[name].append(launch(command, platform, torch))
         print(f"\n[{platform}]")
-        base = statistics.median(p for p, _ in results[cases[0][0]])
+        base = statistics.median(p for p, _, _ in results[cases[0][0]])
         for name, _, _ in cases:
-            paints = [p for p, _ in results[name]]
-            line = f"  {name:38s} first paint {_ms(paints)}  = {statistics.median(paints) / base:4.2f} x reference"
-            torches = [t for _, t in results[name] if t is not None]
+            paints = [p for p, _, _ in results[name]]
+            cpu = statistics.median(c for _, c, _ in results[name])
+            line = (f"  {name:38s} first paint {_ms(paints)}  = {statistics.median(paints) / base:4.2f} x reference;"
+                    f" CPU {cpu:.0f} ms")
+            torches = [t for _, _, t in results[name] if t is not None]
             if torches:
                 line += f"; torch loaded (background) after {statistics.median(torches):.0f} ms"
             print(line)
