@@ -175,3 +175,31 @@ def test_the_graph_module_attribute_list_matches_torch():
     actual = {name for name in dir(empty) if name.isidentifier()}
     assert actual == GRAPH_MODULE_ATTRIBUTES, (f"new in this torch: {sorted(actual - GRAPH_MODULE_ATTRIBUTES)}; "
                                                f"gone: {sorted(GRAPH_MODULE_ATTRIBUTES - actual)}")
+
+
+def test_an_action_that_needs_torch_first_shows_why_it_waits():
+    result = run_fresh("""
+        from PySide6.QtCore import QObject, Qt
+        from PySide6.QtWidgets import QApplication, QMainWindow
+        app = QApplication([])
+        window = QMainWindow()
+        window.show()
+        from gui.torch_loader import loader, preload, torch_needed, when_torch_loaded
+        called = []
+        receiver = QObject()
+        when_torch_loaded(receiver, lambda: called.append("devices"))
+        seen = {}
+        with torch_needed(window, "the generated code"):
+            seen["cursor"] = QApplication.overrideCursor().shape() == Qt.CursorShape.WaitCursor
+            seen["message"] = window.statusBar().currentMessage()
+            import torch
+        seen["after"] = (QApplication.overrideCursor() is None, window.statusBar().currentMessage())
+        seen["before_preload"] = list(called)
+        preload().wait(240)
+        app.processEvents()
+        extra = {"seen": seen, "called": called, "error": loader().error}
+    """)
+    seen = result["seen"]
+    assert seen["cursor"] and seen["message"] == "Loading PyTorch for the generated code…"
+    assert seen["after"] == [True, ""] and seen["before_preload"] == []
+    assert result["called"] == ["devices"] and result["error"] is None
