@@ -67,12 +67,12 @@ class TorchLoader(QObject):
                 importlib.import_module(name)
         except BaseException as err:  # noqa: BLE001 - reported: the action that needs torch shows the error itself
             self.error = f"{type(err).__name__}: {err}"
-            self._done.set()
-            self.failed.emit(self.error)  # queued to the GUI thread (this object lives there)
+            self.failed.emit(self.error)  # queued to the GUI thread (this object lives there)...
+            self._done.set()  # ...before a wait() returns, so events processed after it deliver the signal
             return
         self.seconds = time.perf_counter() - started
-        self._done.set()
         self.ready.emit(self.seconds)
+        self._done.set()
 
 
 _LOADER: TorchLoader | None = None
