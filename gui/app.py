@@ -75,12 +75,13 @@ class FirstPaint(QObject):
         return False
 
     def _preload(self) -> None:
-        from .torch_loader import preload
+        from .torch_loader import shared_loader
 
-        loader = preload(self.window)
-        if self.record_to:  # the benchmark also reads when torch was ready: "torch <time>"
+        loader = shared_loader(self.window)
+        if self.record_to:  # the benchmark also reads when torch was ready: "torch <time>" (connected first)
             loader.ready.connect(lambda _s: self._append(f"torch {time.time():.6f}"))
             loader.failed.connect(lambda why: self._append(f"torch-failed {why!r}"))
+        loader.start()
 
     def _append(self, line: str) -> None:
         with open(self.record_to, "a", encoding="utf-8") as out:

@@ -78,15 +78,21 @@ class TorchLoader(QObject):
 _LOADER: TorchLoader | None = None
 
 
-def preload(parent: QObject | None = None) -> TorchLoader:
-    """The application's one TorchLoader, started (call after the window's first paint)."""
+def shared_loader(parent: QObject | None = None) -> TorchLoader:
+    """The application's one TorchLoader, created if needed but not started: connect to its signals, then
+    start it (with torch already loaded it is done at once, so a signal connected after start can be missed)."""
     global _LOADER
     if _LOADER is None:
         _LOADER = TorchLoader(parent=parent or QApplication.instance())
-    if not _LOADER.started:
         _LOADER.ready.connect(_run_pending)
-    _LOADER.start()
     return _LOADER
+
+
+def preload(parent: QObject | None = None) -> TorchLoader:
+    """The application's one TorchLoader, started (call after the window's first paint)."""
+    loader = shared_loader(parent)
+    loader.start()
+    return loader
 
 
 def loader() -> TorchLoader | None:

@@ -97,10 +97,14 @@ def test_the_window_opens_on_its_start_page_without_torch(tmp_path):
     assert result["start_page"]
 
 
-def test_torch_loads_in_the_background_after_the_first_paint(tmp_path):
+@pytest.mark.parametrize("torch_first", [False, True], ids=["fresh", "torch already loaded"])
+def test_torch_loads_in_the_background_after_the_first_paint(tmp_path, torch_first):
+    # With torch already loaded the background import ends at once: its signals must still be seen.
     marker = tmp_path / "paint.txt"
     result = run_fresh(f"""
         import os, sys
+        if {torch_first}:
+            import torch
         os.environ["RNN_STUDIO_FIRST_PAINT"] = {str(marker)!r}
         os.environ["XDG_CONFIG_HOME"] = os.environ["XDG_DATA_HOME"] = {str(tmp_path)!r}
         from PySide6.QtCore import QEvent, QTimer
@@ -134,7 +138,7 @@ def test_torch_loads_in_the_background_after_the_first_paint(tmp_path):
     paint, torch_line = marker.read_text().splitlines()
     wall, cpu = (float(x) for x in paint.split())
     assert wall > 0 and cpu > 0 and torch_line.split()[0] == "torch" and float(torch_line.split()[1]) >= wall
-    if result["at_paint"]["torch"]:
+    if result["at_paint"]["torch"] and not torch_first:
         assert_no_torch({"torch": True, "by": result.get("by"), "line": result.get("line")})
 
 
