@@ -2,7 +2,8 @@
 
 ``analyze(graph)`` walks the blocks in dependency order, applies each block's shape rule and returns a
 ``ShapeReport`` with the shape of every port, the parameter count of every block and the diagnostics —
-including blocks too large to train on this machine, found from their parameter counts before anything is built.
+including blocks too large to train on this machine, found from their parameter counts (closed formulas, no
+torch) before anything is built.
 """
 from __future__ import annotations
 
@@ -12,10 +13,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 import networkx as nx
-import torch
-from torch.overrides import TorchFunctionMode
 
-from .blocks import get_spec
+from .blocks.counts import parameter_count
 from .graph import Edge, Graph, Node, shown
 from .specs import PortShape, ShapeError, TensorKind
 
@@ -256,32 +255,11 @@ def _parameter_count(node: Node, ins: dict[str, PortShape]) -> int:
     return _count_cached(key)
 
 
-class _SkipMetaInit(TorchFunctionMode):
-    """Skips weight initialisation of meta tensors while counting parameters.
-
-    Some meta initialisers (``normal_``, used by nn.Embedding) go through torch's Python reference
-    kernels, whose first use imports torch._dynamo: seconds of start-up for `rnn-studio check`.
-    Torch function modes are per thread, so a model being built for training elsewhere is unaffected.
-    """
-
-    _INIT = frozenset({"normal_", "uniform_", "fill_", "zero_", "copy_", "trunc_normal_", "orthogonal_"})
-
-    def __torch_function__(self, func, types, args=(), kwargs=None):
-        kwargs = kwargs or {}
-        if getattr(func, "__name__", "") in self._INIT:
-            target = args[0] if args else kwargs.get("tensor")
-            if isinstance(target, torch.Tensor) and target.is_meta:
-                return target
-        return func(*args, **kwargs)
-
-
 @lru_cache(maxsize=4096)
 def _count_cached(key) -> int:
+    # A closed formula per block kind (engine.blocks.counts): no torch, nothing built, exact for any size.
     kind, params, ins = key
-    # On the meta device no memory is allocated: building a 100M-parameter block is instant.
-    with torch.device("meta"), _SkipMetaInit():
-        module = get_spec(kind).build(dict(params), dict(ins))
-    return sum(p.numel() for p in module.parameters() if p.requires_grad)
+    return parameter_count(kind, dict(params), dict(ins))
 
 
 def connection_problem(graph: Graph, src: str, src_port: str, dst: str, dst_port: str,
@@ -290,16 +268,58 @@ def connection_problem(graph: Graph, src: str, src_port: str, dst: str, dst_port
 
     An input that is already connected is not a problem: the new edge replaces the old one.
     """
-    if src == dst:
-        return "a block cannot feed itself"
-    source, target = graph.node(src), graph.node(dst)
-    out_port = source.spec.output(src_port)
-    in_port = target.spec.input(dst_port)
-    if nx.has_path(graph.to_networkx(), dst, src):
-        return f"connecting '{source.name}' to '{target.name}' would make a loop"
-    shape = report.shapes.get((src, src_port)) if report else None
-    got = (shape.kind,) if shape else out_port.kinds
-    if not set(got) & set(in_port.kinds):
-        edge = Edge(src, src_port, dst, dst_port)
-        return kind_mismatch(graph, edge, got[0])
-    return None
+    return ConnectionCheck(graph, src, src_port, True, report).problem(dst, dst_port)
+
+
+class ConnectionCheck:
+    """``connection_problem`` for one fixed port (the one a drag starts from) against many others.
+
+    Asking about every port in view used to walk the graph once per port for the loop test; here one walk
+    (the blocks upstream of a fixed output, or downstream of a fixed input) answers it for all of them, so
+    grabbing a port among 300 blocks costs one graph walk plus a set lookup per port. The words are
+    connection_problem's: it is this class asked once.
+    """
+
+    def __init__(self, graph: Graph, node_id: str, port: str, is_output: bool, report: ShapeReport | None = None):
+        self.graph, self.node_id, self.port, self.is_output, self.report = graph, node_id, port, is_output, report
+        # A new edge src -> dst closes a loop when dst already reaches src: for a fixed output (src) that is
+        # every block upstream of it; for a fixed input (dst), every block downstream of it.
+        g = graph.to_networkx()
+        self._looping = nx.ancestors(g, node_id) if is_output else nx.descendants(g, node_id)
+
+    def problem(self, node_id: str, port: str) -> str | None:
+        """Why the fixed port cannot connect to ``port`` of ``node_id`` (an input if the fixed one is an
+        output, else an output); None if it can."""
+        refusal = self._refusal(node_id, port)
+        if refusal is None:
+            return None
+        why, (src, src_port, dst, dst_port), got = refusal
+        if why == "self":
+            return "a block cannot feed itself"
+        if why == "loop":
+            return f"connecting '{self.graph.node(src).name}' to '{self.graph.node(dst).name}' would make a loop"
+        return kind_mismatch(self.graph, Edge(src, src_port, dst, dst_port), got)
+
+    def fits(self, node_id: str, port: str) -> bool:
+        """``problem(node_id, port) is None``, without putting the refusal into words (highlighting needs no
+        words for the ports the pointer never reaches)."""
+        return self._refusal(node_id, port) is None
+
+    def _refusal(self, node_id: str, port: str):
+        """None, or (why: "self" | "loop" | "kinds", the edge's four ends, the kind the output gives)."""
+        if self.is_output:
+            ends = src, src_port, dst, dst_port = self.node_id, self.port, node_id, port
+        else:
+            ends = src, src_port, dst, dst_port = node_id, port, self.node_id, self.port
+        if src == dst:
+            return "self", ends, None
+        graph = self.graph
+        out_port = graph.node(src).spec.output(src_port)  # unknown blocks or ports raise here, as they did
+        in_port = graph.node(dst).spec.input(dst_port)
+        if node_id in self._looping:
+            return "loop", ends, None
+        shape = self.report.shapes.get((src, src_port)) if self.report else None
+        got = (shape.kind,) if shape else out_port.kinds
+        if not set(got) & set(in_port.kinds):
+            return "kinds", ends, got[0]
+        return None

@@ -5,10 +5,15 @@ import ctypes.util
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
-from PySide6.QtCore import QSettings
-from PySide6.QtWidgets import QApplication
+from PySide6.QtCore import QEvent, QObject, QSettings, QTimer
+from PySide6.QtWidgets import QApplication, QWidget
+
+# Set to a file path, the window writes there "<time.time()> <CPU seconds of the process>" at its first paint,
+# and "torch <time.time()>" once torch is loaded: benchmarks/bench_launch.py measures launch to first paint.
+FIRST_PAINT_ENV = "RNN_STUDIO_FIRST_PAINT"
 
 # Loaded by Qt's xcb plugin with dlopen, so ldd does not list it (Qt >= 6.5 needs it).
 XCB_CURSOR = "libxcb-cursor.so.0"
@@ -47,6 +52,42 @@ def debian_packages(sonames: list[str]) -> list[str]:
     return packages
 
 
+class FirstPaint(QObject):
+    """Sees ``window``'s first paint: records its time (``FIRST_PAINT_ENV``) and then, once that paint is on the
+    screen, starts loading torch in the background (gui.torch_loader) while the user reads the start page."""
+
+    def __init__(self, window: QWidget, record_to: str | None = None):
+        super().__init__(window)
+        self.window = window
+        self.record_to = record_to
+        self.painted_at: float | None = None
+        QApplication.instance().installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+        if (event.type() == QEvent.Type.Paint and self.painted_at is None and isinstance(watched, QWidget)
+                and watched.window() is self.window):
+            self.painted_at = time.time()
+            QApplication.instance().removeEventFilter(self)
+            if self.record_to:
+                Path(self.record_to).write_text(f"{self.painted_at:.6f} {time.process_time():.6f}\n",
+                                                encoding="utf-8")
+            QTimer.singleShot(0, self._preload)  # after this paint has finished
+        return False
+
+    def _preload(self) -> None:
+        from .torch_loader import shared_loader
+
+        loader = shared_loader(self.window)
+        if self.record_to:  # the benchmark also reads when torch was ready: "torch <time>" (connected first)
+            loader.ready.connect(lambda _s: self._append(f"torch {time.time():.6f}"))
+            loader.failed.connect(lambda why: self._append(f"torch-failed {why!r}"))
+        loader.start()
+
+    def _append(self, line: str) -> None:
+        with open(self.record_to, "a", encoding="utf-8") as out:
+            out.write(line + "\n")
+
+
 def run_app(argv: list[str]) -> int:
     """``rnn-studio`` opens the start page (or the crash-recovered work); ``rnn-studio FILE`` opens FILE."""
     missing = missing_platform_libraries()
@@ -62,6 +103,7 @@ def run_app(argv: list[str]) -> int:
     from .main_window import MainWindow
 
     window = MainWindow(QSettings())
+    window.first_paint = FirstPaint(window, os.environ.get(FIRST_PAINT_ENV))
     window.restore_layout()
     window.show()
     files = [a for a in argv if not a.startswith("-")]

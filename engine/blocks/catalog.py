@@ -3,16 +3,22 @@
 A shape rule receives the block's parameters and the shapes of its connected inputs (their tensor kinds
 are already checked against the ports) and returns the output shapes, or raises ShapeError naming the
 input port that does not fit and how to fix it.
+
+The catalog itself imports no torch (the window, shape checks and `rnn-studio check` start without it): the
+torch modules are imported the first time a block is built.
 """
 from __future__ import annotations
 
-from torch import nn
-
+from ..lazy import OnFirstUse
 from ..specs import BlockSpec, HeadSpec, Param, Port, PortShape, ShapeError, StateInfo, TensorKind
-from . import attention_modules as att
-from . import initialization as ini
-from . import layer_modules as lay
-from . import recurrent_modules as rec
+from . import options as opt
+
+# Imported the first time a block is built (the import lock makes that safe from the training thread).
+att = OnFirstUse(".attention_modules", __package__)
+lay = OnFirstUse(".layer_modules", __package__)
+rec = OnFirstUse(".recurrent_modules", __package__)
+ini = OnFirstUse(".initialization", __package__)
+nn = OnFirstUse("torch.nn")
 
 TOK, SEQ, VEC, STATE = TensorKind.TOKENS, TensorKind.SEQUENCE, TensorKind.VECTOR, TensorKind.STATE
 SEQ_OR_VEC = (SEQ, VEC)
@@ -82,7 +88,7 @@ _entry(BlockSpec(
         _p_int("dim", 64, 1, 8192, "Length of each token's vector.", label="Dimension"),
         _p_int("padding_idx", 0, -1, 10_000_000, "Token id used for padding (its vector stays zero); -1 for none.",
                label="Padding index"),
-        _p_choice("init", "default", ini.LAYER_INITS, "How the vectors start: PyTorch's default N(0, 1), "
+        _p_choice("init", "default", opt.LAYER_INITS, "How the vectors start: PyTorch's default N(0, 1), "
                                                       "Xavier/Glorot uniform (small values), or keras: "
                                                       "uniform(-0.05, 0.05) as Keras does."),
     ),
@@ -150,7 +156,7 @@ _FORGET_HELP = "Start the forget gate's bias at 1 so the cell keeps its memory e
 
 
 def _init_param(choices):
-    return _p_choice("init", "default", choices, ini.INIT_HELP)
+    return _p_choice("init", "default", choices, opt.INIT_HELP)
 
 
 def _recurrent_options(p):
@@ -163,7 +169,7 @@ for _cell, _title, _desc in (
 ):
     _entry(BlockSpec(
         id=_cell, title=_title, category="Recurrent", description=_desc,
-        params=(_HIDDEN, _LAYERS, _DROPOUT, _WEIGHT_DROP, _init_param(ini.GATED_INITS))
+        params=(_HIDDEN, _LAYERS, _DROPOUT, _WEIGHT_DROP, _init_param(opt.GATED_INITS))
         + ((Param("forget_bias", bool, False, _FORGET_HELP, label="Forget-gate bias 1"),) if _cell == "lstm" else ()),
         shape=_recurrent_shape(lambda p, c=_cell: c, False),
         build=lambda p, ins, c=_cell: rec.make_recurrent(
@@ -176,7 +182,7 @@ _entry(BlockSpec(
     description="Plain (Elman) recurrent layer: simple, and it forgets quickly — gradients vanish.",
     params=(_HIDDEN, _LAYERS, _DROPOUT,
             _p_choice("nonlinearity", "tanh", ("tanh", "relu"), "Activation of the hidden state."),
-            _WEIGHT_DROP, _init_param(ini.RECURRENT_INITS)),
+            _WEIGHT_DROP, _init_param(opt.RECURRENT_INITS)),
     shape=_recurrent_shape(lambda p: "rnn_" + p["nonlinearity"], False),
     build=lambda p, ins: rec.make_recurrent("rnn_" + p["nonlinearity"], ins["input"].features,
                                             p["hidden_size"], p["layers"], p["dropout"], **_recurrent_options(p)),
@@ -188,8 +194,8 @@ _entry(BlockSpec(
     description="Runs a recurrent cell forwards and backwards and merges both, so each step sees its whole context.",
     params=(_p_choice("cell", "lstm", RECURRENT_CELLS, "The recurrent cell run in each direction."),
             _HIDDEN, _LAYERS, _DROPOUT,
-            _p_choice("merge", "concat", rec.MERGE_MODES, "How the two directions are combined."),
-            _WEIGHT_DROP, _init_param(ini.RECURRENT_INITS),
+            _p_choice("merge", "concat", opt.MERGE_MODES, "How the two directions are combined."),
+            _WEIGHT_DROP, _init_param(opt.RECURRENT_INITS),
             Param("forget_bias", bool, False, _FORGET_HELP, label="Forget-gate bias 1", when={"cell": ("lstm",)})),
     shape=_recurrent_shape(lambda p: p["cell"], True),
     build=lambda p, ins: rec.make_recurrent(p["cell"], ins["input"].features, p["hidden_size"], p["layers"],
@@ -270,7 +276,7 @@ _entry(BlockSpec(
     description="Fully connected layer with an activation, applied at every time step of a sequence.",
     params=(_p_int("units", 64, 1, 1_000_000, "Number of outputs."),
             _p_choice("activation", "none", ACTIVATIONS, "Applied to the outputs; softmax gives class probabilities."),
-            _p_choice("init", "default", ini.LAYER_INITS, "How the weights start: PyTorch's default (Kaiming "
+            _p_choice("init", "default", opt.LAYER_INITS, "How the weights start: PyTorch's default (Kaiming "
                                                           "uniform), or Xavier/Glorot uniform with a zero bias "
                                                           "(xavier, or keras: the same, as Keras does).")),
     inputs=(Port("input", SEQ_OR_VEC, "a sequence or a vector"),),

@@ -17,8 +17,7 @@ from torch import Tensor, nn
 from torch.nn.utils.rnn import PackedSequence, pack_padded_sequence, pad_packed_sequence
 
 from .initialization import init_recurrent
-
-MERGE_MODES = ("concat", "sum", "mean", "multiply")
+from .options import MERGE_MODES  # noqa: F401 (re-exported)
 
 
 def merge_directions(forward: Tensor, backward: Tensor, mode: str) -> Tensor:

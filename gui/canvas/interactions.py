@@ -8,12 +8,12 @@ from PySide6.QtCore import QLineF, QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QPainterPath, QPainterPathStroker, QPen
 from PySide6.QtWidgets import QGraphicsLineItem
 
-from engine.shapes import connection_problem
+from engine.shapes import ConnectionCheck, connection_problem
 
 from ..commands import AddNodeCommand, ConnectCommand, DisconnectCommand, MacroCommand
 from .edge_item import DragWireItem
 from .node_item import NodeItem
-from .port_item import COMPATIBLE, NORMAL, REFUSED, PortItem
+from .port_item import COMPATIBLE, NORMAL, REFUSED, PortHighlights, PortItem
 from .style import kind_color
 
 HIT_RADIUS = 14.0  # a drop this close to a port counts as on it
@@ -37,47 +37,73 @@ class ConnectInteraction:
             self.fixed, self.origin = port, None
         # Every port the wire could end on. Whether it fits is asked of the engine at once for the ports in
         # view (to highlight them) and only when reached for the others: big graphs stay quick to grab.
-        self._report = scene.analysis.report
+        # One engine check for the whole drag: the loop test walks the graph once, not once per port.
+        self._check = ConnectionCheck(graph, self.fixed.node_id, self.fixed.name, self.fixed.is_output,
+                                      scene.analysis.report)
         self.candidates = [c for item in scene.node_items()
                            for c in (item.inputs if self.fixed.is_output else item.outputs).values()]
+        # Blocks do not move during a drag: each port's anchor and each block's outline are taken once, so a
+        # pointer move costs arithmetic, not Qt calls per port (and no scan of every item in the scene).
+        self._anchors = [(c, c.anchor()) for c in self.candidates]
+        self._points = [(c, a.x(), a.y()) for c, a in self._anchors]
+        self._blocks = [(r.left(), r.top(), r.right(), r.bottom(), item)
+                        for item in scene.node_items() for r in (item.sceneBoundingRect(),)]
         self._problems: dict[PortItem, str | None] = {}
         self.highlighted: list[PortItem] = []
-        for candidate in self.candidates:
-            if visible is None or visible.contains(candidate.anchor()):
-                candidate.set_state(REFUSED if self.problem(candidate) else COMPATIBLE)
+        for candidate, anchor in self._anchors:
+            if visible is None or visible.contains(anchor):
+                candidate.mark(COMPATIBLE if self.fits(candidate) else REFUSED)
                 self.highlighted.append(candidate)
+        self.highlights = PortHighlights([(c, a) for c, a in self._anchors if c.state != NORMAL])  # one item
+        scene.addItem(self.highlights)
         self.wire = DragWireItem(kind_color(self.fixed.kinds[0], scene.canvas_palette.dark))
         scene.addItem(self.wire)
         self.hovered: PortItem | None = None
         self.move_to(self.fixed.anchor() if self.origin is None else self.origin.anchor())
 
     def problem(self, candidate: PortItem) -> str | None:
-        """Why the wire cannot end on ``candidate`` (engine.connection_problem), None if it can."""
+        """Why the wire cannot end on ``candidate`` (engine.connection_problem's words), None if it can."""
         if candidate not in self._problems:
             if candidate is self.origin:
                 self._problems[candidate] = None
             else:
-                out, inp = (self.fixed, candidate) if self.fixed.is_output else (candidate, self.fixed)
-                self._problems[candidate] = connection_problem(self.scene.graph, out.node_id, out.name,
-                                                               inp.node_id, inp.name, self._report)
+                self._problems[candidate] = self._check.problem(candidate.node_id, candidate.name)
         return self._problems[candidate]
+
+    def fits(self, candidate: PortItem) -> bool:
+        """``problem(candidate) is None``, without the words (the highlights need none)."""
+        if candidate in self._problems:
+            return self._problems[candidate] is None
+        return candidate is self.origin or self._check.fits(candidate.node_id, candidate.name)
 
     def target_at(self, pos: QPointF) -> PortItem | None:
         """The port a drop at ``pos`` lands on: the nearest port in reach, else the best port of the block
         under the cursor (a free compatible one first)."""
         best, best_d = None, HIT_RADIUS
-        for candidate in self.candidates:
-            d = (candidate.anchor() - pos).manhattanLength()
+        x, y = pos.x(), pos.y()
+        for candidate, px, py in self._points:
+            d = abs(px - x) + abs(py - y)  # QPointF.manhattanLength
             if d < best_d:
                 best, best_d = candidate, d
         if best is not None:
             return best
-        node = next((i for i in self.scene.items(pos) if isinstance(i, NodeItem)), None)
+        node = self._block_at(pos)
         if node is None:
             return None
         ports = [p for p in (node.inputs if self.fixed.is_output else node.outputs).values()]
         ports.sort(key=lambda p: (self.problem(p) is not None, p.connected and p is not self.origin))
         return ports[0] if ports else None
+
+    def _block_at(self, pos: QPointF) -> NodeItem | None:
+        """The topmost block under ``pos``, as QGraphicsScene.items(pos) would give it. The scene keeps no
+        index (so moving blocks stays cheap) and items(pos) would test every item; the outlines taken at the
+        start narrow it to the blocks whose shape holds ``pos``, and the scene decides between overlapping ones."""
+        x, y = pos.x(), pos.y()
+        hits = [item for left, top, right, bottom, item in self._blocks
+                if left <= x <= right and top <= y <= bottom and item.contains(item.mapFromScene(pos))]
+        if len(hits) > 1:
+            return next((i for i in self.scene.items(pos) if isinstance(i, NodeItem)), None)
+        return hits[0] if hits else None
 
     def move_to(self, pos: QPointF) -> None:
         target = self.target_at(pos)
@@ -126,7 +152,9 @@ class ConnectInteraction:
         """Removes the wire and the highlights (also when the drag is cancelled)."""
         self.scene.connection_finished(self)
         for candidate in self.highlighted:
-            candidate.set_state(NORMAL)
+            candidate.mark(NORMAL)
+        if self.highlights.scene() is not None:
+            self.scene.removeItem(self.highlights)
         if self.wire.scene() is not None:
             self.scene.removeItem(self.wire)
         if self.picked is not None:

@@ -15,14 +15,14 @@ from PySide6.QtGui import QAction, QKeySequence, QUndoStack
 from PySide6.QtWidgets import QApplication, QDockWidget, QLabel, QMainWindow, QMenu, QMessageBox, QScrollArea
 
 from engine.document import DocumentError
-from engine.training import ConfigError, RunFinished, StepMetrics, TrainingConfig
-from engine.training.events import ActivationProbe
+from engine.training.config import ConfigError, TrainingConfig
+from engine.training.events import ActivationProbe, RunFinished, StepMetrics
 from engine.training.runs import Run
 
 from ..commands import DocumentSections, MacroCommand, SetParamCommand, SetSectionCommand
 from ..dashboard import DashboardWidget, RunHistory
+from ..torch_loader import torch_needed
 from .data_panel import DataPanel
-from .export_dialog import ExportDialog
 from .fit_model import FitModel
 from .runs_panel import RunsPanel
 from .settings_panel import TrainingPanel
@@ -136,6 +136,8 @@ class TrainingController(QObject):
         dock.activateWindow()
 
     def open_export(self) -> None:
+        with torch_needed(self.window, "export"):  # the export formats import torch: not when the window starts
+            from .export_dialog import ExportDialog
         ExportDialog(self, self.window).open()
 
     # ------------------------------------------------------------------ document and canvas

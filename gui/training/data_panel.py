@@ -15,7 +15,7 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFileDialog, QHBoxLayout, QLabel, QListWidget, QPushButton,
                                QSpinBox, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
-from engine.data import DATASETS, DataError, missing_package, prepare_data
+from engine.data import DATASETS, DataError, missing_package
 
 from ..plotting import no_si_prefix
 from ..theme import plot_colors
@@ -31,6 +31,8 @@ PREVIEW_ROWS = 20
 def inspect_binding(binding: dict, base_dir):
     """Runs in a thread: prepares the data on its own (whether it fits the graph is the FitModel's job) and
     returns what the panel shows of it: sizes, lengths, vocabulary and class balance."""
+    from engine.data import prepare_data  # imports torch: here in the thread, not when the window starts
+
     try:
         return prepare_data(binding, None, base_dir).info
     except DataError:  # a mapping that names no block or field: the fit check reports it, with its fix

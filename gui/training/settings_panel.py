@@ -11,21 +11,24 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QLabel, QProgr
                                QHBoxLayout, QVBoxLayout, QWidget)
 from superqt.utils import signals_blocked
 
-from engine.training import ConfigError, TrainingConfig
-from engine.training.config import TRAINING_PARAMS
+from engine.training.config import TRAINING_PARAMS, ConfigError, TrainingConfig
 
 from ..commands import DocumentSections, SetSectionCommand, describe_change
 from ..forms import ParamForm
+from ..torch_loader import loaded, when_torch_loaded
 
 BASIC = ("epochs", "batch_size", "optimizer", "lr", "schedule", "clip", "clip_value", "monitor", "early_stopping")
 OWN_EDITOR = ("device",)  # the device selector lists the machine's CUDA devices by name
 
 
 def available_devices() -> list[tuple[str, str]]:
-    """(value, label) for every device torch sees: auto, the CPU and each CUDA device by name."""
+    """(value, label) for every device torch sees: auto, the CPU and each CUDA device by name (the CUDA devices
+    once torch is loaded: the window starts without it, and ``_add_devices`` adds them when it is)."""
+    devices = [("auto", "Automatic (CUDA if available)"), ("cpu", "CPU")]
+    if not loaded("torch"):
+        return devices
     import torch
 
-    devices = [("auto", "Automatic (CUDA if available)"), ("cpu", "CPU")]
     if torch.cuda.is_available():
         for index in range(torch.cuda.device_count()):
             devices.append((f"cuda:{index}", f"CUDA {index}: {torch.cuda.get_device_name(index)}"))
@@ -68,6 +71,7 @@ class TrainingPanel(QWidget):
         for value, label in available_devices():
             self.device.addItem(label, value)
         self.device.setToolTip("Where to train: the devices torch sees on this machine")
+        when_torch_loaded(self, self._add_devices)
         self.device.activated.connect(lambda *_: self._commit_device())
         device_row = QFormLayout()
         device_row.addRow("Device", self.device)
@@ -142,6 +146,13 @@ class TrainingPanel(QWidget):
         if not (device == "cuda" and str(self.device.currentData()).startswith("cuda")):
             with signals_blocked(self.device):
                 self.device.setCurrentIndex(max(self.device.findData(device), 0))
+
+    def _add_devices(self) -> None:
+        """Adds the CUDA devices once torch is loaded (the selection stays)."""
+        with signals_blocked(self.device):
+            for value, label in available_devices():
+                if self.device.findData(value) < 0:
+                    self.device.addItem(label, value)
 
     def _commit_device(self) -> None:
         device = str(self.device.currentData())

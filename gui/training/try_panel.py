@@ -4,16 +4,20 @@ models, and the forecast over the actual series; only the controls of the model'
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtWidgets import (QDoubleSpinBox, QHBoxLayout, QLabel, QLineEdit, QPushButton, QPlainTextEdit, QSpinBox,
                                QVBoxLayout, QWidget)
 
-from engine.inference import Predictor
 
 from ..plotting import no_si_prefix
 from ..theme import plot_colors
 from .background import BackgroundCall
+
+if TYPE_CHECKING:
+    from engine.inference import Predictor
 
 
 NO_MODEL = "Train a model (or open a run) to try it here."
@@ -107,7 +111,7 @@ class TryPanel(QWidget):
         """Loads the run's model in the background (best checkpoint)."""
         self._say("loading the model…")
         generation = self._generation
-        self.loader.call(lambda: (generation, Predictor(run_dir)))
+        self.loader.call(lambda: (generation, _predictor(run_dir)))
 
     def _on_loaded(self, loaded) -> None:
         generation, session = loaded
@@ -201,3 +205,10 @@ class TryPanel(QWidget):
             mae = float(np.mean(np.abs(actual - predicted))) if len(actual) else float("nan")
             self.output.setPlainText(f"{len(actual)} validation samples · MAE {mae:.4g} (scaled)")
         self._say("")
+
+
+def _predictor(run_dir) -> Predictor:
+    """Runs in the loader's thread: importing torch there (if the background import has not yet) freezes nothing."""
+    from engine.inference import Predictor
+
+    return Predictor(run_dir)

@@ -9,10 +9,17 @@ import os
 import sys
 import time
 import traceback
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QThread, QTimer, Signal
 
-from engine.training import EventStream, RunFinished, RunStarted, Trainer, TrainingConfig
+from engine.training.config import TrainingConfig
+from engine.training.events import EventStream, RunFinished, RunStarted
+
+from ..torch_loader import torch_needed
+
+if TYPE_CHECKING:
+    from engine.training import Trainer
 
 GUI_SWITCH_INTERVAL = 0.001  # seconds; see TrainingWorker.start
 
@@ -100,6 +107,8 @@ class TrainingWorker(QObject):
             self.failed.emit("a run is already in progress: stop it before starting another")
             return False
         self.stream = EventStream()
+        with torch_needed(None, "training"):  # torch loads in the background from the first paint on
+            from engine.training import Trainer
         try:
             # The Trainer copies the document (graph, data binding, settings) in its constructor, here in
             # the GUI thread: from this line on, edits on the canvas cannot change the run.

@@ -1,0 +1,48 @@
+"""Modules imported at their first use, so that starting the window or a shape check never loads torch.
+
+``from engine.lazy import torch`` gives a stand-in whose first attribute access (``torch.tensor``) imports the
+real module and puts it in place of the stand-in in the module that used it; Python's import lock makes that
+safe from any thread, also while another thread imports it.
+"""
+from __future__ import annotations
+
+import importlib
+import sys
+from types import ModuleType
+from typing import Any
+
+
+class OnFirstUse:
+    """Stands for the module ``name`` (relative to ``package``) and imports it at the first attribute access."""
+
+    __slots__ = ("_name", "_package", "_module")
+
+    def __init__(self, name: str, package: str | None = None):
+        self._name = name
+        self._package = package
+        self._module: ModuleType | None = None
+
+    def __getattr__(self, attr: str) -> Any:
+        module = self._module
+        if module is None:
+            module = importlib.import_module(self._name, self._package)
+            self._module = module
+        # Each access through a stand-in costs a failed attribute lookup (microseconds), so the module that
+        # used it gets the real module under the same global name: its later uses cost nothing.
+        caller = sys._getframe(1).f_globals
+        for name in [n for n, value in caller.items() if value is self]:
+            caller[name] = module
+        return getattr(module, attr)
+
+    def __repr__(self) -> str:
+        return f"<{self._name} imported at first use>"
+
+
+def loaded(name: str = "torch") -> bool:
+    """Whether the module ``name`` has been imported (completely: not while another thread still imports it)."""
+    module = sys.modules.get(name)
+    spec = getattr(module, "__spec__", None)
+    return module is not None and not getattr(spec, "_initializing", False)
+
+
+torch = OnFirstUse("torch")

@@ -1,0 +1,74 @@
+"""What a connection drag shows, now that one item paints every highlighted port: compatible ports ringed in
+the highlight colour, refused ones in paint_port's faded colours, and nothing left behind when it ends."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QPointF
+from PySide6.QtGui import QColor, QImage, QPainter, QUndoStack
+
+from engine.document import load_document
+from gui.analysis import AnalysisModel
+from gui.canvas import CanvasView, GraphScene
+from gui.canvas.port_item import COMPATIBLE, REFUSED, _faded
+from gui.canvas.style import PORT_RADIUS, kind_color
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+
+
+@pytest.fixture
+def names(qtbot):
+    graph = load_document(EXAMPLES / "names.json").graph
+    analysis = AnalysisModel(graph)
+    scene = GraphScene(graph, QUndoStack(), analysis)
+    view = CanvasView(scene)
+    qtbot.addWidget(view)
+    view.resize(1400, 700)
+    view.show()
+    view.resetTransform()  # 100 %: a pixel is a scene unit
+    yield graph, scene, view
+    scene.detach()
+    analysis.detach()
+
+
+def render(view) -> QImage:
+    image = QImage(view.viewport().size(), QImage.Format.Format_ARGB32)
+    painter = QPainter(image)
+    view.render(painter)
+    painter.end()
+    return image
+
+
+def pixel(view, image: QImage, scene_point: QPointF) -> QColor:
+    p = view.mapFromScene(scene_point)
+    return image.pixelColor(p.x(), p.y())
+
+
+def close(a: QColor, b: QColor, tolerance: int = 6) -> bool:
+    return all(abs(x - y) <= tolerance for x, y in zip(a.getRgb()[:3], b.getRgb()[:3]))
+
+
+def test_a_drag_rings_fitting_ports_fades_refused_ones_and_leaves_no_trace(names):
+    graph, scene, view = names
+    embedding = scene.node_item(graph.by_name("embedding").id)
+    bigru_input = scene.node_item(graph.by_name("bigru").id).inputs["input"]
+    tokens_input = embedding.inputs["tokens"]  # refused: it would make a loop
+    view.centerOn(embedding.outputs["sequence"].anchor())
+    palette = embedding.scene_palette()
+    before = render(view)
+
+    drag = scene.begin_connection(embedding.outputs["sequence"])
+    assert bigru_input.state == COMPATIBLE and tokens_input.state == REFUSED
+    during = render(view)
+    ring = bigru_input.anchor() + QPointF(PORT_RADIUS + 3.5, 0)  # on the ring, right of the dot
+    assert close(pixel(view, during, ring), palette.highlight)
+    assert not close(pixel(view, before, ring), palette.highlight)
+    # Inside the refused dot: paint_port's faded colour (as when each port painted itself).
+    slice_point = tokens_input.anchor() + QPointF(0, -PORT_RADIUS * 0.75)
+    faded = _faded(kind_color(tokens_input.kinds[0], palette.dark), palette.node_body)
+    assert close(pixel(view, during, slice_point), faded)
+    assert not close(pixel(view, before, slice_point), faded)
+
+    drag.finish()
+    assert render(view) == before
