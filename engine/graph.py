@@ -12,16 +12,14 @@ import keyword
 import math
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Any, Iterable, Iterator
 
 import networkx as nx
-import torch
-from torch.fx import GraphModule
 
 from .annotations import Annotations
 from .blocks import get_spec
 from .events import Signal
+from .module_names import GRAPH_MODULE_ATTRIBUTES
 from .specs import BlockSpec
 
 MAX_NAME_LENGTH = 64
@@ -49,12 +47,6 @@ def shown(text: str, limit: int | None = 48) -> str:
     if text.isprintable():
         return text
     return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
-
-
-@lru_cache(maxsize=1)
-def _empty_module() -> GraphModule:
-    """An empty GraphModule: its instance attributes ('training', 'meta', '_modules') are taken too."""
-    return GraphModule(torch.nn.Module(), torch.fx.Graph())
 
 
 class GraphError(ValueError):
@@ -193,7 +185,7 @@ class Graph:
             return f"'{shown(name)}' is too long a name: use at most {MAX_NAME_LENGTH} characters"
         if name.startswith("__"):
             return f"'{shown(name)}' starts with __, which Python keeps for its own names: choose another name"
-        if keyword.iskeyword(name) or name in _RESERVED or hasattr(_empty_module(), name):
+        if keyword.iskeyword(name) or name in _RESERVED or name in GRAPH_MODULE_ATTRIBUTES:
             return f"'{name}' is a reserved word: choose another name"
         other = self.by_name(name)
         if other is not None and other.id != node_id:

@@ -6,12 +6,10 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (QHBoxLayout, QHeaderView, QLabel, QPushButton, QTableWidget, QTableWidgetItem,
                                QVBoxLayout, QWidget)
 
-from engine import CompileError, compile_graph
-from engine.export import ExportError
-from engine.export.python_code import readable_source as whole_model_source
 from engine.cli.check_command import summary_rows
 
 from .code_view import CodeDialog
+from .torch_loader import torch_needed
 
 HEADER = ("Block", "Kind", "Output", "Parameters")
 
@@ -76,6 +74,10 @@ class ModelSummaryPanel(QWidget):
         """Opens the generated code of the current graph (or why there is none yet)."""
         pages, note = [("Model (Python)", ""), ("forward (torch.fx)", "")], ""
         if self._graph is not None:
+            with torch_needed(self, "the generated code"):  # imported here: the window starts without torch
+                from engine import CompileError, compile_graph
+                from engine.export import ExportError
+                from engine.export.python_code import readable_source as whole_model_source
             try:
                 model = compile_graph(self._graph)
                 pages = [("Model (Python)", whole_model_source(model)), ("forward (torch.fx)", model.code.strip() + "\n")]

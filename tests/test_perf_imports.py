@@ -1,8 +1,6 @@
 """The window, the catalog and the shape checks start without torch; torch loads in the background after the
 first paint, safely beside imports on the GUI thread. Each check runs in a fresh Python (torch not yet loaded).
-
-Where torch is still imported at start-up by a file whose change is pending with its owner (PENDING: listed in
-the perf report), the check is an expected failure naming that file; any other importer fails it.
+A check that finds torch imported names the project file and line that imported it first.
 """
 from __future__ import annotations
 
@@ -16,11 +14,6 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-
-# Files outside this part that import torch at start-up; the perf report gives the change each needs.
-PENDING = {"engine/graph.py", "engine/data/__init__.py", "engine/data/builtin.py", "engine/data/files.py",
-           "engine/data/synthetic.py", "engine/data/series.py", "engine/data/scaling.py", "engine/data/facts.py",
-           "engine/training/__init__.py", "gui/summary.py"}
 
 # Runs `code`; records which project file first imported torch (the innermost project frame), if any.
 _PROBE = '''
@@ -50,8 +43,6 @@ def run_fresh(code: str, timeout: float = 240) -> dict:
 
 
 def assert_no_torch(result: dict) -> None:
-    if result["torch"] and result.get("by") in PENDING:
-        pytest.xfail(f"torch is still imported by {result['by']}:{result['line']} (change pending, see the perf report)")
     assert not result["torch"], f"torch imported by {result.get('by')}:{result.get('line')}"
 
 

@@ -12,7 +12,7 @@ import importlib.util
 import json
 from pathlib import Path
 
-import torch
+from ..lazy import torch  # imported at first use: the window and shape checks start without it
 
 from .base import DataError, LoadContext, Table
 from .series import windows

@@ -9,7 +9,7 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import torch
+from ..lazy import torch  # imported at first use: the window and shape checks start without it
 
 from .base import BINARY, CLASS, SEQUENCE, STEP_CLASSES, TOKENS, VALUE, DataError, LoadContext
 from .files import resolve

@@ -7,7 +7,7 @@ import csv
 import io
 from pathlib import Path
 
-import torch
+from ..lazy import torch  # imported at first use: the window and shape checks start without it
 
 from .base import DataError, LoadContext, Table
 from .builtin import lm_table

@@ -4,9 +4,12 @@ validation or test data; the parameters travel in DataMeta so an exported model 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import torch
-from torch import Tensor
+from ..lazy import torch  # imported at first use: the window and shape checks start without it
+
+if TYPE_CHECKING:
+    from torch import Tensor
 
 from .base import DataError
 

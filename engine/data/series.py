@@ -3,8 +3,12 @@ rows only, and a window belongs to the split that holds all of its target rows (
 """
 from __future__ import annotations
 
-import torch
-from torch import Tensor
+from typing import TYPE_CHECKING
+
+from ..lazy import torch  # imported at first use: the window and shape checks start without it
+
+if TYPE_CHECKING:
+    from torch import Tensor
 
 from .base import DataError, Table
 from .scaling import Scaler

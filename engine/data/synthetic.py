@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 import os
 
-import torch
+from ..lazy import torch  # imported at first use: the window and shape checks start without it
 
 from .base import DataError, LoadContext, Table
 from .tokenizers import BOS, EOS, PAD
