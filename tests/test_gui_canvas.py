@@ -3,6 +3,7 @@ and mouse gestures on the view become exactly one undo command each."""
 from pathlib import Path
 
 import pytest
+import shiboken6
 from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtGui import QUndoStack
 from PySide6.QtTest import QTest
@@ -22,7 +23,8 @@ def no_leaked_popups(qapp):
     """A quick-add popup or menu left open by a test is a leaked top-level window: fail."""
     yield
     qapp.processEvents()
-    leaked = [w for w in qapp.topLevelWidgets() if w.isVisible() and not isinstance(w, CanvasView)]
+    leaked = [w for w in qapp.topLevelWidgets()
+              if shiboken6.isValid(w) and w.isVisible() and not isinstance(w, CanvasView)]
     assert not leaked, f"windows left open: {leaked}"
 
 
