@@ -278,3 +278,11 @@ def test_stop_midway_and_closing_during_a_run_leave_no_worker_process(studio, qt
     c.confirm = lambda *_: True
     assert window.close()
     assert not c.worker.is_running and not multiprocessing.active_children()
+
+
+def test_an_experiment_document_opens_on_its_experiment_and_says_how_many_trials_it_will_train(studio):
+    window = studio([{"path": "rnn.hidden_size", "values": [4, 8]}, {"path": "rnn.kind", "values": ["rnn", "gru", "lstm"]}])
+    c = window.experiments
+    assert c.panel.progress_text.text() == "no trials yet: 6 to train"
+    assert c.panel.progress.text() == "0 / 6 trials"
+    assert c.dock.isVisible()  # in front of the Problems tab it shares

@@ -45,6 +45,17 @@ def block_of(where: str, graph) -> str | None:
     return node.id if node is not None else None
 
 
+def _expected_trials(spec) -> int:
+    """Trials the section asks for before anything is planned: the grid's combinations (at most the budget) or the
+    search budget (impossible combinations are only known once planned)."""
+    if spec is None:
+        return 0
+    if spec.strategy != "grid":
+        return spec.budget or _engine().definition.DEFAULT_BUDGET
+    combinations = math.prod(len(v.values or ()) for v in spec.variables)
+    return min(combinations, spec.budget) if spec.budget else combinations
+
+
 class ExperimentController(QObject):
     """``dock`` (the window places it), ``panel``, ``worker``, ``actions`` (start, pause, stop, apply, vary) and
     ``folder`` (the experiment folder the table shows, or None)."""
@@ -152,6 +163,8 @@ class ExperimentController(QObject):
         self._set_problems([])
         self._show_section()
         self.load_trials()
+        if document is not None and document.experiment and not self.dock.isHidden():
+            self.dock.raise_()  # an experiment document: its experiment is what to look at first
 
     def _on_section_changed(self, section: str) -> None:
         if self.document is None:
@@ -222,12 +235,14 @@ class ExperimentController(QObject):
         done = sum(r.get("status") in FINISHED for r in rows)
         running = [f"#{n} {self.live[n]}" for n in sorted(self.live)]
         failed = sum(r.get("status") == "failed" for r in rows)
-        text = f"{done} of {len(rows)} trials finished" if rows else "no trials yet"
+        planned = len(rows) or _expected_trials(spec)  # before the first start: what the section asks for
+        text = f"{done} of {len(rows)} trials finished" if rows else \
+            f"no trials yet: {planned} to train" if planned else "no trials yet"
         if running:
             text += " · running " + ", ".join(running)
         if failed:
             text += f" · {failed} failed"
-        self.panel.show_progress(done, len(rows), text)
+        self.panel.show_progress(done, planned, text)
         self._on_state(self.worker.state)
 
     # ------------------------------------------------------------------ editing the section (each one undo step)

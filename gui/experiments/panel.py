@@ -166,7 +166,8 @@ class ExperimentsPanel(QWidget):
         scroll.setFrameShape(QScrollArea.Shape.NoFrame)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         scroll.setWidget(controls)
-        scroll.setMinimumWidth(280)
+        # as wide as the run buttons need (they must never be cut), plus the vertical scroll bar of a low dock
+        scroll.setMinimumWidth(controls.minimumSizeHint().width() + scroll.verticalScrollBar().sizeHint().width())
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.addWidget(scroll)
         self.splitter.addWidget(self.table)
@@ -254,6 +255,7 @@ class ExperimentsPanel(QWidget):
         self._update_variable_buttons()
 
     def show_progress(self, done: int, total: int, text: str) -> None:
+        self.progress.setFormat("%v / %m trials" if total > 0 else "no trials")
         self.progress.setRange(0, max(total, 1))
         self.progress.setValue(min(done, max(total, 1)))
         self.progress_text.setText(text)
