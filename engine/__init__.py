@@ -6,8 +6,9 @@ checks work without loading torch, which only compiling, training and export nee
 """
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING
+
+from .lazy import exports
 
 __version__ = "0.1.0"
 
@@ -22,13 +23,7 @@ _WHERE = {  # exported name -> the module that defines it
 __all__ = [*_WHERE, "__version__"]
 
 
-def __getattr__(name: str):
-    module = _WHERE.get(name)
-    if module is None:
-        raise AttributeError(f"module 'engine' has no attribute '{name}'")
-    value = getattr(importlib.import_module(module, __name__), name)
-    globals()[name] = value  # later lookups skip this function
-    return value
+__getattr__ = exports(__name__, _WHERE, globals())  # PEP 562: each name imported at first use
 
 
 def __dir__() -> list[str]:

@@ -38,6 +38,19 @@ class OnFirstUse:
         return f"<{self._name} imported at first use>"
 
 
+def exports(package: str, where: dict[str, str], namespace: dict[str, Any]):
+    """A package's PEP 562 ``__getattr__``: each name in ``where`` (name -> defining submodule, relative) is imported
+    at its first use and then kept in ``namespace`` (the package's globals), so later lookups skip this."""
+    def __getattr__(name: str) -> Any:
+        module = where.get(name)
+        if module is None:
+            raise AttributeError(f"module {package!r} has no attribute {name!r}")
+        value = getattr(importlib.import_module(module, package), name)
+        namespace[name] = value
+        return value
+    return __getattr__
+
+
 def loaded(name: str = "torch") -> bool:
     """Whether the module ``name`` has been imported (completely: not while another thread still imports it)."""
     module = sys.modules.get(name)

@@ -5,8 +5,9 @@
 """
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING
+
+from ..lazy import exports
 
 # Each name is imported on first use (PEP 562): the dataset registry and fit checks load without torch,
 # preparing and batching (which need it) load it when they are first used.
@@ -22,13 +23,7 @@ _WHERE = {
 }
 
 
-def __getattr__(name: str):
-    module = _WHERE.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(module, __name__), name)
-    globals()[name] = value
-    return value
+__getattr__ = exports(__name__, _WHERE, globals())  # PEP 562: each name imported at first use
 
 
 if TYPE_CHECKING:
