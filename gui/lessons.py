@@ -64,7 +64,7 @@ SEE: dict[str, str] = {
     "co2_unscaled": "raw ppm saturate the LSTM: it learns no season and does no better than last week's value",
     "co2_experiment": "sweep it: scaler standard, minmax or none against the last-value baseline",
     "charlm": "Try it writes text; truncated BPTT cuts are marked on Gradients ▸ per time step",
-    "tune_names": "sweep it: Optuna's TPE searches size, learning rate and dropout; the table ranks the trials",
+    "tune_names": "sweep it: Optuna's TPE searches layers, sizes and learning rate; the table ranks the trials",
 }
 
 # How long each example trains on a CPU, measured (not estimated) by benchmarks/bench_lesson_times.py on the
@@ -113,7 +113,7 @@ SWEEP_CPU: dict[str, float] = {
     "co2_experiment": 59.8,
     "vanishing_gradients": 754.0,
     "exploding_gradients": 56.0,
-    "tune_names": 418.0,
+    "tune_names": 160.0,  # 80 s wall on two quiet cores (2026-12-01)
 }
 
 
