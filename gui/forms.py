@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
-from PySide6.QtCore import QEvent, QObject, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout, QHBoxLayout, QLabel,
                                QLineEdit, QMenu, QPushButton, QSpinBox, QStackedLayout, QVBoxLayout, QWidget)
 from superqt import QLargeIntSpinBox
@@ -336,6 +336,9 @@ class ParamForm(QWidget):
         ``varyRequested(name)`` (the window adds the setting to the experiment), and every ``extra`` entry
         (text, tooltip, slot), e.g. a recurrent block's "Vary kind…"."""
         self._vary, self._vary_extra = on, list(extra)
+        for name, holder in self.rows.items():
+            for widget in (holder.label, holder, *holder.findChildren(QWidget)):
+                self._menu_policy(widget)
 
     def context_menu(self, name: str, widget: QWidget | None = None) -> QMenu:
         """The row's context menu: a text field's own entries (undo, copy, paste...) first, then Vary…"""
@@ -352,20 +355,27 @@ class ParamForm(QWidget):
         return menu
 
     def _watch_row(self, name: str) -> None:
+        # Qt's custom context-menu signal, not an event filter: a filter would run Python for every event of
+        # every row's widgets (paints, hovers), which starves a training thread of the GIL.
         holder = self.rows[name]
         for widget in (holder.label, holder, *holder.findChildren(QWidget)):
             widget.setProperty("param_row", name)
-            widget.installEventFilter(self)
+            if not widget.property("vary_menu"):
+                widget.setProperty("vary_menu", True)
+                widget.customContextMenuRequested.connect(
+                    lambda pos, w=widget: self._row_menu(w, pos))
+            self._menu_policy(widget)
 
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
-        if self._vary and event.type() == QEvent.Type.ContextMenu:
-            name = watched.property("param_row")
-            if name in self.params:
-                menu = self.context_menu(name, watched if isinstance(watched, QWidget) else None)
-                menu.exec(event.globalPos())
-                menu.deleteLater()
-                return True
-        return super().eventFilter(watched, event)
+    def _menu_policy(self, widget: QWidget) -> None:
+        widget.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu if self._vary
+                                    else Qt.ContextMenuPolicy.DefaultContextMenu)
+
+    def _row_menu(self, widget: QWidget, pos) -> None:
+        name = widget.property("param_row")
+        if self._vary and name in self.params:
+            menu = self.context_menu(name, widget)
+            menu.exec(widget.mapToGlobal(pos))
+            menu.deleteLater()
 
     def is_active(self, name: str) -> bool:
         """Whether the row's ``when`` holds for the current values."""

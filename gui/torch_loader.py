@@ -21,8 +21,10 @@ from PySide6.QtWidgets import QApplication, QMainWindow, QWidget
 from engine.lazy import loaded
 
 # What the training half needs first: importing it here, off the GUI thread, makes Train / Data / Try it ready.
+# torch._dynamo: the first run imports it (through torch.fx and the optimizers); imported here, in the background,
+# a Start soon after launch does not import it in the training thread while the window is busy (GIL-starved).
 PRELOAD = ("torch", "engine.compiler", "engine.training.loop", "engine.training.session", "engine.data.prepare",
-           "engine.inference")
+           "engine.inference", "torch._dynamo")
 
 
 class TorchLoader(QObject):

@@ -15,3 +15,15 @@ def _empty_clipboard_after_test():
 
     if QGuiApplication.instance() is not None:
         QGuiApplication.clipboard().clear()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _torch_loaded_as_the_studio_preloads_it():
+    """The studio imports torch and its training modules in the background after the first paint
+    (gui.torch_loader.PRELOAD); tests build windows directly, so they import the same modules once here."""
+    import importlib
+
+    from gui.torch_loader import PRELOAD
+
+    for name in PRELOAD:
+        importlib.import_module(name)

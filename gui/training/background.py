@@ -37,12 +37,15 @@ class BackgroundCall(QObject):
         super().__init__(parent)
         self._threads: list[_CallThread] = []
         self._latest: _CallThread | None = None
+        self._closed = False  # after close(): no new thread may start (one left running at exit aborts Qt)
 
     @property
     def busy(self) -> bool:
         return self._latest is not None
 
     def call(self, fn: Callable[[], Any]) -> None:
+        if self._closed:
+            return  # the window is closing: a check scheduled before it is not wanted any more
         thread = _CallThread(fn)
         self._threads.append(thread)
         self._latest = thread
@@ -64,6 +67,12 @@ class BackgroundCall(QObject):
             self.failed.emit(thread.error)
         else:
             self.done.emit(thread.result)
+
+    def close(self, timeout_ms: int = 60000) -> bool:
+        """Waits for the calls in flight and refuses new ones (closing the window: a QThread still running when
+        the application exits aborts it, and a debounced check may fire after the window closed)."""
+        self._closed = True
+        return self.wait(timeout_ms)
 
     def wait(self, timeout_ms: int = 30000) -> bool:
         """Blocks until every call ended and delivers the latest result (tests, closing)."""

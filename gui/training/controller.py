@@ -378,10 +378,11 @@ class TrainingController(QObject):
         return not self.worker.is_running or self.confirm_close()
 
     def shutdown(self) -> None:
-        """Stops a run and waits for its thread and the panels' background work (closing, tests, exit)."""
+        """Stops a run and waits for its thread and the panels' background work, starting none after it (the
+        window closes, the application quits or a test ends: a QThread still running at exit aborts)."""
         if self.worker.is_running:
             self.worker.stop()
             self.worker.wait(60000)
         for call in (self.data_panel.background, self.fit.background, self.try_panel.loader,
                      self.try_panel.work):
-            call.wait(60000)
+            call.close(60000)
