@@ -71,6 +71,7 @@ def test_the_dock_offers_the_engines_strategies_and_cores_and_the_window_starts_
     code = ("import os, sys; os.environ['QT_QPA_PLATFORM'] = 'offscreen'\n"
             "from PySide6.QtWidgets import QApplication; app = QApplication([])\n"
             "from gui.main_window import MainWindow; w = MainWindow()\n"
-            "assert w.experiments is not None and 'optuna' not in sys.modules, 'optuna imported'\n")
+            "assert w.experiments is not None and 'optuna' not in sys.modules, 'optuna imported'\n"
+            "w.close()\n")  # as quitting does: background checks end before the interpreter does
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-2000:]
