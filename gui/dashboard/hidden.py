@@ -80,8 +80,4 @@ class HiddenStatePanel(PlotPanel):
             self.strip.show(None if values is None else np.atleast_2d(values.T), empty="")
 
     def csv_table(self, history):
-        matrix = self.heat.matrix
-        if matrix is None:
-            return ["unit"], []
-        return (["unit"] + [f"t{t + 1}" for t in range(matrix.shape[1])],
-                [[u] + [float(v) for v in row] for u, row in enumerate(matrix)])
+        return self.heat.unit_table()

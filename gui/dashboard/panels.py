@@ -260,8 +260,4 @@ class GatePanel(PlotPanel):
             self.follow(self.means, hist.mean_steps, np.concatenate([np.asarray(v, dtype=float) for v in hist.means.values()]))
 
     def csv_table(self, history):
-        matrix = self.heat.matrix
-        if matrix is None:
-            return ["unit"], []
-        return (["unit"] + [f"t{t + 1}" for t in range(matrix.shape[1])],
-                [[u] + [float(v) for v in row] for u, row in enumerate(matrix)])
+        return self.heat.unit_table()

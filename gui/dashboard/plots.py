@@ -231,6 +231,13 @@ class Heatmap:
         self.empty = pg.TextItem("waiting for the first probe…", color="#888", anchor=(0.5, 0.5))  # both themes
         self.plot.addItem(self.empty)
 
+    def unit_table(self) -> tuple[list[str], list[list]]:
+        """The shown [unit x time] matrix as CSV rows: one row per unit, one column per time step."""
+        if self.matrix is None:
+            return ["unit"], []
+        return (["unit"] + [f"t{t + 1}" for t in range(self.matrix.shape[1])],
+                [[u] + [float(v) for v in row] for u, row in enumerate(self.matrix)])
+
     def set_value_label(self, text: str) -> None:
         if getattr(self, "_value_label", None) != text:
             self._value_label = text
