@@ -16,6 +16,7 @@ from engine.document import Document, DocumentError, load_document, save_documen
 from .analysis import AnalysisModel
 from .canvas import CanvasView, GraphScene
 from .files import Recovery, RecentFiles, default_recovery_dir
+from .garbage import collect_in_gui_thread
 from .help import DocumentationDialog, HelpPanel
 from .inspector import InspectorPanel
 from .palette import PalettePanel
@@ -39,6 +40,7 @@ class MainWindow(QMainWindow):
     def __init__(self, settings: QSettings | None = None, recovery_dir: Path | None = None,
                  install_training: bool = True):
         super().__init__()
+        collect_in_gui_thread()  # before any background thread can collect (and destroy Qt objects) itself
         self.settings = settings or QSettings()
         self.recent = RecentFiles(self.settings)
         self.document: Document = Document()

@@ -7,6 +7,16 @@ import pytest
 
 
 @pytest.fixture(autouse=True)
+def _garbage_collected_in_this_thread_after_test():
+    """The first window turns automatic collection off for the process (gui.garbage: only its GUI-thread timer
+    collects); a test that runs no event loop still has its garbage collected here, in the main thread."""
+    yield
+    from gui.garbage import collect_due_now
+
+    collect_due_now()
+
+
+@pytest.fixture(autouse=True)
 def _empty_clipboard_after_test():
     """Clipboard data copied in a test is cleared while Qt is alive: mime data left behind crashes
     PySide6 when the application object is torn down at interpreter exit."""
