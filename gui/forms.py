@@ -6,15 +6,18 @@ from __future__ import annotations
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout, QHBoxLayout, QLabel,
-                               QLineEdit, QMenu, QPushButton, QSpinBox, QStackedLayout, QVBoxLayout, QWidget)
-from superqt import QLargeIntSpinBox
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout,
+                               QHBoxLayout, QLabel, QLineEdit, QMenu, QPushButton, QSpinBox, QStackedLayout,
+                               QVBoxLayout, QWidget)
 
 from engine.settings import SettingError, parse_value
 from engine.specs import INT64_MAX, INT64_MIN, Param, format_value
 
 INVALID_STYLE = "border: 1px solid #c0392b; color: #c0392b"
-_INT32 = 2 ** 31 - 1  # QSpinBox's range; wider int params use superqt's QLargeIntSpinBox
+# QSpinBox's range. An int parameter without an upper bound (epochs, seed) gets a spin box over the 32-bit range;
+# a valid value beyond it is shown and edited in the editor's line edit. (superqt's 64-bit QLargeIntSpinBox
+# imported qtpy, whose star imports of Qt's modules cost ~0.25 s of the studio's launch.)
+_INT32 = 2 ** 31 - 1
 
 
 def _same(a: Any, b: Any) -> bool:
@@ -79,8 +82,8 @@ class ParamEditor(QWidget):
         if p.type is int and not p.nullable:
             low = int(p.min) + (1 if p.min_open else 0) if p.min is not None else INT64_MIN
             high = int(p.max) if p.max is not None else INT64_MAX
-            spin = QSpinBox() if -_INT32 <= low and high <= _INT32 else QLargeIntSpinBox()
-            spin.setRange(low, high)
+            spin = QSpinBox()
+            spin.setRange(max(low, -_INT32), min(high, _INT32))
             spin.setKeyboardTracking(False)  # typing commits once (Enter or focus out), not per digit
             spin.valueChanged.connect(lambda v: self._commit(int(v)))
             return spin
@@ -206,7 +209,9 @@ class ParamEditor(QWidget):
         if isinstance(w, QCheckBox):
             w.setChecked(bool(value))
             return True
-        if isinstance(w, (QSpinBox, QLargeIntSpinBox, QDoubleSpinBox)):
+        if isinstance(w, (QSpinBox, QDoubleSpinBox)):
+            if isinstance(w, QSpinBox) and not w.minimum() <= value <= w.maximum():
+                return False  # beyond 32 bits (PySide refuses it): the line edit shows it
             w.setValue(value)
             return w.value() == value  # a float with more decimals than the box shows goes to the line edit
         line = getattr(w, "line", w)

@@ -1,9 +1,28 @@
 """Shared test setup: Qt runs offscreen in every test, so the suite needs no display."""
+import faulthandler
 import os
+import sys
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import pytest
+
+
+DEADLOCK_EXIT_S = 420  # beyond pytest-timeout's 300 s: only what that could not end
+
+
+@pytest.fixture(autouse=True)
+def _deadlocks_end_the_run(request):
+    """A deadlock that holds the GIL (seen: a collection in the trainer's thread destroying a Qt object) stops
+    every Python thread, pytest-timeout's too; faulthandler's C watchdog still prints each thread's stack and
+    ends the process, so CI fails with the stacks instead of running into its 90-minute limit."""
+    # pytest keeps a copy of the terminal's stderr for its own faulthandler: sys.stderr is captured here.
+    from _pytest.faulthandler import fault_handler_stderr_fd_key
+
+    fd = request.config.stash.get(fault_handler_stderr_fd_key, None) or sys.__stderr__.fileno()
+    faulthandler.dump_traceback_later(DEADLOCK_EXIT_S, exit=True, file=fd)
+    yield
+    faulthandler.cancel_dump_traceback_later()
 
 
 @pytest.fixture(autouse=True)

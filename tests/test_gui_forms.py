@@ -3,7 +3,6 @@ invalid (never as a made-up valid one), one finished edit commits once, and Para
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QCheckBox, QComboBox, QDoubleSpinBox, QLineEdit, QSpinBox
-from superqt import QLargeIntSpinBox
 
 from engine.blocks import CATALOG
 from engine.data import DATASETS
@@ -37,7 +36,10 @@ def test_widgets_follow_the_param(qtbot, commits):
     assert isinstance(hidden.widget, QSpinBox) and hidden.widget.value() == 64
     assert hidden.widget.minimum() == 1
     epochs = make(qtbot, training_param("epochs"), 10, commits)
-    assert isinstance(epochs.widget, QLargeIntSpinBox) and epochs.widget.maximum() == 2 ** 63 - 1
+    assert isinstance(epochs.widget, QSpinBox) and epochs.widget.maximum() == 2 ** 31 - 1
+    epochs.set_value(2 ** 40)  # valid (no upper bound) beyond the spin box: shown, unmarked, in the line edit
+    assert epochs.stack.currentWidget() is epochs.text and epochs.text.text() == str(2 ** 40)
+    assert epochs.problem is None
     momentum = make(qtbot, training_param("momentum"), 0.9, commits)
     assert isinstance(momentum.widget, QDoubleSpinBox)
     assert (momentum.widget.minimum(), momentum.widget.maximum()) == (0, 1)

@@ -6,10 +6,9 @@ writes and what Start trains); the widgets only show the section and follow its 
 """
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QSignalBlocker, Qt, Signal
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QLabel, QProgressBar, QPushButton, QScrollArea,
                                QHBoxLayout, QVBoxLayout, QWidget)
-from superqt.utils import signals_blocked
 
 from engine.training.config import TRAINING_PARAMS, ConfigError, TrainingConfig
 
@@ -144,12 +143,12 @@ class TrainingPanel(QWidget):
         self.more.set_values(values)
         device = values.get("device")
         if not (device == "cuda" and str(self.device.currentData()).startswith("cuda")):
-            with signals_blocked(self.device):
+            with QSignalBlocker(self.device):
                 self.device.setCurrentIndex(max(self.device.findData(device), 0))
 
     def _add_devices(self) -> None:
         """Adds the CUDA devices once torch is loaded (the selection stays)."""
-        with signals_blocked(self.device):
+        with QSignalBlocker(self.device):
             for value, label in available_devices():
                 if self.device.findData(value) < 0:
                     self.device.addItem(label, value)
