@@ -42,3 +42,12 @@ def test_cyclic_qt_garbage_dies_in_the_gui_thread_not_in_a_busy_worker(qtbot):
     assert _Tracked.died_in == [threading.current_thread().name]
     assert collect_in_gui_thread() is collect_in_gui_thread()  # one collector per process
     release(window)
+
+
+def test_torch_compile_does_not_collect_in_the_export_thread(qtbot):
+    import torch._dynamo
+
+    window = make_window(Document())
+    qtbot.addWidget(window)
+    assert torch._dynamo.config.run_gc_after_compile is False
+    release(window)
