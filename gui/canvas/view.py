@@ -12,7 +12,7 @@ from engine.graph import GraphError
 from engine.layout import layered_positions
 
 from ..canvas_commands import RemoveNotesCommand
-from ..commands import AddNodeCommand, DisconnectCommand, LayoutCommand, MacroCommand, RemoveNodesCommand
+from ..commands import AddNodeCommand, DisconnectCommand, MacroCommand, RemoveNodesCommand
 from .annotate import AnnotateMixin
 from .clipboard import BLOCK_MIME, clipboard_blocks, copy_blocks
 from .interactions import CutInteraction, add_and_connect
@@ -22,6 +22,7 @@ from .note_items import CommentItem
 from .scene import GraphScene
 from .minimap import MinimapView
 from .placement import ESTIMATED_HEIGHT, free_offset, snapped
+from .relayout import layout_command
 from .style import GRID, NODE_WIDTH, metrics
 
 MIN_ZOOM, MAX_ZOOM, FRAME_MAX_ZOOM = 0.1, 3.0, 1.25
@@ -284,9 +285,10 @@ class CanvasView(AnnotateMixin, QGraphicsView):
         return ids
 
     def auto_layout(self) -> None:
+        """Lays the blocks out in layers; frames, their comments and reroute points follow (one step)."""
         graph = self.graph_scene.graph
         if len(graph):
-            self._push(LayoutCommand(graph, layered_positions(graph)))
+            self._push(layout_command(self.graph_scene, layered_positions(graph)))
             self.frame_all()
 
     # ------------------------------------------------------------ quick add
