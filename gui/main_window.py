@@ -487,6 +487,8 @@ class MainWindow(QMainWindow):
         view_menu = bar.addMenu("&View")
         self._action(view_menu, "&Frame all", view("frame_all"), "Shift+F")
         self._action(view_menu, "Frame &selection", view("frame_selection"))
+        values = self._action(view_menu, "&Wire values", view("show_wire_values"), "Shift+W", on_canvas=True)
+        values.setToolTip("Ports, shape and the latest training statistics of every wire of the selected blocks")
         self._action(view_menu, "Zoom &in", view("zoom_in"), QKeySequence.StandardKey.ZoomIn)
         self._action(view_menu, "Zoom &out", view("zoom_out"), QKeySequence.StandardKey.ZoomOut)
         minimap = self._action(view_menu, "&Minimap", self._set_minimap)

@@ -19,7 +19,8 @@ GraphScene
         uses the same object; cancel_connection()
     set_palette(QPalette)       re-themes (the view calls it on palette changes)
     detach()                    stop observing the graph before dropping the scene while the graph lives on
-    set_live_values(stats, step=None, snapshot=None), live_value_text(edge)   a run's ActivationProbe numbers;
+    set_live_values(stats, step=None, snapshot=None), live_value_text(edge), has_live_values()   a run's
+                                ActivationProbe numbers;
                                 hovered (or clicked) wires show them
 CanvasView(scene)
     set_scene(scene)            show another document's scene in the same widget (detach the old one yourself)
@@ -27,7 +28,9 @@ CanvasView(scene)
     frame_all(), frame_selection() (F), center_on_node(id), zoom_in(), zoom_out(), zoom_by(f), zoom, pan_by(dx, dy)
     snap_to_grid (property), open_quick_add(text="", scene_pos=None, wire=None) -> QuickAddPopup (Tab, a letter)
     copy_selection(), cut_selection(), paste() -> [new ids], duplicate_selection() -> [new ids],
-    delete_selection() (Delete/Backspace), select_all(), auto_layout() (one LayoutCommand),
+    delete_selection() (Delete/Backspace), select_all(), auto_layout() (one step: a LayoutCommand, in a macro
+    with the frames refitted, their comments moved and stale reroute points dropped when there are any),
+    show_wire_values() -> WireValuesPopup | None (View > Wire values: every wire of the selection, as hovered),
     nudge_selection(dx, dy) (arrow keys, Shift = 5 grid steps)
     context_menu(scene_pos) -> QMenu (right click: copy/cut/duplicate/delete on blocks; add, paste,
         auto-layout, frame all, snap to grid on the canvas)

@@ -8,20 +8,17 @@ from PySide6.QtCore import QPointF, QRectF
 from PySide6.QtGui import QCursor, QUndoCommand
 from PySide6.QtWidgets import QMenu
 
-from engine.annotations import (FRAME_COLORS, MAX_SIZE, Comment, Frame, annotations_from_data,
-                                points_from_data)
+from engine.annotations import FRAME_COLORS, Comment, Frame, annotations_from_data, points_from_data
 
 from ..canvas_commands import AddNoteCommand, EditNoteCommand, PastePointsCommand, RemoveNotesCommand, frame_around
 from ..commands import DisconnectCommand, MacroCommand, PasteCommand
 from .clipboard import selection_data
 from .edge_item import EdgeItem
-from .moves import carried_by, move_command
+from .moves import carried_by, frame_rect_around, move_command
 from .note_items import CommentItem, FrameItem, InlineEditor
 from .placement import ESTIMATED_HEIGHT, free_offset, snapped
 from .reroute_item import RerouteItem
-from .style import GRID, NODE_WIDTH, metrics
-
-FRAME_MARGIN = 20.0  # room around the framed blocks
+from .style import GRID, NODE_WIDTH
 
 
 class AnnotateMixin:
@@ -62,11 +59,7 @@ class AnnotateMixin:
         if rect.isNull():
             scene.statusMessage.emit("Nothing to frame: select some blocks first")
             return None
-        top = metrics().title_height + metrics().padding + FRAME_MARGIN / 2
-        width = min(rect.width() + 2 * FRAME_MARGIN, MAX_SIZE)
-        height = min(rect.height() + top + FRAME_MARGIN, MAX_SIZE)
-        frame = frame_around(scene.graph.annotations, (round(rect.left() - FRAME_MARGIN), round(rect.top() - top),
-                                                       round(width), round(height)), title)
+        frame = frame_around(scene.graph.annotations, frame_rect_around(rect), title)
         self._push(AddNoteCommand(scene.graph.annotations, frame))
         scene.select_items((), [frame.id])
         return frame.id

@@ -2,18 +2,36 @@
 carries along: the blocks, comments, frames and reroute points whose centre lies inside it."""
 from __future__ import annotations
 
-from PySide6.QtCore import QPointF
+from PySide6.QtCore import QPointF, QRectF
 from PySide6.QtGui import QUndoCommand
+
+from engine.annotations import MAX_SIZE
 
 from ..canvas_commands import EditNoteCommand, SetPointsCommand
 from ..commands import MacroCommand, MoveNodesCommand
 from .node_item import NodeItem
 from .note_items import CommentItem, FrameItem
 from .reroute_item import RerouteItem
+from .style import metrics
+
+FRAME_MARGIN = 20.0  # room around the framed blocks
 
 
 def item_center(item) -> QPointF:
     return item.sceneBoundingRect().center() if not isinstance(item, RerouteItem) else item.pos()
+
+
+def holds(rect: QRectF, item) -> bool:
+    """Whether a frame with scene rectangle ``rect`` holds ``item``: the one membership rule (its centre inside)."""
+    return rect.contains(item_center(item))
+
+
+def frame_rect_around(content: QRectF) -> tuple[float, float, float, float]:
+    """The rectangle (x, y, width, height) of a frame that holds ``content`` with its margin and title band."""
+    top = metrics().title_height + metrics().padding + FRAME_MARGIN / 2
+    width = min(content.width() + 2 * FRAME_MARGIN, MAX_SIZE)
+    height = min(content.height() + top + FRAME_MARGIN, MAX_SIZE)
+    return round(content.left() - FRAME_MARGIN), round(content.top() - top), round(width), round(height)
 
 
 def carried_by(scene, frames, moving) -> list:
@@ -26,7 +44,7 @@ def carried_by(scene, frames, moving) -> list:
         return []
     candidates = [*scene.node_items(), *scene.note_items(), *scene.reroute_items()]
     return [i for i in candidates if i not in moving and i not in frames
-            and any(r.contains(item_center(i)) for r in rects)]
+            and any(holds(r, i) for r in rects)]
 
 
 def move_command(scene, moves: dict) -> QUndoCommand | None:

@@ -132,6 +132,10 @@ class GraphScene(AnnotationsMixin, QGraphicsScene):
         None clears them. Nothing is redrawn: a hovered edge formats its own numbers (live_value_text)."""
         self._live = LiveValues(stats, step, snapshot) if stats is not None else None
 
+    def has_live_values(self) -> bool:
+        """Whether a run's statistics are shown (a wire without numbers then is one that run did not train)."""
+        return self._live is not None
+
     def live_value_text(self, edge: Edge) -> str | None:
         """"[B, T, 64] · mean 0.02 · std 0.41 · ... · step 340" for ``edge``, or None when no run's values apply."""
         if self._live is None:

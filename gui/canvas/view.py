@@ -12,7 +12,7 @@ from engine.graph import GraphError
 from engine.layout import layered_positions
 
 from ..canvas_commands import RemoveNotesCommand
-from ..commands import AddNodeCommand, DisconnectCommand, LayoutCommand, MacroCommand, RemoveNodesCommand
+from ..commands import AddNodeCommand, DisconnectCommand, MacroCommand, RemoveNodesCommand
 from .annotate import AnnotateMixin
 from .clipboard import BLOCK_MIME, clipboard_blocks, copy_blocks
 from .interactions import CutInteraction, add_and_connect
@@ -22,7 +22,9 @@ from .note_items import CommentItem
 from .scene import GraphScene
 from .minimap import MinimapView
 from .placement import ESTIMATED_HEIGHT, free_offset, snapped
+from .relayout import layout_command
 from .style import GRID, NODE_WIDTH, metrics
+from .wire_values import WireValuesPopup, show_wire_values
 
 MIN_ZOOM, MAX_ZOOM, FRAME_MAX_ZOOM = 0.1, 3.0, 1.25
 FRAME_MIN_ZOOM = 0.5  # block and wire text is drawn above 0.45 (node_item, edge_item): framing stays above it
@@ -70,6 +72,7 @@ class CanvasView(AnnotateMixin, QGraphicsView):
         self._cut: CutInteraction | None = None  # Ctrl+right-drag: the knife that cuts wires
         self._cut_ended = False
         self.quick_add: QuickAddPopup | None = None
+        self.wire_values: WireValuesPopup | None = None  # View > Wire values' popup while it is open
         # callables (menu, selected block ids) that add entries to a block's context menu (Vary kind…)
         self.block_menu_hooks: list = []
         scene.set_palette(self.palette())
@@ -284,10 +287,21 @@ class CanvasView(AnnotateMixin, QGraphicsView):
         return ids
 
     def auto_layout(self) -> None:
+        """Lays the blocks out in layers; frames, their comments and reroute points follow (one step)."""
         graph = self.graph_scene.graph
         if len(graph):
-            self._push(LayoutCommand(graph, layered_positions(graph)))
+            self._push(layout_command(self.graph_scene, layered_positions(graph)))
             self.frame_all()
+
+    def show_wire_values(self) -> WireValuesPopup | None:
+        """Every wire of the selection with its ports, shape and latest run statistics, in a popup (View ▸
+        Wire values); with nothing selected the status bar says what to do."""
+        if self.wire_values is not None:
+            self.wire_values.close()
+        self.wire_values = show_wire_values(self)
+        if self.wire_values is not None:
+            self.wire_values.destroyed.connect(lambda: setattr(self, "wire_values", None))
+        return self.wire_values
 
     # ------------------------------------------------------------ quick add
     def open_quick_add(self, text: str = "", scene_pos: QPointF | None = None,
