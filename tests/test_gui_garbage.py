@@ -26,7 +26,7 @@ class _Tracked(QObject):
 def test_cyclic_qt_garbage_dies_in_the_gui_thread_not_in_a_busy_worker(qtbot):
     window = make_window(Document())
     qtbot.addWidget(window)
-    assert not gc.isenabled()  # the window's collector collects on its timer instead
+    assert not gc.isenabled()  # the collector (installed by the window; here by conftest first) collects
     _Tracked.died_in.clear()
     _Tracked()
 
