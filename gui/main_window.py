@@ -15,6 +15,7 @@ from engine.document import Document, DocumentError, load_document, save_documen
 
 from .analysis import AnalysisModel
 from .canvas import CanvasView, GraphScene
+from .dock_tabs import hide_stray_tab_bars
 from .files import Recovery, RecentFiles, default_recovery_dir
 from .garbage import collect_in_gui_thread
 from .help import DocumentationDialog, HelpPanel
@@ -116,6 +117,7 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage("Ready")
         self.recovery = Recovery(recovery_dir or default_recovery_dir(), self._recovery_snapshot, self)
         self._arrange_docks()
+        hide_stray_tab_bars(self)
         self.set_theme(str(self.settings.value("view/theme", "light")))
         self._bind(self.document)
         self.show_start_page()
@@ -318,6 +320,7 @@ class MainWindow(QMainWindow):
         restored = bool(geometry is not None and self.restoreGeometry(geometry))
         if state is not None:
             self.restoreState(state)
+            hide_stray_tab_bars(self)
         if not restored:
             screen = self.screen() or QGuiApplication.primaryScreen()
             if screen is not None:
