@@ -17,7 +17,6 @@ from .analysis import AnalysisModel
 from .canvas import CanvasView, GraphScene
 from .dock_tabs import hide_stray_tab_bars
 from .files import Recovery, RecentFiles, default_recovery_dir
-from .garbage import collect_in_gui_thread
 from .help import DocumentationDialog, HelpPanel
 from .inspector import InspectorPanel
 from .palette import PalettePanel
@@ -41,7 +40,6 @@ class MainWindow(QMainWindow):
     def __init__(self, settings: QSettings | None = None, recovery_dir: Path | None = None,
                  install_training: bool = True):
         super().__init__()
-        collect_in_gui_thread()  # before any background thread can collect (and destroy Qt objects) itself
         self.settings = settings or QSettings()
         self.recent = RecentFiles(self.settings)
         self.document: Document = Document()

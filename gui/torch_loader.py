@@ -21,6 +21,8 @@ from PySide6.QtWidgets import QApplication, QMainWindow, QWidget
 
 from engine.lazy import loaded
 
+from . import garbage
+
 # What the training half needs first: importing it here, off the GUI thread, makes Train / Data / Try it ready.
 # torch._dynamo: the first run imports it (through torch.fx and the optimizers); imported here, in the background,
 # a Start soon after launch does not import it in the training thread while the window is busy (GIL-starved).
@@ -55,6 +57,9 @@ class TorchLoader(QObject):
         if self._thread is not None:
             return
         self._thread = threading.Thread(target=self._run, name="torch-preload", daemon=True)
+        garbage.hold()  # no collection in the import thread (gui.garbage); released on ready / failed
+        self.ready.connect(garbage.release)
+        self.failed.connect(garbage.release)
         self._thread.start()
 
     def wait(self, timeout: float | None = None) -> bool:

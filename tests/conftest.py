@@ -25,25 +25,6 @@ def _deadlocks_end_the_run(request):
     faulthandler.cancel_dump_traceback_later()
 
 
-@pytest.fixture(scope="session", autouse=True)
-def _garbage_collected_in_the_gui_thread(qapp):
-    """As in the studio (gui.garbage, installed by its window): automatic collection is off from the start, so
-    that no collection runs inside a paint or in a background thread where it could destroy a Qt object left by
-    an earlier test; the GUI thread's timer collects instead."""
-    from gui.garbage import collect_in_gui_thread
-
-    collect_in_gui_thread()
-
-
-@pytest.fixture(autouse=True)
-def _garbage_collected_in_this_thread_after_test():
-    """A test that runs no event loop still has its garbage collected here, in the main thread."""
-    yield
-    from gui.garbage import collect_due_now
-
-    collect_due_now()
-
-
 @pytest.fixture(autouse=True)
 def _empty_clipboard_after_test():
     """Clipboard data copied in a test is cleared while Qt is alive: mime data left behind crashes

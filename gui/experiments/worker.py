@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QThread, QTimer, Signal
 
+from .. import garbage
+
 if TYPE_CHECKING:
     from engine.experiments import Experiment
 
@@ -87,6 +89,7 @@ class ExperimentWorker(QObject):
         self._queue = queue.SimpleQueue()
         self._thread = _ExperimentThread(experiment, self._queue)
         self._thread.finished.connect(self._on_thread_finished)
+        garbage.hold()  # no collection in this thread (gui.garbage)
         self._thread.start()
         self._timer.start()
         self._set_state("running")
@@ -137,6 +140,7 @@ class ExperimentWorker(QObject):
         if thread is None:
             return
         self._thread = None
+        garbage.release()
         self._timer.stop()
         self.drain()
         self._set_state("idle")

@@ -8,6 +8,8 @@ from typing import Any, Callable
 
 from PySide6.QtCore import QObject, QThread, Signal
 
+from .. import garbage
+
 
 class _CallThread(QThread):
     ended = Signal(object)  # self; emitted last in run()
@@ -52,12 +54,14 @@ class BackgroundCall(QObject):
         # A bound method of this (GUI-thread) object: the slot runs queued in the GUI thread. A lambda
         # would run in the worker thread, racing the GUI on the thread list and the panels.
         thread.ended.connect(self._finished)
+        garbage.hold()  # no collection in this thread (gui.garbage)
         thread.start()
 
     def _finished(self, thread: _CallThread) -> None:
         if thread not in self._threads:
             return  # already delivered by wait()
         self._threads.remove(thread)
+        garbage.release()
         thread.wait()  # "ended" is its last act: this returns at once
         thread.deleteLater()
         if thread is not self._latest:

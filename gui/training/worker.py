@@ -16,6 +16,7 @@ from PySide6.QtCore import QObject, QThread, QTimer, Signal
 from engine.training.config import TrainingConfig
 from engine.training.events import EventStream, RunFinished, RunStarted
 
+from .. import garbage
 from ..torch_loader import torch_needed
 
 if TYPE_CHECKING:
@@ -128,6 +129,7 @@ class TrainingWorker(QObject):
         self._thread = _TrainerThread(self.trainer, cuda_index, cpu_threads)
         self._thread.finished.connect(self._on_thread_finished)
         self.started_at = time.perf_counter()
+        garbage.hold()  # no collection in the trainer's thread (gui.garbage)
         self._thread.start()
         self._timer.start()
         self._set_state("running")
@@ -179,6 +181,7 @@ class TrainingWorker(QObject):
         if thread is None:
             return
         self._thread = None
+        garbage.release()
         self._timer.stop()
         sys.setswitchinterval(self._switch_interval)
         self.drain()
