@@ -274,6 +274,9 @@ class ParamForm(QWidget):
         self.hide_inactive, self.captions = hide_inactive, captions
         self.layout_ = QFormLayout(self)
         self.layout_.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        # In a narrow dock (1280x720 gives the Inspector ~200 px) a field goes under its label instead of being
+        # cut off with its help text at the dock's edge.
+        self.layout_.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
         self.params: dict[str, Param] = {}
         self._context: dict[str, Any] = {}
         self.editors: dict[str, ParamEditor] = {}

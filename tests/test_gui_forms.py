@@ -193,3 +193,11 @@ def test_the_split_is_typed_as_three_fractions(qtbot, commits):
     assert commits == [] and "must add up to 1" in split.toolTip()
     type_and_finish(qtbot, split.widget.line, "0.6, 0.2, 0.2")
     assert commits == [[0.6, 0.2, 0.2]]
+
+
+def test_a_form_fits_a_narrow_dock_wrapping_rather_than_cutting_its_help(qtbot):
+    # 1280x720 gives the Inspector about 200 px: every row and its help caption must fit in that width.
+    spec = CATALOG["bidirectional"]
+    form = ParamForm(spec.params, {p.name: p.default for p in spec.params})
+    qtbot.addWidget(form)
+    assert form.minimumSizeHint().width() <= 190
