@@ -13,6 +13,7 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from .compiler import ModelHead
+from .training.config import higher_is_better  # noqa: F401 - where monitors were always looked up
 
 # Smallest positive normal float32: log() of a probability clamped here stays finite (about -87).
 _TINY = torch.finfo(torch.float32).tiny
@@ -136,10 +137,6 @@ def metric_names(head: ModelHead) -> tuple[str, ...]:
     if head.task == "language_model":
         return ("accuracy", "perplexity")
     return ("accuracy",)
-
-
-def higher_is_better(metric: str) -> bool:
-    return metric.split("/")[-1].removeprefix("val_") in ("accuracy",)
 
 
 class MetricTracker:

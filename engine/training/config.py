@@ -65,6 +65,11 @@ TRAINING_PARAMS: tuple[Param, ...] = (
 TRAINING_HELP: dict[str, str] = {p.name: p.help for p in TRAINING_PARAMS}
 
 
+def higher_is_better(metric: str) -> bool:
+    """Whether a monitored metric improves upwards (accuracy) rather than downwards (losses, perplexity)."""
+    return metric.split("/")[-1].removeprefix("val_") in ("accuracy",)
+
+
 def training_param(name: str) -> Param:
     """The Param of one training setting; ConfigError naming the known ones for any other name."""
     for param in TRAINING_PARAMS:

@@ -7,9 +7,8 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING
 
-from ..losses import higher_is_better
 from .checkpoints import save_checkpoint
-from .config import ConfigError
+from .config import ConfigError, higher_is_better
 
 if TYPE_CHECKING:
     from .events import EpochMetrics, StepMetrics

@@ -27,7 +27,7 @@ def make_scheduler(cfg: TrainingConfig, optimizer: torch.optim.Optimizer):
     if cfg.schedule == "cosine":
         return torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=cfg.epochs, eta_min=cfg.min_lr)
     if cfg.schedule == "plateau":
-        from ..losses import higher_is_better
+        from .config import higher_is_better
 
         mode = "max" if higher_is_better(cfg.monitor) else "min"
         return torch.optim.lr_scheduler.ReduceLROnPlateau(optimizer, mode=mode, factor=cfg.gamma,
