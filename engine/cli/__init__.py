@@ -18,7 +18,9 @@ COMMANDS = {
 }
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """Every command's arguments, or only command ``only``'s (the others' modules, and the torch some of them
+    import, are then not loaded: ``check`` starts in a fraction of a second)."""
     from .. import __version__
 
     parser = argparse.ArgumentParser(prog="rnn-studio", description="RNN Studio: design, train and export "
@@ -27,7 +29,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name, help_text in COMMANDS.items():
         command = sub.add_parser(name, help=help_text, description=help_text)
-        _command_module(name).add_arguments(command)
+        if only is None or name == only:
+            _command_module(name).add_arguments(command)
     return parser
 
 
@@ -37,7 +40,12 @@ def _command_module(name: str):
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    parser = build_parser()
+    command = argv[0] if argv and argv[0] in COMMANDS else None
+    if command == "sweep" and "--dry-run" not in argv:
+        from ..worker_processes import warm_up
+
+        warm_up()  # the workers' fork server imports torch while this process does
+    parser = build_parser(only=command)
     args = parser.parse_args(argv)
     if args.command is None:
         parser.print_help()

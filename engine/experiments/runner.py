@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import multiprocessing as mp
 import os
 import queue as queue_module
 import time
@@ -17,11 +16,11 @@ from pathlib import Path
 from typing import Any, Callable
 
 from ..document import Document
-from ..losses import higher_is_better
-from ..training.config import TrainingConfig
+from ..training.config import TrainingConfig, higher_is_better
 from ..training.runs import default_root
 from .definition import ExperimentError, ExperimentSpec, experiment_from_data
 from .locks import FOLDER_LOCK, FileLock, hold_sweep
+from ..worker_processes import worker_context
 from .events import ExperimentFinished, TrialFinished, TrialStarted, WorkerExited
 from .study import TrialRecord, fail_stale, load_study, open_storage, prepare_study, records, shown_url
 from .table import write_best, write_trials
@@ -82,7 +81,7 @@ class Experiment:
         self.maximize = higher_is_better(self.monitor)
         self.folder: Path | None = None
         self._plan: Plan | None = None
-        self._ctx = mp.get_context("spawn")  # fork would copy torch's threads and locks
+        self._ctx = worker_context()  # fork server (torch imported once) or spawn; never a plain fork of this process
         self._running = self._ctx.Event()
         self._running.set()
         self._stop = self._ctx.Event()
@@ -343,7 +342,7 @@ class Experiment:
         best = self.best(trials)
         left = sum(not t.finished for t in trials)
         if left and self.stopping:
-            status, message = "stopped", f"stopped: {len(trials) - left} of {len(trials)} trials finished; run " \
+            status, message = "stopped", f"{len(trials) - left} of {len(trials)} trials finished; run " \
                                          "the same experiment again to resume"
         elif left:  # a shared study: other machines hold the rest
             status, message = "completed", f"this machine is done; {left} trials are still running elsewhere"
