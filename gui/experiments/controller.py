@@ -17,6 +17,7 @@ from engine.settings import SettingError, get_setting
 
 from ..commands import DocumentSections, SetSectionCommand
 from ..inspector import RECURRENT_KINDS
+from ..torch_loader import when_torch_loaded
 from .commands import ApplyValuesCommand
 from .panel import ExperimentsPanel
 from .worker import ExperimentWorker, Prepared
@@ -187,6 +188,9 @@ class ExperimentController(QObject):
                 self.spec = ex.experiment_from_data(section)
             except ex.ExperimentError:
                 pass
+            # the workers' fork server imports torch once now (after the window's own import, not beside it), so
+            # Start trains at once instead of after 3 s of imports in every worker
+            when_torch_loaded(self.dock, ex.warm_up)
 
     def experiment(self, allow_many: bool = False, snapshot: bool = True) -> Experiment:
         """An Experiment of a snapshot of the document (``snapshot``: edits during the run do not reach it) with the
