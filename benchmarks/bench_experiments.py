@@ -1,8 +1,8 @@
 """Experiment throughput: the same 8 short trials (the adding problem, seeds 0-7) with 2 worker processes against 1
 (one after another), as trials per hour, and the per-trial overhead (process start, compile, data, run folder).
 
-Measured cold and warm. Cold: each sweep in a new process, as `rnn-studio sweep` runs, so the fork server that
-the workers come from (engine/experiments/processes.py) imports torch first. Warm: in this process once the fork
+Measured cold and warm. Cold: the whole `rnn-studio sweep` command, timed from its start to its exit; it starts the
+fork server that the workers come from (engine/worker_processes.py) first, which imports torch beside it. Warm: in this process once the fork
 server runs, as the window's experiments are (it starts the server when a document with an experiment opens).
 Warm, sequential is measured twice: one worker with every core (workers x threads <= cores) and one worker with
 one thread. Overhead = (the sweep's wall time - the time its epochs trained) / trials, one worker; the time until
@@ -60,20 +60,27 @@ def sweep(doc, workers: int, out: Path, threads: int | None = None) -> dict:
             "trials_per_hour": 3600 * len(result.trials) / wall}
 
 
-def cold(args, workers: int, threads: int) -> dict:
-    """One sweep in a new process, as ``rnn-studio sweep`` runs: the fork server starts (imports torch) first."""
-    out = subprocess.run([sys.executable, __file__, "--cold", str(workers), str(threads), "--trials", str(args.trials),
-                          "--length", str(args.length), "--samples", str(args.samples), "--epochs", str(args.epochs)],
-                         check=True, capture_output=True, text=True)
-    return json.loads(out.stdout.splitlines()[-1])
+def cold(doc, workers: int, out: Path) -> dict:
+    """The whole ``rnn-studio sweep`` command in a new process, timed from its start to its exit: its imports, the
+    fork server's (beside them), the trials and the table."""
+    started = time.perf_counter()
+    subprocess.run([sys.executable, "-c", "import sys; from engine.cli import main; sys.exit(main())", "sweep",
+                    str(doc.path), "--workers", str(workers), "--out", str(out)], check=True, capture_output=True,
+                   cwd=ROOT)
+    wall = time.perf_counter() - started
+    runs = [d for d in out.rglob("*") if (d / "metrics.jsonl").is_file()]
+    trained = sum(e.duration_s for d in runs for e in Run(d).read_events() if type(e).__name__ == "EpochMetrics")
+    trials = len(runs)  # one run per trial: the bench experiment has no repeats
+    return {"workers": workers, "threads": cores() // workers, "wall_s": wall, "trials": trials, "train_s": trained,
+            "process_start_s": None, "trials_per_hour": 3600 * trials / wall}
 
 
 def report(label: str, rows: list[dict]) -> None:
     print(label)
     for r in rows:
         print(f"  {r['workers']} worker(s) x {r['threads']} thread(s): {r['wall_s']:.1f} s wall, "
-              f"{r['trials_per_hour']:.0f} trials/hour (epochs trained {r['train_s']:.1f} s of it; first trial "
-              f"started after {r['process_start_s']:.1f} s)")
+              f"{r['trials_per_hour']:.0f} trials/hour (epochs trained {r['train_s']:.1f} s of it"
+              + (f"; first trial started after {r['process_start_s']:.1f} s)" if r["process_start_s"] else ")"))
 
 
 def main() -> None:
@@ -82,15 +89,11 @@ def main() -> None:
     parser.add_argument("--length", type=int, default=50)
     parser.add_argument("--samples", type=int, default=3200)
     parser.add_argument("--epochs", type=int, default=2)
-    parser.add_argument("--cold", nargs=2, type=int, metavar=("WORKERS", "THREADS"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         doc = document(tmp, args.trials, args.length, args.samples, args.epochs)
-        if args.cold:
-            print(json.dumps(sweep(doc, args.cold[0], tmp / "cold", threads=args.cold[1])))
-            return
-        cold_single, cold_two = cold(args, 1, 1), cold(args, 2, 1)
+        cold_single, cold_two = cold(doc, 1, tmp / "cold-one"), cold(doc, 2, tmp / "cold-two")
         started = time.perf_counter()
         warm_up()  # what the window does when a document with an experiment opens
         (tmp / "w").mkdir()
@@ -101,7 +104,7 @@ def main() -> None:
         two = sweep(doc, 2, tmp / "two")
     print(f"{args.trials} trials: adding problem, LSTM 32, length {args.length}, {args.samples} samples, "
           f"{args.epochs} epochs; {cores()} cores")
-    report("cold (a new process per sweep, as `rnn-studio sweep`: the fork server imports torch first):",
+    report("cold (the whole `rnn-studio sweep` command, imports included):",
            [cold_single, cold_two])
     print(f"  throughput 2 workers / 1: {cold_two['trials_per_hour'] / cold_single['trials_per_hour']:.2f}x")
     report(f"warm (the window's experiments once the fork server runs; it took {server_s:.1f} s to start):",
@@ -109,7 +112,7 @@ def main() -> None:
     print(f"  throughput 2 workers / 1: {two['trials_per_hour'] / single['trials_per_hour']:.2f}x against 1 worker "
           f"with one thread, {two['trials_per_hour'] / one['trials_per_hour']:.2f}x against 1 worker with every core "
           "(target >= 1.6)")
-    for label, r in (("cold", cold_single), ("warm", single)):
+    for label, r in (("cold, the whole command", cold_single), ("warm", single)):
         print(f"  per-trial overhead, {label}: {(r['wall_s'] - r['train_s']) / r['trials']:.2f} s (target < 3 s): "
               "wall minus training, per trial, one worker")
 
