@@ -9,23 +9,27 @@ from __future__ import annotations
 import importlib
 import sys
 from types import ModuleType
-from typing import Any
+from typing import Any, Callable
 
 
 class OnFirstUse:
-    """Stands for the module ``name`` (relative to ``package``) and imports it at the first attribute access."""
+    """Stands for the module ``name`` (relative to ``package``) and imports it at the first attribute access, then
+    calls ``on_import(module)`` once (a set-up the module needs before anyone uses it)."""
 
-    __slots__ = ("_name", "_package", "_module")
+    __slots__ = ("_name", "_package", "_module", "_on_import")
 
-    def __init__(self, name: str, package: str | None = None):
+    def __init__(self, name: str, package: str | None = None, on_import: Callable[[ModuleType], None] | None = None):
         self._name = name
         self._package = package
         self._module: ModuleType | None = None
+        self._on_import = on_import
 
     def __getattr__(self, attr: str) -> Any:
         module = self._module
         if module is None:
             module = importlib.import_module(self._name, self._package)
+            if self._on_import is not None:
+                self._on_import(module)
             self._module = module
         # Each access through a stand-in costs a failed attribute lookup (microseconds), so the module that
         # used it gets the real module under the same global name: its later uses cost nothing.

@@ -5,8 +5,10 @@ thread, most of the time, during a run. Unreachable Qt objects (a closed dialog,
 to its owner) are then destroyed in that thread, which Qt forbids; it deadlocked the window (seen: the
 trainer's collection destroying a QObject waited for the GIL while the GUI thread held it, waiting on that
 object's mutex). Every thread the window starts is held (``hold()`` before it starts, ``release()`` once it
-ended): while any is, automatic collection is off and pyqtgraph's GarbageCollector collects the generations
-that are due on a QTimer of the GUI thread. With none running, Python collects as usual. torch.compile's own
+ended): while any is, automatic collection is off and a QTimer of the GUI thread collects the generations that
+are due (the rule of pyqtgraph's GarbageCollector, whose import would import all of pyqtgraph before the window's
+first paint: the first background check starts while the window is built). With none running, Python collects as
+usual. torch.compile's own
 collection after each compile (torch.export and the ONNX export run one in their thread) is turned off.
 """
 from __future__ import annotations
@@ -15,7 +17,7 @@ import gc
 import os
 import sys
 
-_collector = None
+_collector = None  # the GUI thread's collection timer, made at the first hold()
 _held = 0
 _DYNAMO_GC = "TORCH_DYNAMO_RUN_GC_AFTER_COMPILE"
 
@@ -27,13 +29,14 @@ def hold() -> None:
     if _held > 1:
         return
     if _collector is None:
-        from pyqtgraph.util.garbage_collector import GarbageCollector
+        from PySide6.QtCore import QTimer
 
-        _collector = GarbageCollector(interval=1.0)  # disables automatic collection, starts its timer
+        _collector = QTimer()
+        _collector.setInterval(1000)
+        _collector.timeout.connect(collect_due)
         os.environ.setdefault(_DYNAMO_GC, "0")  # read when torch._dynamo is imported (in the background)...
-    else:
-        gc.disable()
-        _collector.timer.start()
+    gc.disable()
+    _collector.start()
     if "torch._dynamo" in sys.modules:  # ...or set where it was imported already
         sys.modules["torch._dynamo"].config.run_gc_after_compile = False
 
@@ -45,9 +48,18 @@ def release() -> None:
         return
     _held -= 1
     if _held == 0 and _collector is not None:
-        _collector.timer.stop()
-        _collector.check()  # what came due meanwhile
+        _collector.stop()
+        collect_due()  # what came due meanwhile
         gc.enable()
+
+
+def collect_due() -> None:
+    """Collects each generation whose allocation count passed its threshold, youngest first, as Python would."""
+    counts, thresholds = gc.get_count(), gc.get_threshold()
+    for generation in range(3):
+        if counts[generation] <= thresholds[generation]:
+            break
+        gc.collect(generation)
 
 
 def held() -> int:

@@ -1,13 +1,19 @@
 """Light, dark or the system's colours for the whole window: the Qt palette (the canvas follows it), and every
-pyqtgraph plot — background, axes, titles and legends — restyled at once and for plots made later."""
+pyqtgraph plot — background, axes, titles and legends — restyled at once and for plots made later.
+
+``pg`` is pyqtgraph imported at its first use (not before the window's first paint) and then given the theme's
+colours: every module of the window that plots uses it instead of importing pyqtgraph itself."""
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
+from types import ModuleType
 
-import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QGuiApplication, QPalette
 from PySide6.QtWidgets import QApplication, QWidget
+
+from engine.lazy import OnFirstUse
 
 THEMES = ("light", "dark", "system")
 
@@ -22,6 +28,15 @@ class PlotColors:
 LIGHT = PlotColors("#ffffff", "#404040", (255, 255, 255, 200))
 DARK = PlotColors("#1e1f22", "#c8c8c8", (40, 41, 45, 210))
 _current = LIGHT
+
+
+def _configure(pyqtgraph: ModuleType) -> None:
+    """The colours pyqtgraph gives new plots' axes and backgrounds: the current theme's."""
+    pyqtgraph.setConfigOption("background", _current.background)
+    pyqtgraph.setConfigOption("foreground", _current.foreground)
+
+
+pg = OnFirstUse("pyqtgraph", on_import=_configure)
 
 
 def plot_colors() -> PlotColors:
@@ -74,10 +89,13 @@ def apply_theme(mode: str, window: QWidget | None = None) -> str:
         else:
             app.setPalette(app.style().standardPalette())
     _current = wanted
-    pg.setConfigOption("background", _current.background)
-    pg.setConfigOption("foreground", _current.foreground)
+    if "pyqtgraph" not in sys.modules:  # no plot yet: pyqtgraph takes these colours when it is imported (pg)
+        return effective
+    import pyqtgraph
+
+    _configure(pyqtgraph)
     if window is not None:  # this window's plots (walking every widget of the application met dying ones)
-        for view in window.findChildren(pg.GraphicsView):
+        for view in window.findChildren(pyqtgraph.GraphicsView):
             style_view(view)
     return effective
 

@@ -193,13 +193,13 @@ def test_runs_dock_selection_feeds_the_compare_tab(qtbot, runs):
     assert {label for label, _ in blocker.args[0]} == {"kind=lstm", "kind=rnn"}
     assert sorted(dashboard.compare.labels()) == ["kind=lstm", "kind=rnn"]
     assert set(runs_panel.overlaid) == {dirs["lstm"], dirs["swapped"]}  # the dock's own overlay still works
-    assert dashboard.tabs.currentWidget() is not dashboard.compare
+    assert dashboard.current_panel() is not dashboard.compare
     runs_panel.activateWindow()  # shortcuts go to the active window
     qtbot.waitUntil(runs_panel.isActiveWindow, timeout=3000)
     table.setFocus()
     with qtbot.waitSignal(runs_panel.compareRequested):
         qtbot.keyClick(table, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
-    assert dashboard.tabs.currentWidget() is dashboard.compare
+    assert dashboard.current_panel() is dashboard.compare
     qtbot.waitUntil(lambda: not dashboard.compare.busy(), timeout=30000)
     dashboard.redraw()
     assert sorted(legend_labels(dashboard.compare.time_grads)) == ["kind=lstm", "kind=rnn"]

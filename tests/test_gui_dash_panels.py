@@ -101,7 +101,7 @@ def test_runs_are_listed_overlaid_and_reopened_in_the_dashboard(qtbot, window, r
     c.dashboard.redraw(force=True)
     assert len(c.dashboard.loss.raw.getData()[0]) == 6
     # A plain RNN has no gates: clicking it brings its hidden state forward, its gradient curve highlighted.
-    assert c.dashboard.show_block("rnn") and c.dashboard.tabs.currentWidget() is c.dashboard.hidden
+    assert c.dashboard.show_block("rnn") and c.dashboard.current_panel() is c.dashboard.hidden
     assert c.dashboard.grad_norms.highlight == "rnn" and not c.dashboard.show_block("last_step")
 
 
@@ -115,7 +115,7 @@ def test_plots_save_png_and_csv(window, runs, tmp_path):
         rows = list(csv.reader(handle))
     assert rows[0][:3] == ["step", "loss", "lr"] and len(rows) == 7
     assert float(rows[1][1]) == pytest.approx(c.history.loss[0])
-    c.dashboard.tabs.setCurrentWidget(c.dashboard.gates)
+    c.dashboard.show_tab("gates")
     c.dashboard.redraw(force=True)
     gates_csv = c.dashboard.gates.save_csv(str(tmp_path / "gates.csv"))
     with open(gates_csv, newline="") as handle:
@@ -129,7 +129,7 @@ def test_plots_save_png_and_csv(window, runs, tmp_path):
     assert (image.width(), image.height()) == (plots.width() * plots.devicePixelRatio(),
                                                plots.height() * plots.devicePixelRatio())  # no toolbar in it
     # A model without attention says so in the Attention tab (no empty plot with an odd axis).
-    c.dashboard.tabs.setCurrentWidget(c.dashboard.attention)
+    c.dashboard.show_tab("attention")
     c.dashboard.redraw(force=True)
     assert c.dashboard.attention.heat.empty.isVisible()
     assert c.dashboard.attention.heat.empty.textItem.toPlainText().startswith("no attention here")
@@ -273,7 +273,7 @@ def test_a_plain_rnn_shows_its_hidden_state_with_the_input_values_along_time(win
     c = window.training
     c.show_history(RunHistory.from_run_dir(dirs["adding_rnn"]))
     board = c.dashboard
-    assert board.show_block("rnn") and board.tabs.currentWidget() is board.hidden  # no gates: its states
+    assert board.show_block("rnn") and board.current_panel() is board.hidden  # no gates: its states
     board.hidden.refresh(force=True)
     states, strip = board.hidden.heat.matrix, board.hidden.strip.matrix
     assert states is not None and strip is not None
@@ -292,3 +292,19 @@ def test_legends_sit_beside_the_data_never_over_it(window, runs):
     for plot in (board.loss.plot, board.metric_panel.plot, board.grad_norms.plot):
         legend, data = plot.legend.sceneBoundingRect(), plot.vb.sceneBoundingRect()
         assert plot.legend.items and not legend.intersects(data), (legend, data)
+
+
+def test_a_tabs_plots_are_made_when_it_is_first_shown_and_draw_the_run_already_open(qtbot, window, runs):
+    """The launch does not pay for plots nobody has looked at: a tab's panels are made when it is first shown
+    (or asked for), and a tab made after a run was opened draws that run at once."""
+    _, dirs = runs
+    board = window.training.dashboard
+    assert "gates" not in board._made and "compare" not in board._made  # noqa: SLF001 - what was made so far
+    window.training.show_history(RunHistory.from_run_dir(dirs["adding_lstm"]))
+    assert "gates" not in board._made  # noqa: SLF001 - showing a run does not make hidden tabs
+    window.training.docks["dashboard"].show()
+    window.training.docks["dashboard"].raise_()
+    board.show_tab("gates")
+    qtbot.waitUntil(lambda: "gates" in board._made)  # noqa: SLF001 - made once shown
+    assert board.current_panel() is board.gates and board.gates.history is board.history
+    assert board.gates.draw_count >= 1 and board.gates.block.currentText() == "lstm"

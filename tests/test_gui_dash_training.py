@@ -67,7 +67,7 @@ def test_short_run_from_the_window_feeds_every_plot_and_trains_a_snapshot(qtbot,
     # Clicking the block on the canvas brings its gate plots forward.
     window.scene.select_nodes([lstm.id])
     window.scene.selectionChanged.emit()
-    assert board.tabs.currentWidget() is board.gates and board.gates.block.currentText() == "lstm"
+    assert board.current_panel() is board.gates and board.gates.block.currentText() == "lstm"
     assert "completed" in c.training_panel.message.text()
     qtbot.waitUntil(c.actions["start"].isEnabled, timeout=5000)  # idle once the worker's thread has ended
     progress = c.training_panel.progress_text.text()

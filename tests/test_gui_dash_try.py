@@ -87,7 +87,7 @@ def test_csv_import_preview_columns_fix_train_and_try(qtbot, open_window, csv_do
     confusion = results.confusion["language"]
     assert confusion["labels"] == ["meh", "neg", "pos"] and sum(map(sum, confusion["matrix"])) > 0
     assert results.plot.getAxis("bottom")._tickLevels[0][1][1] == "neg"
-    assert board.show_block("attention") and board.tabs.currentWidget() is board.attention
+    assert board.show_block("attention") and board.current_panel() is board.attention
     board.redraw(force=True)
     probe = history.attention["attention"]
     steps = probe.key_length or len(probe.weights)  # pooling: one bar per real step of the sample
@@ -127,7 +127,7 @@ def test_text_file_trains_a_character_model_that_generates(qtbot, open_window, t
     # The Hidden state tab: the GRU's states over the probe sample, the sample's characters along time.
     board = window.training.dashboard
     window.training.show_history(RunHistory.from_run_dir(result.run_dir))
-    board.tabs.setCurrentWidget(board.hidden)
+    board.show_tab("hidden")
     board.hidden.refresh(force=True)
     assert board.hidden.heat.matrix.shape[0] == 32  # hidden units
     ticks = [text for _, text in board.hidden.heat.plot.getAxis("bottom")._tickLevels[0]]

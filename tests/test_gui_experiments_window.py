@@ -225,7 +225,7 @@ def test_an_experiment_runs_from_start_to_end_and_apply_best_is_one_exact_undo_s
     table.selectAll()
     by_label = {r["label"]: r["run_dir"] for r in rows}
     assert sorted((run.label, str(run.path)) for run in board.compare.runs.runs) == sorted(by_label.items())
-    assert board.tabs.currentWidget() is board.compare
+    assert board.current_panel() is board.compare
 
     # Apply best: exactly the best trial's values, one undo step; Ctrl+Z restores the document exactly.
     before, steps = doc.dumps(), window.undo_stack.count()

@@ -108,12 +108,17 @@ def test_torch_loads_in_the_background_after_the_first_paint(tmp_path, torch_fir
             if event.type() == QEvent.Type.Paint and self.painted_at is None:
                 at_paint.setdefault("torch", "torch" in sys.modules)
                 at_paint.setdefault("loader", torch_loader.loader() is not None)
+                at_paint.setdefault("pyqtgraph", "pyqtgraph" in sys.modules)
             return original(self, watched, event)
         studio.FirstPaint.eventFilter = spy
         def check():  # ends the app once the background import is done and its time was written
             lines = open({str(marker)!r}).read().splitlines() if os.path.exists({str(marker)!r}) else []
             if len(lines) > 1 and torch_loader.loader() is not None and torch_loader.loader().done:
+                window = next(w for w in qt.topLevelWidgets() if type(w).__name__ == "MainWindow")
+                board = window.training.dashboard  # in sight as the window opens (default layout): made after paint
+                shown_made[:] = [page.made for page in board.pages.values() if page.isVisible()]
                 qt.quit()
+        shown_made = []
         poll = QTimer()
         poll.timeout.connect(check)
         poll.start(20)
@@ -121,11 +126,14 @@ def test_torch_loads_in_the_background_after_the_first_paint(tmp_path, torch_fir
         code = studio.run_app([])
         loader = torch_loader.loader()
         extra = {{"at_paint": at_paint, "code": code, "error": loader.error if loader else "no loader",
-                  "done": bool(loader and loader.done), "seconds": loader.seconds if loader else None}}
+                  "done": bool(loader and loader.done), "seconds": loader.seconds if loader else None,
+                  "shown_made": shown_made}}
     """, timeout=600)
     assert result["code"] == 0 and result["error"] is None
     assert result["done"] and result["seconds"] > 0, "the background import did not finish within 500 s"
     assert result["at_paint"]["loader"] is False  # nothing was loading before the window painted
+    assert result["at_paint"]["pyqtgraph"] is False  # no plot was made before it either (gui.lazy_widget)...
+    assert result["shown_made"] == [True]  # ...and the dashboard tab in sight was made after it
     paint, torch_line = marker.read_text().splitlines()
     wall, cpu = (float(x) for x in paint.split())
     assert wall > 0 and cpu > 0 and torch_line.split()[0] == "torch" and float(torch_line.split()[1]) >= wall

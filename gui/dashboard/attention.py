@@ -11,12 +11,11 @@ import html
 import math
 
 import numpy as np
-import pyqtgraph as pg
 from PySide6.QtGui import QFont, QFontMetricsF
 from PySide6.QtWidgets import QLabel
 
 from ..plotting import color, no_si_prefix, set_text
-from ..theme import plot_colors
+from ..theme import pg, plot_colors
 from .hidden import run_meta, texts_of
 from .plots import Heatmap, PlotPanel
 

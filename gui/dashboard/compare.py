@@ -6,11 +6,11 @@ from __future__ import annotations
 import threading
 
 import numpy as np
-import pyqtgraph as pg
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import QCheckBox, QGridLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from ..plotting import color, drop_stale, finite, new_plot, positive, set_text
+from ..theme import pg
 from .compared import CompareSet, read_run
 from .plots import PlotPanel
 

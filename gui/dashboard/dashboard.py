@@ -1,65 +1,71 @@
 """DashboardWidget: the live plots in tabs, redrawn by one ~10 Hz timer from the latest RunHistory.
 
-Only visible panels redraw, and only when the history changed; a burst of events costs one drawing.
+Only visible panels redraw, and only when the history changed; a burst of events costs one drawing. A tab's plots
+are made the first time it is shown or one of its panels is asked for: the 27 pyqtgraph plots of all the tabs took
+0.25-0.35 s, which the window's launch paid before its first paint for a dashboard nobody had looked at yet.
 """
 from __future__ import annotations
 
+import importlib
 import time
+from typing import Callable
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import QGridLayout, QLabel, QSplitter, QTabWidget, QVBoxLayout, QWidget
 
-from .compare import ComparePanel
-from .hidden import HiddenStatePanel
+from ..lazy_widget import LazyWidget
 from .history import RunHistory
-from .panels import AttentionPanel, CurvePanel, GatePanel, GradNormPanel, LearningRatePanel, TimeGradPanel
-from .results import ResultsPanel
+
+# the tabs of one panel: key, title, (module, class)
+SINGLE = (("gates", "Gates", (".panels", "GatePanel")), ("hidden", "Hidden state", (".hidden", "HiddenStatePanel")),
+          ("attention", "Attention", (".attention", "AttentionPanel")), ("results", "Results", (".results", "ResultsPanel")),
+          ("compare", "Compare", (".compare", "ComparePanel")))
+LIVE = ("loss", "metric_panel", "lr", "grad_norms", "time_grads", "gates", "hidden", "attention")  # drawn from history
+
+
+def _panel(page: str, name: str) -> property:
+    """The panel ``name`` of tab ``page``, made (with its tab's other plots) at the first access."""
+    def get(self):
+        self.pages[page].ensure()
+        return self._made[name]
+    return property(get, doc=f"the {name} panel of the {page} tab (made on first use)")
 
 
 class DashboardWidget(QWidget):
     """Tabs: Curves (loss, metric, learning rate), Gradients (per block, per time step), Gates, Hidden state,
-    Attention, Results, and Compare (``compare``: several runs overlaid, fed by ``compare.set_runs``)."""
+    Attention, Results, and Compare (``compare``: several runs overlaid, fed by ``compare.set_runs``).
+    ``pages`` maps each tab's key to its LazyWidget; ``current_panel()`` is the panel of the tab in front."""
 
     blockShown = Signal(str)
+
+    loss = _panel("curves", "loss")
+    metric_panel = _panel("curves", "metric_panel")
+    lr = _panel("curves", "lr")
+    grad_norms = _panel("gradients", "grad_norms")
+    time_grads = _panel("gradients", "time_grads")
+    gates = _panel("gates", "gates")
+    hidden = _panel("hidden", "hidden")
+    attention = _panel("attention", "attention")
+    results = _panel("results", "results")
+    compare = _panel("compare", "compare")  # runs or experiment trials side by side (set_runs); not the live run's
 
     def __init__(self, parent=None, redraw_ms: int = 100):
         super().__init__(parent)
         self.history: RunHistory | None = None
         self.draw_seconds = 0.0  # time spent redrawing (the latency benchmark reports it)
+        self._made: dict[str, QWidget] = {}
         self.header = QLabel("No run yet: choose data, then Training ▸ Start.")
         self.header.setWordWrap(True)
         self.paused = QLabel("⏸  Paused — the run waits. F6 (Training ▸ Pause / resume) goes on, Shift+F5 stops it.")
         self.paused.setStyleSheet("background: #ffe08a; color: #5a4500; padding: 4px; font-weight: bold;")
         self.paused.setVisible(False)
-        self.loss = CurvePanel()
-        self.metric_panel = CurvePanel(metric_choice=True)
-        self.lr = LearningRatePanel()
-        self.grad_norms = GradNormPanel()
-        self.time_grads = TimeGradPanel()
-        self.gates = GatePanel()
-        self.attention = AttentionPanel()
         self.tabs = QTabWidget()
-        curves = QWidget()
-        grid = QGridLayout(curves)
-        grid.setContentsMargins(0, 0, 0, 0)
-        grid.addWidget(self.loss, 0, 0)
-        grid.addWidget(self.metric_panel, 0, 1)
-        grid.addWidget(self.lr, 1, 0, 1, 2)
-        grid.setRowStretch(0, 3)
-        grid.setRowStretch(1, 1)
-        self.tabs.addTab(curves, "Curves")
-        gradients = QSplitter(Qt.Orientation.Horizontal)
-        gradients.addWidget(self.grad_norms)
-        gradients.addWidget(self.time_grads)
-        self.tabs.addTab(gradients, "Gradients")
-        self.tabs.addTab(self.gates, "Gates")
-        self.hidden = HiddenStatePanel()
-        self.tabs.addTab(self.hidden, "Hidden state")
-        self.tabs.addTab(self.attention, "Attention")
-        self.results = ResultsPanel()
-        self.tabs.addTab(self.results, "Results")
-        self.compare = ComparePanel()  # runs or experiment trials side by side (set_runs); not the live run's
-        index = self.tabs.addTab(self.compare, "Compare")
+        self.pages: dict[str, LazyWidget] = {}
+        for key, title, build in (("curves", "Curves", self._build_curves),
+                                  ("gradients", "Gradients", self._build_gradients),
+                                  *((key, title, self._single_builder(key, *where)) for key, title, where in SINGLE)):
+            self.pages[key] = LazyWidget(build)
+            index = self.tabs.addTab(self.pages[key], title)
         self.tabs.setTabToolTip(index, "Runs side by side: select runs in the Runs dock or trials in the "
                                 "Experiments dock (loss, a block's gradient norm, ‖∂L/∂h_t‖ per step, gate means)")
         self.tabs.currentChanged.connect(lambda _i: self.redraw())
@@ -73,10 +79,57 @@ class DashboardWidget(QWidget):
         self.timer.timeout.connect(self._tick)
         self.timer.start()
 
+    # ------------------------------------------------------------ the tabs' plots, made on first use
+    def _made_panel(self, name: str, panel: QWidget) -> QWidget:
+        """Registers a new panel and gives it what the panels made earlier already show."""
+        self._made[name] = panel
+        if name in LIVE:
+            panel.history = self.history
+            if self.history is not None:
+                panel.refresh(force=True)
+        elif name == "results" and self.history is not None:
+            panel.show_run(self.history.run_dir)
+        return panel
+
+    def _single_builder(self, name: str, module: str, class_name: str) -> Callable[[], QWidget]:
+        return lambda: self._made_panel(name, getattr(importlib.import_module(module, __package__), class_name)())
+
+    def _build_curves(self) -> QWidget:
+        from .panels import CurvePanel, LearningRatePanel
+
+        curves = QWidget()
+        grid = QGridLayout(curves)
+        grid.setContentsMargins(0, 0, 0, 0)
+        grid.addWidget(self._made_panel("loss", CurvePanel()), 0, 0)
+        grid.addWidget(self._made_panel("metric_panel", CurvePanel(metric_choice=True)), 0, 1)
+        grid.addWidget(self._made_panel("lr", LearningRatePanel()), 1, 0, 1, 2)
+        grid.setRowStretch(0, 3)
+        grid.setRowStretch(1, 1)
+        return curves
+
+    def _build_gradients(self) -> QWidget:
+        from .panels import GradNormPanel, TimeGradPanel
+
+        gradients = QSplitter(Qt.Orientation.Horizontal)
+        gradients.addWidget(self._made_panel("grad_norms", GradNormPanel()))
+        gradients.addWidget(self._made_panel("time_grads", TimeGradPanel()))
+        return gradients
+
+    def current_panel(self) -> QWidget | None:
+        """The tab in front: its panel (its page's content for the two tabs of several panels), made if needed."""
+        for key, page in self.pages.items():
+            if page is self.tabs.currentWidget():
+                content = page.ensure()
+                return self._made.get(key, content)
+        return None
+
+    def show_tab(self, key: str) -> None:
+        self.tabs.setCurrentWidget(self.pages[key])
+
     @property
     def panels(self):
-        return [self.loss, self.metric_panel, self.lr, self.grad_norms, self.time_grads, self.gates, self.hidden,
-                self.attention]
+        """The live panels made so far (a tab never shown has none to draw)."""
+        return [self._made[name] for name in LIVE if name in self._made]
 
     def set_paused(self, paused: bool) -> None:
         """A paused run is plain to see: a banner over the plots (the plots keep what they showed)."""
@@ -84,7 +137,8 @@ class DashboardWidget(QWidget):
 
     def set_history(self, history: RunHistory | None) -> None:
         self.history = history
-        self.results.show_run(history.run_dir if history is not None else None)
+        if "results" in self._made:
+            self.results.show_run(history.run_dir if history is not None else None)
         for panel in self.panels:
             panel.history = history
         self.redraw(force=True)
@@ -96,7 +150,7 @@ class DashboardWidget(QWidget):
         for panel in self.panels:
             if panel.isVisible() or force:
                 drawn += panel.refresh(force=force)
-        if self.compare.isVisible():  # its own runs, not the history: drawn when seen (and on its timer)
+        if "compare" in self._made and self.compare.isVisible():  # its own runs, not the history: drawn when seen (and on its timer)
             drawn += self.compare.refresh(force=force)
         self._set_header()
         self.draw_seconds += time.perf_counter() - started
@@ -135,7 +189,7 @@ class DashboardWidget(QWidget):
 
     def show_compare(self) -> None:
         """Brings the Compare tab to the front (the runs it shows come from ``compare.set_runs``)."""
-        self.tabs.setCurrentWidget(self.compare)
+        self.show_tab("compare")
 
     def show_block(self, name: str) -> bool:
         """Brings the plots of block ``name`` forward (gates, attention or its gradient curve)."""
@@ -144,15 +198,15 @@ class DashboardWidget(QWidget):
             return False
         if name in history.gates:
             self.gates.select(name)
-            self.tabs.setCurrentWidget(self.gates)
+            self.show_tab("gates")
         elif name in history.hidden:  # a plain RNN: no gates, its hidden state
             self.hidden.select(name)
-            self.tabs.setCurrentWidget(self.hidden)
+            self.show_tab("hidden")
         elif name in history.attention:
             self.attention.select(name)
-            self.tabs.setCurrentWidget(self.attention)
+            self.show_tab("attention")
         elif name in history.block_norms or name in history.time_grads:
-            self.tabs.setCurrentIndex(1)
+            self.show_tab("gradients")
         else:
             return False
         self.grad_norms.highlight = name

@@ -4,12 +4,11 @@ LSTM cell state (attention: attention.py). Each panel draws one RunHistory; axes
 from __future__ import annotations
 
 import numpy as np
-import pyqtgraph as pg
 from PySide6.QtCore import Qt
 
 from .history import RunHistory
 from ..plotting import color, drop_stale, finite, new_plot, no_si_prefix, positive, set_text
-from ..theme import plot_colors
+from ..theme import pg, plot_colors
 from .attention import AttentionPanel  # noqa: F401 - moved; its old import path stays
 from .plots import Heatmap, PlotPanel
 

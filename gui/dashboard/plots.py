@@ -9,12 +9,11 @@ import math
 import time
 
 import numpy as np
-import pyqtgraph as pg
 from PySide6.QtWidgets import (QComboBox, QFileDialog, QHBoxLayout, QLabel, QSizePolicy, QToolButton, QVBoxLayout,
                                QWidget)
 
 from ..plotting import no_si_prefix, stable_bounds
-from ..theme import plot_colors
+from ..theme import pg, plot_colors
 from .history import RunHistory
 
 

@@ -3,14 +3,13 @@ evaluation.json), and for classifiers the confusion matrix with the label names 
 from __future__ import annotations
 
 import numpy as np
-import pyqtgraph as pg
 from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QLabel, QSplitter, QTableWidget, QTableWidgetItem,
                                QVBoxLayout, QWidget)
 
 from engine.training.runs import Run, RunError
 
 from ..plotting import no_si_prefix
-from ..theme import plot_colors
+from ..theme import pg, plot_colors
 
 BASELINE_NAMES = {"majority_accuracy": "always the most common class", "unigram_perplexity": "letter frequencies only",
                   "constant_mean_mse": "always the training mean", "last_value_mse": "repeat the last value"}

@@ -6,7 +6,6 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING, Any
 
-import pyqtgraph as pg
 from PySide6.QtCore import QItemSelectionModel, Qt, Signal
 from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHeaderView, QTableWidget, QTableWidgetItem,
                                QVBoxLayout, QWidget)
@@ -14,8 +13,9 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHeaderView, QTable
 if TYPE_CHECKING:
     from engine.experiments import ExperimentSpec
 
+from ..lazy_widget import LazyWidget
 from ..plotting import color, no_si_prefix
-from ..theme import plot_colors
+from ..theme import pg, plot_colors
 
 KEY = Qt.ItemDataRole.UserRole + 7
 TRIAL = Qt.ItemDataRole.UserRole + 8
@@ -180,24 +180,35 @@ class ObjectivePlot(QWidget):
         self.variable = QComboBox()
         self.variable.setToolTip("The variable on the x axis")
         self.variable.currentIndexChanged.connect(lambda *_: self.redraw())
-        colors = plot_colors()
-        self.plot = pg.PlotWidget(background=colors.background)
-        self.plot.showGrid(x=True, y=True, alpha=0.25)
-        no_si_prefix(self.plot.getPlotItem())
-        self.scatter = pg.ScatterPlotItem(size=10, pen=pg.mkPen(None))
-        self.scatter.sigClicked.connect(self._clicked)
-        self.plot.addItem(self.scatter)
-        self.plot.setToolTip("Objective against the chosen variable: one point per completed trial (click to "
-                             "select it in the table)")
+        self.plot_slot = LazyWidget(self._make_plot)  # made when first shown or drawn on (gui.lazy_widget)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.variable)
-        layout.addWidget(self.plot, 1)
+        layout.addWidget(self.plot_slot, 1)
         self.spec: ExperimentSpec | None = None
         self.monitor = ""
         self.rows: list[dict[str, str]] = []
         self.selected: set[int] = set()
         self.categories: list[str] = []
+
+    def _make_plot(self):
+        plot = pg.PlotWidget(background=plot_colors().background)
+        plot.showGrid(x=True, y=True, alpha=0.25)
+        no_si_prefix(plot.getPlotItem())
+        plot.scatter = pg.ScatterPlotItem(size=10, pen=pg.mkPen(None))
+        plot.scatter.sigClicked.connect(self._clicked)
+        plot.addItem(plot.scatter)
+        plot.setToolTip("Objective against the chosen variable: one point per completed trial (click to select it "
+                        "in the table)")
+        return plot
+
+    @property
+    def plot(self):
+        return self.plot_slot.ensure()
+
+    @property
+    def scatter(self):
+        return self.plot.scatter
 
     def set_trials(self, spec: ExperimentSpec, monitor: str, rows: list[dict[str, str]]) -> None:
         paths = [v.path for v in spec.variables]
@@ -237,6 +248,8 @@ class ObjectivePlot(QWidget):
 
     def redraw(self) -> None:
         points = self.points()
+        if not points and not self.plot_slot.made:
+            return  # nothing to draw on a plot not made yet
         var = next((v for v in self.spec.variables if v.path == self.variable.currentText()), None) \
             if self.spec is not None else None
         log = bool(var is not None and var.log and not self.categories)
@@ -257,7 +270,8 @@ class ObjectivePlot(QWidget):
     def clear_trials(self) -> None:
         self.spec, self.rows = None, []
         self.variable.clear()
-        self.scatter.setData([])
+        if self.plot_slot.made:
+            self.scatter.setData([])
 
     def highlight(self, trials: list[int]) -> None:
         self.selected = set(trials)

@@ -68,7 +68,7 @@ class TrainingController(QObject):
         self.training_panel.pauseToggled.connect(self.toggle_pause)
         self.training_panel.stopRequested.connect(self.stop)
         self.runs_panel.openRequested.connect(self.show_history)
-        self.runs_panel.runsSelected.connect(self.dashboard.compare.set_runs)
+        self.runs_panel.runsSelected.connect(self._compare_runs)
         self.runs_panel.compareRequested.connect(self.show_compare)
         self.docks = {key: self._dock(title, widget, key, scroll=widget is not self.training_panel)
                       for key, title, widget in (
@@ -82,6 +82,9 @@ class TrainingController(QObject):
         app = QApplication.instance()
         if app is not None:  # quitting by any path stops a run first (a running QThread must not be destroyed)
             app.aboutToQuit.connect(self.shutdown)
+
+    def _compare_runs(self, runs: list) -> None:
+        self.dashboard.compare.set_runs(runs)  # the Compare tab is made at its first use, not when connecting
 
     def _dock(self, title: str, widget, key: str, scroll: bool = True) -> QDockWidget:
         dock = QDockWidget(title, self.window)

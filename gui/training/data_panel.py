@@ -9,7 +9,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFileDialog, QHBoxLayout, QLabel, QListWidget, QPushButton,
@@ -17,8 +16,9 @@ from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFileDialog, QHBoxLayo
 
 from engine.data import DATASETS, DataError, missing_package
 
+from ..lazy_widget import LazyWidget
 from ..plotting import no_si_prefix
-from ..theme import plot_colors
+from ..theme import pg, plot_colors
 from ..commands import DocumentSections, SetSectionCommand, describe_change
 from ..forms import ParamForm
 from .background import BackgroundCall
@@ -108,17 +108,8 @@ class DataPanel(QWidget):
         self.status.setWordWrap(True)
         self.stats = QLabel("")
         self.stats.setWordWrap(True)
-        self.plots = pg.GraphicsLayoutWidget()
-        self.plots.setBackground(plot_colors().background)
-        self.plots.setMinimumHeight(170)
-        self.hist_plot = self.plots.addPlot(row=0, col=0, title="sequence length")
-        self.hist_plot.setLabel("bottom", "steps per sample")
-        self.hist_plot.setLabel("left", "samples")
-        self.balance_plot = self.plots.addPlot(row=0, col=1, title="class balance (train)")
-        self.balance_plot.setLabel("bottom", "class")
-        self.balance_plot.setLabel("left", "samples")
-        for plot in (self.hist_plot, self.balance_plot):
-            no_si_prefix(plot)
+        self.plots_slot = LazyWidget(self._make_plots)  # made when first shown or drawn on (gui.lazy_widget)
+        self.plots_slot.setMinimumHeight(170)
         self.mismatches = QListWidget()
         self.mismatches.setMaximumHeight(90)
         self.fix_button = QPushButton("Fix the graph")
@@ -135,10 +126,37 @@ class DataPanel(QWidget):
         layout.addWidget(self.apply_button)
         layout.addWidget(self.status)
         layout.addWidget(self.stats)
-        layout.addWidget(self.plots, 1)
+        layout.addWidget(self.plots_slot, 1)
         layout.addWidget(self.mismatches)
         layout.addWidget(self.fix_button)
         self._build_options()
+
+    @staticmethod
+    def _make_plots():
+        plots = pg.GraphicsLayoutWidget()
+        plots.setBackground(plot_colors().background)
+        hist = plots.addPlot(row=0, col=0, title="sequence length")
+        hist.setLabel("bottom", "steps per sample")
+        hist.setLabel("left", "samples")
+        balance = plots.addPlot(row=0, col=1, title="class balance (train)")
+        balance.setLabel("bottom", "class")
+        balance.setLabel("left", "samples")
+        for plot in (hist, balance):
+            no_si_prefix(plot)
+        plots.hist_plot, plots.balance_plot = hist, balance
+        return plots
+
+    @property
+    def plots(self):
+        return self.plots_slot.ensure()
+
+    @property
+    def hist_plot(self):
+        return self.plots.hist_plot
+
+    @property
+    def balance_plot(self):
+        return self.plots.balance_plot
 
     # ------------------------------------------------------------------ options
     @property
@@ -348,8 +366,9 @@ class DataPanel(QWidget):
         self.stats.setText("")
         if not keep_status:
             self.status.setText("")
-        self.hist_plot.clear()
-        self.balance_plot.clear()
+        if self.plots_slot.made:
+            self.hist_plot.clear()
+            self.balance_plot.clear()
 
     def _show_stats(self, info) -> None:
         samples = ", ".join(f"{k} {v:,}" for k, v in info.samples.items())

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pyqtgraph as pg
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QFileDialog, QHBoxLayout, QLabel, QPushButton,
@@ -16,8 +15,9 @@ from engine.training.runs import Run, RunError, default_root, find_runs
 
 from ..dashboard.compared import run_labels
 from ..dashboard.history import RunHistory
+from ..lazy_widget import LazyWidget
 from ..plotting import color, finite, no_si_prefix
-from ..theme import plot_colors
+from ..theme import pg, plot_colors
 
 FIXED_COLUMNS = ("Run", "Status", "Duration (s)", "Epochs", "Settings")
 PATH_ROLE = Qt.ItemDataRole.UserRole
@@ -100,21 +100,34 @@ class RunsPanel(QWidget):
         for widget in (refresh, open_button, compare_button, add_button, QLabel("overlay:"), self.metric_choice):
             bar.addWidget(widget)
         bar.addStretch(1)
-        self.plot_widget = pg.PlotWidget(background=plot_colors().background)
-        self.plot = self.plot_widget.getPlotItem()
-        self.plot.setLabel("left", "loss")
-        self.plot.setLabel("bottom", "training step (batches)")
-        self.plot.showGrid(x=True, y=True, alpha=0.2)
-        no_si_prefix(self.plot)
-        self.plot.addLegend(offset=(-5, 5), labelTextSize="8pt")
+        self.plot_slot = LazyWidget(self._make_plot)  # made when first shown or drawn on (gui.lazy_widget)
         self.message = QLabel("")
         split = QSplitter(Qt.Orientation.Vertical)
         split.addWidget(self.table)
-        split.addWidget(self.plot_widget)
+        split.addWidget(self.plot_slot)
         layout = QVBoxLayout(self)
         layout.addLayout(bar)
         layout.addWidget(split, 1)
         layout.addWidget(self.message)
+
+    @staticmethod
+    def _make_plot():
+        widget = pg.PlotWidget(background=plot_colors().background)
+        plot = widget.getPlotItem()
+        plot.setLabel("left", "loss")
+        plot.setLabel("bottom", "training step (batches)")
+        plot.showGrid(x=True, y=True, alpha=0.2)
+        no_si_prefix(plot)
+        plot.addLegend(offset=(-5, 5), labelTextSize="8pt")
+        return widget
+
+    @property
+    def plot_widget(self):
+        return self.plot_slot.ensure()
+
+    @property
+    def plot(self):
+        return self.plot_widget.getPlotItem()
 
     # ------------------------------------------------------------------ listing
     def set_document(self, document) -> None:
@@ -251,7 +264,6 @@ class RunsPanel(QWidget):
         return runs
 
     def draw_overlay(self) -> None:
-        self.plot.clear()
         histories = [(p, self.history(p)) for p in self.selected_runs()]
         histories = [(p, h) for p, h in histories if h is not None]
         names = ["loss"] + sorted({n for _, h in histories for n in h.metric_names})
@@ -263,8 +275,11 @@ class RunsPanel(QWidget):
             self.metric_choice.setCurrentText(current if current in names else "loss")
             self.metric_choice.blockSignals(False)
         metric = self.metric_choice.currentText() or "loss"
-        self.plot.setLabel("left", metric)
         self.overlaid = []
+        if not histories and not self.plot_slot.made:
+            return  # nothing to draw on a plot not made yet
+        self.plot.clear()
+        self.plot.setLabel("left", metric)
         labels = dict(zip([p for p, _ in histories], run_labels([p for p, _ in histories])))
         for i, (path, history) in enumerate(histories):
             label = labels[path]

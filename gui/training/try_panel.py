@@ -7,13 +7,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
-import pyqtgraph as pg
 from PySide6.QtWidgets import (QDoubleSpinBox, QHBoxLayout, QLabel, QLineEdit, QPushButton, QPlainTextEdit, QSpinBox,
                                QVBoxLayout, QWidget)
 
 
+from ..lazy_widget import LazyWidget
 from ..plotting import no_si_prefix
-from ..theme import plot_colors
+from ..theme import pg, plot_colors
 from .background import BackgroundCall
 
 if TYPE_CHECKING:
@@ -79,10 +79,7 @@ class TryPanel(QWidget):
         self.output = QPlainTextEdit()
         self.output.setReadOnly(True)
         self.output.setMaximumHeight(120)
-        self.plot_widget = pg.PlotWidget(background=plot_colors().background)
-        self.plot = self.plot_widget.getPlotItem()
-        no_si_prefix(self.plot)
-        self.plot.addLegend(offset=(-5, 5))
+        self.plot_slot = LazyWidget(self._make_plot)  # made when first shown or drawn on (gui.lazy_widget)
         self.message = QLabel("")
         self.message.setWordWrap(True)
         layout = QVBoxLayout(self)
@@ -91,9 +88,24 @@ class TryPanel(QWidget):
         for widget in (self.text_row, self.beam_row, self.sample_row, self.generate_row, self.forecast_button):
             layout.addWidget(widget)
         layout.addWidget(self.output)
-        layout.addWidget(self.plot_widget, 1)
+        layout.addWidget(self.plot_slot, 1)
         layout.addWidget(self.message)
         self._show_controls(None)
+
+    @staticmethod
+    def _make_plot():
+        widget = pg.PlotWidget(background=plot_colors().background)
+        no_si_prefix(widget.getPlotItem())
+        widget.getPlotItem().addLegend(offset=(-5, 5))
+        return widget
+
+    @property
+    def plot_widget(self):
+        return self.plot_slot.ensure()
+
+    @property
+    def plot(self):
+        return self.plot_widget.getPlotItem()
 
     def set_document(self, document) -> None:
         """Another document: nothing of the previous document's model stays (it is not this model)."""
@@ -104,7 +116,8 @@ class TryPanel(QWidget):
         self.run_button.setText("Predict")
         self._show_controls(None)
         self.output.clear()
-        self.plot.clear()
+        if self.plot_slot.made:
+            self.plot.clear()
         self._say("")
 
     def set_run(self, run_dir) -> None:
@@ -139,7 +152,7 @@ class TryPanel(QWidget):
         for widget in (self.text_row, self.beam_row, self.sample_row, self.generate_row, self.forecast_button):
             widget.setVisible(widget in shown)
         self.output.setVisible(bool(shown))
-        self.plot_widget.setVisible(bool(shown) and task not in ("language_model", "seq2seq"))
+        self.plot_slot.setVisible(bool(shown) and task not in ("language_model", "seq2seq"))
         return bool(shown)
 
     def _say(self, text: str, error: bool = False) -> None:
