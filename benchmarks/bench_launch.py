@@ -66,6 +66,9 @@ def launch(command: list[str], platform: str, wait_for_torch: bool) -> tuple[flo
     env = dict(os.environ, QT_QPA_PLATFORM=platform, PYTHONPATH=str(ROOT), RNN_STUDIO_FIRST_PAINT=str(marker),
                XDG_CONFIG_HOME=str(home / "config"), XDG_DATA_HOME=str(home / "data"),  # no stored layout/recovery
                XDG_CACHE_HOME=str(home / "cache"))
+    # A user's Python caches the compiled modules after the first launch; a sandbox that sets this would compile
+    # the studio's ~70 modules on every launch (0.3 s), which no warm machine does.
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     started = time.time()
     process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:

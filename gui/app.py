@@ -11,7 +11,7 @@ from pathlib import Path
 from PySide6.QtCore import QEvent, QObject, QSettings, QTimer
 from PySide6.QtWidgets import QApplication, QWidget
 
-from .lazy_widget import first_paint_done, wait_for_first_paint
+from .first_paint import first_paint_done, wait_for_first_paint
 
 # Set to a file path, the window writes there "<time.time()> <CPU seconds of the process>" at its first paint,
 # and "torch <time.time()>" once torch is loaded: benchmarks/bench_launch.py measures launch to first paint.
@@ -73,7 +73,7 @@ class FirstPaint(QObject):
             if self.record_to:
                 Path(self.record_to).write_text(f"{self.painted_at:.6f} {time.process_time():.6f}\n",
                                                 encoding="utf-8")
-            QTimer.singleShot(0, first_paint_done)  # after this paint has finished: the plots shown meanwhile,
+            QTimer.singleShot(0, first_paint_done)  # after this paint has finished: what waited for it (plots, checks),
             QTimer.singleShot(0, self._preload)  # then torch in the background
         return False
 

@@ -2,34 +2,17 @@
 
 The window's launch paid for every pyqtgraph plot (and for importing pyqtgraph, 0.25 s on a quiet 2-core machine)
 before its first paint, although the plots are empty until data or a run arrives. A LazyWidget holds the place and
-makes its content once shown, on the next turn of the event loop; while the launch waits for the window's first
-paint (``wait_for_first_paint()`` … ``first_paint_done()``, gui.app) that turn comes after the paint (a zero timer
-alone ran before it). Code that needs the content at once calls ``ensure()``.
+makes its content once shown, on a later turn of the event loop: after the window's first paint while the launch
+waits for it (gui.first_paint; a zero timer alone ran before the paint). Code that needs the content at once calls
+``ensure()``.
 """
 from __future__ import annotations
 
 from typing import Callable
 
-from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QVBoxLayout, QWidget
-from shiboken6 import isValid
 
-_before_first_paint: list[LazyWidget] | None = None  # shown while the launch waits for its first paint
-
-
-def wait_for_first_paint() -> None:
-    """LazyWidgets shown from now on wait for ``first_paint_done()``."""
-    global _before_first_paint
-    _before_first_paint = []
-
-
-def first_paint_done() -> None:
-    """The window has painted: the LazyWidgets shown meanwhile make their content, one per event-loop turn."""
-    global _before_first_paint
-    waiting, _before_first_paint = _before_first_paint or [], None
-    for widget in waiting:
-        if isValid(widget):
-            QTimer.singleShot(0, widget, widget.ensure)
+from .first_paint import after_first_paint
 
 
 class LazyWidget(QWidget):
@@ -54,7 +37,4 @@ class LazyWidget(QWidget):
     def showEvent(self, event) -> None:  # noqa: N802 - Qt's name
         super().showEvent(event)
         if self.content is None:
-            if _before_first_paint is not None:
-                _before_first_paint.append(self)
-            else:
-                QTimer.singleShot(0, self, self.ensure)
+            after_first_paint(self, self.ensure)

@@ -2,14 +2,18 @@
 ``rnn-studio check``; "View code" shows the generated PyTorch forward."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (QHBoxLayout, QHeaderView, QLabel, QPushButton, QTableWidget, QTableWidgetItem,
                                QVBoxLayout, QWidget)
 
 from engine.cli.check_command import summary_rows
 
-from .code_view import CodeDialog
 from .torch_loader import torch_needed
+
+if TYPE_CHECKING:
+    from .code_view import CodeDialog
 
 HEADER = ("Block", "Kind", "Output", "Parameters")
 
@@ -89,6 +93,8 @@ class ModelSummaryPanel(QWidget):
                 pages = [("forward (torch.fx)", model.code.strip() + "\n")]
         if self.dialog is not None:
             self.dialog.close()
+        from .code_view import CodeDialog  # its highlighter's formats cost 0.08 s at import: not at launch
+
         self.dialog = CodeDialog(pages, self.window(), note)
         self.dialog.show()
         return self.dialog

@@ -1,6 +1,7 @@
 """BackgroundCall: runs one engine function (preparing data, loading a checkpoint) off the GUI thread.
 
-The result or the error message comes back as a signal in the GUI thread; the window never waits on it.
+The result or the error message comes back as a signal in the GUI thread; the window never waits on it. A call made
+while the launching window waits for its first paint starts after it (gui.first_paint).
 """
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import Any, Callable
 from PySide6.QtCore import QObject, QThread, Signal
 
 from .. import garbage
+from ..first_paint import after_first_paint, waiting
 
 
 class _CallThread(QThread):
@@ -40,14 +42,28 @@ class BackgroundCall(QObject):
         self._threads: list[_CallThread] = []
         self._latest: _CallThread | None = None
         self._closed = False  # after close(): no new thread may start (one left running at exit aborts Qt)
+        self._pending: Callable[[], Any] | None = None  # the latest call made before the window's first paint
 
     @property
     def busy(self) -> bool:
-        return self._latest is not None
+        return self._latest is not None or self._pending is not None
 
     def call(self, fn: Callable[[], Any]) -> None:
         if self._closed:
             return  # the window is closing: a check scheduled before it is not wanted any more
+        if waiting():  # superseded calls never start: only the latest runs once the window has painted
+            if self._pending is None:
+                after_first_paint(self, self._start_pending)
+            self._pending = fn
+            return
+        self._start(fn)
+
+    def _start_pending(self) -> None:
+        fn, self._pending = self._pending, None
+        if fn is not None and not self._closed:
+            self._start(fn)
+
+    def _start(self, fn: Callable[[], Any]) -> None:
         thread = _CallThread(fn)
         self._threads.append(thread)
         self._latest = thread
@@ -79,7 +95,9 @@ class BackgroundCall(QObject):
         return self.wait(timeout_ms)
 
     def wait(self, timeout_ms: int = 30000) -> bool:
-        """Blocks until every call ended and delivers the latest result (tests, closing)."""
+        """Blocks until every call ended and delivers the latest result (tests, closing); a call waiting for the
+        first paint starts now (none once closed)."""
+        self._start_pending()
         ok = all(t.wait(timeout_ms) for t in list(self._threads))
         for thread in list(self._threads):
             self._finished(thread)
