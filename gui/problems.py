@@ -80,19 +80,26 @@ class ProblemsPanel(QWidget):
         warning = self.style().standardIcon(QStyle.StandardPixmap.SP_MessageBoxWarning)
         diagnostics = list(self._analysis.report.diagnostics)
         fits = self._fit.problems if self._fit is not None else []
+        empty = self._graph is not None and not len(self._graph)
         for diagnostic in diagnostics:
             self._add(critical, diagnostic.message, diagnostic.node_id or "")
-        for problem in fits or []:
-            node = self._graph.by_name(problem.block) if problem.block and self._graph is not None else None
-            fix = f" — Fix: {'; '.join(f.describe() for f in problem.fixes)}" if problem.fixes else ""
-            self._add(warning if problem.fixes else critical, problem.message + fix, node.id if node else "",
-                      problem.fixes)
-        if self._graph is not None and not len(self._graph):
-            self._add(critical, EMPTY_CANVAS, "")
+        if empty:  # a new document: the first steps to take, not errors (no red marks on a first launch)
+            info = self.style().standardIcon(QStyle.StandardPixmap.SP_MessageBoxInformation)
+            self._add(info, EMPTY_CANVAS, "")
+            for problem in fits or []:  # "no data: choose a dataset…"; nothing to fit to a graph not built yet
+                self._add(info, problem.message, "")
+        else:
+            for problem in fits or []:
+                node = self._graph.by_name(problem.block) if problem.block and self._graph is not None else None
+                fix = f" — Fix: {'; '.join(f.describe() for f in problem.fixes)}" if problem.fixes else ""
+                self._add(warning if problem.fixes else critical, problem.message + fix, node.id if node else "",
+                          problem.fixes)
         for message, block in self._experiment:
             self._add(critical, f"Experiment: {message}", block or "")
-        self._count = len(diagnostics) + len(fits or []) + (self._graph is not None and not len(self._graph)) \
-            + len(self._experiment)
+        self._count = len(diagnostics) + (0 if empty else len(fits or [])) + len(self._experiment)
+        if empty and not self._count:
+            self._update_title()
+            return
         if not self._count:
             checking = self._fit is not None and fits is None
             icon = QStyle.StandardPixmap.SP_BrowserReload if checking else QStyle.StandardPixmap.SP_DialogApplyButton
@@ -100,6 +107,9 @@ class ProblemsPanel(QWidget):
                                  else "No problems: the model is ready to train")
             ok.setFlags(Qt.ItemFlag.ItemIsEnabled)
             self.list.addItem(ok)
+        self._update_title()
+
+    def _update_title(self) -> None:
         dock = self.parentWidget()
         if dock is not None and hasattr(dock, "setWindowTitle"):
             dock.setWindowTitle(f"Problems ({self._count})" if self._count else "Problems")

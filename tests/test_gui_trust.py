@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PySide6.QtCore import QSettings
-from PySide6.QtWidgets import QMessageBox
+from PySide6.QtWidgets import QMessageBox, QStyle
 
 from engine.document import load_document
 from gui.main_window import MainWindow
@@ -249,10 +249,14 @@ def test_problems_say_no_data_until_there_is_and_a_head_mismatch_is_fixed_in_one
 
     with qtbot.waitSignal(fit.updated, timeout=60000):
         window.new_document()
-    assert problems.messages() == ["no data: choose a dataset in the Data dock (the document's \"data\" section "
-                                   "is empty)", "The canvas is empty: drag blocks from Blocks (or press Tab on the "
-                                                "canvas) to build a model"]
+    # a new document lists the first steps as information, not as red problems
+    assert problems.messages() == ["The canvas is empty: drag blocks from Blocks (or press Tab on the canvas) to "
+                                   "build a model", "no data: choose a dataset in the Data dock (the document's "
+                                                    "\"data\" section is empty)"]
     assert "ready to train" not in " ".join(problems.messages())
+    assert problems.count() == 0 and window.problems_dock.windowTitle() == "Problems"
+    info = problems.style().standardIcon(QStyle.StandardPixmap.SP_MessageBoxInformation).pixmap(16).toImage()
+    assert all(problems.list.item(i).icon().pixmap(16).toImage() == info for i in range(problems.list.count()))
 
 
 def test_the_settings_form_shows_only_what_the_chosen_optimizer_and_schedule_use(studio):

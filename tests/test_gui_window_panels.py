@@ -179,3 +179,21 @@ def test_a_recurrent_block_can_be_seen_unrolled_over_time(window):
     dialog.close()
     window.scene.select_nodes([window.graph.by_name("dense").id])
     assert not window.inspector.unrolled_button.isVisibleTo(window.inspector)
+
+
+def test_shift_f_frames_the_graph_only_while_the_canvas_has_the_focus(window, qtbot):
+    from PySide6.QtCore import Qt
+
+    window.open_file(EXAMPLES / "sentiment.json")
+    window.view.zoom_in()
+    window.view.zoom_in()
+    zoomed = window.view.transform().m11()
+    window.problems_dock.show()
+    window.problems.list.setFocus()
+    qtbot.waitUntil(lambda: window.problems.list.hasFocus())
+    qtbot.keyClick(window.problems.list, Qt.Key.Key_F, Qt.KeyboardModifier.ShiftModifier)
+    assert window.view.transform().m11() == zoomed  # a list in another dock: the canvas stays as it was
+    window.view.setFocus()
+    qtbot.waitUntil(lambda: window.view.hasFocus())
+    qtbot.keyClick(window.view.viewport(), Qt.Key.Key_F, Qt.KeyboardModifier.ShiftModifier)
+    assert window.view.transform().m11() < zoomed  # framed: the whole graph in view
