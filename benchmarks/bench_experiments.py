@@ -9,6 +9,10 @@ one thread. Overhead = (the sweep's wall time - the time its epochs trained) / t
 the first trial starts is printed on its own. Targets: ratio >= 1.6 on 2 cores, overhead < 3 s on CPU.
 
     .venv/bin/python benchmarks/bench_experiments.py [--trials 8] [--length 50] [--samples 3200] [--epochs 2]
+                                                     [--device cpu|cuda]
+
+With --device cuda every trial trains on a GPU and the engine gives each worker its own GPU (one trial per GPU):
+"2 workers" then means min(2, GPUs) workers, which the report states.
 """
 from __future__ import annotations
 
@@ -28,11 +32,11 @@ from engine.experiments import Experiment, TrialStarted, cores, warm_up  # noqa:
 from engine.training import Run  # noqa: E402
 
 
-def document(folder: Path, trials: int, length: int, samples: int, epochs: int):
+def document(folder: Path, trials: int, length: int, samples: int, epochs: int, device: str = "cpu"):
     data = json.loads((ROOT / "examples" / "adding_lstm.json").read_text())
     data["version"] = 2
     data["data"]["options"] = {"length": length, "samples": samples}
-    data["training"].update(epochs=epochs, early_stopping=0, probes=[])
+    data["training"].update(epochs=epochs, early_stopping=0, probes=[], device=device)
     for node in data["graph"]["nodes"]:
         if node["name"] == "lstm":
             node["params"]["hidden_size"] = 32
@@ -89,21 +93,34 @@ def main() -> None:
     parser.add_argument("--length", type=int, default=50)
     parser.add_argument("--samples", type=int, default=3200)
     parser.add_argument("--epochs", type=int, default=2)
+    parser.add_argument("--device", choices=("cpu", "cuda"), default="cpu")
     args = parser.parse_args()
+    if args.device == "cuda":
+        import torch
+
+        if not torch.cuda.is_available():
+            raise SystemExit("--device cuda: torch sees no GPU here")
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
-        doc = document(tmp, args.trials, args.length, args.samples, args.epochs)
+        doc = document(tmp, args.trials, args.length, args.samples, args.epochs, args.device)
         cold_single, cold_two = cold(doc, 1, tmp / "cold-one"), cold(doc, 2, tmp / "cold-two")
         started = time.perf_counter()
         warm_up()  # what the window does when a document with an experiment opens
         (tmp / "w").mkdir()
-        sweep(document(tmp / "w", 1, args.length, 64, 1), 1, tmp / "warm-up")  # waits for the server's imports
+        sweep(document(tmp / "w", 1, args.length, 64, 1, args.device), 1, tmp / "warm-up")  # waits for the server's imports
         server_s = time.perf_counter() - started
         one = sweep(doc, 1, tmp / "one")  # workers x threads <= cores: one worker gets every core
         single = sweep(doc, 1, tmp / "single", threads=1)  # the conservative baseline: one thread, one trial at a time
         two = sweep(doc, 2, tmp / "two")
+    if args.device == "cuda":
+        import torch
+
+        gpus = torch.cuda.device_count()
+        where = f"{gpus} GPU(s) ({torch.cuda.get_device_name(0)}): '2 workers' are {min(2, gpus)}, one per GPU"
+    else:
+        where = f"{cores()} cores"
     print(f"{args.trials} trials: adding problem, LSTM 32, length {args.length}, {args.samples} samples, "
-          f"{args.epochs} epochs; {cores()} cores")
+          f"{args.epochs} epochs, device {args.device}; {where}")
     report("cold (the whole `rnn-studio sweep` command, imports included):",
            [cold_single, cold_two])
     print(f"  throughput 2 workers / 1: {cold_two['trials_per_hour'] / cold_single['trials_per_hour']:.2f}x")
