@@ -38,3 +38,8 @@ class LazyWidget(QWidget):
         super().showEvent(event)
         if self.content is None:
             after_first_paint(self, self.ensure)
+
+
+def made_on_use(slot: str, part: Callable[[QWidget], object] = lambda content: content) -> property:
+    """A read-only property: ``part(content)`` of the LazyWidget in attribute ``slot``, its content made if needed."""
+    return property(lambda owner: part(getattr(owner, slot).ensure()))

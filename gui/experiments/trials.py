@@ -13,7 +13,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHeaderView, QTable
 if TYPE_CHECKING:
     from engine.experiments import ExperimentSpec
 
-from ..lazy_widget import LazyWidget
+from ..lazy_widget import LazyWidget, made_on_use
 from ..plotting import color, no_si_prefix
 from ..theme import pg, plot_colors
 
@@ -202,13 +202,8 @@ class ObjectivePlot(QWidget):
                         "in the table)")
         return plot
 
-    @property
-    def plot(self):
-        return self.plot_slot.ensure()
-
-    @property
-    def scatter(self):
-        return self.plot.scatter
+    plot = made_on_use("plot_slot")
+    scatter = made_on_use("plot_slot", lambda plot: plot.scatter)
 
     def set_trials(self, spec: ExperimentSpec, monitor: str, rows: list[dict[str, str]]) -> None:
         paths = [v.path for v in spec.variables]

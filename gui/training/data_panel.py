@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFileDialog, QHBoxLayo
 
 from engine.data import DATASETS, DataError, missing_package
 
-from ..lazy_widget import LazyWidget
+from ..lazy_widget import LazyWidget, made_on_use
 from ..plotting import no_si_prefix
 from ..theme import pg, plot_colors
 from ..commands import DocumentSections, SetSectionCommand, describe_change
@@ -146,17 +146,9 @@ class DataPanel(QWidget):
         plots.hist_plot, plots.balance_plot = hist, balance
         return plots
 
-    @property
-    def plots(self):
-        return self.plots_slot.ensure()
-
-    @property
-    def hist_plot(self):
-        return self.plots.hist_plot
-
-    @property
-    def balance_plot(self):
-        return self.plots.balance_plot
+    plots = made_on_use("plots_slot")
+    hist_plot = made_on_use("plots_slot", lambda plots: plots.hist_plot)
+    balance_plot = made_on_use("plots_slot", lambda plots: plots.balance_plot)
 
     # ------------------------------------------------------------------ options
     @property

@@ -15,7 +15,7 @@ from engine.training.runs import Run, RunError, default_root, find_runs
 
 from ..dashboard.compared import run_labels
 from ..dashboard.history import RunHistory
-from ..lazy_widget import LazyWidget
+from ..lazy_widget import LazyWidget, made_on_use
 from ..plotting import color, finite, no_si_prefix
 from ..theme import pg, plot_colors
 
@@ -121,13 +121,8 @@ class RunsPanel(QWidget):
         plot.addLegend(offset=(-5, 5), labelTextSize="8pt")
         return widget
 
-    @property
-    def plot_widget(self):
-        return self.plot_slot.ensure()
-
-    @property
-    def plot(self):
-        return self.plot_widget.getPlotItem()
+    plot_widget = made_on_use("plot_slot")
+    plot = made_on_use("plot_slot", lambda widget: widget.getPlotItem())
 
     # ------------------------------------------------------------------ listing
     def set_document(self, document) -> None:

@@ -11,7 +11,7 @@ from PySide6.QtWidgets import (QDoubleSpinBox, QHBoxLayout, QLabel, QLineEdit, Q
                                QVBoxLayout, QWidget)
 
 
-from ..lazy_widget import LazyWidget
+from ..lazy_widget import LazyWidget, made_on_use
 from ..plotting import no_si_prefix
 from ..theme import pg, plot_colors
 from .background import BackgroundCall
@@ -99,13 +99,8 @@ class TryPanel(QWidget):
         widget.getPlotItem().addLegend(offset=(-5, 5))
         return widget
 
-    @property
-    def plot_widget(self):
-        return self.plot_slot.ensure()
-
-    @property
-    def plot(self):
-        return self.plot_widget.getPlotItem()
+    plot_widget = made_on_use("plot_slot")
+    plot = made_on_use("plot_slot", lambda widget: widget.getPlotItem())
 
     def set_document(self, document) -> None:
         """Another document: nothing of the previous document's model stays (it is not this model)."""
