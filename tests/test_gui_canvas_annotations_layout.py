@@ -126,3 +126,99 @@ def test_a_canvas_without_annotations_is_laid_out_as_before(names):
     scatter(names)
     names.view.auto_layout()
     assert names.stack.count() == 1 and type(names.stack.command(0)).__name__ == "LayoutCommand"
+
+
+def block_membership(canvas) -> dict[str, set[str]]:
+    """{frame id: ids of the blocks whose centre lies inside it}: what a drag of the frame's title carries."""
+    notes = canvas.graph.annotations
+    return {f.id: {n for n in canvas.graph.nodes if QRectF(*f.rect).contains(block_rect(canvas, n).center())}
+            for f in notes.notes.values() if isinstance(f, Frame)}
+
+
+def frame_around(canvas, node_ids) -> tuple[float, float, float, float]:
+    rect = united(block_rect(canvas, n) for n in node_ids).adjusted(-30, -60, 30, 30)
+    return rect.x(), rect.y(), rect.width(), rect.height()
+
+
+def lay_out_and_check_membership(canvas) -> None:
+    """Auto-layout, then: each frame holds exactly the blocks it held, no two blocks overlap, one undo step
+    that undo and redo replay exactly."""
+    before, held = document_state(canvas), block_membership(canvas)
+    canvas.view.auto_layout()
+    assert canvas.stack.count() == 1 and canvas.stack.command(0).text() == "Auto-layout"
+    assert block_membership(canvas) == held
+    rects = [block_rect(canvas, n) for n in canvas.graph.nodes]
+    assert not any(a.intersects(b) for i, a in enumerate(rects) for b in rects[i + 1:]), "blocks overlap"
+    items_follow_the_model(canvas)
+    after = document_state(canvas)
+    canvas.stack.undo()
+    assert document_state(canvas) == before and block_membership(canvas) == held
+    items_follow_the_model(canvas)
+    canvas.stack.redo()
+    assert document_state(canvas) == after and block_membership(canvas) == held
+    items_follow_the_model(canvas)
+
+
+def test_a_block_laid_out_between_a_frames_blocks_stays_out_of_the_frame(names):
+    # the chain is chars -> embedding -> bigru -> attention -> dense -> language, one block per column: a
+    # frame around embedding and attention, refitted, would span bigru's column at bigru's row
+    ids = scatter(names)
+    names.graph.move(ids["attention"], (2300.0, 100.0))  # beside embedding; bigru stays far below
+    names.graph.annotations.add(Frame("f1", "Pair", frame_around(names, [ids["embedding"], ids["attention"]])))
+    assert block_membership(names) == {"f1": {ids["embedding"], ids["attention"]}}
+    lay_out_and_check_membership(names)
+
+
+def test_interleaved_frames_and_an_empty_frame_keep_exactly_their_blocks(names):
+    ids = scatter(names)
+    graph, notes = names.graph, names.graph.annotations
+    graph.move(ids["attention"], (2300.0, 100.0))
+    graph.move(ids["dense"], (2400.0, 500.0))
+    notes.add(Frame("odd", "Odd", frame_around(names, [ids["embedding"], ids["attention"]])))
+    notes.add(Frame("even", "Even", frame_around(names, [ids["bigru"], ids["dense"]])))
+    notes.add(Frame("ideas", "Ideas", (-100.0, -100.0, 400.0, 300.0)))  # empty, where the layout starts
+    notes.add(Comment("c1", "todo", (-50.0, -40.0)))  # the empty frame's comment goes where it goes
+    assert block_membership(names) == {"odd": {ids["embedding"], ids["attention"]},
+                                       "even": {ids["bigru"], ids["dense"]}, "ideas": set()}
+    lay_out_and_check_membership(names)
+    ideas = QRectF(*notes.note("ideas").rect)
+    assert ideas.size() == QRectF(-100.0, -100.0, 400.0, 300.0).size()
+    assert ideas.contains(names.scene.note_item("c1").sceneBoundingRect().center())
+
+
+def test_an_inner_frame_is_kept_clear_of_the_outer_frames_other_block(names):
+    ids = scatter(names)
+    notes = names.graph.annotations
+    names.graph.move(ids["attention"], (2300.0, 100.0))  # embedding and attention side by side, bigru below
+    notes.add(Frame("outer", "Model", frame_around(names, [ids[n] for n in ("embedding", "bigru", "attention")])))
+    notes.add(Frame("inner", "Pair", frame_around(names, [ids["embedding"], ids["attention"]])))
+    assert block_membership(names) == {"outer": {ids["embedding"], ids["bigru"], ids["attention"]},
+                                       "inner": {ids["embedding"], ids["attention"]}}
+    lay_out_and_check_membership(names)
+    assert QRectF(*notes.note("outer").rect).contains(QRectF(*notes.note("inner").rect))
+
+
+def test_frames_sharing_a_block_are_laid_out_in_one_step(names):
+    # neither frame holds the other: moving one moves the other's shared block, so the passes are bounded
+    ids = scatter(names)
+    for k, name in enumerate(("chars", "bigru", "dense")):  # one row, far from the rest
+        names.graph.move(ids[name], (3000.0 + 300 * k, 3000.0))
+    notes = names.graph.annotations
+    notes.add(Frame("left", "Left", frame_around(names, [ids["chars"], ids["bigru"]])))
+    notes.add(Frame("right", "Right", frame_around(names, [ids["bigru"], ids["dense"]])))
+    assert block_membership(names) == {"left": {ids["chars"], ids["bigru"]}, "right": {ids["bigru"], ids["dense"]}}
+    lay_out_and_check_membership(names)
+
+
+def test_a_frame_drawn_wide_around_laid_out_blocks_is_refitted_when_a_block_would_land_in_it(names):
+    # embedding is where the layout puts it already, so its frame would stay as drawn: reaching over the next
+    # column, where the layout brings bigru. Refitted around embedding alone it is clear: nothing else moves.
+    ids = scatter(names)
+    graph = names.graph
+    graph.move(ids["embedding"], (270.0, 0.0))
+    x, y, width, height = frame_around(names, [ids["embedding"]])
+    graph.annotations.add(Frame("f1", "Wide", (x, y, width + 300, height)))
+    assert block_membership(names) == {"f1": {ids["embedding"]}}
+    lay_out_and_check_membership(names)
+    assert graph.node(ids["embedding"]).pos == (270.0, 0.0)
+    assert graph.annotations.note("f1").rect[2] < width
