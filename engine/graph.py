@@ -14,13 +14,16 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Iterator
 
-import networkx as nx
-
 from .annotations import Annotations
 from .blocks import get_spec
 from .events import Signal
+from .lazy import OnFirstUse
 from .module_names import GRAPH_MODULE_ATTRIBUTES
 from .specs import BlockSpec
+
+# networkx (0.3 s to import on a 2-core machine) loads with the first block: the window's start page shows an
+# empty document's graph, which never needs it.
+nx = OnFirstUse("networkx")
 
 MAX_NAME_LENGTH = 64
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")  # fullmatch: "$" would let a trailing newline through
@@ -96,7 +99,6 @@ class Graph:
 
     def __init__(self) -> None:
         self.nodes: dict[str, Node] = {}
-        self._nx = nx.MultiDiGraph()
         self._next_id = 1
         self._by_name: dict[str, str] = {}  # name -> node id
         self._into: dict[tuple[str, str], Edge] = {}  # (block id, input port) -> the edge into it
@@ -105,9 +107,17 @@ class Graph:
         # Comments, frames and wires' reroute points: layout only, which compile, analyze and export never read.
         self.annotations = Annotations()
 
+    def __getattr__(self, name: str) -> Any:
+        if name == "_nx":  # the structure, made at its first use (see nx above); an attribute from then on
+            self._nx = nx.MultiDiGraph()
+            return self._nx
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
     # ------------------------------------------------------------ queries
     @property
     def edges(self) -> list[Edge]:
+        if not self.nodes:
+            return []
         return [data["edge"] for _, _, data in self._nx.edges(data=True)]
 
     def node(self, node_id: str) -> Node:
@@ -140,6 +150,8 @@ class Graph:
         Kahn's algorithm over the adjacency with a heap of insertion ranks (networkx's lexicographical sort,
         without its per-node views: analysis and the summary run it after every edit).
         """
+        if not self.nodes:
+            return []
         rank = {node_id: i for i, node_id in enumerate(self.nodes)}
         ids = list(self.nodes)
         predecessors, successors = self._nx.pred, self._nx.succ
@@ -360,7 +372,8 @@ class Graph:
         """A deep copy with no listeners: what a training run snapshots."""
         clone = Graph()
         clone.nodes = copy.deepcopy(self.nodes)
-        clone._nx = self._nx.copy()
+        if "_nx" in self.__dict__:  # made (see __getattr__)
+            clone._nx = self._nx.copy()
         clone._into = dict(self._into)
         clone._next_id = self._next_id
         clone._by_name = dict(self._by_name)

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
 from PySide6.QtWidgets import QGraphicsItem
 
+from engine.lazy import OnFirstUse
+
 from .theme import pg, plot_colors
+
+np = OnFirstUse("numpy")  # imported at first use: not before the window's first paint
 
 PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22",
            "#17becf"]

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QApplication, QMenu
 from engine.document import load_document
 from engine.experiments import read_trials
 from gui.experiments.trials import shown_number
+from gui.lazy_widget import LazyWidget
 from test_experiments_support import tiny_adding
 from test_gui_dash_support import LatencyProbe, make_window, release
 
@@ -37,6 +38,8 @@ def studio(qtbot, tmp_path):
         qtbot.addWidget(window)
         window.resize(1280, 720)
         window.show()
+        # as a user sees it before clicking anything: the plots in sight made (gui.lazy_widget, next event-loop turns)
+        qtbot.waitUntil(lambda: all(w.made for w in window.findChildren(LazyWidget) if w.isVisible()))
         window.training.confirm_close = lambda: True
         window.experiments.confirm = lambda *_: True
         windows.append(window)

@@ -12,7 +12,9 @@ from collections import deque
 from dataclasses import dataclass, field, fields
 from typing import Any
 
-import numpy as np
+from ..lazy import OnFirstUse
+
+np = OnFirstUse("numpy")  # imported when an event holds arrays: the window's start does not need it
 
 
 @dataclass

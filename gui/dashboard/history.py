@@ -9,12 +9,13 @@ import math
 from pathlib import Path
 from dataclasses import dataclass, field
 
-import numpy as np
-
+from engine.lazy import OnFirstUse
 from engine.training import (AttentionProbe, EpochMetrics, GateProbe, RunFinished, RunStarted, StepMetrics,
                              TimeGradProbe)
 from engine.training.events import ActivationProbe, HiddenStateProbe, event_from_dict
 from engine.training.runs import Run, RunError
+
+np = OnFirstUse("numpy")  # imported at first use: not before the window's first paint
 
 
 SMOOTHING = 0.9

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFileDialog, QHBoxLayout, QLabel, QListWidget, QPushButton,
                                QSpinBox, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
 from engine.data import DATASETS, DataError, missing_package
+from engine.lazy import OnFirstUse
 
 from ..lazy_widget import LazyWidget, made_on_use
 from ..plotting import no_si_prefix
@@ -22,6 +22,8 @@ from ..theme import pg, plot_colors
 from ..commands import DocumentSections, SetSectionCommand, describe_change
 from ..forms import ParamForm
 from .background import BackgroundCall
+
+np = OnFirstUse("numpy")  # imported at first use: not before the window's first paint
 
 COLUMN_OPTIONS = ("text_column", "label_column")  # options naming columns of the imported file
 MULTI_COLUMN_OPTIONS = ("columns", "targets")
@@ -131,8 +133,7 @@ class DataPanel(QWidget):
         layout.addWidget(self.fix_button)
         self._build_options()
 
-    @staticmethod
-    def _make_plots():
+    def _make_plots(self):
         plots = pg.GraphicsLayoutWidget()
         plots.setBackground(plot_colors().background)
         hist = plots.addPlot(row=0, col=0, title="sequence length")
@@ -144,6 +145,8 @@ class DataPanel(QWidget):
         for plot in (hist, balance):
             no_si_prefix(plot)
         plots.hist_plot, plots.balance_plot = hist, balance
+        if self.info is not None:  # the data was checked while the plots were out of sight
+            self._draw_stats(hist, balance)
         return plots
 
     plots = made_on_use("plots_slot")
@@ -366,19 +369,24 @@ class DataPanel(QWidget):
         samples = ", ".join(f"{k} {v:,}" for k, v in info.samples.items())
         vocab = ", ".join(f"{k}: {v:,} tokens" for k, v in info.vocab_size.items()) or "no tokens (numeric data)"
         self.stats.setText(f"<b>{info.dataset}</b> ({info.task}) · samples: {samples} · vocabulary: {vocab}")
-        self.hist_plot.clear()
+        if self.plots_slot.made:  # else drawn when first shown: a check finishing must not stall the window
+            self._draw_stats(self.hist_plot, self.balance_plot)
+
+    def _draw_stats(self, hist_plot, balance_plot) -> None:
+        info = self.info
+        hist_plot.clear()
         for stats in info.lengths.values():
             edges, counts = np.asarray(stats["edges"]), np.asarray(stats["counts"])
-            self.hist_plot.addItem(pg.BarGraphItem(x0=edges[:-1], x1=edges[1:], height=counts, brush="#1f77b4"))
+            hist_plot.addItem(pg.BarGraphItem(x0=edges[:-1], x1=edges[1:], height=counts, brush="#1f77b4"))
             break
-        self.balance_plot.clear()
-        self.balance_plot.setTitle("class balance (train)" if info.class_balance else
-                                   f"class balance: none ({info.task} targets are numbers)")
+        balance_plot.clear()
+        balance_plot.setTitle("class balance (train)" if info.class_balance else
+                              f"class balance: none ({info.task} targets are numbers)")
         for balance in info.class_balance.values():
             labels = list(balance)
-            self.balance_plot.addItem(pg.BarGraphItem(x=np.arange(len(labels)), height=list(balance.values()),
-                                                      width=0.7, brush="#ff7f0e"))
-            self.balance_plot.getAxis("bottom").setTicks([list(enumerate(labels))])
+            balance_plot.addItem(pg.BarGraphItem(x=np.arange(len(labels)), height=list(balance.values()),
+                                                 width=0.7, brush="#ff7f0e"))
+            balance_plot.getAxis("bottom").setTicks([list(enumerate(labels))])
             break
 
     def _show_problems(self) -> None:
