@@ -2,8 +2,9 @@
 (one after another), as trials per hour, and the per-trial overhead (process start, compile, data, run folder).
 
 Measured cold and warm. Cold: the whole `rnn-studio sweep` command, timed from its start to its exit; it starts the
-fork server that the workers come from (engine/worker_processes.py) first, which imports torch beside it. Warm: in this process once the fork
-server runs, as the window's experiments are (it starts the server when a document with an experiment opens).
+fork server that the workers come from (engine/worker_processes.py) first, which imports torch beside it. Warm: in
+this process once the fork server runs, as the window's experiments are (it starts the server when a document with
+an experiment opens).
 Warm, sequential is measured twice: one worker with every core (workers x threads <= cores) and one worker with
 one thread. Overhead = (the sweep's wall time - the time its epochs trained) / trials, one worker; the time until
 the first trial starts is printed on its own. Targets: ratio >= 1.6 on 2 cores, overhead < 3 s on CPU.
@@ -59,7 +60,8 @@ def sweep(doc, workers: int, out: Path, threads: int | None = None) -> dict:
     assert result.status == "completed", result.message
     trained = sum(e.duration_s for t in result.trials for d in t.run_dirs for e in Run(d).read_events()
                   if type(e).__name__ == "EpochMetrics")
-    return {"workers": workers, "threads": threads or cores() // workers, "wall_s": wall, "trials": len(result.trials), "train_s": trained,
+    return {"workers": workers, "threads": threads or cores() // workers, "wall_s": wall, "trials": len(result.trials),
+            "train_s": trained,
             "process_start_s": first[0] - started if first else None,
             "trials_per_hour": 3600 * len(result.trials) / wall}
 
@@ -107,7 +109,8 @@ def main() -> None:
         started = time.perf_counter()
         warm_up()  # what the window does when a document with an experiment opens
         (tmp / "w").mkdir()
-        sweep(document(tmp / "w", 1, args.length, 64, 1, args.device), 1, tmp / "warm-up")  # waits for the server's imports
+        # waits for the server's imports
+        sweep(document(tmp / "w", 1, args.length, 64, 1, args.device), 1, tmp / "warm-up")
         server_s = time.perf_counter() - started
         one = sweep(doc, 1, tmp / "one")  # workers x threads <= cores: one worker gets every core
         single = sweep(doc, 1, tmp / "single", threads=1)  # the conservative baseline: one thread, one trial at a time

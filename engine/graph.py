@@ -17,13 +17,9 @@ from typing import Any, Iterable, Iterator
 from .annotations import Annotations
 from .blocks import get_spec
 from .events import Signal
-from .lazy import OnFirstUse
+from .lazy import networkx as nx  # loads with the first block (see Graph.__getattr__)
 from .module_names import GRAPH_MODULE_ATTRIBUTES
 from .specs import BlockSpec
-
-# networkx (0.3 s to import on a 2-core machine) loads with the first block: the window's start page shows an
-# empty document's graph, which never needs it.
-nx = OnFirstUse("networkx")
 
 MAX_NAME_LENGTH = 64
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")  # fullmatch: "$" would let a trailing newline through
@@ -108,7 +104,9 @@ class Graph:
         self.annotations = Annotations()
 
     def __getattr__(self, name: str) -> Any:
-        if name == "_nx":  # the structure, made at its first use (see nx above); an attribute from then on
+        # networkx (0.3 s to import on 2 cores) loads with the first block: the window's start page shows an empty
+        # document, which never needs it. The structure is made at its first use, an attribute from then on.
+        if name == "_nx":
             self._nx = nx.MultiDiGraph()
             return self._nx
         raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")

@@ -63,3 +63,5 @@ def loaded(name: str = "torch") -> bool:
 
 
 torch = OnFirstUse("torch")
+numpy = OnFirstUse("numpy")  # the window's start needs neither: they load after its first paint
+networkx = OnFirstUse("networkx")

@@ -12,9 +12,9 @@ from collections import deque
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-
 from .blocks.counts import parameter_count
-from .graph import Edge, Graph, Node, nx, shown  # nx: networkx, imported at its first use
+from .graph import Edge, Graph, Node, shown
+from .lazy import networkx as nx
 from .specs import PortShape, ShapeError, TensorKind
 
 TOK, SEQ, VEC, STATE = TensorKind.TOKENS, TensorKind.SEQUENCE, TensorKind.VECTOR, TensorKind.STATE

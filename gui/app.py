@@ -73,7 +73,7 @@ class FirstPaint(QObject):
             if self.record_to:
                 Path(self.record_to).write_text(f"{self.painted_at:.6f} {time.process_time():.6f}\n",
                                                 encoding="utf-8")
-            QTimer.singleShot(0, first_paint_done)  # after this paint has finished: what waited for it (plots, checks),
+            QTimer.singleShot(0, first_paint_done)  # once this paint has finished: the plots and checks that waited,
             QTimer.singleShot(0, self._preload)  # then torch in the background
         return False
 

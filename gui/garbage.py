@@ -8,8 +8,8 @@ object's mutex). Every thread the window starts is held (``hold()`` before it st
 ended): while any is, automatic collection is off and a QTimer of the GUI thread collects the generations that
 are due (the rule of pyqtgraph's GarbageCollector, whose import would import all of pyqtgraph before the window's
 first paint: the first background check starts while the window is built). With none running, Python collects as
-usual. torch.compile's own
-collection after each compile (torch.export and the ONNX export run one in their thread) is turned off.
+usual. torch.compile's own collection after each compile (torch.export and the ONNX export run one in their
+thread) is turned off.
 """
 from __future__ import annotations
 

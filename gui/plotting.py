@@ -6,11 +6,9 @@ import math
 
 from PySide6.QtWidgets import QGraphicsItem
 
-from engine.lazy import OnFirstUse
+from engine.lazy import numpy as np  # imported at first use: not before the window's first paint
 
 from .theme import pg, plot_colors
-
-np = OnFirstUse("numpy")  # imported at first use: not before the window's first paint
 
 PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22",
            "#17becf"]

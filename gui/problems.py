@@ -97,19 +97,13 @@ class ProblemsPanel(QWidget):
         for message, block in self._experiment:
             self._add(critical, f"Experiment: {message}", block or "")
         self._count = len(diagnostics) + (0 if empty else len(fits or [])) + len(self._experiment)
-        if empty and not self._count:
-            self._update_title()
-            return
-        if not self._count:
+        if not self._count and not empty:
             checking = self._fit is not None and fits is None
             icon = QStyle.StandardPixmap.SP_BrowserReload if checking else QStyle.StandardPixmap.SP_DialogApplyButton
             ok = QListWidgetItem(self.style().standardIcon(icon), "Checking the graph against its data…" if checking
                                  else "No problems: the model is ready to train")
             ok.setFlags(Qt.ItemFlag.ItemIsEnabled)
             self.list.addItem(ok)
-        self._update_title()
-
-    def _update_title(self) -> None:
         dock = self.parentWidget()
         if dock is not None and hasattr(dock, "setWindowTitle"):
             dock.setWindowTitle(f"Problems ({self._count})" if self._count else "Problems")

@@ -12,9 +12,7 @@ from collections import deque
 from dataclasses import dataclass, field, fields
 from typing import Any
 
-from ..lazy import OnFirstUse
-
-np = OnFirstUse("numpy")  # imported when an event holds arrays: the window's start does not need it
+from ..lazy import numpy as np  # imported when an event holds arrays
 
 
 @dataclass

@@ -159,6 +159,8 @@ def _fit(scene, members, shifts: dict[str, QPointF], lifts, refit) -> tuple[dict
         if rect != scene.graph.annotations.note(frame.note_id).rect:
             frames[frame.note_id] = rect
     return rects, frames, comments
+
+
 def _side_shift(centre: QPointF, before: QRectF, after: QRectF) -> QPointF:
     """How a comment moves with its frame's blocks: it keeps its distance to the nearer side of their box
     (left or right, top or bottom), so a caption above the blocks stays above them and a note beside them

@@ -17,8 +17,10 @@ from ..lazy_widget import LazyWidget
 from .history import RunHistory
 
 # the tabs of one panel: key, title, (module, class)
-SINGLE = (("gates", "Gates", (".panels", "GatePanel")), ("hidden", "Hidden state", (".hidden", "HiddenStatePanel")),
-          ("attention", "Attention", (".attention", "AttentionPanel")), ("results", "Results", (".results", "ResultsPanel")),
+SINGLE = (("gates", "Gates", (".panels", "GatePanel")),
+          ("hidden", "Hidden state", (".hidden", "HiddenStatePanel")),
+          ("attention", "Attention", (".attention", "AttentionPanel")),
+          ("results", "Results", (".results", "ResultsPanel")),
           ("compare", "Compare", (".compare", "ComparePanel")))
 LIVE = ("loss", "metric_panel", "lr", "grad_norms", "time_grads", "gates", "hidden", "attention")  # drawn from history
 
@@ -150,7 +152,8 @@ class DashboardWidget(QWidget):
         for panel in self.panels:
             if panel.isVisible() or force:
                 drawn += panel.refresh(force=force)
-        if "compare" in self._made and self.compare.isVisible():  # its own runs, not the history: drawn when seen (and on its timer)
+        # the Compare tab draws its own runs, not the history: when seen (and on its timer), once made
+        if "compare" in self._made and self.compare.isVisible():
             drawn += self.compare.refresh(force=force)
         self._set_header()
         self.draw_seconds += time.perf_counter() - started

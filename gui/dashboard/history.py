@@ -9,13 +9,11 @@ import math
 from pathlib import Path
 from dataclasses import dataclass, field
 
-from engine.lazy import OnFirstUse
+from engine.lazy import numpy as np  # imported at first use: not before the window's first paint
 from engine.training import (AttentionProbe, EpochMetrics, GateProbe, RunFinished, RunStarted, StepMetrics,
                              TimeGradProbe)
 from engine.training.events import ActivationProbe, HiddenStateProbe, event_from_dict
 from engine.training.runs import Run, RunError
-
-np = OnFirstUse("numpy")  # imported at first use: not before the window's first paint
 
 
 SMOOTHING = 0.9

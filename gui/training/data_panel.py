@@ -14,7 +14,7 @@ from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFileDialog, QHBoxLayo
                                QSpinBox, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
 from engine.data import DATASETS, DataError, missing_package
-from engine.lazy import OnFirstUse
+from engine.lazy import numpy as np  # imported at first use: not before the window's first paint
 
 from ..lazy_widget import LazyWidget, made_on_use
 from ..plotting import no_si_prefix
@@ -22,8 +22,6 @@ from ..theme import pg, plot_colors
 from ..commands import DocumentSections, SetSectionCommand, describe_change
 from ..forms import ParamForm
 from .background import BackgroundCall
-
-np = OnFirstUse("numpy")  # imported at first use: not before the window's first paint
 
 COLUMN_OPTIONS = ("text_column", "label_column")  # options naming columns of the imported file
 MULTI_COLUMN_OPTIONS = ("columns", "targets")

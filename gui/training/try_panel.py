@@ -9,14 +9,12 @@ from typing import TYPE_CHECKING
 from PySide6.QtWidgets import (QDoubleSpinBox, QHBoxLayout, QLabel, QLineEdit, QPushButton, QPlainTextEdit, QSpinBox,
                                QVBoxLayout, QWidget)
 
-from engine.lazy import OnFirstUse
+from engine.lazy import numpy as np  # imported at first use: not before the window's first paint
 
 from ..lazy_widget import LazyWidget, made_on_use
 from ..plotting import no_si_prefix
 from ..theme import pg, plot_colors
 from .background import BackgroundCall
-
-np = OnFirstUse("numpy")  # imported at first use: not before the window's first paint
 
 if TYPE_CHECKING:
     from engine.inference import Predictor
