@@ -7,7 +7,6 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING
 
-from .checkpoints import save_checkpoint
 from .config import ConfigError, higher_is_better
 
 if TYPE_CHECKING:
@@ -64,6 +63,8 @@ class CheckpointHook(Hook):
     def on_epoch_end(self, trainer, metrics) -> None:
         if trainer.run_dir is None:
             return
+        from .checkpoints import save_checkpoint  # torch: hooks themselves load without it (the sweep's parent)
+
         meta = {"epoch": metrics.epoch, "monitor": trainer.monitor.name}
         save_checkpoint(trainer.model, trainer.run_dir.last_path, meta)
         if metrics.best:

@@ -7,9 +7,9 @@ import queue
 import traceback
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, QThread, QTimer, Signal
+from PySide6.QtCore import QObject, QThread, Signal
 
-from .. import garbage
+from ..background_job import BackgroundJob
 
 if TYPE_CHECKING:
     from engine.experiments import Experiment
@@ -50,80 +50,34 @@ class _ExperimentThread(QThread):
             end_workers(self.experiment)  # nothing outlives the run, however slowly a worker exits
 
 
-class ExperimentWorker(QObject):
+class ExperimentWorker(BackgroundJob):
     """One experiment at a time. ``eventsReady(list)`` brings the engine's events (and ``Prepared``) in order;
     ``finished(result, error, where)`` follows exactly once (result: ExperimentResult or None; error: one line or
-    ""); ``stateChanged(str)``: running, paused, stopping, idle."""
+    ""); ``stateChanged(str)``: running, paused, stopping, idle. On ``stop()`` the workers end after their current
+    step; finished trials are kept, the others stay queued."""
 
     eventsReady = Signal(list)
     finished = Signal(object, str, str)
-    stateChanged = Signal(str)
 
     def __init__(self, parent: QObject | None = None, drain_ms: int = 100):
-        super().__init__(parent)
+        super().__init__(parent, drain_ms)
         self.experiment: Experiment | None = None
         self._queue: queue.SimpleQueue = queue.SimpleQueue()
-        self._thread: _ExperimentThread | None = None
-        self._state = "idle"
-        self._timer = QTimer(self)
-        self._timer.setInterval(drain_ms)
-        self._timer.timeout.connect(self.drain)
-
-    @property
-    def state(self) -> str:
-        return self._state
-
-    @property
-    def is_running(self) -> bool:
-        return self._thread is not None
-
-    def _set_state(self, state: str) -> None:
-        if state != self._state:
-            self._state = state
-            self.stateChanged.emit(state)
 
     def start(self, experiment: Experiment) -> bool:
-        if self._thread is not None:
+        if self.is_running:
             return False
         self.experiment = experiment
         self._queue = queue.SimpleQueue()
-        self._thread = _ExperimentThread(experiment, self._queue)
-        self._thread.finished.connect(self._on_thread_finished)
-        garbage.hold()  # no collection in this thread (gui.garbage)
-        self._thread.start()
-        self._timer.start()
-        self._set_state("running")
+        self._launch(experiment, _ExperimentThread(experiment, self._queue))
         return True
 
-    def pause(self) -> None:
-        if self.experiment is not None and self._state == "running":
-            self.experiment.pause()
-            self._set_state("paused")
-
-    def resume(self) -> None:
-        if self.experiment is not None and self._state == "paused":
-            self.experiment.resume()
-            self._set_state("running")
-
-    def stop(self) -> None:
-        """Workers end after their current step; finished trials are kept, the others stay queued."""
-        if self.experiment is not None and self._thread is not None:
-            self.experiment.stop()
-            self._set_state("stopping")
-
-    def wait(self, timeout_ms: int = 30000) -> bool:
-        """Blocks until the experiment's thread ended (closing, tests); if it has not after ``timeout_ms``, the
-        worker processes are terminated and it is waited for again. True when it ended."""
-        thread = self._thread
-        if thread is None:
-            return True
-        done = thread.wait(timeout_ms)
-        if not done and self.experiment is not None:
-            self.experiment.abort()
-            done = thread.wait(15000)
-        if done:
-            self._on_thread_finished()
-        return done
+    def _overdue(self, thread: _ExperimentThread) -> bool:
+        """The worker processes are terminated and the thread is waited for again."""
+        if self.experiment is None:
+            return False
+        self.experiment.abort()
+        return thread.wait(15000)
 
     def drain(self) -> None:
         events = []
@@ -135,14 +89,5 @@ class ExperimentWorker(QObject):
         if events:
             self.eventsReady.emit(events)
 
-    def _on_thread_finished(self) -> None:
-        thread = self._thread
-        if thread is None:
-            return
-        self._thread = None
-        garbage.release()
-        self._timer.stop()
-        self.drain()
-        self._set_state("idle")
+    def _ended_idle(self, thread: _ExperimentThread) -> None:
         self.finished.emit(thread.result, thread.error or "", thread.error_where or "")
-        thread.deleteLater()

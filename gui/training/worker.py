@@ -11,12 +11,12 @@ import time
 import traceback
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, QThread, QTimer, Signal
+from PySide6.QtCore import QObject, QThread, Signal
 
 from engine.training.config import TrainingConfig
 from engine.training.events import EventStream, RunFinished, RunStarted
 
-from .. import garbage
+from ..background_job import BackgroundJob
 from ..torch_loader import torch_needed
 
 if TYPE_CHECKING:
@@ -55,7 +55,7 @@ class _TrainerThread(QThread):
             torch.set_num_threads(threads)  # the setting is process-wide: give the rest of the app its cores
 
 
-class TrainingWorker(QObject):
+class TrainingWorker(BackgroundJob):
     """One run at a time. Signals arrive in the GUI thread, in event order:
 
     ``runStarted(RunStarted)``, ``eventsReady(list)`` (every drained event, batched per tick),
@@ -66,36 +66,15 @@ class TrainingWorker(QObject):
     runStarted = Signal(object)
     eventsReady = Signal(list)
     runFinished = Signal(object)
-    stateChanged = Signal(str)
     failed = Signal(str)
 
     def __init__(self, parent: QObject | None = None, drain_ms: int = 100):
-        super().__init__(parent)
+        super().__init__(parent, drain_ms)
         self.trainer: Trainer | None = None
         self.stream: EventStream | None = None
-        self._thread: _TrainerThread | None = None
-        self._state = "idle"
         self._finished_seen = False
         self.started_at = 0.0
-        self._timer = QTimer(self)
-        self._timer.setInterval(drain_ms)
-        self._timer.timeout.connect(self.drain)
 
-    # ------------------------------------------------------------------ state
-    @property
-    def state(self) -> str:
-        return self._state
-
-    @property
-    def is_running(self) -> bool:
-        return self._thread is not None
-
-    def _set_state(self, state: str) -> None:
-        if state != self._state:
-            self._state = state
-            self.stateChanged.emit(state)
-
-    # ------------------------------------------------------------------ control
     def start(self, document, config: TrainingConfig | None = None, run_root=None, data=None,
               cuda_index: int | None = None, cpu_threads: int | None = -1, hooks=()) -> bool:
         """Snapshots ``document`` now (later edits do not reach the run) and starts training it.
@@ -104,7 +83,7 @@ class TrainingWorker(QObject):
         ``hooks``: extra trainer hooks (engine.training.Hook), added before the run starts.
 
         Returns False, after emitting ``failed(message)``, when the run cannot be set up."""
-        if self._thread is not None:
+        if self.is_running:
             self.failed.emit("a run is already in progress: stop it before starting another")
             return False
         self.stream = EventStream()
@@ -126,41 +105,10 @@ class TrainingWorker(QObject):
         sys.setswitchinterval(min(self._switch_interval, GUI_SWITCH_INTERVAL))
         if cpu_threads == -1:
             cpu_threads = max(1, (os.cpu_count() or 2) - 1)
-        self._thread = _TrainerThread(self.trainer, cuda_index, cpu_threads)
-        self._thread.finished.connect(self._on_thread_finished)
         self.started_at = time.perf_counter()
-        garbage.hold()  # no collection in the trainer's thread (gui.garbage)
-        self._thread.start()
-        self._timer.start()
-        self._set_state("running")
+        self._launch(self.trainer, _TrainerThread(self.trainer, cuda_index, cpu_threads))
         return True
 
-    def pause(self) -> None:
-        if self.trainer is not None and self._state == "running":
-            self.trainer.pause()
-            self._set_state("paused")
-
-    def resume(self) -> None:
-        if self.trainer is not None and self._state == "paused":
-            self.trainer.resume()
-            self._set_state("running")
-
-    def stop(self) -> None:
-        """Asks the run to stop after the current step (a paused run wakes up to stop)."""
-        if self.trainer is not None and self._thread is not None:
-            self.trainer.stop()
-            self._set_state("stopping")
-
-    def wait(self, timeout_ms: int = 30000) -> bool:
-        """Blocks until the thread ends (for closing the window and tests); True if it ended."""
-        if self._thread is None:
-            return True
-        done = self._thread.wait(timeout_ms)
-        if done:
-            self._on_thread_finished()
-        return done
-
-    # ------------------------------------------------------------------ events
     def drain(self) -> None:
         if self.stream is None:
             return
@@ -176,15 +124,8 @@ class TrainingWorker(QObject):
                 self._finished_seen = True
                 self.runFinished.emit(event)
 
-    def _on_thread_finished(self) -> None:
-        thread = self._thread
-        if thread is None:
-            return
-        self._thread = None
-        garbage.release()
-        self._timer.stop()
+    def _thread_ended(self, thread: _TrainerThread) -> None:
         sys.setswitchinterval(self._switch_interval)
-        self.drain()
         if not self._finished_seen:
             message = thread.error or "the training thread ended without a result"
             run_dir = str(self.trainer.run_dir.path) if self.trainer and self.trainer.run_dir else None
@@ -193,5 +134,3 @@ class TrainingWorker(QObject):
             self.eventsReady.emit([event])
             self._finished_seen = True
             self.runFinished.emit(event)
-        self._set_state("idle")
-        thread.deleteLater()
