@@ -49,3 +49,23 @@ def test_workers_are_forked_from_a_server_that_has_torch_loaded(tmp_path):
 def test_spawn_is_used_where_there_is_no_fork_server(monkeypatch):
     monkeypatch.setattr(mp, "get_all_start_methods", lambda: ["spawn"])
     assert worker_context().get_start_method() == "spawn"
+
+
+def test_the_sweep_command_trains_in_its_workers_without_importing_torch_itself(tmp_path):
+    """The command's own process plans, shows progress and writes the table: importing torch there (about 2 s of
+    a short sweep's start-up, while the fork server imports it too) is time the trials wait for."""
+    import subprocess
+
+    path = tiny_adding(tmp_path, [{"path": "rnn.hidden_size", "values": [4, 8]}])
+    script = ("import sys\nif __name__ == '__main__':\n    from engine.cli import main\n"
+              "    code = main(sys.argv[1:])\n    print('TORCH', 'torch' in sys.modules)\n    sys.exit(code)\n")
+    runner = tmp_path / "run_sweep.py"
+    runner.write_text(script)
+    done = subprocess.run([sys.executable, str(runner), "sweep", str(path), "--workers", "2",
+                           "--out", str(tmp_path / "out")], capture_output=True, text=True, timeout=120,
+                          cwd=Path(__file__).parent.parent)
+    assert done.returncode == 0, done.stderr
+    assert "completed: 2 trials finished" in done.stdout
+    assert done.stdout.strip().splitlines()[-1] == "TORCH False"
+    table = next((tmp_path / "out").rglob("trials.csv")).read_text()
+    assert table.count("completed") == 2  # both trials trained, in the workers

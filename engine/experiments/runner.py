@@ -10,6 +10,7 @@ import hashlib
 import json
 import os
 import queue as queue_module
+import sys
 import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -220,8 +221,8 @@ class Experiment:
         count = max(1, min(self.workers, waiting))
         share = self.threads or max(1, cores() // count)
         config = TrainingConfig.from_dict(self.document.training)
-        if config.device != "cpu":
-            import torch
+        if config.device != "cpu" and gpu_driver_present():
+            import torch  # here only where a GPU may be: this process needs no torch otherwise (about 2 s)
 
             if torch.cuda.is_available():
                 count = min(count, torch.cuda.device_count())
@@ -374,3 +375,9 @@ def open_experiment(folder: str | Path, storage: str | None = None):
     name = f"{stem}-{spec.name}-{definition['key'][:12]}"
     return definition, records(load_study(open_storage(storage, folder), name, spec))
 
+
+def gpu_driver_present() -> bool:
+    """False only where torch certainly sees no GPU: Linux without NVIDIA's or AMD's (ROCm) kernel driver."""
+    if not sys.platform.startswith("linux"):
+        return True
+    return os.path.exists("/proc/driver/nvidia/gpus") or os.path.exists("/dev/kfd")
