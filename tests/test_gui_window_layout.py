@@ -71,6 +71,26 @@ def test_dashboard_focus_mode_gives_the_plots_the_whole_window_and_docks_back(qt
     release(window)
 
 
+def test_leaving_focus_mode_puts_the_dashboard_back_in_front_at_its_height(qtbot, tmp_path):
+    window = _window(qtbot, tmp_path)
+    window.resize(1200, 800)
+    window.show()
+    dock = window.training.docks["dashboard"]
+    dock.raise_()
+    qtbot.waitUntil(lambda: not dock.visibleRegion().isEmpty())
+    height = dock.height()
+    for _ in range(2):  # in and out twice: nothing drifts
+        window.training.actions["focus"].trigger()
+        qtbot.waitUntil(dock.isFloating)
+        window.training.actions["focus"].trigger()
+        qtbot.waitUntil(lambda: not dock.isFloating() and not dock.visibleRegion().isEmpty())
+        assert abs(dock.height() - height) <= 2
+    # In front of its tab group (Qt alone docked it back behind Experiments), and the group shows one tab bar.
+    for other in window.tabifiedDockWidgets(dock):
+        assert other.visibleRegion().isEmpty(), other.windowTitle()
+    release(window)
+
+
 def test_the_first_window_uses_a_large_screen_and_fits_a_small_one():
     assert first_size(1280, 720) == (1203, 648)  # whole window within a 1280x720 screen, room for the title bar
     assert first_size(1600, 1000) == (1500, 900)

@@ -21,6 +21,7 @@ from engine.training.runs import Run
 
 from ..commands import DocumentSections, MacroCommand, SetParamCommand, SetSectionCommand
 from ..dashboard import DashboardWidget, RunHistory
+from ..dock_tabs import hide_stray_tab_bars
 from ..torch_loader import torch_needed
 from .data_panel import DataPanel
 from .fit_model import FitModel
@@ -60,6 +61,7 @@ class TrainingController(QObject):
         self._graph = None
         self._scene = None
         self._live_source = None  # (document, graph the run trained) of the run whose wire statistics may show
+        self._layout_before_focus = None  # the window's dock state while the dashboard is in focus mode
         self.worker.eventsReady.connect(self._on_events)
         self.worker.runFinished.connect(self._on_finished)
         self.worker.stateChanged.connect(self._on_state)
@@ -131,7 +133,16 @@ class TrainingController(QObject):
         dock = self.docks["dashboard"]
         if dock.isFloating():
             dock.setFloating(False)
+            if self._layout_before_focus is not None:
+                # Docking back alone appends the dashboard behind its tab group's other docks and lets the strip
+                # take another height: the layout from before focus mode puts it back where it was, in front.
+                self.window.restoreState(self._layout_before_focus)
+                self._layout_before_focus = None
+                hide_stray_tab_bars(self.window)
+            dock.show()
+            dock.raise_()
             return
+        self._layout_before_focus = self.window.saveState()
         dock.show()
         dock.setFloating(True)
         dock.setGeometry(self.window.geometry())
