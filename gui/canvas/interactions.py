@@ -43,11 +43,11 @@ class ConnectInteraction:
         self.candidates = [c for item in scene.node_items()
                            for c in (item.inputs if self.fixed.is_output else item.outputs).values()]
         # Blocks do not move during a drag: each port's anchor and each block's outline are taken once, so a
-        # pointer move costs arithmetic, not Qt calls per port (and no scan of every item in the scene).
+        # pointer move costs arithmetic, not Qt calls per port (and no scan of every item in the scene). The
+        # outlines only when a drop first misses every port (not while the drag starts).
         self._anchors = [(c, c.anchor()) for c in self.candidates]
         self._points = [(c, a.x(), a.y()) for c, a in self._anchors]
-        self._blocks = [(r.left(), r.top(), r.right(), r.bottom(), item)
-                        for item in scene.node_items() for r in (item.sceneBoundingRect(),)]
+        self._blocks: list | None = None
         self._problems: dict[PortItem, str | None] = {}
         self.highlighted: list[PortItem] = []
         for candidate, anchor in self._anchors:
@@ -58,8 +58,11 @@ class ConnectInteraction:
         scene.addItem(self.highlights)
         self.wire = DragWireItem(kind_color(self.fixed.kinds[0], scene.canvas_palette.dark))
         scene.addItem(self.wire)
-        self.hovered: PortItem | None = None
-        self.move_to(self.fixed.anchor() if self.origin is None else self.origin.anchor())
+        # The wire starts where the pointer is: on the grabbed port, over no port it could end on (or on the
+        # picked-up end's own input, where it fits). No search for a target yet: that would take every block's
+        # outline before the first move.
+        self.hovered: PortItem | None = self.origin
+        self._draw_wire(self.fixed.anchor() if self.origin is None else self.origin.anchor())
 
     def problem(self, candidate: PortItem) -> str | None:
         """Why the wire cannot end on ``candidate`` (engine.connection_problem's words), None if it can."""
@@ -96,9 +99,12 @@ class ConnectInteraction:
 
     def _block_at(self, pos: QPointF) -> NodeItem | None:
         """The topmost block under ``pos``, as QGraphicsScene.items(pos) would give it. The scene keeps no
-        index (so moving blocks stays cheap) and items(pos) would test every item; the outlines taken at the
-        start narrow it to the blocks whose shape holds ``pos``, and the scene decides between overlapping ones."""
+        index (so moving blocks stays cheap) and items(pos) would test every item; the outlines (taken once per
+        drag) narrow it to the blocks whose shape holds ``pos``, and the scene decides between overlapping ones."""
         x, y = pos.x(), pos.y()
+        if self._blocks is None:
+            self._blocks = [(r.left(), r.top(), r.right(), r.bottom(), item)
+                            for item in self.scene.node_items() for r in (item.sceneBoundingRect(),)]
         hits = [item for left, top, right, bottom, item in self._blocks
                 if left <= x <= right and top <= y <= bottom and item.contains(item.mapFromScene(pos))]
         if len(hits) > 1:
@@ -107,15 +113,17 @@ class ConnectInteraction:
 
     def move_to(self, pos: QPointF) -> None:
         target = self.target_at(pos)
-        end = target.anchor() if target is not None and not self.problem(target) else pos
-        if self.fixed.is_output:
-            self.wire.set_ends(self.fixed.anchor(), end)
-        else:
-            self.wire.set_ends(end, self.fixed.anchor())
+        self._draw_wire(target.anchor() if target is not None and not self.problem(target) else pos)
         if target is not self.hovered:
             self.hovered = target
             if target is not None and self.problem(target):
                 self.scene.statusMessage.emit(self.problem(target))
+
+    def _draw_wire(self, end: QPointF) -> None:
+        if self.fixed.is_output:
+            self.wire.set_ends(self.fixed.anchor(), end)
+        else:
+            self.wire.set_ends(end, self.fixed.anchor())
 
     def release(self, pos: QPointF) -> str | None:
         """Ends the drag; pushes the resulting command. Returns the reason a connection was refused."""
