@@ -365,6 +365,47 @@ def test_the_minimap_appears_when_the_graph_leaves_the_view_and_moves_the_view(n
     assert abs(centre.x() - target.x()) < 40 and abs(centre.y() - target.y()) < 40
 
 
+def test_the_minimap_shows_a_picture_of_the_graph_retaken_once_per_burst_of_changes(names, qtbot):
+    from PySide6.QtCore import QPointF
+
+    from gui.canvas.minimap import RETAKE_MS
+
+    view, scene, graph = names.view, names.scene, names.graph
+    view.frame_all()
+    view.zoom_by(4.0)
+    minimap = view.minimap
+    qtbot.waitUntil(minimap.isVisible, timeout=2000)
+    qtbot.wait(2 * RETAKE_MS)
+    taken = minimap.pictures_taken
+
+    def shows_a_block_at(scene_point) -> bool:
+        image = minimap.viewport().grab().toImage()
+        at = minimap.mapFromScene(scene_point)
+        empty = minimap.mapFromScene(minimap.graph_rect().topLeft() + QPointF(5, 5))
+        return image.pixelColor(at) != image.pixelColor(empty)
+
+    language = scene.node_item(graph.by_name("language").id)
+    assert shows_a_block_at(language.sceneBoundingRect().center())
+    # Repainting the canvas under it (a drag's highlights, a wire following the pointer) draws no new picture.
+    for _ in range(5):
+        view.viewport().repaint()
+        minimap.viewport().repaint()
+    drag = scene.begin_connection(scene.node_item(graph.by_name("embedding").id).outputs["sequence"])
+    view.viewport().repaint()
+    drag.finish()
+    assert minimap.pictures_taken == taken
+    qtbot.wait(2 * RETAKE_MS)  # the drag's items came and went: at most one picture for that burst
+    assert minimap.pictures_taken <= taken + 1
+    taken = minimap.pictures_taken
+    # Moving a block in steps: one new picture, which shows the block where it went.
+    for _ in range(5):
+        language.setPos(language.pos() + QPointF(0, 120))
+    qtbot.waitUntil(lambda: minimap.pictures_taken > taken, timeout=2000)
+    qtbot.wait(2 * RETAKE_MS)
+    assert minimap.pictures_taken == taken + 1
+    assert shows_a_block_at(language.sceneBoundingRect().center())
+
+
 def test_framing_a_long_graph_stays_readable_and_starts_at_its_inputs(empty):
     from gui.canvas.view import FRAME_MIN_ZOOM
 

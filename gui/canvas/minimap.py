@@ -1,15 +1,20 @@
 """The minimap: the whole graph in a corner of the canvas with the part in view outlined; click or drag in it
-to move the view there. It draws the same scene (no copy to keep in sync), only when the graph is larger than
-the view."""
+to move the view there. Shown only when the graph is larger than the view.
+
+It is a view of the same scene (no copy to keep in sync) that paints a picture of it taken at most four times a
+second: a live second view repainted the whole graph (300 blocks, 250 wires) whenever the canvas repainted
+under it or anything changed, and a drag's every highlight or wire move paid for that.
+"""
 from __future__ import annotations
 
 import shiboken6
 from PySide6.QtCore import QRectF, Qt, QTimer
-from PySide6.QtGui import QColor, QPainter, QPen
+from PySide6.QtGui import QColor, QPainter, QPen, QPixmap
 from PySide6.QtWidgets import QFrame, QGraphicsView
 
 SIZE = (220, 140)
 MARGIN = 12
+RETAKE_MS = 250  # changes within this time are shown by one new picture
 
 
 class MinimapView(QGraphicsView):
@@ -18,18 +23,22 @@ class MinimapView(QGraphicsView):
         self.canvas = canvas
         self.setScene(canvas.scene())
         self.setInteractive(False)
+        # Repainted from its picture only when asked: a change in the scene no longer repaints it by itself.
+        self.setViewportUpdateMode(QGraphicsView.ViewportUpdateMode.NoViewportUpdate)
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.setRenderHint(QPainter.RenderHint.Antialiasing, False)
         self.setFrameShape(QFrame.Shape.Box)
         self.setCursor(Qt.CursorShape.PointingHandCursor)
         self.setToolTip("Minimap: click or drag to move the view")
         self.resize(*SIZE)
         self.enabled_by_user = True
-        self._refit = QTimer(self)  # a burst of edits refits once
-        self._refit.setSingleShot(True)
-        self._refit.setInterval(60)
-        self._refit.timeout.connect(self.refit)
+        self.pictures_taken = 0  # how often the scene was drawn for it (its cost: the tests watch it)
+        self._picture: QPixmap | None = None  # None: take a new one at the next paint
+        self._rect: QRectF | None = None  # the graph's rect the view was fitted to
+        self._retake = QTimer(self)  # a burst of edits (or a drag's moves) is drawn once
+        self._retake.setSingleShot(True)
+        self._retake.setInterval(RETAKE_MS)
+        self._retake.timeout.connect(self._scene_changed)
         self._watch(canvas.scene())
 
     def _watch(self, scene) -> None:
@@ -44,17 +53,23 @@ class MinimapView(QGraphicsView):
                 pass
         self.setScene(scene)
         self._watch(scene)
-        self.refit()
+        self._scene_changed()
 
     def _schedule(self, *_args) -> None:
-        if not self._refit.isActive():
-            self._refit.start()
+        if not self._retake.isActive():
+            self._retake.start()
+
+    def _scene_changed(self) -> None:
+        self._picture = None
+        self.refit()
 
     def graph_rect(self) -> QRectF:
         return self.scene().itemsBoundingRect().adjusted(-40, -40, 40, 40)
 
     def refit(self) -> None:
-        """Shows the whole graph; hidden while the whole graph fits the canvas anyway (or the user hid it)."""
+        """Shows the whole graph; hidden while the whole graph fits the canvas anyway (or the user hid it).
+        Called as the canvas scrolls and zooms, which moves the outline: the picture stays while the graph's
+        rect does."""
         scene = self.scene()
         if scene is None or not shiboken6.isValid(scene) or not shiboken6.isValid(self.canvas):
             return  # the window is being torn down: its scene went first
@@ -63,14 +78,48 @@ class MinimapView(QGraphicsView):
         needed = self.enabled_by_user and not rect.isEmpty() and not visible.contains(rect)
         self.setVisible(needed)
         if needed:
-            self.fitInView(rect, Qt.AspectRatioMode.KeepAspectRatio)
+            if rect != self._rect:
+                self._rect = rect
+                self._picture = None
+                self.fitInView(rect, Qt.AspectRatioMode.KeepAspectRatio)
             self.place()
-            self.viewport().update()
+            self.viewport().update()  # the outline moves; the picture stays
 
     def place(self) -> None:
         """Bottom right of the canvas."""
         area = self.canvas.viewport().geometry()
         self.move(area.right() - self.width() - MARGIN, area.bottom() - self.height() - MARGIN)
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._picture = None
+
+    def paintEvent(self, event) -> None:
+        scene = self.scene()
+        if scene is None or not shiboken6.isValid(scene) or not shiboken6.isValid(self.canvas):
+            return
+        viewport = self.viewport()
+        if self._picture is None:
+            self._picture = self._take_picture(scene)
+        painter = QPainter(viewport)
+        painter.drawPixmap(0, 0, self._picture)
+        painter.setTransform(self.viewportTransform())
+        self.drawForeground(painter, QRectF())
+        painter.end()
+
+    def _take_picture(self, scene) -> QPixmap:
+        viewport = self.viewport()
+        ratio = viewport.devicePixelRatioF()
+        picture = QPixmap(viewport.size() * ratio)
+        picture.setDevicePixelRatio(ratio)
+        picture.fill(self.palette().base().color())
+        painter = QPainter(picture)
+        target = QRectF(viewport.rect())
+        scene.render(painter, target, self.mapToScene(viewport.rect()).boundingRect(),
+                     Qt.AspectRatioMode.IgnoreAspectRatio)
+        painter.end()
+        self.pictures_taken += 1
+        return picture
 
     def drawForeground(self, painter: QPainter, rect: QRectF) -> None:  # noqa: N802 - Qt override
         if not shiboken6.isValid(self.canvas):
