@@ -387,7 +387,9 @@ class MainWindow(QMainWindow):
         right = [d for name, d in docks.items() if name in ("dock_training", "dock_data")]
         if right:
             self.resizeDocks(right[:1], [max(260, int(width * 0.25))], horizontal)
-        self.resizeDocks([self.problems_dock], [int(height * 0.3)], vertical)
+        # The bottom strip holds a few problems until a run starts (then the dashboard takes half the height):
+        # at 1280x720 a third of the height left the canvas 400 px for a list of one or two lines.
+        self.resizeDocks([self.problems_dock], [max(150, int(height * 0.24))], vertical)
 
     def _set_minimap(self, on: bool) -> None:
         self.view.minimap.enabled_by_user = on

@@ -18,6 +18,7 @@ from ..plotting import color, no_si_prefix, set_text
 from ..theme import pg, plot_colors
 from .hidden import run_meta, texts_of
 from .plots import Heatmap, PlotPanel
+from ..wrapping_label import WrappingLabel
 
 WRONG = "#d62728"  # a wrongly predicted step: readable on the light and the dark background
 MAX_LABEL = 12  # characters of a token label on an axis (longer ones are cut with an ellipsis)
@@ -99,8 +100,7 @@ class AttentionPanel(PlotPanel):
     def __init__(self, parent=None):
         super().__init__("Attention weights", parent)
         self.block = self.add_combo("Attention block")
-        self.sample = QLabel()
-        self.sample.setWordWrap(True)
+        self.sample = WrappingLabel()
         self.sample.setToolTip("The probe sample (the first of the validation split): its text, its target and the "
                                "model's answer in the probe's forward pass (an encoder–decoder reads the true "
                                "previous token there: teacher-forced)")

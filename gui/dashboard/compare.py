@@ -7,12 +7,14 @@ import threading
 
 import numpy as np
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtWidgets import QCheckBox, QGridLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QCheckBox, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from ..plotting import color, drop_stale, finite, new_plot, positive, set_text
 from ..theme import pg
 from .compared import CompareSet, read_run
+from .plot_grid import PlotGrid
 from .plots import PlotPanel
+from ..wrapping_label import WrappingLabel
 
 STEP_AXIS = "training step (batches)"
 NOTHING = "nothing to compare: select runs in the Runs dock, or trials in the Experiments dock"
@@ -302,21 +304,16 @@ class ComparePanel(QWidget):
         self.grad_norm = CompareGradNormPlot()
         self.time_grads = CompareTimeGradPlot()
         self.gates = CompareGatePlot()
-        self.message = QLabel("")
-        self.message.setWordWrap(True)
+        self.message = WrappingLabel("")
         self.message.setVisible(False)
         self.message.setStyleSheet("color: #d62728;")  # a run that cannot be read: red on both themes
-        grid = QGridLayout()
-        grid.setContentsMargins(0, 0, 0, 0)
-        for k, panel in enumerate(self.panels):
+        for panel in self.panels:
             panel.history = self.runs
-            grid.addWidget(panel, k // 2, k % 2)
-        grid.setColumnStretch(0, 1)
-        grid.setColumnStretch(1, 1)
+        self.grid = PlotGrid(self.panels, [(k // 2, k % 2, 1, 1) for k in range(len(self.panels))])  # 2x2, or 1x4
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.message)
-        layout.addLayout(grid, 1)
+        layout.addWidget(self.grid, 1)
         self.timer = QTimer(self)
         self.timer.setInterval(poll_ms)
         self.timer.timeout.connect(self.poll)

@@ -6,15 +6,18 @@ are made the first time it is shown or one of its panels is asked for: the 27 py
 """
 from __future__ import annotations
 
+import html
 import importlib
 import time
 from typing import Callable
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtWidgets import QGridLayout, QLabel, QSplitter, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QSizePolicy, QSplitter, QTabWidget, QVBoxLayout, QWidget
 
 from ..lazy_widget import LazyWidget
+from ..wrapping_label import WrappingLabel
 from .history import RunHistory
+from .plot_grid import PlotGrid
 
 # the tabs of one panel: key, title, (module, class)
 SINGLE = (("gates", "Gates", (".panels", "GatePanel")),
@@ -56,8 +59,7 @@ class DashboardWidget(QWidget):
         self.history: RunHistory | None = None
         self.draw_seconds = 0.0  # time spent redrawing (the latency benchmark reports it)
         self._made: dict[str, QWidget] = {}
-        self.header = QLabel("No run yet: choose data, then Training ▸ Start.")
-        self.header.setWordWrap(True)
+        self.header = WrappingLabel("No run yet: choose data, then Training ▸ Start.")
         self.paused = QLabel("⏸  Paused — the run waits. F6 (Training ▸ Pause / resume) goes on, Shift+F5 stops it.")
         self.paused.setStyleSheet("background: #ffe08a; color: #5a4500; padding: 4px; font-weight: bold;")
         self.paused.setVisible(False)
@@ -71,6 +73,8 @@ class DashboardWidget(QWidget):
         self.tabs.setTabToolTip(index, "Runs side by side: select runs in the Runs dock or trials in the "
                                 "Experiments dock (loss, a block's gradient norm, ‖∂L/∂h_t‖ per step, gate means)")
         self.tabs.currentChanged.connect(lambda _i: self.redraw())
+        self.tabs.currentChanged.connect(self._size_to_current_tab)
+        self._size_to_current_tab()
         layout = QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
         layout.addWidget(self.header)
@@ -99,15 +103,10 @@ class DashboardWidget(QWidget):
     def _build_curves(self) -> QWidget:
         from .panels import CurvePanel, LearningRatePanel
 
-        curves = QWidget()
-        grid = QGridLayout(curves)
-        grid.setContentsMargins(0, 0, 0, 0)
-        grid.addWidget(self._made_panel("loss", CurvePanel()), 0, 0)
-        grid.addWidget(self._made_panel("metric_panel", CurvePanel(metric_choice=True)), 0, 1)
-        grid.addWidget(self._made_panel("lr", LearningRatePanel()), 1, 0, 1, 2)
-        grid.setRowStretch(0, 3)
-        grid.setRowStretch(1, 1)
-        return curves
+        plots = [self._made_panel("loss", CurvePanel()), self._made_panel("metric_panel", CurvePanel(metric_choice=True)),
+                 self._made_panel("lr", LearningRatePanel())]
+        # loss and metric side by side, the learning rate under them (or beside them, narrower, in a short strip)
+        return PlotGrid(plots, [(0, 0, 1, 1), (0, 1, 1, 1), (1, 0, 1, 2)], row_stretch=(3, 1), wide_stretch=(3, 3, 2))
 
     def _build_gradients(self) -> QWidget:
         from .panels import GradNormPanel, TimeGradPanel
@@ -116,6 +115,14 @@ class DashboardWidget(QWidget):
         gradients.addWidget(self._made_panel("grad_norms", GradNormPanel()))
         gradients.addWidget(self._made_panel("time_grads", TimeGradPanel()))
         return gradients
+
+    def _size_to_current_tab(self, _index: int = 0) -> None:
+        """The tabs ask for the room of the tab in front only: a QTabWidget asks for the largest minimum of all
+        its pages, so the Compare tab's two rows of plots made the Curves tab scroll in a short dock too."""
+        current = self.tabs.currentWidget()
+        for page in self.pages.values():
+            policy = QSizePolicy.Policy.Preferred if page is current else QSizePolicy.Policy.Ignored
+            page.setSizePolicy(policy, policy)
 
     def current_panel(self) -> QWidget | None:
         """The tab in front: its panel (its page's content for the two tabs of several panels), made if needed."""
@@ -179,7 +186,7 @@ class DashboardWidget(QWidget):
         history = self.history
         if history is None:
             return "No run yet: choose data, then Training ▸ Start."
-        parts = [f"<b>{history.name}</b>"]
+        parts = [f"<b>{html.escape(history.name)}</b>"]  # rich text: a document named "<i>" stays a name
         if history.started is not None:
             parts.append(f"device {history.started.device}")
         step = history.last_step
@@ -187,7 +194,7 @@ class DashboardWidget(QWidget):
             parts.append(f"epoch {step.epoch}, step {step.step}/{step.steps_per_epoch}, loss {step.loss:.4g}")
         if history.finished is not None:
             f = history.finished
-            parts.append(f"<b>{f.status}</b>: {f.message}")
+            parts.append(f"<b>{f.status}</b>: {html.escape(f.message)}")
         return " · ".join(parts)
 
     def show_compare(self) -> None:

@@ -67,6 +67,7 @@ class LearningRatePanel(PlotPanel):
         super().__init__("Learning rate", parent)
         self.plot = new_plot("learning rate", STEP_AXIS)
         self.plot.legend.setVisible(False)
+        self.plot.hideAxis("right")  # one curve, no legend: the room kept for one goes to the data
         self.layout_widget.addItem(self.plot)
         self.track(self.plot)
         self.curve = self.plot.plot(pen=pg.mkPen("#9467bd", width=2))

@@ -10,6 +10,7 @@ from engine.training.runs import Run, RunError
 
 from ..plotting import no_si_prefix
 from ..theme import pg, plot_colors
+from ..wrapping_label import WrappingLabel
 
 BASELINE_NAMES = {"majority_accuracy": "always the most common class", "unigram_perplexity": "letter frequencies only",
                   "constant_mean_mse": "always the training mean", "last_value_mse": "repeat the last value"}
@@ -30,8 +31,7 @@ def metric_rows(evaluation: dict) -> list[tuple[str, str, str]]:
 class ResultsPanel(QWidget):
     def __init__(self, parent=None):
         super().__init__(parent)
-        self.title = QLabel("Results appear here when a run ends: test metrics, baselines, confusion matrix.")
-        self.title.setWordWrap(True)
+        self.title = WrappingLabel("Results appear here when a run ends: test metrics, baselines, confusion matrix.")
         self.table = QTableWidget(0, 3)
         self.table.setHorizontalHeaderLabels(["Metric (test split)", "Value", "Baseline"])
         self.table.horizontalHeader().setStretchLastSection(True)
