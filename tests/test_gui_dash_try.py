@@ -87,6 +87,7 @@ def test_csv_import_preview_columns_fix_train_and_try(qtbot, open_window, csv_do
     confusion = results.confusion["language"]
     assert confusion["labels"] == ["meh", "neg", "pos"] and sum(map(sum, confusion["matrix"])) > 0
     assert results.plot.getAxis("bottom")._tickLevels[0][1][1] == "neg"
+    assert results.confusion_side.isVisibleTo(results)  # a classifier: the matrix is there
     assert board.show_block("attention") and board.current_panel() is board.attention
     board.redraw(force=True)
     probe = history.attention["attention"]

@@ -2,6 +2,8 @@
 evaluation.json), and for classifiers the confusion matrix with the label names on both axes."""
 from __future__ import annotations
 
+import html
+
 import numpy as np
 from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QLabel, QSplitter, QTableWidget, QTableWidgetItem,
                                QVBoxLayout, QWidget)
@@ -49,7 +51,7 @@ class ResultsPanel(QWidget):
         self.image.setColorMap(pg.colormap.get("viridis"))
         self.cells: list[pg.TextItem] = []
         self.confusion: dict = {}
-        right = QWidget()
+        self.confusion_side = right = QWidget()  # shown for runs with a classifier only
         column = QVBoxLayout(right)
         column.setContentsMargins(0, 0, 0, 0)
         row = QHBoxLayout()
@@ -79,14 +81,16 @@ class ResultsPanel(QWidget):
             for c, text in enumerate(cells):
                 self.table.setItem(r, c, QTableWidgetItem(text))
         self.table.resizeColumnsToContents()
+        self.confusion = evaluation.get("confusion") or {}
         if run_dir is None:
             self.title.setText("Results appear here when a run ends: test metrics, baselines, confusion matrix.")
         elif not evaluation:
             self.title.setText("This run has no evaluation (it was stopped before the end, or has no test split).")
-        else:
-            self.title.setText(f"<b>{Run(run_dir).name}</b> · the best checkpoint on the "
-                               f"{evaluation.get('split') or 'no'} split")
-        self.confusion = evaluation.get("confusion") or {}
+        else:  # a regression or forecasting run: no empty plot with made-up axes, it says so
+            self.title.setText(f"<b>{html.escape(Run(run_dir).name)}</b> · the best checkpoint on the "
+                               f"{html.escape(str(evaluation.get('split') or 'no'))} split"
+                               + ("" if self.confusion else " · no confusion matrix: this run has no classifier"))
+        self.confusion_side.setVisible(bool(self.confusion))
         self.head.blockSignals(True)
         self.head.clear()
         self.head.addItems(list(self.confusion))
