@@ -108,6 +108,7 @@ class MainWindow(QMainWindow):
                                                     run_root=self.training.default_run_root)
             self.experiments.connect_vary(self.inspector, self.training.training_panel, self.training.data_panel)
             self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.experiments.dock)
+            self.experiments.worker.stateChanged.connect(self._make_room_for_experiments)
             self.tabifyDockWidget(self.summary_dock, self.experiments.dock)
             self.view.block_menu_hooks.append(self.experiments.add_block_entries)  # "Vary kind…" on a block
         self._build_menus()
@@ -432,7 +433,14 @@ class MainWindow(QMainWindow):
 
     def _make_room_for_dashboard(self, *_args) -> None:
         """A run starts: give the bottom strip enough height for the plots (the canvas keeps the rest)."""
-        dock = self.training.docks["dashboard"]
+        self._make_room(self.training.docks["dashboard"])
+
+    def _make_room_for_experiments(self, state: str) -> None:
+        """An experiment starts: its table and plot get the same room (the strip holds a few problems before)."""
+        if state == "running":
+            self._make_room(self.experiments.dock)
+
+    def _make_room(self, dock) -> None:
         wanted = int(self.height() * 0.5)
         if dock.height() < wanted:
             self.resizeDocks([dock], [wanted], Qt.Orientation.Vertical)
