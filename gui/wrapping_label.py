@@ -8,7 +8,7 @@ instead, as its width changes.
 """
 from __future__ import annotations
 
-from PySide6.QtCore import QSize
+from PySide6.QtCore import QEvent, QSize
 from PySide6.QtWidgets import QLabel, QSizePolicy
 
 
@@ -39,6 +39,11 @@ class WrappingLabel(QLabel):
     def resizeEvent(self, event) -> None:  # noqa: N802 - Qt's name
         super().resizeEvent(event)
         self._fit()
+
+    def changeEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        super().changeEvent(event)
+        if event.type() in (QEvent.Type.FontChange, QEvent.Type.StyleChange):  # a style sheet may set the font
+            self._fit()
 
     def _fit(self) -> None:
         ruler = self._ruler

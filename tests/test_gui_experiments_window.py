@@ -10,7 +10,7 @@ import multiprocessing
 import pytest
 from PySide6.QtCore import QPoint, Qt, QTimer
 from PySide6.QtGui import QContextMenuEvent
-from PySide6.QtWidgets import QApplication, QMenu
+from PySide6.QtWidgets import QApplication, QMenu, QScrollArea
 
 from engine.document import load_document
 from engine.experiments import read_trials
@@ -205,6 +205,12 @@ def test_an_experiment_runs_from_start_to_end_and_apply_best_is_one_exact_undo_s
     assert result.status == "completed", c.panel.message.text()
     if window.isVisible():  # starting made room for the table and plot, as a run does for the dashboard
         assert c.dock.height() >= 0.45 * window.height()
+    # The run buttons stay in sight however the settings below them are scrolled (a low dock scrolls them).
+    for area in c.panel.findChildren(QScrollArea):
+        area.verticalScrollBar().setValue(area.verticalScrollBar().maximum())
+    qtbot.wait(50)
+    for button in (c.panel.start_button, c.panel.stop_button):  # wholly in sight, not cut by the scrolling
+        assert button.visibleRegion().boundingRect().height() == button.height()
     rows = read_trials(c.folder)
     table = c.panel.table
     assert table.rowCount() == 2 == len(rows)

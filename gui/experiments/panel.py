@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QGridLay
 
 from engine.specs import format_value
 
+from ..wrapping_label import WrappingLabel
 from .trials import ObjectivePlot, TrialTable
 
 ERROR_STYLE = "color: #c0392b;"
@@ -117,10 +118,8 @@ class ExperimentsPanel(QWidget):
         self.progress.setFormat("%v / %m trials")
         self.progress_text = QLabel("idle")
         self.progress_text.setWordWrap(True)
-        self.message = QLabel("")
-        self.message.setWordWrap(True)
-        self.skipped = QLabel("")
-        self.skipped.setWordWrap(True)
+        self.message = WrappingLabel("")  # (a plain wrapped label made the scroll area below scroll in a tall dock)
+        self.skipped = WrappingLabel("")
         self.skipped.setStyleSheet("color: #8a6d00;")
         self.skipped.setVisible(False)
 
@@ -129,14 +128,15 @@ class ExperimentsPanel(QWidget):
         self.table.selectedTrials.connect(self.plot.highlight)
         self.plot.pointsSelected.connect(self.table.select_trials)
 
-        # Run control first (in sight in a low dock), then the variables, then the settings in two columns.
+        # Run control first and always in sight (outside the scrolling part), then the variables, then the
+        # settings in two columns.
+        buttons = QHBoxLayout()
+        buttons.setContentsMargins(4, 4, 4, 0)
+        for button in (self.start_button, self.pause_button, self.stop_button, self.apply_button):
+            buttons.addWidget(button)
         controls = QWidget()
         column = QVBoxLayout(controls)
         column.setContentsMargins(4, 4, 4, 4)
-        buttons = QHBoxLayout()
-        for button in (self.start_button, self.pause_button, self.stop_button, self.apply_button):
-            buttons.addWidget(button)
-        column.addLayout(buttons)
         column.addWidget(self.progress)
         column.addWidget(self.progress_text)
         column.addWidget(self.message)
@@ -166,14 +166,22 @@ class ExperimentsPanel(QWidget):
         scroll.setFrameShape(QScrollArea.Shape.NoFrame)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         scroll.setWidget(controls)
+        left = QWidget()
+        left_column = QVBoxLayout(left)
+        left_column.setContentsMargins(0, 0, 0, 0)
+        left_column.setSpacing(0)
+        left_column.addLayout(buttons)
+        left_column.addWidget(scroll, 1)
         # as wide as the run buttons need (they must never be cut), plus the vertical scroll bar of a low dock
-        scroll.setMinimumWidth(controls.minimumSizeHint().width() + scroll.verticalScrollBar().sizeHint().width())
+        left.setMinimumWidth(max(buttons.minimumSize().width(), controls.minimumSizeHint().width())
+                             + scroll.verticalScrollBar().sizeHint().width())
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
-        self.splitter.addWidget(scroll)
+        self.splitter.addWidget(left)
         self.splitter.addWidget(self.table)
         self.splitter.addWidget(self.plot)
         self.splitter.setStretchFactor(1, 3)
         self.splitter.setStretchFactor(2, 2)
+        self._splitter_sized = False
         layout = QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
         layout.addWidget(self.splitter)
@@ -259,6 +267,16 @@ class ExperimentsPanel(QWidget):
         self.progress.setRange(0, max(total, 1))
         self.progress.setValue(min(done, max(total, 1)))
         self.progress_text.setText(text)
+
+    def showEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        """The first time: the controls as narrow as they may be, the table and the plot share the rest 3:2 (from
+        their size hints alone the plot got 140 of 1,200 px)."""
+        super().showEvent(event)
+        if not self._splitter_sized and self.splitter.width() > 0:
+            self._splitter_sized = True
+            left = self.splitter.widget(0).minimumWidth()
+            rest = max(0, self.splitter.width() - left - 2 * self.splitter.handleWidth())
+            self.splitter.setSizes([left, rest * 3 // 5, rest - rest * 3 // 5])
 
     def show_message(self, text: str, error: bool = False) -> None:
         """One line (the dock names the variable at fault); the full text is in the tooltip."""
