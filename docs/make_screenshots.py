@@ -71,6 +71,8 @@ def main() -> int:
                 window.resize(width, height)
                 wait(app, 0.2)
                 window.fit_docks()
+                wait(app, 0.3)
+                window.make_room_for(controller.docks["dashboard"])  # as the run's start did
                 wait(app, 0.3)  # the docks settle before the canvas frames the graph in what is left
                 window.view.frame_all()
                 controller.dashboard.redraw(force=True)

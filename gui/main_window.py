@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QSettings, QStandardPaths, Qt, Signal
+from PySide6.QtCore import QSettings, QStandardPaths, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QGuiApplication, QKeySequence, QUndoStack
 from PySide6.QtWidgets import (QDockWidget, QFileDialog, QMainWindow, QMessageBox, QScrollArea, QStackedWidget,
                                QWidget)
@@ -373,7 +373,7 @@ class MainWindow(QMainWindow):
         if board is not None:
             self.tabifyDockWidget(self.summary_dock, board)
             self.problems_dock.raise_()
-            self.training.worker.runStarted.connect(self._make_room_for_dashboard)
+            self.training.dashboardShown.connect(self._make_room_for_dashboard)
         self.fit_docks()
 
     def fit_docks(self) -> None:
@@ -431,16 +431,18 @@ class MainWindow(QMainWindow):
         dialog.open()
         return dialog
 
-    def _make_room_for_dashboard(self, *_args) -> None:
-        """A run starts: give the bottom strip enough height for the plots (the canvas keeps the rest)."""
-        self._make_room(self.training.docks["dashboard"])
+    def _make_room_for_dashboard(self) -> None:
+        """A run starts (or one is reopened or compared): the bottom strip gets enough height for the plots (the
+        canvas keeps the rest). After the raise has taken effect: a dock still behind its tab has a stale size."""
+        QTimer.singleShot(0, self, lambda: self.make_room_for(self.training.docks["dashboard"]))
 
     def _make_room_for_experiments(self, state: str) -> None:
         """An experiment starts: its table and plot get the same room (the strip holds a few problems before)."""
         if state == "running":
-            self._make_room(self.experiments.dock)
+            self.make_room_for(self.experiments.dock)
 
-    def _make_room(self, dock) -> None:
+    def make_room_for(self, dock) -> None:
+        """At least half the window's height for ``dock`` (a bottom dock)."""
         wanted = int(self.height() * 0.5)
         if dock.height() < wanted:
             self.resizeDocks([dock], [wanted], Qt.Orientation.Vertical)

@@ -75,3 +75,15 @@ def test_a_wrapping_label_is_as_tall_as_its_text_at_its_width(qtbot):
     assert label.minimumHeight() >= 4 * label.fontMetrics().height()
     label.resize(label.fontMetrics().horizontalAdvance("word " * 30) + 40, label.height())
     qtbot.waitUntil(lambda: label.minimumHeight() < 2 * label.fontMetrics().height())  # one line again
+
+
+def test_the_gates_tab_puts_the_means_beside_the_heatmaps_in_a_short_strip(docked, qtbot):
+    area, dashboard = docked
+    dashboard.show_tab("gates")
+    gates = dashboard.gates
+    qtbot.waitUntil(lambda: gates.wide is True)
+    assert abs(gates.means.pos().y() - gates.heat.plot.pos().y()) < 2  # one row
+    assert gates.heat.plot.height() > 60  # the heatmaps keep a readable height
+    area.resize(1200, 800)
+    qtbot.waitUntil(lambda: gates.wide is False)
+    qtbot.waitUntil(lambda: gates.means.pos().y() > gates.heat.plot.pos().y() + gates.heat.plot.height() / 2)

@@ -77,7 +77,12 @@ def test_csv_import_preview_columns_fix_train_and_try(qtbot, open_window, csv_do
     assert result.status == "completed", result.message
     history = RunHistory.from_run_dir(result.run_dir)
     board = window.training.dashboard
+    dock = window.training.docks["dashboard"]
+    window.problems_dock.raise_()
     window.training.show_history(history)
+    # A reopened run comes to the front with room for its plots, as a run that starts does.
+    if window.isVisible():
+        qtbot.waitUntil(lambda: not dock.visibleRegion().isEmpty() and dock.height() >= 0.45 * window.height())
     # Results: the test metrics beside the majority-class baseline, and the confusion matrix by label name.
     results = board.results
     table = [[results.table.item(r, c).text() for c in range(3)] for r in range(results.table.rowCount())]

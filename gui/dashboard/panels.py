@@ -7,9 +7,11 @@ import numpy as np
 from PySide6.QtCore import Qt
 
 from .history import RunHistory
-from ..plotting import color, drop_stale, finite, new_plot, no_si_prefix, positive, set_text
+from ..plotting import (color, drop_stale, finite, new_plot, no_si_prefix, place_legend_outside, positive,
+                        set_text)
 from ..theme import pg, plot_colors
 from .attention import AttentionPanel  # noqa: F401 - moved; its old import path stays
+from .plot_grid import GO_TALL, GO_WIDE
 from .plots import Heatmap, PlotPanel
 
 STEP_AXIS = "training step (batches)"
@@ -209,17 +211,40 @@ class GatePanel(PlotPanel):
         self.heat = Heatmap(lay, 0, 0, "hidden unit", "time step t", "gate activation")
         self.cell = Heatmap(lay, 0, 1, "hidden unit", "time step t", "cell state c_t", cmap="CET-D1")
         self.means = lay.addPlot(row=1, col=0, colspan=2)
-        lay.layout.setRowStretchFactor(0, 3)  # the heatmaps get the room; the means are one line each
-        lay.layout.setRowStretchFactor(1, 2)
+        self.wide: bool | None = None
+        self._arrange(False)
         self.means.setLabel("left", "mean activation")
         self.means.setLabel("bottom", STEP_AXIS)
         no_si_prefix(self.means)
         self.means.showGrid(x=True, y=True, alpha=0.2)
         self.means.setTitle("gate means over training (probe batch, real steps)", size="9pt")
-        legend = self.means.addLegend(offset=(-5, 5), labelTextSize="8pt", brush=pg.mkBrush(*plot_colors().legend))
-        legend.setColumnCount(4)  # one row: the plot is short
+        legend = self.means.addLegend(offset=None, labelTextSize="8pt", brush=pg.mkBrush(*plot_colors().legend))
+        place_legend_outside(self.means, legend)  # the means of a sigmoid gate sit near 0.5, where a legend inside would
         self.mean_curves: dict[str, pg.PlotDataItem] = {}
         self.track(self.means)
+
+    def _arrange(self, wide: bool) -> None:
+        """The means under the two heatmaps, or beside them in a wide, short strip (as gui.dashboard.plot_grid
+        does for a tab's plots: two rows there left the heatmaps a few pixels high)."""
+        if wide == self.wide:
+            return
+        self.wide = wide
+        # Moved within Qt's grid only: pyqtgraph's removeItem takes the plot out of the scene, and its axes then
+        # forget the width that keeps the legend beside the data.
+        grid = self.layout_widget.ci.layout
+        grid.removeItem(self.means)
+        if wide:
+            grid.addItem(self.means, 0, 2)
+            grid.setRowStretchFactor(1, 0)
+        else:
+            grid.addItem(self.means, 1, 0, 1, 2)
+            grid.setRowStretchFactor(0, 3)  # the heatmaps get the room; the means are one line each
+            grid.setRowStretchFactor(1, 2)
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt override
+        super().resizeEvent(event)
+        ratio = self.width() / max(1, self.height())
+        self._arrange(ratio > (GO_TALL if self.wide else GO_WIDE))
 
     def current(self, history: RunHistory):
         self.set_items(self.block, list(history.gates))

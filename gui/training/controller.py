@@ -36,6 +36,7 @@ class TrainingController(QObject):
     dashboard to their dock widgets (the window places them); ``actions`` the Training menu's actions."""
 
     runFinished = Signal(object)  # RunFinished, after the panels were updated
+    dashboardShown = Signal()  # a run, a reopened run or runs to compare came to the front (the window makes room)
 
     def __init__(self, window: QMainWindow, undo_stack: QUndoStack,
                  select_block: Callable[[str], None] | None = None):
@@ -264,7 +265,7 @@ class TrainingController(QObject):
         self.training_panel.show_message("")
         self.training_panel.show_snapshot_notice(False)
         self.last_finished = None
-        self.docks["dashboard"].raise_()  # the window may keep it tabbed behind other docks
+        self._bring_dashboard_forward()
         started = self.worker.start(document, config, run_root=self.default_run_root(), data=self.data_override,
                                     cuda_index=self.training_panel.cuda_index())
         # The wires show this run's statistics from its first probe on, measured on the trainer's snapshot.
@@ -291,8 +292,12 @@ class TrainingController(QObject):
         """Overlays ``runs`` [(label, run folder)] in the dashboard's Compare tab and brings it forward."""
         self.dashboard.compare.set_runs(runs)
         self.dashboard.show_compare()
+        self._bring_dashboard_forward()
+
+    def _bring_dashboard_forward(self) -> None:
         self.docks["dashboard"].show()
-        self.docks["dashboard"].raise_()
+        self.docks["dashboard"].raise_()  # the window may keep it tabbed behind other docks
+        self.dashboardShown.emit()
 
     def show_history(self, history: RunHistory) -> None:
         """Shows a reopened run (only when no run is in progress: the live run keeps the dashboard)."""
@@ -303,6 +308,7 @@ class TrainingController(QObject):
         self.dashboard.set_history(history)
         self._live_source = self._reopened_source(history)
         self._show_live_values()
+        self._bring_dashboard_forward()
 
     # ------------------------------------------------------------------ live values on the canvas's wires
     def _reopened_source(self, history: RunHistory):
