@@ -103,7 +103,8 @@ class DashboardWidget(QWidget):
     def _build_curves(self) -> QWidget:
         from .panels import CurvePanel, LearningRatePanel
 
-        plots = [self._made_panel("loss", CurvePanel()), self._made_panel("metric_panel", CurvePanel(metric_choice=True)),
+        plots = [self._made_panel("loss", CurvePanel()),
+                 self._made_panel("metric_panel", CurvePanel(metric_choice=True)),
                  self._made_panel("lr", LearningRatePanel())]
         # loss and metric side by side, the learning rate under them (or beside them, narrower, in a short strip)
         return PlotGrid(plots, [(0, 0, 1, 1), (0, 1, 1, 1), (1, 0, 1, 2)], row_stretch=(3, 1), wide_stretch=(3, 3, 2))

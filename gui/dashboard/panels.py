@@ -219,7 +219,7 @@ class GatePanel(PlotPanel):
         self.means.showGrid(x=True, y=True, alpha=0.2)
         self.means.setTitle("gate means over training (probe batch, real steps)", size="9pt")
         legend = self.means.addLegend(offset=None, labelTextSize="8pt", brush=pg.mkBrush(*plot_colors().legend))
-        place_legend_outside(self.means, legend)  # the means of a sigmoid gate sit near 0.5, where a legend inside would
+        place_legend_outside(self.means, legend)  # beside: a sigmoid gate's mean sits near 0.5, where one inside did
         self.mean_curves: dict[str, pg.PlotDataItem] = {}
         self.track(self.means)
 
