@@ -44,6 +44,8 @@ class Document:
     training: dict[str, Any] = field(default_factory=dict)  # trainer settings (engine.training reads it)
     path: Path | None = None
     experiment: dict[str, Any] | None = None  # the optional experiment section (engine.experiments reads it)
+    # sections the file held that its format version does not have (left out when read): {name: version needed}
+    left_out: dict[str, int] = field(default_factory=dict, compare=False)
 
     def to_data(self) -> dict[str, Any]:
         notes = self.graph.annotations
@@ -234,7 +236,10 @@ def document_from_data(data: Any, where: str = "<document>") -> Document:
     experiment = _upgrade_experiment(data, version, where)
     if version >= CANVAS_VERSION:  # earlier formats had no canvas section or points: such keys are left out
         _read_canvas(data, graph, where)
-    return Document(graph, description, section["data"], section["training"], experiment=experiment)
+    left_out = {name: needed for name, needed in (("experiment", EXPERIMENT_VERSION), ("canvas", CANVAS_VERSION))
+                if version < needed and data.get(name) is not None}
+    return Document(graph, description, section["data"], section["training"], experiment=experiment,
+                    left_out=left_out)
 
 
 def _read_canvas(data: dict, graph: Graph, where: str) -> None:

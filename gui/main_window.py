@@ -183,7 +183,11 @@ class MainWindow(QMainWindow):
         self.set_document(document)
         self.recent.add(Path(path))
         self._rebuild_recent_menu()
-        self.statusBar().showMessage(f"Opened {path}", 5000)
+        left_out = "; ".join(f"its {name} section needs format version {needed} (set \"version\": {needed})"
+                             for name, needed in document.left_out.items())
+        # A hand-edited file whose version is too low for a section it holds: say what was left out, and why.
+        self.statusBar().showMessage(f"Opened {path}" + (f"; left out: {left_out}" if left_out else ""),
+                                     15000 if left_out else 5000)
         return True
 
     def save(self) -> bool:

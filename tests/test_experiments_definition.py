@@ -54,7 +54,18 @@ def test_a_format_1_document_loads_unchanged_and_is_upgraded_when_it_gets_an_exp
 
 
 def test_an_experiment_key_in_a_format_1_file_was_not_part_of_it():
-    assert loads(document_text({"anything": 1}, version=1)).experiment is None
+    doc = loads(document_text({"anything": 1}, version=1))
+    assert doc.experiment is None and doc.left_out == {"experiment": 2}
+    assert loads(document_text(GRID)).left_out == {}
+
+
+def test_a_sweep_of_a_format_1_file_with_an_experiment_names_the_version_to_set():
+    from engine.experiments import Experiment
+
+    with pytest.raises(ExperimentError) as caught:
+        Experiment(loads(document_text(GRID, version=1)))
+    assert caught.value.where == "version"
+    assert str(caught.value).endswith('needs format version 2 or later (set "version": 2)')
 
 
 @pytest.mark.parametrize("experiment, path, message", [

@@ -200,3 +200,15 @@ def test_start_page_groups_every_example_by_its_lesson(window):
     page._activated(sentiment)
     assert window.document.path.name == "sentiment.json"
     assert sentiment.data(0, Qt.ItemDataRole.UserRole).endswith("sentiment.json")
+
+
+def test_opening_a_file_whose_version_is_too_low_for_its_experiment_says_what_was_left_out(window, tmp_path):
+    data = json.loads((EXAMPLES / "adding_rnn.json").read_text())
+    assert data["version"] == 1
+    data["experiment"] = {"version": 1, "variables": [{"path": "rnn.hidden_size", "values": [4, 8]}]}
+    path = tmp_path / "hand_edited.json"
+    path.write_text(json.dumps(data))
+    assert window.open_file(path)
+    assert window.document.experiment is None
+    assert window.statusBar().currentMessage().endswith(
+        'left out: its experiment section needs format version 2 (set "version": 2)')
