@@ -64,10 +64,10 @@ class Experiment:
                  epochs: int | None = None, max_steps: int | None = None, allow_many: bool = False,
                  threads: int | None = None):
         if spec is None:
-            if document.experiment is None and "experiment" in document.left_out:
+            needed = document.left_out.get("experiment")
+            if document.experiment is None and needed is not None:
                 raise ExperimentError("version", "the file's experiment section was left out: it needs format "
-                                                 f"version {document.left_out['experiment']} or later "
-                                                 f"(set \"version\": {document.left_out['experiment']})")
+                                                 f"version {needed} or later (set \"version\": {needed})")
             if document.experiment is None:
                 raise ExperimentError("experiment", "the document has no experiment section: add variables first")
             spec = experiment_from_data(document.experiment)

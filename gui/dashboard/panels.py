@@ -11,7 +11,7 @@ from ..plotting import (color, drop_stale, finite, new_plot, no_si_prefix, place
                         set_text)
 from ..theme import pg, plot_colors
 from .attention import AttentionPanel  # noqa: F401 - moved; its old import path stays
-from .plot_grid import GO_TALL, GO_WIDE
+from .plot_grid import one_row
 from .plots import Heatmap, PlotPanel
 
 STEP_AXIS = "training step (batches)"
@@ -243,8 +243,7 @@ class GatePanel(PlotPanel):
 
     def resizeEvent(self, event) -> None:  # noqa: N802 - Qt override
         super().resizeEvent(event)
-        ratio = self.width() / max(1, self.height())
-        self._arrange(ratio > (GO_TALL if self.wide else GO_WIDE))
+        self._arrange(one_row(self.width(), self.height(), self.wide))
 
     def current(self, history: RunHistory):
         self.set_items(self.block, list(history.gates))

@@ -11,6 +11,11 @@ from PySide6.QtWidgets import QGridLayout, QWidget
 GO_WIDE, GO_TALL = 2.6, 2.2  # width/height ratios; apart, so that a switch cannot undo itself
 
 
+def one_row(width: int, height: int, now: bool | None) -> bool:
+    """Whether plots ``width`` x ``height`` in size go in one row, given whether they are (``now``)."""
+    return width / max(1, height) > (GO_TALL if now else GO_WIDE)
+
+
 class PlotGrid(QWidget):
     def __init__(self, plots: list[QWidget], rows: list[tuple[int, int, int, int]],
                  row_stretch: tuple[int, ...] = (), wide_stretch: tuple[int, ...] = ()):
@@ -49,7 +54,6 @@ class PlotGrid(QWidget):
 
     def resizeEvent(self, event) -> None:  # noqa: N802 - Qt override
         super().resizeEvent(event)
-        ratio = self.width() / max(1, self.height())
         # One row only where the plots' toolbars fit side by side: the dock never scrolls sideways.
         fits = self.width() >= sum(plot.minimumSizeHint().width() for plot in self.plots) + 6 * len(self.plots)
-        self._arrange(fits and ratio > (GO_TALL if self.wide else GO_WIDE))
+        self._arrange(fits and one_row(self.width(), self.height(), self.wide))
