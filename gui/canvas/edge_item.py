@@ -9,7 +9,7 @@ from PySide6.QtWidgets import QGraphicsItem, QGraphicsPathItem
 from engine.graph import Edge
 from engine.specs import TensorKind
 
-from .style import NODE_WIDTH, kind_color, metrics
+from .style import NODE_WIDTH, WIRE_WIDTH, kind_color, metrics
 
 
 def bezier(start: QPointF, end: QPointF) -> QPainterPath:
@@ -80,6 +80,7 @@ class EdgeItem(QGraphicsItem):
 
     def update_path(self) -> None:
         self.prepareGeometryChange()
+        before = self._bounds
         start, end = self.source.anchor(), self.target.anchor()
         if self.reroutes:
             self._path = through(start, [r.pos() for r in self.reroutes], end)
@@ -99,6 +100,31 @@ class EdgeItem(QGraphicsItem):
         else:
             self._label_rect = QRectF()
         self._bounds = self._path.controlPointRect().united(self._label_rect).adjusted(-6, -6, 6, 6)
+        layer = self._layer()
+        if layer is not None and layer.active:
+            layer.wires_changed(before.united(self._bounds))
+
+    def _layer(self):
+        scene = self.scene()
+        return getattr(scene, "wire_layer", None) if scene is not None else None
+
+    @property
+    def hovered(self) -> bool:
+        return self._hovered
+
+    def sync_drawing(self) -> None:
+        """Paints nothing itself while the scene's WireLayer draws it (zoomed far out), unless selected or
+        hovered: then it paints itself, highlight included, over the layer."""
+        layer = self._layer()
+        off = layer is not None and layer.draws(self)
+        if bool(self.flags() & QGraphicsItem.GraphicsItemFlag.ItemHasNoContents) != off:
+            self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemHasNoContents, off)
+            self.update()
+
+    def itemChange(self, change, value):
+        if change == QGraphicsItem.GraphicsItemChange.ItemSelectedHasChanged:
+            self.sync_drawing()
+        return super().itemChange(change, value)
 
     def wire_path(self) -> QPainterPath:
         """The wire's curve in scene coordinates (the item sits at the origin)."""
@@ -155,7 +181,7 @@ class EdgeItem(QGraphicsItem):
         if key != self._pen_key:  # pens are rebuilt only when the kind or the theme changes
             self._pen_key = key
             self._color = kind_color(self.kind, pal.dark)
-            self._pen = QPen(self._color, 2.2, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap)
+            self._pen = QPen(self._color, WIRE_WIDTH, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap)
         if self.isSelected():
             painter.setPen(QPen(pal.selection, 5.0, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap))
             painter.drawPath(self._path)
@@ -187,6 +213,7 @@ class EdgeItem(QGraphicsItem):
     def hoverEnterEvent(self, event) -> None:
         self.setToolTip(self.hover_text())  # formatted on hover only: painting never pays for live values
         self._hovered = True
+        self.sync_drawing()
         if self.label_on_hover:
             self.setZValue(5)  # the label drawn over the blocks it does not fit between
         self.update()
@@ -194,6 +221,7 @@ class EdgeItem(QGraphicsItem):
 
     def hoverLeaveEvent(self, event) -> None:
         self._hovered = False
+        self.sync_drawing()
         self.setZValue(0)
         self.update()
         super().hoverLeaveEvent(event)

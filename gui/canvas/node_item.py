@@ -141,6 +141,12 @@ class NodeItem(QGraphicsItem):
             self._bounds = QRectF(-margin, -4, self.width + 2 * margin, self.height + 8)
             for edge in self.edges:
                 edge.update_path()
+        # The header band (the top of the rounded body) as a path, taken once per layout rather than
+        # intersected on every paint: the block's cached picture is repainted at every zoom step.
+        band, clip = QPainterPath(), QPainterPath()
+        band.addRoundedRect(QRectF(0, 0, self.width, self.height), CORNER, CORNER)
+        clip.addRect(QRectF(0, 0, self.width, self._header))
+        self._band = band.intersected(clip)
 
     def relayout(self) -> None:
         self.height = 0.0  # forces the geometry (and the attached edges) to be recomputed
@@ -174,12 +180,8 @@ class NodeItem(QGraphicsItem):
         painter.drawRoundedRect(body, CORNER, CORNER)
 
         # Header band: the top of the rounded body, filled with the category colour.
-        band = QPainterPath()
-        band.addRoundedRect(body, CORNER, CORNER)
-        clip = QPainterPath()
-        clip.addRect(QRectF(0, 0, w, self._header))
         painter.setBrush(QBrush(category_color(self.spec.category, pal.dark)))
-        painter.drawPath(band.intersected(clip))
+        painter.drawPath(self._band)
         if painter.worldTransform().m11() < 0.4:
             # Zoomed far out the text would be a few pixels high: draw the outline only (and fast).
             for item in self.ports():

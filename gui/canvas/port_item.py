@@ -3,7 +3,7 @@ shows whether it can take the connection. Its label is painted by the node (so t
 from __future__ import annotations
 
 from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QBrush, QColor, QPainterPath, QPen
+from PySide6.QtGui import QColor, QPainter, QPainterPath, QPen
 from PySide6.QtWidgets import QGraphicsItem
 
 from engine.specs import Port, TensorKind
@@ -152,32 +152,43 @@ def _path() -> QPainterPath:
     return path
 
 
+# Looked up once: a PySide enum member costs a descriptor call each time, and every block's cached picture
+# paints its ports again at each zoom step.
+_ANTIALIASING = QPainter.RenderHint.Antialiasing
+_NO_PEN, _NO_BRUSH = Qt.PenStyle.NoPen, Qt.BrushStyle.NoBrush
+_outline_pens: dict[int, QPen] = {}
+
+
 def paint_port(painter, port: PortItem, palette, centre: QPointF) -> None:
     """Draws the port's dot at ``centre``: a slice per accepted kind, hollow when an input is free."""
     r = PORT_RADIUS
-    painter.setRenderHint(painter.RenderHint.Antialiasing)
+    painter.setRenderHint(_ANTIALIASING)
     if port.state == COMPATIBLE:
         painter.setPen(QPen(palette.highlight, 2.5))
-        painter.setBrush(Qt.BrushStyle.NoBrush)
+        painter.setBrush(_NO_BRUSH)
         painter.drawEllipse(centre, r + 3.5, r + 3.5)
-    colors = [kind_color(k, palette.dark) for k in port.kinds]
-    if port.state == REFUSED:
-        colors = [_faded(c, palette.node_body) for c in colors]
     rect = QRectF(centre.x() - r, centre.y() - r, 2 * r, 2 * r)
-    painter.setPen(Qt.PenStyle.NoPen)
-    if len(colors) == 1:
-        painter.setBrush(QBrush(colors[0]))
+    painter.setPen(_NO_PEN)
+    kinds = port.kinds
+    if len(kinds) == 1:
+        color = kind_color(kinds[0], palette.dark)
+        painter.setBrush(_faded(color, palette.node_body) if port.state == REFUSED else color)
         painter.drawEllipse(rect)
     else:
-        span = 360 * 16 // len(colors)
-        for i, color in enumerate(colors):
-            painter.setBrush(QBrush(color))
+        span = 360 * 16 // len(kinds)
+        for i, kind in enumerate(kinds):
+            color = kind_color(kind, palette.dark)
+            painter.setBrush(_faded(color, palette.node_body) if port.state == REFUSED else color)
             painter.drawPie(rect, 90 * 16 + i * span, span)
     if not port.connected and not port.is_output:
-        painter.setBrush(QBrush(palette.node_body))
+        painter.setBrush(palette.node_body)
         painter.drawEllipse(centre, r * 0.5, r * 0.5)
-    painter.setPen(QPen(palette.node_border, 1.0))
-    painter.setBrush(Qt.BrushStyle.NoBrush)
+    border = palette.node_border
+    pen = _outline_pens.get(border.rgba())
+    if pen is None:
+        pen = _outline_pens[border.rgba()] = QPen(border, 1.0)
+    painter.setPen(pen)
+    painter.setBrush(_NO_BRUSH)
     painter.drawEllipse(rect)
 
 

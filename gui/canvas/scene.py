@@ -19,6 +19,7 @@ from .port_item import PortItem
 from .reroute_item import RerouteItem
 from .scene_annotations import AnnotationsMixin
 from .style import GRID, CanvasPalette, reset_metrics
+from .wire_layer import WireLayer
 
 
 class GraphScene(AnnotationsMixin, QGraphicsScene):
@@ -42,6 +43,8 @@ class GraphScene(AnnotationsMixin, QGraphicsScene):
         self.setSceneRect(QRectF(-20000, -20000, 40000, 40000))
         self._report: ShapeReport | None = None
         self._reroute_pending = False
+        self.wire_layer = WireLayer(self.edge_items)  # draws every wire when zoomed far out (the view decides)
+        self.addItem(self.wire_layer)
         ev = graph.events
         self._slots = [(ev.node_added, self._on_node_added), (ev.node_removed, self._on_node_removed),
                        (ev.node_changed, self._on_node_changed), (ev.node_moved, self._on_node_moved),
@@ -194,6 +197,8 @@ class GraphScene(AnnotationsMixin, QGraphicsScene):
             item.update_path()  # routing around blocks needs the scene
         if self._report is not None:
             self._apply_edge_report(item, self._report)
+        item.sync_drawing()
+        self.wire_layer.wires_changed(item.boundingRect())
 
     def _on_edge_removed(self, edge: Edge) -> None:
         item = self._edges.pop(edge, None)
@@ -207,6 +212,7 @@ class GraphScene(AnnotationsMixin, QGraphicsScene):
             self.retire(reroute)
         item.reroutes = []
         self.removeItem(item)
+        self.wire_layer.wires_changed(item.boundingRect())
 
     def _set_connected(self, source: PortItem, target: PortItem, connected: bool, source_state=None) -> None:
         source.set_connected(connected if source_state is None else source_state)

@@ -32,6 +32,7 @@ _CATEGORY_HEX = {
 NODE_WIDTH = 168.0  # engine.layout columns are 270 apart: this leaves room for an edge and its shape label
 GRID = 10.0  # snapping step; engine.layout's 270 x 170 spacing lies on it
 PORT_RADIUS = 5.5
+WIRE_WIDTH = 2.2  # scene units: wires thin out with the zoom as blocks do
 CORNER = 7.0
 
 

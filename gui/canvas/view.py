@@ -16,6 +16,7 @@ from .node_item import NodeItem
 from .scene import GraphScene
 from .minimap import MinimapView
 from .style import GRID, NODE_WIDTH, metrics
+from .wire_layer import LAYER_BELOW
 from .wire_values import WireValuesPopup, show_wire_values
 
 MIN_ZOOM, MAX_ZOOM, FRAME_MAX_ZOOM = 0.1, 3.0, 1.25
@@ -308,6 +309,12 @@ class CanvasView(EditActionsMixin, AnnotateMixin, QGraphicsView):
             event.accept()
             return
         super().mouseReleaseEvent(event)
+
+    def paintEvent(self, event) -> None:
+        # Every zoom change (wheel, framing, a restored view) ends in a paint: far out, one item draws
+        # every wire (wire_layer.py).
+        self.graph_scene.wire_layer.set_active(self.zoom < LAYER_BELOW)
+        super().paintEvent(event)
 
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
