@@ -365,6 +365,77 @@ def test_the_minimap_appears_when_the_graph_leaves_the_view_and_moves_the_view(n
     assert abs(centre.x() - target.x()) < 40 and abs(centre.y() - target.y()) < 40
 
 
+def test_the_minimap_stands_upright_for_a_tall_graph_and_never_covers_much_of_a_short_canvas(names, qtbot):
+    from gui.canvas.minimap import SIZE, MinimapView
+
+    view, scene, graph = names.view, names.scene, names.graph
+    view.frame_all()
+    view.zoom_by(4.0)
+    minimap = view.minimap
+    qtbot.waitUntil(minimap.isVisible, timeout=2000)
+    assert (minimap.width(), minimap.height()) == SIZE  # the names chain is wide
+    # The same blocks stacked in a column: an upright minimap, in which the graph fills most of the width.
+    for i, node in enumerate(graph):
+        scene.node_item(node.id).setPos(0, i * 260)
+    view.minimap.refit()
+    assert minimap.height() > minimap.width()
+    drawn = minimap.mapFromScene(minimap.graph_rect()).boundingRect()
+    assert drawn.width() > 0.5 * minimap.viewport().width()
+    assert drawn.height() > 0.9 * minimap.viewport().height()
+    # On a canvas 300 px high it takes at most 45 % of the height.
+    tall = MinimapView.size_for(minimap.graph_rect(), 300)
+    assert tall[1] <= 135 and tall[0] <= SIZE[0]
+
+
+def test_a_minimap_fitted_before_the_canvas_shows_draws_the_whole_graph_filling_it(qtbot):
+    """As when the window opens a document: the minimap is fitted while the canvas is still hidden, so its
+    viewport has no size yet (it drew the graph a tenth of the size it should be)."""
+    graph = load_document(EXAMPLES / "names.json").graph
+    analysis = AnalysisModel(graph)
+    scene = GraphScene(graph, QUndoStack(), analysis)
+    view = CanvasView(scene)
+    qtbot.addWidget(view)
+    view.resize(500, 300)
+    view.scale(2.0, 2.0)
+    view.minimap.refit()
+    view.show()
+    minimap = view.minimap
+    qtbot.waitUntil(minimap.isVisible, timeout=2000)
+    drawn = minimap.mapFromScene(minimap.graph_rect()).boundingRect()
+    room = minimap.viewport().rect()
+    assert drawn.width() >= 0.9 * room.width() or drawn.height() >= 0.9 * room.height()
+    scene.detach()
+    analysis.detach()
+
+
+def test_the_minimap_outline_follows_a_zoom_about_the_centre(names, qtbot):
+    """Zooming about the centre keeps the scroll bars' values (no scrollContentsBy), and the minimap repaints
+    only when asked: its outline showed the old zoom."""
+    from PySide6.QtCore import QEvent, QObject, QPointF
+
+    view = names.view
+    view.frame_all()
+    view.zoom_by(4.0)
+    minimap = view.minimap
+    qtbot.waitUntil(minimap.isVisible, timeout=2000)
+
+    class Paints(QObject):
+        count = 0
+
+        def eventFilter(self, watched, event):
+            self.count += event.type() == QEvent.Type.Paint
+            return False
+
+    paints = Paints()
+    minimap.viewport().installEventFilter(paints)
+    centre = QPointF(view.viewport().rect().center())
+    before = (view.horizontalScrollBar().value(), view.verticalScrollBar().value())
+    view.zoom_by(0.8, centre)
+    qtbot.waitUntil(lambda: paints.count > 0, timeout=2000)
+    assert (view.horizontalScrollBar().value(), view.verticalScrollBar().value()) == before  # the case itself
+    minimap.viewport().removeEventFilter(paints)
+
+
 def test_the_minimap_shows_a_picture_of_the_graph_retaken_once_per_burst_of_changes(names, qtbot):
     from PySide6.QtCore import QPointF
 

@@ -12,7 +12,8 @@ from PySide6.QtCore import QRectF, Qt, QTimer
 from PySide6.QtGui import QColor, QPainter, QPen, QPixmap
 from PySide6.QtWidgets import QFrame, QGraphicsView
 
-SIZE = (220, 140)
+SIZE = (220, 140)  # for a graph wider than tall
+TALL_HEIGHT, TALL_MIN_WIDTH = 220, 110  # for a taller one
 MARGIN = 12
 RETAKE_MS = 250  # changes within this time are shown by one new picture
 
@@ -78,12 +79,29 @@ class MinimapView(QGraphicsView):
         needed = self.enabled_by_user and not rect.isEmpty() and not visible.contains(rect)
         self.setVisible(needed)
         if needed:
-            if rect != self._rect:
+            size = self.size_for(rect, self.canvas.viewport().height())
+            if rect != self._rect or size != (self.width(), self.height()):
                 self._rect = rect
                 self._picture = None
+                self.resize(*size)
                 self.fitInView(rect, Qt.AspectRatioMode.KeepAspectRatio)
             self.place()
             self.viewport().update()  # the outline moves; the picture stays
+
+    @staticmethod
+    def size_for(rect: QRectF, room: int) -> tuple[int, int]:
+        """Landscape for a wide graph; upright for a tall one (a column of chains drawn into the landscape
+        box was a strip a fifth of its width), never more than 45 % of the canvas's height ``room``."""
+        ratio = rect.width() / rect.height() if rect.height() > 0 else 1.0
+        if ratio >= 1.0:
+            width, height = SIZE
+        else:
+            height = TALL_HEIGHT
+            width = min(max(round(height * ratio), TALL_MIN_WIDTH), SIZE[0])
+        if height > 0.45 * room:
+            height = max(round(0.45 * room), 60)
+            width = min(width, SIZE[0])
+        return width, height
 
     def place(self) -> None:
         """Bottom right of the canvas."""
@@ -93,6 +111,10 @@ class MinimapView(QGraphicsView):
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
         self._picture = None
+        if self._rect is not None:
+            # Fitted again once the viewport has its size: a minimap resized while hidden gets its viewport's
+            # size only here, and was fitted to the old one (the graph drawn a tenth of the size it should be).
+            self.fitInView(self._rect, Qt.AspectRatioMode.KeepAspectRatio)
 
     def paintEvent(self, event) -> None:
         scene = self.scene()

@@ -111,6 +111,7 @@ class CanvasView(EditActionsMixin, AnnotateMixin, QGraphicsView):
         after = self.mapToScene(anchor.toPoint())
         self.translate(after.x() - before.x(), after.y() - before.y())
         self.setTransformationAnchor(QGraphicsView.ViewportAnchor.AnchorUnderMouse)
+        self.minimap.refit()  # the scroll bars may keep their values (no scrollContentsBy): the outline moves here
 
     def zoom_in(self) -> None:
         self.zoom_by(1.25)
