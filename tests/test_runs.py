@@ -53,6 +53,43 @@ def test_missing_and_broken_files_are_named(tmp_path):
     assert find_runs(tmp_path / "nowhere") == []
 
 
+def test_a_run_whose_process_is_gone_reads_as_interrupted_and_a_live_one_as_running(tmp_path):
+    import json
+    import os
+    import socket
+    import subprocess
+    import sys
+
+    run = Run(tmp_path / "runs" / "doc" / "20260101-120000")
+    run.path.mkdir(parents=True)
+    ended = subprocess.Popen([sys.executable, "-c", "pass"])
+    ended.wait()  # reaped: its pid names no process now
+
+    def status(**fields):
+        run.status().write_text(json.dumps({"status": "running", "epoch": 3, **fields}), encoding="utf-8")
+        return run.read_status()
+
+    here = socket.gethostname()
+    gone = status(pid=ended.pid, host=here)
+    assert gone["status"] == "interrupted" and gone["epoch"] == 3
+    assert gone["message"].startswith(f"its training process ({ended.pid}) ended before the run finished")
+    assert status(pid=os.getpid(), host=here)["status"] == "running"  # this process: still training
+    assert status(pid=ended.pid, host="another-machine")["status"] == "running"  # cannot tell from here
+    assert status()["status"] == "running"  # written before runs recorded their process
+    for odd in (True, -1, 0, 2**40, "12", None):
+        assert status(pid=odd, host=here)["status"] == "running"
+    # What a training writes names its process.
+    from engine.training.rundir import RunDir
+
+    (tmp_path / "written").mkdir()
+    writer = RunDir(tmp_path / "written")
+    writer.status(status="running", epoch=0, step=0)
+    writer.close()
+    run = writer.run
+    written = json.loads(run.status().read_text(encoding="utf-8"))
+    assert written["pid"] == os.getpid() and written["host"] == here and run.read_status()["status"] == "running"
+
+
 @settings(max_examples=40, deadline=None)
 @given(st.binary(max_size=60))
 def test_any_status_file_reads_as_an_object_or_a_named_error(content):

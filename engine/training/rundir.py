@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import time
 from pathlib import Path
 from typing import Any, Callable
@@ -83,7 +84,10 @@ class RunDir:
         self._log.flush()
 
     def status(self, **fields: Any) -> None:
-        self.write(STATUS, {"updated": time.strftime("%Y-%m-%dT%H:%M:%S"), "document": self.source, **fields})
+        # The process and machine that write it: a reader can tell a run still training from one whose process
+        # was killed mid-run (Run.read_status says "interrupted" then).
+        self.write(STATUS, {"updated": time.strftime("%Y-%m-%dT%H:%M:%S"), "document": self.source,
+                            "pid": os.getpid(), "host": socket.gethostname(), **fields})
 
     def error(self, text: str) -> None:
         self.write_text(ERROR, text)

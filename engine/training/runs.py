@@ -4,6 +4,8 @@
 from __future__ import annotations
 
 import json
+import os
+import socket
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +13,8 @@ DOCUMENT = "document.json"  # the document snapshot the run trained
 CONFIG = "config.json"  # TrainingConfig.to_dict()
 DATA_META = "data_meta.json"  # DataMeta.to_dict(): vocabulary, labels, scaling, tokenization
 EVENTS = "metrics.jsonl"  # every event, one JSON object a line
-STATUS = "status.json"  # status running|completed|stopped|early_stopped|failed, message, epoch, step, best
+STATUS = "status.json"  # status running|completed|stopped|early_stopped|failed, message, epoch, step, best,
+#                          pid and host of the writing process (read_status adds "interrupted")
 EVALUATION = "evaluation.json"  # the best checkpoint on the test split, with baselines
 ERROR = "error.txt"  # the trace of an unexpected error
 CHECKPOINTS = "checkpoints"
@@ -109,8 +112,14 @@ class Run:
         return _read_json(self.meta())
 
     def read_status(self) -> dict[str, Any]:
-        """``{}`` while the run has not written one; ``status`` is missing from it then."""
-        return _read_json(self.status())
+        """``{}`` while the run has not written one; ``status`` is missing from it then. A run left "running" by
+        a process of this machine that no longer exists reads as "interrupted", with a message saying so."""
+        status = _read_json(self.status())
+        if status.get("status") == "running" and not _still_running(status):
+            status = {**status, "status": "interrupted",
+                      "message": f"its training process ({status['pid']}) ended before the run finished: it was "
+                                 "killed, crashed or the machine stopped; the last checkpoint is kept"}
+        return status
 
     def read_evaluation(self) -> dict[str, Any]:
         return _read_json(self.evaluation())
@@ -183,3 +192,19 @@ def _time_key(name: str) -> tuple:
     if len(parts) in (2, 3) and all(part.isdigit() for part in parts):
         return (parts[0], parts[1], int(parts[2]) if len(parts) == 3 else 1)
     return (name, "", 0)
+
+
+def _still_running(status: dict[str, Any]) -> bool:
+    """Whether the process that wrote a "running" status may still be training: unknown (True) for another
+    machine, an older run without a pid, or a platform without signal 0."""
+    pid, host = status.get("pid"), status.get("host")
+    if type(pid) is not int or not 0 < pid < 2**31 or host != socket.gethostname() or os.name != "posix":
+        return True
+    try:
+        os.kill(pid, 0)  # signal 0: only asks whether the process exists
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # exists (another user's: PermissionError), or cannot tell
+    return True
+
