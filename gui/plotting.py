@@ -2,8 +2,10 @@
 construction (no SI prefixes, cached axes, legend outside the data's way)."""
 from __future__ import annotations
 
+import html
 import math
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QGraphicsItem
 
 from engine.lazy import numpy as np  # imported at first use: not before the window's first paint
@@ -12,6 +14,12 @@ from .theme import pg, plot_colors
 
 PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22",
            "#17becf"]
+
+
+def key_html(labels: list[str]) -> str:
+    """A key for curves drawn in color(i) for label i: each colour as a short thick line, then the label."""
+    return "&nbsp;&nbsp; ".join(f"<span style='color:{color(i)}'><b>━━</b></span>&nbsp;{html.escape(label)}"
+                                for i, label in enumerate(labels))
 
 
 def color(i: int) -> str:
@@ -88,8 +96,25 @@ def set_text(plot: pg.PlotItem, label: str | None = None, title: str | None = No
         plot.setTitle(title, size="9pt")
 
 
+def title_never_widens(label: pg.LabelItem) -> None:
+    """A plot's title no longer sets the plot's minimum width (a narrow plot in a row of four was pushed past
+    its panel's edge, legend and all, by a long title); a title longer than the data area runs over the axes.
+    pyqtgraph's LabelItem takes its text's width as its minimum again at every text change and resize, so this
+    wraps that step."""
+    measure = label.updateMin
+
+    def update_min() -> None:
+        measure()
+        label.setMinimumWidth(0)
+        label._sizeHint[Qt.SizeHint.MinimumSize] = (0, label._sizeHint[Qt.SizeHint.MinimumSize][1])
+
+    label.updateMin = update_min
+    update_min()
+
+
 def new_plot(left: str, bottom: str, log_y: bool = False) -> pg.PlotItem:
     plot = pg.PlotItem()
+    title_never_widens(plot.titleLabel)
     plot.setLabel("left", left)
     plot.setLabel("bottom", bottom)
     plot.showGrid(x=True, y=True, alpha=0.2)
@@ -104,7 +129,7 @@ def new_plot(left: str, bottom: str, log_y: bool = False) -> pg.PlotItem:
     return plot
 
 
-LEGEND_WIDTH = 165  # room kept right of the data for the legend (its longest label fits), so it never covers a curve
+LEGEND_WIDTH = 165  # the most room kept right of the data for the legend; fit_legend_column gives it what it needs
 
 
 def place_legend_outside(plot: pg.PlotItem, legend: pg.LegendItem) -> None:
@@ -116,3 +141,21 @@ def place_legend_outside(plot: pg.PlotItem, legend: pg.LegendItem) -> None:
     axis.setWidth(LEGEND_WIDTH)
     legend.setParentItem(plot)  # the view box clips what lies outside it; the plot item does not
     legend.anchor(itemPos=(1, 0), parentPos=(1, 0), offset=(-2, 24))
+    plot.outside_legend = legend
+    fit_legend_column(plot)
+
+
+def fit_legend_column(plot: pg.PlotItem) -> None:
+    """Sizes the column right of the data to the legend's widest entry (at most LEGEND_WIDTH): runs named
+    "run 1" left 120 px of it empty. None at all for an empty legend or a plot whose ``legend_off`` is set (its
+    panel names the curves elsewhere)."""
+    legend = getattr(plot, "outside_legend", None)
+    if legend is None:
+        return
+    shown = bool(legend.items) and not getattr(plot, "legend_off", False)  # an empty legend is an empty box
+    legend.setVisible(shown)
+    width = legend.boundingRect().width() if shown else 0.0
+    wanted = int(min(LEGEND_WIDTH, width + 4)) if width else 8
+    axis = plot.getAxis("right")
+    if abs(axis.width() - wanted) > 1:
+        axis.setWidth(wanted)

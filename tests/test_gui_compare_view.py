@@ -15,6 +15,7 @@ from engine.training import GateProbe, StepMetrics, TimeGradProbe, Trainer, Trai
 from engine.training.events import read_events
 from gui.dashboard import ComparePanel, DashboardWidget
 from gui.dashboard.compare import NOTHING
+from gui.plotting import color
 from gui.dashboard.history import RunHistory
 from gui.training.runs_panel import RunsPanel
 from test_gui_dash_support import small_example
@@ -193,6 +194,13 @@ def test_runs_dock_selection_feeds_the_compare_tab(qtbot, runs):
     assert {label for label, _ in blocker.args[0]} == {"kind=lstm", "kind=rnn"}
     assert sorted(dashboard.compare.labels()) == ["kind=lstm", "kind=rnn"]
     assert set(runs_panel.overlaid) == {dirs["lstm"], dirs["swapped"]}  # the dock's own overlay still works
+    # Its key (not a legend over the curves) gives each run's colour, the one its curves have.
+    drawn = {item.name(): item.opts["pen"].color().name() for item in runs_panel.plot.listDataItems()}
+    for i, path in enumerate(runs_panel.overlaid):
+        label = {dirs["lstm"]: "kind=lstm", dirs["swapped"]: "kind=rnn"}[path]
+        assert f"color:{color(i)}'><b>━━</b></span>&nbsp;{label}" in runs_panel.key.text()
+        assert drawn[f"{label} train"] == color(i)
+    assert runs_panel.plot.legend is None
     assert dashboard.current_panel() is not dashboard.compare
     runs_panel.activateWindow()  # shortcuts go to the active window
     qtbot.waitUntil(runs_panel.isActiveWindow, timeout=3000)
@@ -231,3 +239,50 @@ def test_dark_theme_and_a_1280x720_window(qtbot, runs):
         assert not dashboard.compare.grab().isNull()
     finally:
         apply_theme("light", window)
+
+
+def test_a_1280_px_strip_shows_the_four_plots_in_one_row_with_their_tools_folded(qtbot, runs):
+    """The docked strip of a 1280x720 screen (about 1,240 x 260 px): the four toolbars side by side needed
+    1,721 px, so the tab stayed in two rows of plots 110 px high. Folded into a ⋯ menu each, they fit one row,
+    and every plot (axes, data, legend) lies inside its panel."""
+    _, dirs = runs
+    panel = ComparePanel()
+    qtbot.addWidget(panel)
+    panel.resize(1240, 260)
+    panel.show()
+    compare(qtbot, panel, [("kind=lstm", dirs["lstm"]), ("kind=rnn", dirs["swapped"]), ("rnn", dirs["rnn"])])
+    qtbot.waitUntil(lambda: panel.grid.wide, timeout=2000)
+    plots = panel.panels
+    assert len({plot.y() for plot in plots}) == 1  # one row
+    for plot in plots:
+        assert plot.compact and plot.more_button.isVisible() and not plot.freeze_button.isVisible()
+        assert plot.width() >= plot.minimumSizeHint().width(), plot.title
+        assert plot.plot.width() <= plot.layout_widget.width() + 1, plot.title  # nothing clipped at the right
+        # No legend in the plot (it took a quarter of it): the tab's key names the runs, one colour each.
+        assert not plot.plot.outside_legend.isVisible() and plot.plot.getAxis("right").width() <= 8, plot.title
+        assert plot.plot.getViewBox().width() > 0.6 * plot.width(), plot.title
+    key = panel.key.text()
+    assert panel.key.isVisible() and panel.key.geometry().bottom() < panel.grid.y()  # above the plots
+    for i, label in enumerate(("kind=lstm", "kind=rnn", "rnn")):
+        assert f"color:{color(i)}'><b>━━</b></span>&nbsp;{label}" in key
+        curve = next(c for c in plots[0].curves.values() if c.name() == label)
+        assert curve.opts["pen"].color().name() == color(i)  # the colour the key gives it
+    assert plots[-1].geometry().right() < panel.width()
+    # The menu's Freeze is the button's: one state.
+    menu = plots[0].more_button.menu()
+    freeze = next(a for a in menu.actions() if a.text() == "Freeze")
+    freeze.trigger()
+    assert plots[0].frozen and plots[0].freeze_button.isChecked()
+    plots[0].freeze_button.setChecked(False)
+    assert not plots[0].frozen and not freeze.isChecked()
+    # Given the width, the buttons come back; given the height too, two rows.
+    panel.resize(2000, 260)
+    qtbot.waitUntil(lambda: not plots[0].compact, timeout=2000)
+    assert panel.grid.wide and plots[0].freeze_button.isVisible() and not plots[0].more_button.isVisible()
+    # Made narrow again, the tab follows (held at the width of its unfolded row, it could not shrink).
+    panel.resize(1240, 260)
+    qtbot.waitUntil(lambda: plots[0].compact, timeout=2000)
+    assert panel.width() == 1240 and panel.grid.wide
+    panel.resize(1240, 700)
+    qtbot.waitUntil(lambda: not panel.grid.wide, timeout=2000)
+    assert not any(plot.compact for plot in plots)

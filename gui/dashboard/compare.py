@@ -9,7 +9,7 @@ import numpy as np
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import QCheckBox, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
-from ..plotting import color, drop_stale, finite, new_plot, positive, set_text
+from ..plotting import color, drop_stale, finite, key_html, new_plot, positive, set_text
 from ..theme import pg
 from .compared import CompareSet, read_run
 from .plot_grid import PlotGrid
@@ -31,6 +31,7 @@ class ComparePlot(PlotPanel):
         self.plot = new_plot(left, bottom, log_y=log_y)
         self.layout_widget.addItem(self.plot)
         self.track(self.plot)
+        self.plot.legend_off = True  # the tab's key above the plots names the runs (one colour each in every plot)
         self.log_y = log_y
         self.curves: dict[tuple, pg.PlotDataItem] = {}
         self.empty = pg.TextItem(NOTHING, color="#888", anchor=(0.5, 0.5))  # grey reads on both themes
@@ -133,7 +134,7 @@ class CompareCurvesPlot(ComparePlot):
         found = any(len(y) for y in ys)
         empty = self.missing(runs, found, "steps", f"no {name} recorded in these runs")
         self.finish(keep, np.concatenate(xs or [[]]), np.concatenate(ys or [[]]), empty,
-                    "solid: training (smoothed) · dashed ○: validation" if empty is None else "")
+                    "── training (smoothed) · ○ validation" if empty is None else "")
 
 
 class BlockPlot(ComparePlot):
@@ -307,12 +308,19 @@ class ComparePanel(QWidget):
         self.message = WrappingLabel("")
         self.message.setVisible(False)
         self.message.setStyleSheet("color: #d62728;")  # a run that cannot be read: red on both themes
+        # One key for the four plots, which draw run i in colour i: a legend in each plot took a quarter of a
+        # narrow plot, and labels such as "hidden_size=64, lr=0.003, weight_decay=0.0003" ran over its data.
+        self.key = WrappingLabel("")
+        self.key.setToolTip("Each run has one colour in every plot of this tab")
+        self.key.setVisible(False)
+        self.key.setContentsMargins(4, 2, 4, 0)
         for panel in self.panels:
             panel.history = self.runs
         self.grid = PlotGrid(self.panels, [(k // 2, k % 2, 1, 1) for k in range(len(self.panels))])  # 2x2, or 1x4
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.message)
+        layout.addWidget(self.key)
         layout.addWidget(self.grid, 1)
         self.timer = QTimer(self)
         self.timer.setInterval(poll_ms)
@@ -360,6 +368,8 @@ class ComparePanel(QWidget):
         errors = self.runs.errors()
         self.message.setText("\n".join(errors))
         self.message.setVisible(bool(errors))
+        self.key.setText(key_html(self.labels()))
+        self.key.setVisible(bool(self.runs.runs))
         if not self.busy():
             self._draw_later.stop()
             self._draw()

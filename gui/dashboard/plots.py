@@ -9,10 +9,10 @@ import math
 import time
 
 import numpy as np
-from PySide6.QtWidgets import (QComboBox, QFileDialog, QHBoxLayout, QLabel, QSizePolicy, QToolButton, QVBoxLayout,
-                               QWidget)
+from PySide6.QtWidgets import (QComboBox, QFileDialog, QHBoxLayout, QLabel, QMenu, QSizePolicy, QToolButton,
+                               QVBoxLayout, QWidget)
 
-from ..plotting import no_si_prefix, stable_bounds
+from ..plotting import fit_legend_column, no_si_prefix, stable_bounds
 from ..theme import pg, plot_colors
 from .history import RunHistory
 
@@ -46,9 +46,12 @@ class PlotPanel(QWidget):
         self.freeze_button = self._tool("Freeze", "Stop redrawing this plot (training continues)", None)
         self.freeze_button.setCheckable(True)
         self.freeze_button.toggled.connect(self.set_frozen)
-        self._tool("Fit", "Reset zoom: fit all data (wheel zooms, drag pans)", self.fit)
-        self._tool("PNG", "Save this plot as a PNG image", self.save_png)
-        self._tool("CSV", "Save the data behind this plot as CSV", self.save_csv)
+        self._tools = [self.freeze_button,
+                       self._tool("Fit", "Reset zoom: fit all data (wheel zooms, drag pans)", self.fit),
+                       self._tool("PNG", "Save this plot as a PNG image", self.save_png),
+                       self._tool("CSV", "Save the data behind this plot as CSV", self.save_csv)]
+        self.more_button = self._folded_tools()
+        self.compact = False
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(1)
@@ -64,6 +67,46 @@ class PlotPanel(QWidget):
             button.clicked.connect(lambda _checked=False: slot())
         self._bar.addWidget(button)
         return button
+
+    def _folded_tools(self) -> QToolButton:
+        """The four tools as one menu button, shown instead of them where four plots share one row of a
+        narrow dock (PlotGrid decides): their 171 px per plot kept a 1280 px screen's Compare tab in two rows."""
+        button = QToolButton()
+        button.setText("⋯")
+        button.setToolTip("Freeze, fit, save as PNG or CSV")
+        button.setAutoRaise(True)
+        button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        menu = QMenu(button)
+        freeze = menu.addAction("Freeze")
+        freeze.setCheckable(True)
+        freeze.toggled.connect(self.freeze_button.setChecked)  # one state: the button's
+        self.freeze_button.toggled.connect(freeze.setChecked)
+        menu.addAction("Fit").triggered.connect(lambda _checked=False: self.fit())
+        menu.addAction("Save PNG…").triggered.connect(lambda _checked=False: self.save_png())
+        menu.addAction("Save CSV…").triggered.connect(lambda _checked=False: self.save_csv())
+        button.setMenu(menu)
+        button.hide()
+        self._bar.addWidget(button)
+        return button
+
+    def set_compact(self, on: bool) -> None:
+        """Folds the tools into the ⋯ menu (or unfolds them)."""
+        if on != self.compact:
+            self.compact = on
+            for button in self._tools:
+                button.setVisible(not on)
+            self.more_button.setVisible(on)
+
+    def needed_width(self, compact: bool) -> int:
+        """The panel's minimum width with its tools as buttons (``compact`` False) or folded into the ⋯ menu,
+        whichever of the two it shows now."""
+        spacing = max(self._bar.spacing(), 0)
+        tools = sum(b.minimumSizeHint().width() + spacing for b in self._tools)
+        more = self.more_button.minimumSizeHint().width() + spacing
+        width = self.minimumSizeHint().width()
+        if compact == self.compact:
+            return width
+        return width - tools + more if compact else width - more + tools
 
     def showEvent(self, event) -> None:  # noqa: N802 - Qt override: a tab that becomes visible catches up
         super().showEvent(event)
@@ -116,6 +159,8 @@ class PlotPanel(QWidget):
             return False
         self._drawn = key
         self.draw(history)
+        for plot in self.plots():
+            fit_legend_column(plot)  # the legend's entries may have changed
         self.draw_count += 1
         self.drawn_at = time.perf_counter()
         return True

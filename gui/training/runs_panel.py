@@ -8,16 +8,17 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QFileDialog, QHBoxLayout, QLabel, QPushButton,
-                               QSplitter, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QFileDialog, QHBoxLayout, QLabel, QSplitter,
+                               QTableWidget, QTableWidgetItem, QToolButton, QVBoxLayout, QWidget)
 
 from engine.training.runs import Run, RunError, default_root, find_runs
 
 from ..dashboard.compared import run_labels
 from ..dashboard.history import RunHistory
 from ..lazy_widget import LazyWidget, made_on_use
-from ..plotting import color, finite, no_si_prefix
+from ..plotting import color, finite, key_html, no_si_prefix
 from ..theme import pg, plot_colors
+from ..wrapping_label import WrappingLabel
 
 FIXED_COLUMNS = ("Run", "Status", "Duration (s)", "Epochs", "Settings")
 PATH_ROLE = Qt.ItemDataRole.UserRole
@@ -76,15 +77,22 @@ class RunsPanel(QWidget):
         self.table.doubleClicked.connect(lambda _index: self.open_selected())
         self.metric_choice = QComboBox()
         self.metric_choice.addItems(["loss"])
-        self.metric_choice.setToolTip("Curve to overlay: smoothed training curve per step, validation per epoch")
+        self.metric_choice.setToolTip("Curve of the selected runs to overlay below: smoothed training curve per "
+                                      "step, validation per epoch")
         self.metric_choice.currentIndexChanged.connect(lambda _i: self.draw_overlay())
-        refresh = QPushButton("Refresh")
+        # Short labels on tool buttons (a push button is at least 80 px wide), the whole story in the tooltips: the
+        # dock is about 300 px wide on a 1280 px screen, where "Open in dashboard", "Compare in dashboard" and the
+        # rest in one row were cut off at its right edge.
+        refresh = _button("Refresh")
+        refresh.setToolTip("List this document's runs again (new runs are listed as they start)")
         refresh.clicked.connect(self.refresh)
-        open_button = QPushButton("Open in dashboard")
+        open_button = _button("Open")
+        open_button.setToolTip("Open the selected run in the dashboard (double-click a row)")
         open_button.clicked.connect(self.open_selected)
-        add_button = QPushButton("Add run folder…")
+        add_button = _button("Add…")
+        add_button.setToolTip("Add a run folder from elsewhere (another document's, a copied one) to this list")
         add_button.clicked.connect(self.browse)
-        compare_button = QPushButton("Compare in dashboard")
+        compare_button = _button("Compare")
         compare_button.setToolTip("Overlay the selected runs in the dashboard's Compare tab: loss, a block's "
                                   "gradient norm, ‖∂L/∂h_t‖ per time step, gate means (Ctrl+Return in the table)")
         compare_button.clicked.connect(self.compare_selected)
@@ -97,14 +105,31 @@ class RunsPanel(QWidget):
         self.table.addActions([open_action, self.compare_action])  # right-click menu, and the shortcut
         self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
         bar = QHBoxLayout()
-        for widget in (refresh, open_button, compare_button, add_button, QLabel("overlay:"), self.metric_choice):
+        for widget in (open_button, compare_button, refresh, add_button):
             bar.addWidget(widget)
         bar.addStretch(1)
         self.plot_slot = LazyWidget(self._make_plot)  # made when first shown or drawn on (gui.lazy_widget)
+        self.plot_slot.setMinimumHeight(140)  # below that its axes' ticks run into each other
         self.message = QLabel("")
+        overlay = QWidget()  # the overlay's choice sits with the overlay
+        overlay_bar = QHBoxLayout(overlay)
+        overlay_bar.setContentsMargins(0, 2, 0, 0)
+        overlay_bar.addWidget(QLabel("Overlay:"))
+        overlay_bar.addWidget(self.metric_choice, 1)
+        below = QWidget()
+        below_layout = QVBoxLayout(below)
+        below_layout.setContentsMargins(0, 0, 0, 0)
+        below_layout.addWidget(overlay)
+        self.key = WrappingLabel("")  # each overlaid run's colour and label
+        self.key.setToolTip("Solid: training loss or metric (smoothed, per step); dashed with circles: validation "
+                            "per epoch")
+        below_layout.addWidget(self.key)
+        below_layout.addWidget(self.plot_slot, 1)
         split = QSplitter(Qt.Orientation.Vertical)
         split.addWidget(self.table)
-        split.addWidget(self.plot_slot)
+        split.addWidget(below)
+        split.setStretchFactor(0, 3)
+        split.setStretchFactor(1, 2)
         layout = QVBoxLayout(self)
         layout.addLayout(bar)
         layout.addWidget(split, 1)
@@ -118,8 +143,7 @@ class RunsPanel(QWidget):
         plot.setLabel("bottom", "training step (batches)")
         plot.showGrid(x=True, y=True, alpha=0.2)
         no_si_prefix(plot)
-        plot.addLegend(offset=(-5, 5), labelTextSize="8pt")
-        return widget
+        return widget  # no legend in it: the key above names the runs (a legend inside covered the curves)
 
     plot_widget = made_on_use("plot_slot")
     plot = made_on_use("plot_slot", lambda widget: widget.getPlotItem())
@@ -183,9 +207,10 @@ class RunsPanel(QWidget):
         for path in self.runs:
             history, run = self.history(path), Run(path)
             try:
-                config, status = run.read_config(), run.read_status().get("status", "?")
+                config, written = run.read_config(), run.read_status()
             except RunError:
-                config, status = {}, "?"
+                config, written = {}, {}
+            status = (written.get("status", "?"), written.get("message", ""))  # why, for its tooltip
             summary = history.summary() if history else {}
             rows.append((path, history, config, status, {k: v for k, v in summary.items()
                                                           if isinstance(v, (int, float))}))
@@ -199,7 +224,7 @@ class RunsPanel(QWidget):
         for row, (path, history, config, status, summary) in enumerate(rows):
             finished = history.finished if history else None
             cells = [QTableWidgetItem(f"{path.parent.name}/{path.name}"),
-                     QTableWidgetItem(finished.status if finished else status),
+                     QTableWidgetItem(finished.status if finished else status[0]),
                      NumberItem(finished.duration_s if finished else None,
                                 f"{finished.duration_s:.1f}" if finished else "—"),
                      NumberItem(len(history.epochs) if history else None),
@@ -207,7 +232,8 @@ class RunsPanel(QWidget):
             cells += [NumberItem(summary.get(name)) for name in metrics]
             cells[0].setData(PATH_ROLE, str(path))
             for col, item in enumerate(cells):
-                item.setToolTip(str(path) if col == 0 else item.text())
+                item.setToolTip(str(path) if col == 0 else status[1] if col == 1 and not finished and status[1]
+                                else item.text())
                 self.table.setItem(row, col, item)
         self.table.setSortingEnabled(True)
         self.table.resizeColumnsToContents()
@@ -271,11 +297,12 @@ class RunsPanel(QWidget):
             self.metric_choice.blockSignals(False)
         metric = self.metric_choice.currentText() or "loss"
         self.overlaid = []
+        labels = dict(zip([p for p, _ in histories], run_labels([p for p, _ in histories])))
+        self.key.setText(key_html([labels[p] for p, _ in histories]))
         if not histories and not self.plot_slot.made:
             return  # nothing to draw on a plot not made yet
         self.plot.clear()
         self.plot.setLabel("left", metric)
-        labels = dict(zip([p for p, _ in histories], run_labels([p for p, _ in histories])))
         for i, (path, history) in enumerate(histories):
             label = labels[path]
             pen = pg.mkPen(color(i), width=2)
@@ -294,3 +321,10 @@ class RunsPanel(QWidget):
         if history is not None:
             self.openRequested.emit(history)
         return history
+
+
+def _button(text: str) -> QToolButton:
+    button = QToolButton()
+    button.setText(text)
+    return button
+
