@@ -4,6 +4,9 @@ character model that generates text with a temperature.
 """
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -86,8 +89,9 @@ def test_csv_import_preview_columns_fix_train_and_try(qtbot, open_window, csv_do
     # Results: the test metrics beside the majority-class baseline, and the confusion matrix by label name.
     results = board.results
     table = [[results.table.item(r, c).text() for c in range(3)] for r in range(results.table.rowCount())]
-    assert [row[0] for row in table[:2]] == ["loss", "accuracy"]
-    assert any(row[2] == "always the most common class" for row in table)
+    assert [row[0] for row in table] == ["loss", "accuracy"]
+    majority = json.loads((Path(history.run_dir) / "evaluation.json").read_text())["baselines"]["language"]
+    assert table[1][2] == f"{majority['majority_accuracy']:.4g}: always the most common class"  # beside accuracy
     assert results.head.currentText() == "language"
     confusion = results.confusion["language"]
     assert confusion["labels"] == ["meh", "neg", "pos"] and sum(map(sum, confusion["matrix"])) > 0
@@ -200,3 +204,19 @@ def test_a_sequence_to_sequence_model_translates_free_running_with_a_beam(qtbot,
     assert kind == "translations" and text == "314" and len(hypotheses) == 3
     assert all(0.0 < p <= 1.0 for _, p in hypotheses) and set("".join(a for a, _ in hypotheses)) <= set("0123456789")
     assert trying.output.toPlainText().startswith("source: 314\n1. ")
+
+
+def test_each_baseline_stands_beside_the_metric_it_measures():
+    from gui.dashboard.results import metric_rows
+
+    one_head = {"metrics": {"loss": 0.13, "accuracy": 0.9456},
+                "baselines": {"recall": {"majority_accuracy": 0.75}}}
+    assert metric_rows(one_head) == [("loss", "0.13", ""), ("accuracy", "0.9456", "0.75: always the most common class")]
+    forecast = {"metrics": {"loss": 0.05, "mse": 0.05, "mae": 0.17},
+                "baselines": {"next": {"constant_mean_mse": 0.529, "last_value_mse": 0.097}}}
+    assert metric_rows(forecast)[1] == ("mse", "0.05", "0.529: always the training mean; 0.097: repeat the last value")
+    two_heads = {"metrics": {"loss": 1.0, "a/accuracy": 0.8, "b/mse": 0.2},
+                 "baselines": {"a": {"majority_accuracy": 0.5}, "b": {"constant_mean_mse": 0.9}, "c": {"odd": 3}}}
+    assert metric_rows(two_heads) == [("loss", "1", ""), ("a/accuracy", "0.8", "0.5: always the most common class"),
+                                      ("b/mse", "0.2", "0.9: always the training mean"), ("baseline (c)", "3", "odd")]
+    assert metric_rows({"metrics": {"loss": "x"}, "baselines": {"h": [1, 2], "g": {"majority_accuracy": None}}}) == []

@@ -1,5 +1,6 @@
-"""The final evaluation writes a confusion matrix for every classifier, with the label names: its diagonal
-agrees exactly with the test accuracy, and it counts every test sample once."""
+"""The final evaluation writes a confusion matrix for every classifier and sequence labeller, with the label
+names: its diagonal agrees exactly with the test accuracy, and it counts every test sample (every labelled step
+of a labeller, padding left out) once."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -31,3 +32,20 @@ def test_the_confusion_matrix_agrees_with_the_test_accuracy(tmp_path, example):
         assert confusion["labels"] == [str(d) for d in range(10)] and len(matrix) == 10
     else:
         assert len(confusion["labels"]) == 2 and len(matrix) == 2  # binary: rotten, fresh
+
+
+@pytest.mark.parametrize("example", ["copy_lstm", "seq2seq"])
+def test_a_labelling_head_gets_one_counting_every_labelled_step(tmp_path, example):
+    document = load_document(EXAMPLES / f"{example}.json")
+    document.path = tmp_path / f"{example}.json"
+    result = Trainer(document, TrainingConfig(epochs=1, batch_size=32, max_steps_per_epoch=3, probes=[])).run()
+    assert result.status == "completed", result.message
+    evaluation = Run(result.run_dir).read_evaluation()
+    ((head, confusion),) = evaluation["confusion"].items()
+    matrix = confusion["matrix"]
+    total = sum(map(sum, matrix))
+    correct = sum(matrix[i][i] for i in range(len(matrix)))
+    assert correct / total == pytest.approx(evaluation["metrics"]["accuracy"], abs=1e-9)
+    assert len(confusion["labels"]) == len(matrix) and all(len(row) == len(matrix) for row in matrix)
+    started = Run(result.run_dir).read_events()[0]
+    assert total > started.data_info["samples"]["test"]  # steps, not sequences

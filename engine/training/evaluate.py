@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import torch
 
-from ..losses import MetricTracker
+from ..losses import MetricTracker, valid_mask
 
 
 @torch.no_grad()
@@ -50,9 +50,10 @@ MAX_CONFUSION_CLASSES = 100  # beyond that a matrix is unreadable (and the names
 
 @torch.no_grad()
 def confusion_matrices(session, split: str) -> dict[str, dict]:
-    """For every classification head: ``{"labels": [names], "matrix": [[count]]}``, rows the true class and
-    columns the predicted one, over ``split`` (empty for a model without classifiers)."""
-    heads = [(i, h) for i, h in enumerate(session.compiled.heads) if h.task == "classification"]
+    """For every classification and sequence-labelling head: ``{"labels": [names], "matrix": [[count]]}``, rows
+    the true class and columns the predicted one, over ``split`` (empty for a model without such heads). A
+    labelling head counts every labelled step, padding left out, as its accuracy does."""
+    heads = [(i, h) for i, h in enumerate(session.compiled.heads) if h.task in ("classification", "labelling")]
     if not heads:
         return {}
     labels_of = dict(getattr(session.data.meta, "labels", {}) or {})
@@ -74,8 +75,15 @@ def confusion_matrices(session, split: str) -> dict[str, dict]:
                     predicted, classes = output.argmax(-1), output.shape[-1]
                 if classes > MAX_CONFUSION_CLASSES:
                     continue
-                true = target.reshape(-1).long().clamp(0, classes - 1)
-                flat = (true * classes + predicted.reshape(-1)).cpu()
+                true, predicted = target.reshape(-1).long(), predicted.reshape(-1)
+                if head.task == "labelling":
+                    keep = target != -100  # as losses.head_loss masks the steps it scores
+                    lengths = batch.lengths.get(head.time_source) if head.time_source else None
+                    if lengths is not None:
+                        keep = keep & valid_mask(lengths.to(target.device), target.shape[1])
+                    keep = keep.reshape(-1)
+                    true, predicted = true[keep], predicted[keep]
+                flat = (true.clamp(0, classes - 1) * classes + predicted).cpu()
                 counts[head.name] = counts.get(head.name, torch.zeros(classes * classes, dtype=torch.long)) \
                     + torch.bincount(flat, minlength=classes * classes)
     finally:

@@ -14,20 +14,31 @@ from ..plotting import no_si_prefix
 from ..theme import pg, plot_colors
 from ..wrapping_label import WrappingLabel
 
-BASELINE_NAMES = {"majority_accuracy": "always the most common class", "unigram_perplexity": "letter frequencies only",
-                  "constant_mean_mse": "always the training mean", "last_value_mse": "repeat the last value"}
+# Each baseline of evaluation.json: the metric it is a value of, and what it does.
+BASELINES = {"majority_accuracy": ("accuracy", "always the most common class"),
+             "unigram_perplexity": ("perplexity", "letter frequencies only"),
+             "constant_mean_mse": ("mse", "always the training mean"),
+             "last_value_mse": ("mse", "repeat the last value")}
 
 
 def metric_rows(evaluation: dict) -> list[tuple[str, str, str]]:
-    """(metric, test value, what the baselines get) for the table."""
-    metrics = evaluation.get("metrics") or {}
-    baselines = evaluation.get("baselines") or {}
-    rows = [(name, f"{value:.4g}", "") for name, value in metrics.items() if isinstance(value, (int, float))]
-    for head, values in baselines.items():
-        for name, value in (values or {}).items():
-            if isinstance(value, (int, float)):
-                rows.append((f"baseline ({head})", f"{value:.4g}", BASELINE_NAMES.get(name, name)))
-    return rows
+    """(metric, test value, what the baselines get on it) for the table: each baseline beside the metric it
+    measures ("0.75: always the most common class" beside accuracy); one the metrics lack gets its own row."""
+    metrics = {name: value for name, value in (evaluation.get("metrics") or {}).items()
+               if isinstance(value, (int, float))}
+    beside: dict[str, list[str]] = {}
+    alone = []
+    for head, values in (evaluation.get("baselines") or {}).items():
+        for name, value in (values or {}).items() if isinstance(values, dict) else ():
+            if not isinstance(value, (int, float)):
+                continue
+            metric, words = BASELINES.get(name, (name, name))
+            key = next((k for k in (f"{head}/{metric}", metric) if k in metrics), None)  # "head/metric": several heads
+            if key is None:
+                alone.append((f"baseline ({head})", f"{value:.4g}", words))
+            else:
+                beside.setdefault(key, []).append(f"{value:.4g}: {words}")
+    return [(name, f"{value:.4g}", "; ".join(beside.get(name, []))) for name, value in metrics.items()] + alone
 
 
 class ResultsPanel(QWidget):
