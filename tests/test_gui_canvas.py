@@ -14,6 +14,7 @@ from gui.analysis import AnalysisModel
 from gui.canvas import CanvasView, GraphScene
 from gui.canvas.port_item import COMPATIBLE, NORMAL, REFUSED
 from gui.canvas.style import NODE_WIDTH
+from test_canvas_support import close, open_names
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 
@@ -390,12 +391,7 @@ def test_the_minimap_stands_upright_for_a_tall_graph_and_never_covers_much_of_a_
 def test_a_minimap_fitted_before_the_canvas_shows_draws_the_whole_graph_filling_it(qtbot):
     """As when the window opens a document: the minimap is fitted while the canvas is still hidden, so its
     viewport has no size yet (it drew the graph a tenth of the size it should be)."""
-    graph = load_document(EXAMPLES / "names.json").graph
-    analysis = AnalysisModel(graph)
-    scene = GraphScene(graph, QUndoStack(), analysis)
-    view = CanvasView(scene)
-    qtbot.addWidget(view)
-    view.resize(500, 300)
+    graph, scene, view = open_names(qtbot, (500, 300), show=False)
     view.scale(2.0, 2.0)
     view.minimap.refit()
     view.show()
@@ -404,8 +400,7 @@ def test_a_minimap_fitted_before_the_canvas_shows_draws_the_whole_graph_filling_
     drawn = minimap.mapFromScene(minimap.graph_rect()).boundingRect()
     room = minimap.viewport().rect()
     assert drawn.width() >= 0.9 * room.width() or drawn.height() >= 0.9 * room.height()
-    scene.detach()
-    analysis.detach()
+    close(scene)
 
 
 def test_the_minimap_outline_follows_a_zoom_about_the_centre(names, qtbot):

@@ -3,40 +3,29 @@ themselves, follow every change of the graph, and leave the wires clickable and 
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import numpy as np
 import pytest
 from PySide6.QtCore import QPoint, QPointF, Qt
-from PySide6.QtGui import QImage, QUndoStack
+from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QGraphicsItem
 
 import gui.canvas.view as canvas_view
-from engine.document import load_document
-from gui.analysis import AnalysisModel
-from gui.canvas import CanvasView, GraphScene
+from test_canvas_support import close, open_names
 
-EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 FAR = 0.3  # below wire_layer.LAYER_BELOW
 
 
 @pytest.fixture
 def far(qtbot):
-    graph = load_document(EXAMPLES / "names.json").graph
-    analysis = AnalysisModel(graph)
-    scene = GraphScene(graph, QUndoStack(), analysis)
-    view = CanvasView(scene)
-    qtbot.addWidget(view)
-    view.resize(700, 300)
-    view.show()
+    graph, scene, view = open_names(qtbot, (700, 300))
     view.resetTransform()
     view.scale(FAR, FAR)
     view.centerOn(scene.nodes_rect().center())
     yield graph, scene, view
-    scene.detach()
-    analysis.detach()
+    close(scene)
 
 
 def picture(view) -> QImage:

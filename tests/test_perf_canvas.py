@@ -2,34 +2,21 @@
 the highlight colour, refused ones in paint_port's faded colours, and nothing left behind when it ends."""
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from PySide6.QtCore import QPointF
-from PySide6.QtGui import QColor, QImage, QPainter, QUndoStack
+from PySide6.QtGui import QColor, QImage, QPainter
 
-from engine.document import load_document
-from gui.analysis import AnalysisModel
-from gui.canvas import CanvasView, GraphScene
 from gui.canvas.port_item import COMPATIBLE, REFUSED, _faded
 from gui.canvas.style import PORT_RADIUS, kind_color
-
-EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+from test_canvas_support import close as close_canvas, open_names
 
 
 @pytest.fixture
 def names(qtbot):
-    graph = load_document(EXAMPLES / "names.json").graph
-    analysis = AnalysisModel(graph)
-    scene = GraphScene(graph, QUndoStack(), analysis)
-    view = CanvasView(scene)
-    qtbot.addWidget(view)
-    view.resize(1400, 700)
-    view.show()
+    graph, scene, view = open_names(qtbot, (1400, 700))
     view.resetTransform()  # 100 %: a pixel is a scene unit
     yield graph, scene, view
-    scene.detach()
-    analysis.detach()
+    close_canvas(scene)
 
 
 def render(view) -> QImage:
