@@ -351,6 +351,14 @@ def test_ctrl_right_drag_cuts_the_wires_it_crosses_in_one_undo_step(names):
     assert graph_to_data(graph) == before and not names.stack.canUndo()
 
 
+def shown_minimap(view, qtbot):
+    """The minimap of ``view`` zoomed in four times on the framed graph (so that it shows)."""
+    view.frame_all()
+    view.zoom_by(4.0)
+    qtbot.waitUntil(view.minimap.isVisible, timeout=2000)
+    return view.minimap
+
+
 def test_the_minimap_appears_when_the_graph_leaves_the_view_and_moves_the_view(names, qtbot):
     view = names.view
     view.frame_all()
@@ -370,10 +378,7 @@ def test_the_minimap_stands_upright_for_a_tall_graph_and_never_covers_much_of_a_
     from gui.canvas.minimap import SIZE, MinimapView
 
     view, scene, graph = names.view, names.scene, names.graph
-    view.frame_all()
-    view.zoom_by(4.0)
-    minimap = view.minimap
-    qtbot.waitUntil(minimap.isVisible, timeout=2000)
+    minimap = shown_minimap(view, qtbot)
     assert (minimap.width(), minimap.height()) == SIZE  # the names chain is wide
     # The same blocks stacked in a column: an upright minimap, in which the graph fills most of the width.
     for i, node in enumerate(graph):
@@ -409,10 +414,7 @@ def test_the_minimap_outline_follows_a_zoom_about_the_centre(names, qtbot):
     from PySide6.QtCore import QEvent, QObject, QPointF
 
     view = names.view
-    view.frame_all()
-    view.zoom_by(4.0)
-    minimap = view.minimap
-    qtbot.waitUntil(minimap.isVisible, timeout=2000)
+    minimap = shown_minimap(view, qtbot)
 
     class Paints(QObject):
         count = 0
@@ -437,10 +439,7 @@ def test_the_minimap_shows_a_picture_of_the_graph_retaken_once_per_burst_of_chan
     from gui.canvas.minimap import RETAKE_MS
 
     view, scene, graph = names.view, names.scene, names.graph
-    view.frame_all()
-    view.zoom_by(4.0)
-    minimap = view.minimap
-    qtbot.waitUntil(minimap.isVisible, timeout=2000)
+    minimap = shown_minimap(view, qtbot)
     qtbot.wait(2 * RETAKE_MS)
     taken = minimap.pictures_taken
 
