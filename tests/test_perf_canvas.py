@@ -59,3 +59,43 @@ def test_a_drag_rings_fitting_ports_fades_refused_ones_and_leaves_no_trace(names
 
     drag.finish()
     assert render(view) == before
+
+
+def test_far_out_a_drag_marks_each_fitting_port_with_a_dot_of_fixed_size_and_leaves_no_trace(names):
+    """At 20 % a ring would be a pixel wide: fitting ports get a 9 px dot in the highlight colour instead, refused
+    ones none; the minimap's picture (painted without a widget) gets no dots."""
+    from PySide6.QtGui import QImage
+
+    from gui.canvas.port_item import TARGET_DOT_PX
+
+    graph, scene, view = names
+    view.resetTransform()
+    view.scale(0.2, 0.2)
+    embedding = scene.node_item(graph.by_name("embedding").id)
+    bigru_input = scene.node_item(graph.by_name("bigru").id).inputs["input"]
+    tokens_input = embedding.inputs["tokens"]
+    view.centerOn(embedding.outputs["sequence"].anchor())
+    palette = embedding.scene_palette()
+    before = view.grab().toImage()
+
+    drag = scene.begin_connection(embedding.outputs["sequence"])
+    assert bigru_input.state == COMPATIBLE and tokens_input.state == REFUSED
+    during = view.grab().toImage()
+    centre = view.mapFromScene(bigru_input.anchor())
+    for dx in (-3, 0, 3):  # the dot spans TARGET_DOT_PX pixels around the port, whatever the zoom
+        assert close(during.pixelColor(centre.x() + dx, centre.y()), palette.highlight), dx
+    assert not close(before.pixelColor(centre.x() + 3, centre.y()), palette.highlight)
+    assert not close(during.pixelColor(centre.x() + TARGET_DOT_PX, centre.y()), palette.highlight)
+    refused = view.mapFromScene(tokens_input.anchor())
+    assert not close(during.pixelColor(refused.x() + 3, refused.y()), palette.highlight)
+    picture = QImage(200, 100, QImage.Format.Format_ARGB32)
+    picture.fill(0)
+    painter = QPainter(picture)
+    painter.scale(0.2, 0.2)
+    painter.translate(-bigru_input.anchor() + QPointF(500, 250))
+    drag.highlights.paint(painter, None, None)  # as scene.render does for the minimap: no widget
+    painter.end()
+    assert picture.pixel(100, 50) == 0 and len(set(picture.bits().tobytes())) == 1
+
+    drag.finish()
+    assert view.grab().toImage() == before

@@ -9,7 +9,7 @@ from PySide6.QtWidgets import QGraphicsItem, QGraphicsPathItem
 from engine.graph import Edge
 from engine.specs import TensorKind
 
-from .style import NODE_WIDTH, WIRE_WIDTH, kind_color, metrics
+from .style import FAR_ZOOM, NODE_WIDTH, WIRE_WIDTH, kind_color, metrics
 
 
 def bezier(start: QPointF, end: QPointF) -> QPainterPath:
@@ -194,7 +194,7 @@ class EdgeItem(QGraphicsItem):
         painter.setBrush(Qt.BrushStyle.NoBrush)
         painter.drawPath(self._path)
         shown = self.label and (self._hovered or not self.label_on_hover)
-        if shown and painter.worldTransform().m11() > 0.45:  # unreadable when zoomed far out: skip it
+        if shown and painter.worldTransform().m11() > FAR_ZOOM:  # unreadable when zoomed far out: skip it
             painter.setPen(QPen(self._color, 1.0))
             painter.setBrush(pal.label_background)
             painter.drawRoundedRect(self._label_rect, 4, 4)

@@ -3,14 +3,15 @@ shows whether it can take the connection. Its label is painted by the node (so t
 from __future__ import annotations
 
 from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QColor, QPainter, QPainterPath, QPen
+from PySide6.QtGui import QColor, QPainter, QPainterPath, QPen, QPolygonF
 from PySide6.QtWidgets import QGraphicsItem
 
 from engine.specs import Port, TensorKind
 
-from .style import PORT_RADIUS, kind_color
+from .style import FAR_ZOOM, MIN_ZOOM, PORT_RADIUS, kind_color
 
 NORMAL, COMPATIBLE, REFUSED = "normal", "compatible", "refused"
+TARGET_DOT_PX = 9  # far out, the screen size of the dot that marks a port a dragged wire may end on
 
 
 class PortItem(QGraphicsItem):
@@ -99,7 +100,8 @@ class PortHighlights(QGraphicsItem):
         self.setAcceptedMouseButtons(Qt.MouseButton.NoButton)
         self.ports = [(anchor, port) for port, anchor in ports]
         self._faded_colors: dict[TensorKind, QColor] = {}  # per kind, for this drag (its palette is fixed)
-        r = PORT_RADIUS + 5
+        self._targets: QPolygonF | None = None  # the fitting ports' anchors, for the far-out dots
+        r = max(PORT_RADIUS + 5, TARGET_DOT_PX / 2 / MIN_ZOOM)  # far out a dot is wider than the port in the scene
         xs, ys = [a.x() for a, _p in self.ports], [a.y() for a, _p in self.ports]
         self._rect = QRectF(min(xs) - r, min(ys) - r, max(xs) - min(xs) + 2 * r, max(ys) - min(ys) + 2 * r) \
             if self.ports else QRectF()
@@ -109,6 +111,9 @@ class PortHighlights(QGraphicsItem):
 
     def paint(self, painter, option, widget=None) -> None:
         if not self.ports:
+            return
+        if painter.worldTransform().m11() < FAR_ZOOM:
+            self._paint_far(painter, widget)
             return
         r = PORT_RADIUS + 5
         exposed = option.exposedRect.adjusted(-r, -r, r, r)  # the wire's moves repaint only a strip
@@ -144,6 +149,22 @@ class PortHighlights(QGraphicsItem):
             painter.fillPath(path, color)
         painter.fillPath(holes, palette.node_body)
         painter.strokePath(outlines, QPen(palette.node_border, 1.0))
+
+
+    def _paint_far(self, painter, widget) -> None:
+        """Far out a ring is a pixel wide (invisible at 12 % zoom) and a refused port's fading cannot be seen:
+        every port the wire may end on is a dot of fixed size on screen in the highlight colour, all drawn by one
+        call. Only on the canvas itself (``widget``): the minimap's picture would show the dots far too big."""
+        if widget is None:
+            return
+        if self._targets is None:
+            self._targets = QPolygonF([anchor for anchor, port in self.ports if port.state == COMPATIBLE])
+        pen = QPen(self.ports[0][1].node_item.scene_palette().highlight, TARGET_DOT_PX)
+        pen.setCosmetic(True)
+        pen.setCapStyle(Qt.PenCapStyle.RoundCap)
+        painter.setRenderHint(_ANTIALIASING)
+        painter.setPen(pen)
+        painter.drawPoints(self._targets)
 
 
 def _path() -> QPainterPath:

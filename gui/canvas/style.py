@@ -33,6 +33,8 @@ NODE_WIDTH = 168.0  # engine.layout columns are 270 apart: this leaves room for 
 GRID = 10.0  # snapping step; engine.layout's 270 x 170 spacing lies on it
 PORT_RADIUS = 5.5
 WIRE_WIDTH = 2.2  # scene units: wires thin out with the zoom as blocks do
+MIN_ZOOM = 0.1  # the canvas's least zoom
+FAR_ZOOM = 0.45  # below this zoom wire labels are unreadable: one item draws the wires, drags mark dots
 CORNER = 7.0
 
 

@@ -15,11 +15,11 @@ from .quick_add import QuickAddPopup, fits, search
 from .node_item import NodeItem
 from .scene import GraphScene
 from .minimap import MinimapView
-from .style import GRID, NODE_WIDTH, metrics
+from .style import GRID, MIN_ZOOM, NODE_WIDTH, metrics
 from .wire_layer import LAYER_BELOW
 from .wire_values import WireValuesPopup, show_wire_values
 
-MIN_ZOOM, MAX_ZOOM, FRAME_MAX_ZOOM = 0.1, 3.0, 1.25
+MAX_ZOOM, FRAME_MAX_ZOOM = 3.0, 1.25
 FRAME_MIN_ZOOM = 0.5  # block and wire text is drawn above 0.45 (node_item, edge_item): framing stays above it
 # The canvas's own keys and mouse gestures (handled below, not QActions), for Help > Keyboard shortcuts.
 # Keep each line beside the branch of keyPressEvent / the mouse handler that implements it.

@@ -13,9 +13,9 @@ from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QPainterPath, QPen
 from PySide6.QtWidgets import QGraphicsItem
 
-from .style import WIRE_WIDTH, kind_color
+from .style import FAR_ZOOM, WIRE_WIDTH, kind_color
 
-LAYER_BELOW = 0.45  # the zoom below which the layer draws the wires (where their labels are hidden too)
+LAYER_BELOW = FAR_ZOOM  # the zoom below which the layer draws the wires (where their labels are hidden too)
 
 
 class WireLayer(QGraphicsItem):
