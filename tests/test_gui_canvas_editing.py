@@ -53,6 +53,30 @@ def test_tab_and_typing_open_quick_add(empty, qtbot):
     qtbot.waitUntil(lambda: empty.view.quick_add is None)
 
 
+def test_quick_add_is_as_tall_as_its_results_and_stays_on_screen(empty, qtbot):
+    from gui.canvas.quick_add import MAX_ROWS
+
+    one = empty.view.open_quick_add("embedd", scene_pos=QPointF(300, 200))
+    assert one.kinds() == ["embedding"]
+    short = one.height()
+    assert short < 120  # one row under the search field, not a 320 px box
+    one.set_query("")  # every block: at most MAX_ROWS rows, then it scrolls
+    assert one.results.count() > MAX_ROWS and one.height() > 3 * short
+    assert one.results.verticalScrollBar().maximum() > 0
+    one.close()
+    qtbot.waitUntil(lambda: empty.view.quick_add is None)
+    # Opened at the bottom right corner of the screen: moved up and left into it.
+    area = empty.view.screen().availableGeometry()
+    corner = empty.view.mapToScene(empty.view.viewport().mapFromGlobal(area.bottomRight() - QPoint(5, 5)))
+    popup = empty.view.open_quick_add("", scene_pos=corner)
+    assert area.contains(popup.frameGeometry())
+    popup.set_query("lstm")
+    popup.set_query("")  # shrunk, then grown again as the query is cleared: still inside
+    assert area.contains(popup.frameGeometry())
+    popup.close()
+    qtbot.waitUntil(lambda: empty.view.quick_add is None)
+
+
 def test_palette_drop_adds_the_block_under_the_cursor(empty):
     mime = QMimeData()
     mime.setData(BLOCK_MIME, b"gru")

@@ -2,8 +2,8 @@
 Enter or a click adds the chosen block there."""
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, Qt, Signal
-from PySide6.QtGui import QColor, QIcon, QPalette, QPixmap
+from PySide6.QtCore import QEvent, QPoint, Qt, Signal
+from PySide6.QtGui import QColor, QGuiApplication, QIcon, QPalette, QPixmap
 from PySide6.QtWidgets import (QFrame, QLineEdit, QListWidget, QListWidgetItem, QStyle, QStyledItemDelegate,
                                QVBoxLayout)
 
@@ -11,6 +11,8 @@ from engine.blocks import CATALOG, CATEGORIES
 from engine.specs import BlockSpec
 
 from .style import category_color
+
+MAX_ROWS = 12  # results shown at once; more scroll
 
 
 def rank(spec: BlockSpec, query: str) -> int | None:
@@ -94,7 +96,7 @@ class QuickAddPopup(QFrame):
         layout.setSpacing(4)
         layout.addWidget(self.search_field)
         layout.addWidget(self.results)
-        self.resize(300, 320)
+        self.resize(300, 320)  # the width; the height follows the results (_fit_height)
         self.search_field.textChanged.connect(self._filter)
         self.search_field.returnPressed.connect(self.accept_current)
         self.search_field.installEventFilter(self)
@@ -131,6 +133,29 @@ class QuickAddPopup(QFrame):
             self.results.addItem(item)
         if self.results.count():
             self.results.setCurrentRow(0)
+        self._fit_height()
+
+    def _fit_height(self) -> None:
+        """As tall as its results (at most MAX_ROWS, then it scrolls): one block that fits a dropped wire sat at
+        the top of a 320 px box."""
+        rows = max(1, min(self.results.count(), MAX_ROWS))
+        row = self.results.sizeHintForRow(0) if self.results.count() else self.fontMetrics().height() + 4
+        self.results.setFixedHeight(rows * row + 2 * self.results.frameWidth() + 2)
+        self.resize(self.width(), self.sizeHint().height())
+        if self.isVisible():
+            self.show_at(self.pos())  # grown by a shorter query: kept inside the screen
+
+    def show_at(self, point: QPoint) -> None:
+        """Shows the popup with its top left at ``point`` (global), moved inside the screen's free area."""
+        screen = QGuiApplication.screenAt(point) or self.screen()
+        self.move(point)
+        self.show()  # sized by its layout once shown: placed with that size
+        area = screen.availableGeometry()
+        frame = self.frameGeometry()
+        x = min(max(point.x(), area.left()), area.right() - frame.width() + 1)
+        y = min(max(point.y(), area.top()), area.bottom() - frame.height() + 1)
+        if (x, y) != (point.x(), point.y()):
+            self.move(x, y)
 
     def eventFilter(self, watched, event) -> bool:
         # Up/Down move through the results while typing continues in the search field.

@@ -195,8 +195,7 @@ class CanvasView(EditActionsMixin, AnnotateMixin, QGraphicsView):
         else:
             popup.chosen.connect(lambda kind: self._add_wired(kind, where, wire))
         popup.destroyed.connect(lambda: setattr(self, "quick_add", None))
-        popup.move(self.viewport().mapToGlobal(self.mapFromScene(where)))
-        popup.show()
+        popup.show_at(self.viewport().mapToGlobal(self.mapFromScene(where)))
         popup.search_field.setFocus()
         self.quick_add = popup
         return popup
