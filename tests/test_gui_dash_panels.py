@@ -195,6 +195,13 @@ def test_data_panel_finds_a_feature_mismatch_and_fixes_it_in_one_undo_step(qtbot
     assert any("2 features per step" in m and "Fix: set features of 'sequence' to 2" in m
                for m in window.problems.messages())  # the Problems dock lists it too, with its fix
     qtbot.waitUntil(lambda: "samples: train 160, val 20, test 20" in panel.stats.text(), timeout=60000)
+    assert panel.plots_slot.isVisibleTo(panel)  # checked data: its plots are there
+    info = panel.info
+    panel._clear_stats()
+    assert not panel.plots_slot.isVisibleTo(panel)  # no data checked: no empty plots on made-up axes
+    panel.info = info
+    panel._show_stats(info)
+    assert panel.plots_slot.isVisibleTo(panel)
     with qtbot.waitSignal(fit.updated, timeout=60000):
         assert panel.fix_all() == 1
     assert graph.nodes[source.id].params["features"] == 2 and not panel.problems
@@ -309,3 +316,19 @@ def test_a_tabs_plots_are_made_when_it_is_first_shown_and_draw_the_run_already_o
     qtbot.waitUntil(lambda: "gates" in board._made)  # noqa: SLF001 - made once shown
     assert board.current_panel() is board.gates and board.gates.history is board.history
     assert board.gates.draw_count >= 1 and board.gates.block.currentText() == "lstm"
+
+
+def test_the_data_plots_stack_in_a_narrow_dock_and_stand_side_by_side_in_a_wide_one(qtbot):
+    from gui.training.data_panel import StatsPlots
+
+    plots = StatsPlots()
+    qtbot.addWidget(plots)
+    plots.resize(300, 400)
+    plots.show()
+    qtbot.waitUntil(lambda: plots.stacked is True)
+    hist, balance = plots.hist_plot.sceneBoundingRect(), plots.balance_plot.sceneBoundingRect()
+    assert balance.top() >= hist.bottom() - 1 and max(hist.right(), balance.right()) <= 301  # nothing cut off
+    plots.resize(900, 250)
+    qtbot.waitUntil(lambda: plots.stacked is False)
+    qtbot.waitUntil(lambda: plots.balance_plot.sceneBoundingRect().left() >= plots.hist_plot.sceneBoundingRect().right() - 1)
+    assert plots.minimumHeight() == StatsPlots.PLOT_HEIGHT

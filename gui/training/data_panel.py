@@ -109,7 +109,7 @@ class DataPanel(QWidget):
         self.stats = QLabel("")
         self.stats.setWordWrap(True)
         self.plots_slot = LazyWidget(self._make_plots)  # made when first shown or drawn on (gui.lazy_widget)
-        self.plots_slot.setMinimumHeight(170)
+        self.plots_slot.setVisible(False)  # until the data is checked: no empty plots on made-up axes
         self.mismatches = QListWidget()
         self.mismatches.setMaximumHeight(90)
         self.fix_button = QPushButton("Fix the graph")
@@ -132,19 +132,9 @@ class DataPanel(QWidget):
         self._build_options()
 
     def _make_plots(self):
-        plots = pg.GraphicsLayoutWidget()
-        plots.setBackground(plot_colors().background)
-        hist = plots.addPlot(row=0, col=0, title="sequence length")
-        hist.setLabel("bottom", "steps per sample")
-        hist.setLabel("left", "samples")
-        balance = plots.addPlot(row=0, col=1, title="class balance (train)")
-        balance.setLabel("bottom", "class")
-        balance.setLabel("left", "samples")
-        for plot in (hist, balance):
-            no_si_prefix(plot)
-        plots.hist_plot, plots.balance_plot = hist, balance
+        plots = StatsPlots()
         if self.info is not None:  # the data was checked while the plots were out of sight
-            self._draw_stats(hist, balance)
+            self._draw_stats(plots.hist_plot, plots.balance_plot)
         return plots
 
     plots = made_on_use("plots_slot")
@@ -359,6 +349,7 @@ class DataPanel(QWidget):
         self.stats.setText("")
         if not keep_status:
             self.status.setText("")
+        self.plots_slot.setVisible(False)
         if self.plots_slot.made:
             self.hist_plot.clear()
             self.balance_plot.clear()
@@ -367,6 +358,7 @@ class DataPanel(QWidget):
         samples = ", ".join(f"{k} {v:,}" for k, v in info.samples.items())
         vocab = ", ".join(f"{k}: {v:,} tokens" for k, v in info.vocab_size.items()) or "no tokens (numeric data)"
         self.stats.setText(f"<b>{info.dataset}</b> ({info.task}) · samples: {samples} · vocabulary: {vocab}")
+        self.plots_slot.setVisible(True)
         if self.plots_slot.made:  # else drawn when first shown: a check finishing must not stall the window
             self._draw_stats(self.hist_plot, self.balance_plot)
 
@@ -400,3 +392,39 @@ class DataPanel(QWidget):
             self._show_status(f"applying {len(fixes)} fix(es); checking again…")
             self.fixRequested.emit(fixes)
         return len(fixes)
+
+
+class StatsPlots(pg.GraphicsLayoutWidget):
+    """The length histogram and the class balance: side by side, or one above the other where the dock is
+    narrow (side by side they need about 520 px; a 300 px dock cut the second one off)."""
+
+    SIDE_BY_SIDE = 520  # px
+    PLOT_HEIGHT = 170  # px each
+
+    def __init__(self):
+        super().__init__()
+        self.setBackground(plot_colors().background)
+        self.hist_plot = self.addPlot(row=0, col=0, title="sequence length")
+        self.hist_plot.setLabel("bottom", "steps per sample")
+        self.hist_plot.setLabel("left", "samples")
+        self.balance_plot = self.addPlot(row=1, col=0, title="class balance (train)")
+        self.balance_plot.setLabel("bottom", "class")
+        self.balance_plot.setLabel("left", "samples")
+        for plot in (self.hist_plot, self.balance_plot):
+            no_si_prefix(plot)
+        self.stacked = True
+        self.setMinimumHeight(2 * self.PLOT_HEIGHT)
+
+    def arrange(self, stacked: bool) -> None:
+        if stacked == self.stacked:
+            return
+        self.stacked = stacked
+        self.ci.removeItem(self.balance_plot)
+        self.ci.addItem(self.balance_plot, row=1 if stacked else 0, col=0 if stacked else 1)
+        self.setMinimumHeight((2 if stacked else 1) * self.PLOT_HEIGHT)
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        super().resizeEvent(event)
+        if hasattr(self, "balance_plot"):  # pyqtgraph resizes the view while it is being made
+            self.arrange(self.width() < self.SIDE_BY_SIDE)
+
