@@ -128,3 +128,18 @@ def test_the_layer_is_never_under_the_cursor(far):
     assert scene.wire_layer not in scene.items(point)
     assert scene.wire_layer not in view.items(view.mapFromScene(point))
     assert scene.items(QPointF(-5000, -5000)) == []
+
+
+def test_far_out_a_wire_whose_input_end_is_picked_up_leaves_the_picture_until_dropped(far, monkeypatch):
+    graph, scene, view = far
+    plain = picture(view)
+    bigru = graph.by_name("bigru")
+    port = scene.node_item(bigru.id).inputs["input"]
+    drag = scene.begin_connection(port)  # a connected input: its wire's end is picked up
+    edge = scene.edge_item(drag.picked)
+    assert not edge.isVisible()
+    during = picture(view)
+    assert differing(during, by_items(view, monkeypatch)) == 0  # as the wires themselves show it: gone
+    drag.finish()
+    assert edge.isVisible()
+    assert differing(picture(view), plain) == 0

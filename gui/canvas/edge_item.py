@@ -124,6 +124,10 @@ class EdgeItem(QGraphicsItem):
     def itemChange(self, change, value):
         if change == QGraphicsItem.GraphicsItemChange.ItemSelectedHasChanged:
             self.sync_drawing()
+        elif change == QGraphicsItem.GraphicsItemChange.ItemVisibleHasChanged:
+            layer = self._layer()
+            if layer is not None and layer.active:
+                layer.wires_changed(self._bounds)
         return super().itemChange(change, value)
 
     def wire_path(self) -> QPainterPath:

@@ -1,7 +1,7 @@
 """Far out, one item draws every wire.
 
 With a large graph in view, painting 250 wires item by item costs QGraphicsView a Python call, a painter
-state and a stroke per wire: about two thirds of a repaint (measured with bench_canvas.py). Below
+state and a stroke per wire: about half of a full repaint (bench_canvas.py measures both ways). Below
 ``LAYER_BELOW`` zoom, where wires carry no shape labels anyway, the wires stop painting themselves
 (``ItemHasNoContents``: they still take hovers and clicks) and this layer strokes them as one path per tensor
 kind. A selected or hovered wire paints itself on top, with its highlight. The picture is the same as the
@@ -83,6 +83,7 @@ class WireLayer(QGraphicsItem):
         """One path per tensor kind: a stroke per colour instead of one per wire."""
         paths: dict = {}
         for edge in self._edges():
-            paths.setdefault(edge.kind, QPainterPath()).addPath(edge.wire_path())
+            if edge.isVisible():  # a wire whose end a drag picked up is hidden meanwhile
+                paths.setdefault(edge.kind, QPainterPath()).addPath(edge.wire_path())
         return [(QPen(kind_color(kind, dark), WIRE_WIDTH, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap), path)
                 for kind, path in paths.items()]
