@@ -5,7 +5,6 @@ from __future__ import annotations
 import html
 import math
 
-from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QGraphicsItem
 
 from engine.lazy import numpy as np  # imported at first use: not before the window's first paint
@@ -106,7 +105,6 @@ def title_never_widens(label: pg.LabelItem) -> None:
     def update_min() -> None:
         measure()
         label.setMinimumWidth(0)
-        label._sizeHint[Qt.SizeHint.MinimumSize] = (0, label._sizeHint[Qt.SizeHint.MinimumSize][1])
 
     label.updateMin = update_min
     update_min()
