@@ -155,5 +155,5 @@ def fit_legend_column(plot: pg.PlotItem) -> None:
     width = legend.boundingRect().width() if shown else 0.0
     wanted = int(min(LEGEND_WIDTH, width + 4)) if width else 8
     axis = plot.getAxis("right")
-    if abs(axis.width() - wanted) > 1:
+    if abs(axis.maximumWidth() - wanted) > 1:  # the width asked for (its geometry follows at the next layout)
         axis.setWidth(wanted)

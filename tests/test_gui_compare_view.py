@@ -171,6 +171,21 @@ def test_compare_plots_save_csv_and_png(qtbot, panel, runs, tmp_path):
     assert len([r for r in rows if r[1] == "validation"]) == 2  # one epoch of each run
     png = panel.gates.save_png(str(tmp_path / "g.png"))
     assert open(png, "rb").read(8) == b"\x89PNG\r\n\x1a\n"
+    # The tab's key is not in a saved image: the plot's own legend is, beside the data, while it is taken.
+    curves, seen = panel.curves, []
+    grab = curves.layout_widget.grab
+
+    def spying_grab():
+        legend = curves.plot.outside_legend
+        seen.append((legend.isVisible(), [label.text for _, label in legend.items],
+                     curves.plot.getAxis("right").width()))
+        return grab()
+
+    curves.layout_widget.grab = spying_grab
+    curves.save_png(str(tmp_path / "c.png"))
+    ((visible, labels, column),) = seen
+    assert visible and labels == ["kind=lstm", "kind=rnn"] and column > 40
+    assert not curves.plot.outside_legend.isVisible() and curves.plot.getAxis("right").width() <= 8  # back after
 
 
 def test_runs_dock_selection_feeds_the_compare_tab(qtbot, runs):

@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import math
 import time
+from contextlib import contextmanager
 
 import numpy as np
 from PySide6.QtWidgets import (QComboBox, QFileDialog, QHBoxLayout, QLabel, QMenu, QSizePolicy, QToolButton,
@@ -238,9 +239,28 @@ class PlotPanel(QWidget):
                                                    "PNG image (*.png)")[0]
         if not path:
             return None
-        if not self.layout_widget.grab().save(path, "PNG"):  # the plots alone, not the toolbar
+        with self._legends_beside():
+            image = self.layout_widget.grab()  # the plots alone, not the toolbar
+        if not image.save(path, "PNG"):
             raise OSError(f"{path}: could not write the image")
         return path
+
+    @contextmanager
+    def _legends_beside(self):
+        """A saved image stands alone: plots whose panel names the curves elsewhere (the Compare tab's key)
+        show their legend beside the data while the image is taken."""
+        hidden = [plot for plot in self.plots() if getattr(plot, "legend_off", False)]
+        for plot in hidden:
+            plot.legend_off = False
+            fit_legend_column(plot)
+            plot.layout.activate()
+        try:
+            yield
+        finally:
+            for plot in hidden:
+                plot.legend_off = True
+                fit_legend_column(plot)
+                plot.layout.activate()
 
     def save_csv(self, path: str | None = None) -> str | None:
         if self.history is None:
