@@ -394,20 +394,26 @@ class DataPanel(QWidget):
         return len(fixes)
 
 
-class StatsPlots(pg.GraphicsLayoutWidget):
+class StatsPlots(QWidget):
     """The length histogram and the class balance: side by side, or one above the other where the dock is
-    narrow (side by side they need about 520 px; a 300 px dock cut the second one off)."""
+    narrow (side by side they need about 520 px; a 300 px dock cut the second one off). A widget around
+    pyqtgraph's rather than a subclass of it: defining one at import would import pyqtgraph before the window's
+    first paint."""
 
     SIDE_BY_SIDE = 520  # px
     PLOT_HEIGHT = 170  # px each
 
     def __init__(self):
         super().__init__()
-        self.setBackground(plot_colors().background)
-        self.hist_plot = self.addPlot(row=0, col=0, title="sequence length")
+        self.view = pg.GraphicsLayoutWidget()
+        self.view.setBackground(plot_colors().background)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.view)
+        self.hist_plot = self.view.addPlot(row=0, col=0, title="sequence length")
         self.hist_plot.setLabel("bottom", "steps per sample")
         self.hist_plot.setLabel("left", "samples")
-        self.balance_plot = self.addPlot(row=1, col=0, title="class balance (train)")
+        self.balance_plot = self.view.addPlot(row=1, col=0, title="class balance (train)")
         self.balance_plot.setLabel("bottom", "class")
         self.balance_plot.setLabel("left", "samples")
         for plot in (self.hist_plot, self.balance_plot):
@@ -419,12 +425,10 @@ class StatsPlots(pg.GraphicsLayoutWidget):
         if stacked == self.stacked:
             return
         self.stacked = stacked
-        self.ci.removeItem(self.balance_plot)
-        self.ci.addItem(self.balance_plot, row=1 if stacked else 0, col=0 if stacked else 1)
+        self.view.ci.removeItem(self.balance_plot)
+        self.view.ci.addItem(self.balance_plot, row=1 if stacked else 0, col=0 if stacked else 1)
         self.setMinimumHeight((2 if stacked else 1) * self.PLOT_HEIGHT)
 
     def resizeEvent(self, event) -> None:  # noqa: N802 - Qt's name
         super().resizeEvent(event)
-        if hasattr(self, "balance_plot"):  # pyqtgraph resizes the view while it is being made
-            self.arrange(self.width() < self.SIDE_BY_SIDE)
-
+        self.arrange(self.width() < self.SIDE_BY_SIDE)
