@@ -15,10 +15,12 @@ PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e
            "#17becf"]
 
 
-def key_html(labels: list[str]) -> str:
-    """A key for curves drawn in color(i) for label i: each colour as a short thick line, then the label."""
-    return "&nbsp;&nbsp; ".join(f"<span style='color:{color(i)}'><b>━━</b></span>&nbsp;{html.escape(label)}"
-                                for i, label in enumerate(labels))
+def key_html(labels: list[str], one_per_line: bool = False) -> str:
+    """A key for curves drawn in color(i) for label i: each colour as a short thick line, then the label; in a
+    row (a wide tab), or one per line (a narrow dock, where a row broke labels in the middle)."""
+    separator = "<br>" if one_per_line else "&nbsp;&nbsp; "
+    return separator.join(f"<span style='color:{color(i)}'><b>━━</b></span>&nbsp;{html.escape(label)}"
+                          for i, label in enumerate(labels))
 
 
 def color(i: int) -> str:

@@ -216,6 +216,7 @@ def test_runs_dock_selection_feeds_the_compare_tab(qtbot, runs):
         assert f"color:{color(i)}'><b>━━</b></span>&nbsp;{label}" in runs_panel.key.text()
         assert drawn[f"{label} train"] == color(i)
     assert runs_panel.plot.legend is None
+    assert runs_panel.key.text().count("<br>") == 1  # one run per line in the narrow dock
     assert dashboard.current_panel() is not dashboard.compare
     runs_panel.activateWindow()  # shortcuts go to the active window
     qtbot.waitUntil(runs_panel.isActiveWindow, timeout=3000)

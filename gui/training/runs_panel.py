@@ -298,7 +298,7 @@ class RunsPanel(QWidget):
         metric = self.metric_choice.currentText() or "loss"
         self.overlaid = []
         labels = dict(zip([p for p, _ in histories], run_labels([p for p, _ in histories])))
-        self.key.setText(key_html([labels[p] for p, _ in histories]))
+        self.key.setText(key_html([labels[p] for p, _ in histories], one_per_line=True))
         if not histories and not self.plot_slot.made:
             return  # nothing to draw on a plot not made yet
         self.plot.clear()
