@@ -74,6 +74,9 @@ def test_a_run_whose_process_is_gone_reads_as_interrupted_and_a_live_one_as_runn
     assert gone["status"] == "interrupted" and gone["epoch"] == 3
     assert gone["message"].startswith(f"its training process ({ended.pid}) ended before the run finished")
     assert status(pid=os.getpid(), host=here)["status"] == "running"  # this process: still training
+    if runs_module.boot_id() is not None:  # Linux: a pid from before a restart names nothing of now
+        assert status(pid=os.getpid(), host=here, boot="an-earlier-boot")["status"] == "interrupted"
+        assert status(pid=os.getpid(), host=here, boot=runs_module.boot_id())["status"] == "running"
     assert status(pid=ended.pid, host="another-machine")["status"] == "running"  # cannot tell from here
     assert status()["status"] == "running"  # written before runs recorded their process
     for odd in (True, -1, 0, 2**40, "12", None):
@@ -88,6 +91,7 @@ def test_a_run_whose_process_is_gone_reads_as_interrupted_and_a_live_one_as_runn
     run = writer.run
     written = json.loads(run.status().read_text(encoding="utf-8"))
     assert written["pid"] == os.getpid() and written["host"] == here and run.read_status()["status"] == "running"
+    assert written["boot"] == runs_module.boot_id()
 
 
 @settings(max_examples=40, deadline=None)

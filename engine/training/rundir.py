@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from .events import event_to_dict
-from .runs import CHECKPOINTS, ERROR, STATUS, TEMP_SUFFIX, Run, default_root
+from .runs import CHECKPOINTS, ERROR, STATUS, TEMP_SUFFIX, Run, boot_id, default_root
 
 
 def new_run_dir(document_path: str | Path | None, run_root: str | Path | None = None) -> Path:
@@ -87,7 +87,7 @@ class RunDir:
         # The process and machine that write it: a reader can tell a run still training from one whose process
         # was killed mid-run (Run.read_status says "interrupted" then).
         self.write(STATUS, {"updated": time.strftime("%Y-%m-%dT%H:%M:%S"), "document": self.source,
-                            "pid": os.getpid(), "host": socket.gethostname(), **fields})
+                            "pid": os.getpid(), "host": socket.gethostname(), "boot": boot_id(), **fields})
 
     def error(self, text: str) -> None:
         self.write_text(ERROR, text)

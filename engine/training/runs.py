@@ -14,7 +14,7 @@ CONFIG = "config.json"  # TrainingConfig.to_dict()
 DATA_META = "data_meta.json"  # DataMeta.to_dict(): vocabulary, labels, scaling, tokenization
 EVENTS = "metrics.jsonl"  # every event, one JSON object a line
 STATUS = "status.json"  # status running|completed|stopped|early_stopped|failed, message, epoch, step, best,
-#                          pid and host of the writing process (read_status adds "interrupted")
+#                          pid, host and boot of the writing process (read_status adds "interrupted")
 EVALUATION = "evaluation.json"  # the best checkpoint on the test split, with baselines
 ERROR = "error.txt"  # the trace of an unexpected error
 CHECKPOINTS = "checkpoints"
@@ -194,12 +194,23 @@ def _time_key(name: str) -> tuple:
     return (name, "", 0)
 
 
+def boot_id() -> str | None:
+    """This boot of the machine (Linux): a pid written before a restart names nothing of now, or a stranger."""
+    try:
+        return Path("/proc/sys/kernel/random/boot_id").read_text(encoding="ascii").strip() or None
+    except OSError:
+        return None
+
+
 def _still_running(status: dict[str, Any]) -> bool:
     """Whether the process that wrote a "running" status may still be training: unknown (True) for another
-    machine, an older run without a pid, or a platform without signal 0."""
+    machine, an older run without a pid, or a platform without signal 0; False after a restart of this one."""
     pid, host = status.get("pid"), status.get("host")
     if type(pid) is not int or not 0 < pid < 2**31 or host != socket.gethostname() or os.name != "posix":
         return True
+    boot = status.get("boot")
+    if isinstance(boot, str) and boot_id() is not None and boot != boot_id():
+        return False  # written before the machine restarted
     try:
         os.kill(pid, 0)  # signal 0: only asks whether the process exists
     except ProcessLookupError:
