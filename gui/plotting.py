@@ -97,6 +97,16 @@ def set_text(plot: pg.PlotItem, label: str | None = None, title: str | None = No
         plot.setTitle(title, size="9pt")
 
 
+def move_in_layout(view: pg.GraphicsLayoutWidget, item, row: int, col: int, rowspan: int = 1,
+                   colspan: int = 1) -> None:
+    """Moves ``item`` to another cell of ``view``'s layout, within Qt's grid only: pyqtgraph's removeItem takes
+    the plot out of the scene, and its axes then forget widths set on them (the column that keeps a legend
+    beside the data)."""
+    grid = view.ci.layout
+    grid.removeItem(item)
+    grid.addItem(item, row, col, rowspan, colspan)
+
+
 def title_never_widens(label: pg.LabelItem) -> None:
     """A plot's title no longer sets the plot's minimum width (a narrow plot in a row of four was pushed past
     its panel's edge, legend and all, by a long title); a title longer than the data area runs over the axes.

@@ -3,6 +3,7 @@
 """
 from __future__ import annotations
 
+import functools
 import json
 import os
 import socket
@@ -194,8 +195,10 @@ def _time_key(name: str) -> tuple:
     return (name, "", 0)
 
 
+@functools.cache
 def boot_id() -> str | None:
-    """This boot of the machine (Linux): a pid written before a restart names nothing of now, or a stranger."""
+    """This boot of the machine (Linux): a pid written before a restart names nothing of now, or a stranger.
+    Read once: a process lives within one boot, and every status written and read asks for it."""
     try:
         return Path("/proc/sys/kernel/random/boot_id").read_text(encoding="ascii").strip() or None
     except OSError:
@@ -208,8 +211,8 @@ def _still_running(status: dict[str, Any]) -> bool:
     pid, host = status.get("pid"), status.get("host")
     if type(pid) is not int or not 0 < pid < 2**31 or host != socket.gethostname() or os.name != "posix":
         return True
-    boot = status.get("boot")
-    if isinstance(boot, str) and boot_id() is not None and boot != boot_id():
+    boot, now = status.get("boot"), boot_id()
+    if isinstance(boot, str) and now is not None and boot != now:
         return False  # written before the machine restarted
     try:
         os.kill(pid, 0)  # signal 0: only asks whether the process exists

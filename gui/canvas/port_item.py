@@ -150,7 +150,6 @@ class PortHighlights(QGraphicsItem):
         painter.fillPath(holes, palette.node_body)
         painter.strokePath(outlines, QPen(palette.node_border, 1.0))
 
-
     def _paint_far(self, painter, widget) -> None:
         """Far out a ring is a pixel wide (invisible at 12 % zoom) and a refused port's fading cannot be seen:
         every port the wire may end on is a dot of fixed size on screen in the highlight colour, all drawn by one

@@ -7,8 +7,8 @@ import numpy as np
 from PySide6.QtCore import Qt
 
 from .history import RunHistory
-from ..plotting import (color, drop_stale, finite, new_plot, no_si_prefix, place_legend_outside, positive,
-                        set_text)
+from ..plotting import (color, drop_stale, finite, move_in_layout, new_plot, no_si_prefix, place_legend_outside,
+                        positive, set_text)
 from ..theme import pg, plot_colors
 from .attention import AttentionPanel  # noqa: F401 - moved; its old import path stays
 from .plot_grid import one_row
@@ -229,15 +229,12 @@ class GatePanel(PlotPanel):
         if wide == self.wide:
             return
         self.wide = wide
-        # Moved within Qt's grid only: pyqtgraph's removeItem takes the plot out of the scene, and its axes then
-        # forget the width that keeps the legend beside the data.
         grid = self.layout_widget.ci.layout
-        grid.removeItem(self.means)
         if wide:
-            grid.addItem(self.means, 0, 2)
+            move_in_layout(self.layout_widget, self.means, 0, 2)
             grid.setRowStretchFactor(1, 0)
         else:
-            grid.addItem(self.means, 1, 0, 1, 2)
+            move_in_layout(self.layout_widget, self.means, 1, 0, 1, 2)
             grid.setRowStretchFactor(0, 3)  # the heatmaps get the room; the means are one line each
             grid.setRowStretchFactor(1, 2)
 

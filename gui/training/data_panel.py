@@ -17,7 +17,7 @@ from engine.data import DATASETS, DataError, missing_package
 from engine.lazy import numpy as np  # imported at first use: not before the window's first paint
 
 from ..lazy_widget import LazyWidget, made_on_use
-from ..plotting import no_si_prefix
+from ..plotting import move_in_layout, no_si_prefix
 from ..theme import pg, plot_colors
 from ..commands import DocumentSections, SetSectionCommand, describe_change
 from ..forms import ParamForm
@@ -425,8 +425,7 @@ class StatsPlots(QWidget):
         if stacked == self.stacked:
             return
         self.stacked = stacked
-        self.view.ci.removeItem(self.balance_plot)
-        self.view.ci.addItem(self.balance_plot, row=1 if stacked else 0, col=0 if stacked else 1)
+        move_in_layout(self.view, self.balance_plot, 1 if stacked else 0, 0 if stacked else 1)
         self.setMinimumHeight((2 if stacked else 1) * self.PLOT_HEIGHT)
 
     def resizeEvent(self, event) -> None:  # noqa: N802 - Qt's name
