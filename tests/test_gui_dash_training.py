@@ -75,6 +75,7 @@ def test_short_run_from_the_window_feeds_every_plot_and_trains_a_snapshot(qtbot,
     assert c.training_panel.progress.value() == c.training_panel.progress.maximum() == 8
 
 
+@pytest.mark.alone  # its latency probe measures wall time
 def test_pause_resume_and_stop_and_the_window_stays_responsive(qtbot, studio):
     window = studio("adding_lstm")
     c = window.training

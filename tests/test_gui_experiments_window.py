@@ -190,6 +190,7 @@ def test_bad_input_is_one_line_naming_the_variable_and_a_problems_entry(studio):
     assert not c.start() and asked == ["Train 540 trials? That is more than 500."] and not c.worker.is_running
 
 
+@pytest.mark.alone  # its latency probe measures wall time
 def test_an_experiment_runs_from_start_to_end_and_apply_best_is_one_exact_undo_step(studio, qtbot):
     window = studio()
     c, doc = window.experiments, window.document
