@@ -75,3 +75,23 @@ def test_the_dock_offers_the_engines_strategies_and_cores_and_the_window_starts_
             "w.close()\n")  # as quitting does: background checks end before the interpreter does
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-2000:]
+
+
+def test_without_variables_the_dock_says_how_to_begin_and_the_table_comes_back_at_its_share(qtbot):
+    from gui.experiments.panel import ExperimentsPanel
+
+    panel = ExperimentsPanel()
+    qtbot.addWidget(panel)
+    panel.resize(1200, 300)
+    panel.show_section(None)
+    panel.show()
+    qtbot.waitExposed(panel)
+    assert panel.guide.isVisible() and not panel.table.isVisible() and not panel.plot.isVisible()
+    assert "Vary…" in panel.guide.text() and panel.guide.width() > 600  # the guide has the room of both
+    panel.show_section({"strategy": "grid", "variables": [{"path": "rnn.kind", "values": ["rnn", "gru"]}]})
+    qtbot.wait(10)
+    assert not panel.guide.isVisible() and panel.table.isVisible() and panel.plot.isVisible()
+    table, plot = panel.table.width(), panel.plot.width()
+    assert table > 300 and plot > 200 and abs(table / plot - 1.5) < 0.2, (table, plot)  # 3:2, not size hints
+    panel.show_section({"strategy": "grid", "variables": []})  # the last variable removed
+    assert panel.guide.isVisible() and not panel.table.isVisible()

@@ -42,6 +42,17 @@ def describe(variable: dict[str, Any]) -> str:
     return text
 
 
+GUIDE = ("<b>No experiment yet.</b> An experiment trains variants of this model side by side and compares them, "
+         "inside too (gradients through time, gates)."
+         "<ol><li>Right-click a block's parameter in the Inspector, or a setting in the Training or Data dock, and "
+         "choose <b>Vary…</b>: give it a list of values (or a range to search). The kind of a recurrent block "
+         "(rnn, gru, lstm) can vary too.</li>"
+         "<li>Choose the strategy (grid: every combination) and the workers, then <b>Start</b>.</li>"
+         "<li>Select trials in the table to overlay them in the dashboard's Compare tab; <b>Apply best</b> copies "
+         "the best one's values into the model.</li></ol>"
+         "Ready-made experiments: Help ▸ Lessons (vanishing_gradients, exploding_gradients, tune_names).")
+
+
 class ExperimentsPanel(QWidget):
     startRequested = Signal()
     pauseToggled = Signal()
@@ -175,10 +186,18 @@ class ExperimentsPanel(QWidget):
         # as wide as the run buttons need (they must never be cut), plus the vertical scroll bar of a low dock
         left.setMinimumWidth(max(buttons.minimumSize().width(), controls.minimumSizeHint().width())
                              + scroll.verticalScrollBar().sizeHint().width())
+        # With no variable yet, the room of the table and the plot says how to begin (an empty table and a plot
+        # with 0-1 axes said nothing, and Start's refusal came only after a click).
+        self.guide = WrappingLabel(GUIDE)
+        self.guide.setTextFormat(Qt.TextFormat.RichText)
+        self.guide.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        self.guide.setContentsMargins(12, 8, 12, 8)
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.addWidget(left)
         self.splitter.addWidget(self.table)
         self.splitter.addWidget(self.plot)
+        self.splitter.addWidget(self.guide)
+        self.splitter.setCollapsible(3, False)
         self.splitter.setStretchFactor(1, 3)
         self.splitter.setStretchFactor(2, 2)
         self._splitter_sized = False
@@ -210,9 +229,16 @@ class ExperimentsPanel(QWidget):
             self.pruning.setChecked(bool(section.get("pruning", False)))
             for widget in (self.strategy, self.budget, self.repeats, self.pruning):
                 widget.setEnabled(bool(variables) and self.start_button.isEnabled())
+            self._show_guide(not variables)
         finally:
             self._showing = False
         self._update_variable_buttons()
+
+    def _show_guide(self, on: bool) -> None:
+        # QSplitter keeps a hidden widget's size: the table and the plot come back with their 3:2 shares
+        self.table.setVisible(not on)
+        self.plot.setVisible(not on)
+        self.guide.setVisible(on)
 
     def _emit_setting(self, key: str, value) -> None:
         if not self._showing:
@@ -276,7 +302,7 @@ class ExperimentsPanel(QWidget):
             self._splitter_sized = True
             left = self.splitter.widget(0).minimumWidth()
             rest = max(0, self.splitter.width() - left - 2 * self.splitter.handleWidth())
-            self.splitter.setSizes([left, rest * 3 // 5, rest - rest * 3 // 5])
+            self.splitter.setSizes([left, rest * 3 // 5, rest - rest * 3 // 5, rest])  # the guide: all (alone)
 
     def show_message(self, text: str, error: bool = False) -> None:
         """One line (the dock names the variable at fault); the full text is in the tooltip."""
