@@ -128,6 +128,8 @@ class StartPage(QWidget):
             column.addWidget(label)
             column.addWidget(widget)
             columns.addLayout(column, stretch)
+        self.recent_label = label  # the recent column shows once there is a file to list (set_recent)
+        self._columns = columns
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(48, 36, 48, 36)
@@ -197,10 +199,11 @@ class StartPage(QWidget):
             item = QListWidgetItem(f"{path.name} — {path.parent}")
             item.setData(Qt.ItemDataRole.UserRole, str(path))
             self.recent.addItem(item)
-        if not paths:
-            placeholder = QListWidgetItem("No recent files yet")
-            placeholder.setFlags(Qt.ItemFlag.NoItemFlags)
-            self.recent.addItem(placeholder)
+        # Until there is one, the lessons take the recent files' column too: at 1280 px an empty list took two
+        # fifths of the page and squeezed each lesson's line into seven.
+        self.recent.setVisible(bool(paths))
+        self.recent_label.setVisible(bool(paths))
+        self._columns.setStretch(1, 2 if paths else 0)  # an emptied column kept its share of the stretch
 
     def _activated(self, item, _column: int = 0) -> None:
         path = item.data(0, Qt.ItemDataRole.UserRole) if isinstance(item, QTreeWidgetItem) else \

@@ -148,3 +148,17 @@ def test_any_hand_edited_file_gets_a_picture_not_an_error(qapp, data):
     picture = thumbnails.render(data if isinstance(data, dict) else {}, 40, 20,
                                 CanvasPalette.from_palette(qapp.palette()))
     assert not picture.isNull()
+
+
+def test_a_first_start_gives_the_lessons_the_whole_page_and_the_recent_files_come_once_there_are_some(window, qtbot):
+    page = window.start_page
+    window.show_start_page()
+    qtbot.wait(20)
+    assert not page.recent.isVisible() and not page.recent_label.isVisible()
+    alone = page.examples.width()
+    example = next(i for i in _examples(page) if i.text(0).startswith("co2:"))
+    assert window.open_file(example.data(0, Qt.ItemDataRole.UserRole))
+    window.show_start_page()
+    qtbot.wait(20)
+    assert page.recent.isVisible() and page.recent.item(0).text().startswith("co2.json")
+    assert page.examples.width() < 0.7 * alone  # the recent files' column is back beside the lessons
