@@ -99,3 +99,34 @@ def test_far_out_a_drag_marks_each_fitting_port_with_a_dot_of_fixed_size_and_lea
 
     drag.finish()
     assert view.grab().toImage() == before
+
+
+def test_starting_a_drag_repaints_the_marked_ports_and_the_wire_not_the_whole_view(names, qtbot):
+    """The wire's path is set before it joins the scene: set afterwards (on an item never painted), the view
+    repainted all of its viewport at every drag start, however few ports were marked."""
+    from PySide6.QtCore import QEvent, QObject
+
+    graph, scene, view = names
+    view.show()
+    qtbot.waitExposed(view)
+    chars = scene.node_item(graph.by_name("chars").id)
+    view.centerOn(chars.outputs["tokens"].anchor())
+
+    class Regions(QObject):
+        painted: list = []
+
+        def eventFilter(self, watched, event):  # noqa: N802 - Qt's name
+            if event.type() == QEvent.Type.Paint:
+                self.painted.append(sum(r.width() * r.height() for r in event.region()))
+            return False
+
+    spy = Regions(view.viewport())
+    view.viewport().installEventFilter(spy)
+    qtbot.wait(50)  # the first paint, out of the way
+    spy.painted.clear()
+    drag = scene.begin_connection(chars.outputs["tokens"], view.mapToScene(view.viewport().rect()).boundingRect())
+    assert [p for p in drag.highlighted if p.state == COMPATIBLE]  # the embedding's input: something to mark
+    qtbot.waitUntil(lambda: bool(spy.painted), timeout=2000)
+    whole = view.viewport().width() * view.viewport().height()
+    assert sum(spy.painted) < 0.5 * whole, f"{sum(spy.painted) / whole:.0%} of the view repainted"
+    drag.finish()

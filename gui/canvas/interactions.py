@@ -56,13 +56,14 @@ class ConnectInteraction:
                 self.highlighted.append(candidate)
         self.highlights = PortHighlights([(c, a) for c, a in self._anchors if c.state != NORMAL])  # one item
         scene.addItem(self.highlights)
-        self.wire = DragWireItem(kind_color(self.fixed.kinds[0], scene.canvas_palette.dark))
-        scene.addItem(self.wire)
         # The wire starts where the pointer is: on the grabbed port, over no port it could end on (or on the
         # picked-up end's own input, where it fits). No search for a target yet: that would take every block's
-        # outline before the first move.
+        # outline before the first move. Its path is set before it joins the scene: a first path set on an item
+        # already there (never painted) made the view repaint all of its viewport at every drag start.
+        self.wire = DragWireItem(kind_color(self.fixed.kinds[0], scene.canvas_palette.dark))
         self.hovered: PortItem | None = self.origin
         self._draw_wire(self.fixed.anchor() if self.origin is None else self.origin.anchor())
+        scene.addItem(self.wire)
 
     def problem(self, candidate: PortItem) -> str | None:
         """Why the wire cannot end on ``candidate`` (engine.connection_problem's words), None if it can."""
