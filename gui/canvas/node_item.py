@@ -92,6 +92,11 @@ class NodeItem(QGraphicsItem):
         return True
 
     @property
+    def header_height(self) -> float:
+        """The coloured band at the top (title and name)."""
+        return self._header
+
+    @property
     def invalid(self) -> bool:
         return bool(self.diagnostics)
 
