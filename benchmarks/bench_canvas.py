@@ -228,6 +228,57 @@ def move_timings(app, view, item, full: bool, steps: int = 60) -> tuple[float, f
     return statistics.median(times) * 1000, max(times) * 1000, statistics.mean(cpu) * 1000
 
 
+def window_open(blocks: int, rounds: int = 5) -> tuple[float, float]:
+    """Median (wall ms, CPU ms of every thread) of opening a saved document of ``blocks`` blocks in the studio's
+    window (MainWindow.open_file, from another example) up to its first paint: what a user waits for, the docks,
+    the minimap and the window's own bookkeeping included. Torch is loaded first, as it is a few seconds after
+    launch, so that its background import does not share the measured time."""
+    import importlib
+    import json
+    import shutil
+    import tempfile
+
+    from PySide6.QtCore import QSettings
+
+    from engine.document import graph_to_data
+    from gui.main_window import MainWindow
+    from gui.torch_loader import PRELOAD
+
+    for name in PRELOAD:
+        importlib.import_module(name)
+    app = QApplication.instance()
+    folder = Path(tempfile.mkdtemp())
+    graph, _ = graph_from_data(big_graph_data(blocks))
+    for node_id, pos in layered_positions(graph).items():
+        graph.move(node_id, pos)
+    data = json.loads((ROOT / "examples" / "names.json").read_text(encoding="utf-8"))
+    data["graph"] = graph_to_data(graph)
+    path = folder / "big.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    window = MainWindow(QSettings(str(folder / "settings.ini"), QSettings.Format.IniFormat),
+                        recovery_dir=folder / "recovery")
+    window.resize(1600, 1000)
+    window.show()
+    walls, cpus = [], []
+    try:
+        for _ in range(rounds):
+            window.open_file(ROOT / "examples" / "names.json")
+            for _ in range(3):  # what opening the small one started settles first
+                app.processEvents()
+                time.sleep(0.2)
+            t, c = time.perf_counter(), time.process_time()
+            window.open_file(path)
+            app.processEvents()
+            window.view.viewport().repaint()
+            walls.append((time.perf_counter() - t) * 1000)
+            cpus.append((time.process_time() - c) * 1000)
+    finally:
+        window.undo_stack.setClean()
+        window.close()
+        shutil.rmtree(folder, ignore_errors=True)
+    return statistics.median(walls), statistics.median(cpus)
+
+
 def screenshot(path: Path, dark: bool) -> None:
     app = QApplication.instance() or QApplication(sys.argv[:1])
     if dark:
@@ -255,7 +306,10 @@ def main(argv: list[str] | None = None) -> int:
         screenshot(args.screenshot, args.dark)
         return 0
     open_s, move_s = bench(args.blocks)
-    return 0 if open_s < 1.0 and move_s < 0.016 else 1
+    wall, cpu = window_open(args.blocks)
+    print(f"open the {args.blocks}-block document in the studio's window (File > Open, up to its first paint): "
+          f"median {wall:.0f} ms, CPU {cpu:.0f} ms (all threads)  [budget 1000 ms]")
+    return 0 if open_s < 1.0 and wall < 1000 and move_s < 0.016 else 1
 
 
 if __name__ == "__main__":

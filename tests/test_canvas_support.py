@@ -28,3 +28,21 @@ def close(scene) -> None:
     """Stops the scene and its analysis observing the graph."""
     scene.detach()
     scene.analysis.detach()
+
+
+def test_a_view_collected_by_python_is_torn_down_without_an_error_on_stderr(qtbot, capfd):
+    """Qt's destructor scrolls a view whose Python attributes are already gone: its scrollContentsBy override
+    printed "Error calling Python override ... no attribute 'minimap'"."""
+    import gc
+
+    graph = load_document(EXAMPLES / "names.json").graph
+    scene = GraphScene(graph, QUndoStack(), AnalysisModel(graph))
+    view = CanvasView(scene)  # not given to qtbot, which would keep it: Python's collector destroys it
+    view.resize(400, 300)
+    view.show()
+    qtbot.waitExposed(view)
+    close(scene)
+    view.close()
+    del view, scene
+    gc.collect()
+    assert "Error calling Python override" not in capfd.readouterr().err

@@ -318,11 +318,18 @@ class CanvasView(EditActionsMixin, AnnotateMixin, QGraphicsView):
 
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
-        self.minimap.refit()
+        self._refit_minimap()
 
     def scrollContentsBy(self, dx: int, dy: int) -> None:
         super().scrollContentsBy(dx, dy)
-        self.minimap.refit()  # the outline follows; the minimap shows itself once the graph leaves the view
+        self._refit_minimap()  # the outline follows; the minimap shows itself once the graph leaves the view
+
+    def _refit_minimap(self) -> None:
+        # A view without a parent that Python's collector destroys is scrolled by Qt's destructor after its
+        # attributes are gone (seen: "Error calling Python override ... no attribute 'minimap'" on stderr).
+        minimap = getattr(self, "minimap", None)
+        if minimap is not None:
+            minimap.refit()
 
     def pan_by(self, dx: float, dy: float) -> None:
         """Moves the content by (dx, dy) viewport pixels."""
