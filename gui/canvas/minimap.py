@@ -134,13 +134,18 @@ class MinimapView(QGraphicsView):
         if scene is None or not shiboken6.isValid(scene) or not shiboken6.isValid(self.canvas):
             return
         viewport = self.viewport()
-        if self._picture is None:
-            self._picture = self._take_picture(scene)
+        picture = self.picture()
         painter = QPainter(viewport)
-        painter.drawPixmap(0, 0, self._picture)
+        painter.drawPixmap(0, 0, picture)
         painter.setTransform(self.viewportTransform())
         self.drawForeground(painter, QRectF())
         painter.end()
+
+    def picture(self) -> QPixmap:
+        """The graph's picture under the outline of the part in view (taken now if the scene changed since)."""
+        if self._picture is None:
+            self._picture = self._take_picture(self.scene())
+        return self._picture
 
     def _take_picture(self, scene) -> QPixmap:
         viewport = self.viewport()
