@@ -100,9 +100,13 @@ class EdgeItem(QGraphicsItem):
         else:
             self._label_rect = QRectF()
         self._bounds = self._path.controlPointRect().united(self._label_rect).adjusted(-6, -6, 6, 6)
+        self._tell_layer(before.united(self._bounds))
+
+    def _tell_layer(self, region: QRectF) -> None:
+        """The wire layer, while it draws the wires, repaints ``region`` (where this wire was and is)."""
         layer = self._layer()
         if layer is not None and layer.active:
-            layer.wires_changed(before.united(self._bounds))
+            layer.wires_changed(region)
 
     def _layer(self):
         scene = self.scene()
@@ -125,9 +129,7 @@ class EdgeItem(QGraphicsItem):
         if change == QGraphicsItem.GraphicsItemChange.ItemSelectedHasChanged:
             self.sync_drawing()
         elif change == QGraphicsItem.GraphicsItemChange.ItemVisibleHasChanged:
-            layer = self._layer()
-            if layer is not None and layer.active:
-                layer.wires_changed(self._bounds)
+            self._tell_layer(self._bounds)
         return super().itemChange(change, value)
 
     def wire_path(self) -> QPainterPath:

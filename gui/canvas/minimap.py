@@ -11,12 +11,13 @@ frames and comments as boxes), not the scene rendered small: rendering 300 block
 from __future__ import annotations
 
 import shiboken6
-from PySide6.QtCore import QRectF, Qt, QTimer
+from PySide6.QtCore import QRectF, QSizeF, Qt, QTimer
 from PySide6.QtGui import QColor, QPainter, QPainterPath, QPen, QPixmap
 from PySide6.QtWidgets import QFrame, QGraphicsView
 
-from .note_items import FrameItem, comment_colors, frame_color
+from .note_items import FrameItem, comment_colors, frame_colors
 from .style import category_color, kind_color
+from .wire_layer import wire_paths
 
 SIZE = (220, 140)  # for a graph wider than tall
 TALL_HEIGHT, TALL_MIN_WIDTH = 220, 110  # for a taller one
@@ -190,25 +191,19 @@ def draw_overview(painter: QPainter, scene) -> None:
     pal = scene.canvas_palette
     for note in scene.note_items():
         if isinstance(note, FrameItem):
-            border = frame_color(note.color, pal.dark)
-            fill = QColor(border)
-            fill.setAlpha(40)
+            border, fill, _band = frame_colors(note.color, pal)
         else:
             fill, border, _ink = comment_colors(pal)
         painter.setPen(QPen(border, 0))
         painter.setBrush(fill)
         painter.drawRect(note.sceneBoundingRect())
-    wires: dict = {}
-    for edge in scene.edge_items():
-        if edge.isVisible():  # a wire whose end a drag picked up is hidden meanwhile
-            wires.setdefault(edge.kind, QPainterPath()).addPath(edge.wire_path())
     painter.setBrush(Qt.BrushStyle.NoBrush)
-    for kind, path in wires.items():
+    for kind, path in wire_paths(scene.edge_items()).items():
         pen = QPen(kind_color(kind, pal.dark), 0)  # cosmetic: one pixel whatever the minimap's scale
         painter.strokePath(path, pen)
     bodies, bands = QPainterPath(), {}
     for node in scene.node_items():
-        rect = QRectF(node.scenePos().x(), node.scenePos().y(), node.width, node.height)
+        rect = QRectF(node.scenePos(), QSizeF(node.width, node.height))
         bodies.addRect(rect)
         band = bands.setdefault(node.spec.category, QPainterPath())
         band.addRect(QRectF(rect.x(), rect.y(), rect.width(), min(rect.height(), node.header_height)))

@@ -27,6 +27,15 @@ def frame_color(name: str, dark: bool) -> QColor:
     return QColor(FRAME_HEX.get(name, FRAME_HEX["grey"])[1 if dark else 0])
 
 
+def frame_colors(name: str, pal: CanvasPalette) -> tuple[QColor, QColor, QColor]:
+    """(border, fill, title band) of a frame in the palette's theme."""
+    color = frame_color(name, pal.dark)
+    fill, band = QColor(color), QColor(color)
+    fill.setAlpha(46 if pal.dark else 30)
+    band.setAlpha(120 if pal.dark else 90)
+    return color, fill, band
+
+
 def comment_colors(pal: CanvasPalette) -> tuple[QColor, QColor, QColor]:
     """(paper, border, text) of a comment: a pale note in the light theme, a dim one in the dark theme."""
     if pal.dark:
@@ -293,10 +302,7 @@ class FrameItem(_NoteItem):
 
     def paint(self, painter, option, widget=None) -> None:
         pal = self.scene_palette()
-        color = frame_color(self.color, pal.dark)
-        fill, band = QColor(color), QColor(color)
-        fill.setAlpha(46 if pal.dark else 30)
-        band.setAlpha(120 if pal.dark else 90)
+        color, fill, band = frame_colors(self.color, pal)
         rect = self.boundingRect()
         painter.setPen(QPen(pal.selection, 2.0) if self.isSelected() else QPen(color, 1.0))
         painter.setBrush(fill)

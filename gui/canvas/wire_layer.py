@@ -81,9 +81,15 @@ class WireLayer(QGraphicsItem):
 
     def _grouped(self, dark: bool) -> list[tuple[QPen, QPainterPath]]:
         """One path per tensor kind: a stroke per colour instead of one per wire."""
-        paths: dict = {}
-        for edge in self._edges():
-            if edge.isVisible():  # a wire whose end a drag picked up is hidden meanwhile
-                paths.setdefault(edge.kind, QPainterPath()).addPath(edge.wire_path())
         return [(QPen(kind_color(kind, dark), WIRE_WIDTH, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap), path)
-                for kind, path in paths.items()]
+                for kind, path in wire_paths(self._edges()).items()]
+
+
+def wire_paths(edges) -> dict:
+    """{tensor kind: one path of every visible wire of that kind}, in scene coordinates (the layer and the
+    minimap stroke each kind once)."""
+    paths: dict = {}
+    for edge in edges:
+        if edge.isVisible():  # a wire whose end a drag picked up is hidden meanwhile
+            paths.setdefault(edge.kind, QPainterPath()).addPath(edge.wire_path())
+    return paths
