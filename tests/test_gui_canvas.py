@@ -425,6 +425,48 @@ def test_the_minimap_draws_an_overview_of_each_blocks_colours_and_each_wire(name
     assert min(distance(c, wire) for c in near) < distance(pal.background, wire) / 2, (near, wire)
 
 
+def test_the_blocks_rect_follows_every_move_resize_addition_and_removal(names):
+    """nodes_rect() is kept between calls (framing and the minimap ask for it at every scroll step): a block
+    moved by the model or by a drag, one grown by a parameter, one added and one removed each change it."""
+    from PySide6.QtCore import QRectF
+
+    scene, graph = names.scene, names.graph
+
+    def union() -> QRectF:
+        rect = QRectF()
+        for item in scene.node_items():
+            rect = rect.united(item.sceneBoundingRect())
+        return rect
+
+    assert scene.nodes_rect() == union()
+    language = graph.by_name("language").id
+    graph.move(language, (5000.0, 40.0))
+    assert scene.nodes_rect().right() > 5000 and scene.nodes_rect() == union()
+    scene.node_item(language).setPos(QPointF(-3000, -200))  # a drag moves the item first
+    assert scene.nodes_rect().left() <= -3000 and scene.nodes_rect() == union()
+    dense = scene.node_item(graph.by_name("dense").id)
+    dense.setPos(QPointF(0, 9000))
+    before = scene.nodes_rect()
+    graph.set_param(dense.node_id, "units", 123456789012)  # its parameters wrap onto a second line
+    assert scene.nodes_rect().bottom() > before.bottom() and scene.nodes_rect() == union()
+    added = graph.add_node("dense", pos=(8000.0, 8000.0))
+    assert scene.nodes_rect().right() > 8000 and scene.nodes_rect() == union()
+    graph.remove_node(added.id)
+    assert scene.nodes_rect() == union() and scene.nodes_rect().right() < 8000
+
+
+def test_framing_refits_the_minimap_once(names, monkeypatch):
+    """frame_rect zooms and scrolls in several steps, each of which moved the minimap's outline (10 refits, each
+    walking every block and wire, while a document opened): it follows once, at the end."""
+    minimap = names.view.minimap
+    refits = []
+    monkeypatch.setattr(minimap, "refit", lambda: refits.append(1))
+    names.view.zoom_by(4.0)
+    refits.clear()
+    names.view.frame_all()
+    assert len(refits) == 1
+
+
 def test_a_minimap_fitted_before_the_canvas_shows_draws_the_whole_graph_filling_it(qtbot):
     """As when the window opens a document: the minimap is fitted while the canvas is still hidden, so its
     viewport has no size yet (it drew the graph a tenth of the size it should be)."""

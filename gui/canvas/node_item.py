@@ -106,6 +106,11 @@ class NodeItem(QGraphicsItem):
     def ports(self) -> list[PortItem]:
         return list(self.inputs.values()) + list(self.outputs.values())
 
+    def _tell_scene(self) -> None:
+        scene = self.scene()  # a GraphScene (the only scene blocks live in), or None before it is added
+        if scene is not None:
+            scene.block_geometry_changed()
+
     def scene_palette(self) -> CanvasPalette:
         scene = self.scene()
         return scene.canvas_palette if scene is not None else CanvasPalette.from_palette()
@@ -144,6 +149,7 @@ class NodeItem(QGraphicsItem):
             self.height = height
             margin = PORT_RADIUS + 5  # the port dots stick out of the sides
             self._bounds = QRectF(-margin, -4, self.width + 2 * margin, self.height + 8)
+            self._tell_scene()
             for edge in self.edges:
                 edge.update_path()
         # The header band (the top of the rounded body) as a path, taken once per layout rather than
@@ -316,6 +322,7 @@ class NodeItem(QGraphicsItem):
             if scene is not None and getattr(scene, "snap_to_grid", False):
                 return QPointF(round(value.x() / GRID) * GRID, round(value.y() / GRID) * GRID)
         elif change == QGraphicsItem.GraphicsItemChange.ItemPositionHasChanged:
+            self._tell_scene()
             for edge in self.edges:
                 edge.update_path()
         # Returning ``value`` itself (not QGraphicsItem.itemChange's copy) avoids a PySide6 refcount bug that

@@ -35,6 +35,9 @@ class GraphScene(AnnotationsMixin, QGraphicsScene):
         self.canvas_palette = CanvasPalette.from_palette()
         self.snap_to_grid = False
         self._nodes: dict[str, NodeItem] = {}
+        # The union of every block's rect, kept until a block moves, changes size, comes or goes: framing and
+        # the minimap ask for it at every scroll step (11 times while a document opens, 5 ms each at 300 blocks).
+        self._nodes_bounds: QRectF | None = None
         self._edges: dict[Edge, EdgeItem] = {}
         self._connect: ConnectInteraction | None = None
         self._move: MoveInteraction | None = None
@@ -111,11 +114,15 @@ class GraphScene(AnnotationsMixin, QGraphicsScene):
         self.selectionChanged.emit()
 
     def nodes_rect(self, node_ids=None) -> QRectF:
-        items = self._nodes.values() if node_ids is None else [self._nodes[i] for i in node_ids if i in self._nodes]
-        rect = QRectF()
-        for item in items:
-            rect = rect.united(item.sceneBoundingRect())
-        return rect
+        if node_ids is not None:
+            return _union(self._nodes[i] for i in node_ids if i in self._nodes)
+        if self._nodes_bounds is None:
+            self._nodes_bounds = _union(self._nodes.values())
+        return QRectF(self._nodes_bounds)
+
+    def block_geometry_changed(self) -> None:
+        """A block moved or changed size (NodeItem tells): the blocks' rect is taken anew when next asked."""
+        self._nodes_bounds = None
 
     def port_shape_text(self, node_id: str, port: str, is_output: bool) -> str | None:
         report = self._report
@@ -149,12 +156,14 @@ class GraphScene(AnnotationsMixin, QGraphicsScene):
     def _on_node_added(self, node: Node) -> None:
         item = NodeItem(node)
         self._nodes[node.id] = item
+        self._nodes_bounds = None
         self.addItem(item)
         if self._report is not None:
             self._apply_node_report(item, self._report)
 
     def _on_node_removed(self, node: Node) -> None:
         item = self._nodes.pop(node.id, None)
+        self._nodes_bounds = None
         if item is not None:
             self.removeItem(item)
 
@@ -378,3 +387,10 @@ class GraphScene(AnnotationsMixin, QGraphicsScene):
                 y += spacing
             for a, b in lines:
                 painter.drawLine(a, b)
+
+
+def _union(items) -> QRectF:
+    rect = QRectF()
+    for item in items:
+        rect = rect.united(item.sceneBoundingRect())
+    return rect

@@ -45,6 +45,8 @@ _NUDGE = {Qt.Key.Key_Left: (-1, 0), Qt.Key.Key_Right: (1, 0), Qt.Key.Key_Up: (0,
 
 
 class CanvasView(EditActionsMixin, AnnotateMixin, QGraphicsView):
+    _framing = False  # while frame_rect zooms and scrolls in steps
+
     def __init__(self, scene: GraphScene, parent=None):
         super().__init__(scene, parent)
         self.graph_scene = scene
@@ -126,17 +128,21 @@ class CanvasView(EditActionsMixin, AnnotateMixin, QGraphicsView):
         if rect.isNull():
             return
         rect = rect.adjusted(-40, -40, 40, 40)
-        self.fitInView(rect, Qt.AspectRatioMode.KeepAspectRatio)
-        low = FRAME_MIN_ZOOM if readable else MIN_ZOOM
-        if self.zoom > FRAME_MAX_ZOOM or self.zoom < low:
-            target = min(max(self.zoom, low), FRAME_MAX_ZOOM)
-            self.resetTransform()
-            self.scale(target, target)
-            centre = rect.center()
-            width = self.viewport().width() / target
-            if rect.width() > width:  # the left end in view, not the middle of a long chain
-                centre.setX(rect.left() + width / 2)
-            self.centerOn(centre)
+        self._framing = True  # each step below scrolls: the minimap follows once, at the end
+        try:
+            self.fitInView(rect, Qt.AspectRatioMode.KeepAspectRatio)
+            low = FRAME_MIN_ZOOM if readable else MIN_ZOOM
+            if self.zoom > FRAME_MAX_ZOOM or self.zoom < low:
+                target = min(max(self.zoom, low), FRAME_MAX_ZOOM)
+                self.resetTransform()
+                self.scale(target, target)
+                centre = rect.center()
+                width = self.viewport().width() / target
+                if rect.width() > width:  # the left end in view, not the middle of a long chain
+                    centre.setX(rect.left() + width / 2)
+                self.centerOn(centre)
+        finally:
+            self._framing = False
         self.minimap.refit()
 
     def fit_everything(self) -> None:
@@ -328,7 +334,7 @@ class CanvasView(EditActionsMixin, AnnotateMixin, QGraphicsView):
         # A view without a parent that Python's collector destroys is scrolled by Qt's destructor after its
         # attributes are gone (seen: "Error calling Python override ... no attribute 'minimap'" on stderr).
         minimap = getattr(self, "minimap", None)
-        if minimap is not None:
+        if minimap is not None and not self._framing:
             minimap.refit()
 
     def pan_by(self, dx: float, dy: float) -> None:
