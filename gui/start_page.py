@@ -109,14 +109,17 @@ class StartPage(QWidget):
         self.examples.header().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         self.examples.setAlternatingRowColors(True)
         self.examples.setIconSize(THUMBNAIL)
-        self.examples.setToolTip("Double-click or press Enter to open an example")
-        self.examples.itemActivated.connect(self._activated)
-        self.examples.itemDoubleClicked.connect(self._activated)
+        self.examples.setToolTip("Click an example (or press Enter) to open it")
         self.fill_lessons()
         self.recent = QListWidget()
         self.recent.setAlternatingRowColors(True)
-        self.recent.itemActivated.connect(self._activated)
-        self.recent.itemDoubleClicked.connect(self._activated)
+        # The rows look like links, and a new user clicks them once (a double-click only selected a row): one
+        # click opens, Enter too. The hand cursor over a row that opens says so before the click.
+        for view in (self.examples, self.recent):
+            view.itemClicked.connect(self._activated)
+            view.itemActivated.connect(self._activated)
+            view.setMouseTracking(True)
+            view.viewport().installEventFilter(self)
 
         columns = QHBoxLayout()
         for caption, widget, stretch in (("Lessons and examples", self.examples, 3), ("Recent files", self.recent, 2)):
@@ -205,8 +208,23 @@ class StartPage(QWidget):
         self.recent_label.setVisible(bool(paths))
         self._columns.setStretch(1, 2 if paths else 0)  # an emptied column kept its share of the stretch
 
-    def _activated(self, item, _column: int = 0) -> None:
-        path = item.data(0, Qt.ItemDataRole.UserRole) if isinstance(item, QTreeWidgetItem) else \
+    @staticmethod
+    def _path(item) -> str | None:
+        return item.data(0, Qt.ItemDataRole.UserRole) if isinstance(item, QTreeWidgetItem) else \
             item.data(Qt.ItemDataRole.UserRole)
+
+    def _activated(self, item, _column: int = 0) -> None:
+        path = self._path(item)
         if path:
             self.openRequested.emit(path)
+        elif isinstance(item, QTreeWidgetItem):  # a lesson's title: a click folds or unfolds its examples
+            item.setExpanded(not item.isExpanded())
+
+    def eventFilter(self, watched, event) -> bool:  # noqa: N802 - Qt's name
+        if event.type() == QEvent.Type.MouseMove:  # a hand over a row that opens; a lesson's title only folds
+            item = watched.parent().itemAt(event.position().toPoint())
+            if item is not None and self._path(item):
+                watched.setCursor(Qt.CursorShape.PointingHandCursor)
+            else:
+                watched.unsetCursor()
+        return False

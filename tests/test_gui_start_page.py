@@ -96,6 +96,30 @@ def test_enter_on_an_example_opens_it_and_help_lessons_comes_back(window, qtbot)
     assert window.pages.currentIndex() == 0 and window.pages.currentWidget().widget() is window.start_page
 
 
+def test_one_click_opens_an_example_whose_row_shows_a_hand_and_a_lessons_title_folds(window, qtbot):
+    """The rows look like links: a new user clicked one once and only selected it (it took a double-click)."""
+    from PySide6.QtTest import QTest
+
+    tree = window.start_page.examples
+    item = next(i for i in _examples(window.start_page) if i.text(0).startswith("co2:"))
+    tree.scrollToItem(item)
+    centre = tree.visualItemRect(item).center()
+    QTest.mouseMove(tree.viewport(), centre)
+    assert tree.viewport().cursor().shape() == Qt.CursorShape.PointingHandCursor
+    lesson = item.parent()
+    title = tree.visualItemRect(lesson).center()
+    QTest.mouseMove(tree.viewport(), title)
+    assert tree.viewport().cursor().shape() == Qt.CursorShape.ArrowCursor
+    QTest.mouseClick(tree.viewport(), Qt.MouseButton.LeftButton, pos=title)
+    assert not lesson.isExpanded()
+    QTest.mouseClick(tree.viewport(), Qt.MouseButton.LeftButton, pos=title)
+    assert lesson.isExpanded()
+    tree.scrollToItem(item)
+    QTest.mouseClick(tree.viewport(), Qt.MouseButton.LeftButton, pos=tree.visualItemRect(item).center())
+    assert window.document.path.name == "co2.json"
+    assert window.pages.currentWidget() is window.view
+
+
 def test_thumbnails_follow_the_theme(window, qtbot):
     page = window.start_page
     item = next(iter(_examples(page)))
