@@ -12,7 +12,8 @@ import time
 from typing import Callable
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtWidgets import QLabel, QSizePolicy, QSplitter, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (QFrame, QHBoxLayout, QLabel, QSizePolicy, QSplitter, QStyle, QTabWidget, QVBoxLayout,
+                               QWidget)
 
 from ..lazy_widget import LazyWidget
 from ..wrapping_label import WrappingLabel
@@ -34,6 +35,24 @@ def _panel(page: str, name: str) -> property:
         self.pages[page].ensure()
         return self._made[name]
     return property(get, doc=f"the {name} panel of the {page} tab (made on first use)")
+
+
+def _paused_banner() -> QFrame:
+    """The yellow band over the plots while a run is paused. The pause sign is the style's icon: the font glyph
+    (U+23F8) is missing from common Linux fonts and showed as an empty box."""
+    banner = QFrame()
+    banner.setObjectName("pausedBanner")
+    banner.setStyleSheet("#pausedBanner { background: #ffe08a; } QLabel { color: #5a4500; font-weight: bold; }")
+    icon = QLabel()
+    size = banner.fontMetrics().height()
+    icon.setPixmap(banner.style().standardIcon(QStyle.StandardPixmap.SP_MediaPause).pixmap(size, size))
+    text = QLabel("Paused — the run waits. F6 (Training ▸ Pause / resume) goes on, Shift+F5 stops it.")
+    text.setWordWrap(True)
+    layout = QHBoxLayout(banner)
+    layout.setContentsMargins(6, 4, 6, 4)
+    layout.addWidget(icon)
+    layout.addWidget(text, 1)
+    return banner
 
 
 class DashboardWidget(QWidget):
@@ -60,8 +79,7 @@ class DashboardWidget(QWidget):
         self.draw_seconds = 0.0  # time spent redrawing (the latency benchmark reports it)
         self._made: dict[str, QWidget] = {}
         self.header = WrappingLabel("No run yet: choose data, then Training ▸ Start.")
-        self.paused = QLabel("⏸  Paused — the run waits. F6 (Training ▸ Pause / resume) goes on, Shift+F5 stops it.")
-        self.paused.setStyleSheet("background: #ffe08a; color: #5a4500; padding: 4px; font-weight: bold;")
+        self.paused = _paused_banner()
         self.paused.setVisible(False)
         self.tabs = QTabWidget()
         self.pages: dict[str, LazyWidget] = {}

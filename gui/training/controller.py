@@ -355,7 +355,7 @@ class TrainingController(QObject):
     def _on_state(self, state: str) -> None:
         self.training_panel.set_state(state)
         self.dashboard.set_paused(state == "paused")
-        self.state_label.setText({"running": "Training…", "paused": "⏸ Paused (F6 resumes)",
+        self.state_label.setText({"running": "Training…", "paused": "Paused (F6 resumes)",
                                   "stopping": "Stopping…"}.get(state, ""))
         self.state_label.setStyleSheet("background: #ffe08a; color: #5a4500; padding: 0 6px;"
                                        if state == "paused" else "")
