@@ -203,3 +203,35 @@ def test_monitoring_a_metric_the_model_lacks_names_the_setting(tmp_path):
     assert result.status == "failed" and result.exit_code == 2
     assert "training.monitor: 'val_accuracy' is not a validation metric" in result.message
     assert "val_mse" in result.message
+
+
+def test_regression_baselines_are_the_best_constant_and_the_last_value_computed_by_hand():
+    """Each regression metric has its yardstick: the training mean for squared error, the training median for
+    absolute error, and for a forecast the input's last real step (padding skipped)."""
+    from types import SimpleNamespace
+
+    from test_training_support import SynthData
+
+    from engine.training.baselines import baselines
+
+    g = torch.Generator().manual_seed(3)
+    samples = []
+    for i in range(60):
+        steps = 4 + i % 5  # different lengths: the last real step is not the padded end
+        x = torch.randn(steps + 1, 1, generator=g).cumsum(0)
+        samples.append({"inputs": {"sequence": x[:-1]}, "lengths": {"sequence": torch.tensor(steps)},
+                        "targets": {"next": x[-1]}})
+    data = SynthData(samples[20:], samples[:10], samples[10:20])
+    graph = chain([("feature_input", {"features": 1}), ("gru", {"hidden_size": 4}), ("pooling", {"mode": "last"}),
+                   ("dense", {"units": 1, "activation": "none"}), ("regression_head", {"loss": "mse"})],
+                  names=["sequence", "rec", "pool", "dense", "next"])
+    session = SimpleNamespace(data=data, config=SimpleNamespace(batch_size=8, seed=0),
+                              compiled=compile_graph(graph))
+    got = baselines(session)["next"]
+    train = torch.cat([s["targets"]["next"] for s in data.train])
+    test = torch.cat([s["targets"]["next"] for s in data.test])
+    last = torch.cat([s["inputs"]["sequence"][-1] for s in data.test])
+    assert got["constant_mean_mse"] == pytest.approx(float((test - train.mean()).pow(2).mean()), rel=1e-6)
+    assert got["constant_median_mae"] == pytest.approx(float((test - train.median()).abs().mean()), rel=1e-6)
+    assert got["last_value_mse"] == pytest.approx(float((last - test).pow(2).mean()), rel=1e-6)
+    assert got["last_value_mae"] == pytest.approx(float((last - test).abs().mean()), rel=1e-6)

@@ -1,5 +1,6 @@
 """Simple baselines on the test split, fitted on the training split, so a run's numbers have a yardstick:
-majority class, unigram perplexity, constant mean, and (for forecasts) the last observed value.
+majority class, unigram perplexity, a constant (the mean for squared error, the median for absolute error: the
+constant that does best on each), and (for forecasts) the last observed value.
 """
 from __future__ import annotations
 
@@ -31,12 +32,13 @@ def baselines(session) -> dict[str, dict[str, float]]:
         test = list(data.loader("test", cfg.batch_size, shuffle=False, seed=cfg.seed))
         if head.task == "regression":
             ys = torch.cat([b.targets[head.name].float().reshape(-1) for b in train])
-            mean = ys.mean()
-            err = [(b.targets[head.name].float().reshape(-1) - mean) for b in test]
-            result = {"constant_mean_mse": float(torch.cat(err).pow(2).mean())}
-            last = _last_value_mse(session, head, test)
+            yt = torch.cat([b.targets[head.name].float().reshape(-1) for b in test])
+            result = {"constant_mean_mse": float((yt - ys.mean()).pow(2).mean()),
+                      "constant_median_mae": float((yt - ys.median()).abs().mean())}
+            last = _last_value_errors(session, head, test)
             if last is not None:
-                result["last_value_mse"] = last
+                result["last_value_mse"] = float(last.pow(2).mean())
+                result["last_value_mae"] = float(last.abs().mean())
             out[head.name] = result
             continue
         if head.task == "classification" and head.params.get("mode") == "binary":
@@ -58,8 +60,9 @@ def baselines(session) -> dict[str, dict[str, float]]:
     return out
 
 
-def _last_value_mse(session, head, test) -> float | None:
-    """The persistence forecast: the input's last real step, when it has the target's width."""
+def _last_value_errors(session, head, test) -> torch.Tensor | None:
+    """The persistence forecast's errors (prediction minus target, every value of the test split): the input's
+    last real step, when it has the target's width."""
     inputs = session.compiled.inputs
     if len(inputs) != 1 or head.input_shape.kind is not TensorKind.VECTOR or inputs[0].kind is not TensorKind.SEQUENCE:
         return None
@@ -69,5 +72,5 @@ def _last_value_mse(session, head, test) -> float | None:
     for b in test:
         x, lengths = b.inputs[inputs[0].name].float(), b.lengths[inputs[0].name]
         last = x[torch.arange(x.shape[0]), (lengths - 1).clamp(min=0)]
-        errors.append((last - b.targets[head.name].float().reshape(last.shape)).pow(2).reshape(-1))
-    return float(torch.cat(errors).mean())
+        errors.append((last - b.targets[head.name].float().reshape(last.shape)).reshape(-1))
+    return torch.cat(errors)

@@ -18,7 +18,9 @@ from ..wrapping_label import WrappingLabel
 BASELINES = {"majority_accuracy": ("accuracy", "always the most common class"),
              "unigram_perplexity": ("perplexity", "letter frequencies only"),
              "constant_mean_mse": ("mse", "always the training mean"),
-             "last_value_mse": ("mse", "repeat the last value")}
+             "constant_median_mae": ("mae", "always the training median"),
+             "last_value_mse": ("mse", "repeat the last value"),
+             "last_value_mae": ("mae", "repeat the last value")}
 
 
 def metric_rows(evaluation: dict) -> list[tuple[str, str, str]]:
