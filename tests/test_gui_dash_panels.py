@@ -227,6 +227,29 @@ def test_a_zoomed_plot_keeps_the_users_view_until_fit(window, runs):
     assert loss.following and loss.plot.viewRange()[0][1] >= 7
 
 
+def test_the_loss_on_a_log_axis_shows_every_positive_value_and_leaves_out_zero(window, runs):
+    """After its first drop a loss that falls from 1.4 to 3e-4 is a flat line on a linear axis: the log box puts
+    it on decades; a 0 (which a log axis cannot place) is left out, not drawn at -inf."""
+    import math
+
+    _, dirs = runs
+    c = window.training
+    history = RunHistory.from_run_dir(dirs["adding_lstm"])
+    c.show_history(history)
+    loss = c.dashboard.loss
+    loss.refresh(force=True)
+    c.history.add(StepMetrics(3, 1, 7, 0.0, {}, 0.001, 1.0, 0.0, 1.0, {}, False, 7))
+    loss.log_box.setChecked(True)
+    values = [v for v in c.history.loss if v > 0]
+    low, high = loss.plot.viewRange()[1]
+    assert low <= math.log10(min(values)) and high >= math.log10(max(values)) and high - low < 6  # decades
+    x, y = loss.raw.getData()
+    assert len(y) == len(values) and np.all(np.isfinite(y))
+    loss.log_box.setChecked(False)
+    low, high = loss.plot.viewRange()[1]
+    assert low <= 0.0 <= high and len(loss.raw.getData()[1]) == len(c.history.loss)
+
+
 def test_a_new_document_brings_its_settings_data_and_runs(window, runs, tmp_path):
     _, dirs = runs
     other = small_example("adding_rnn", tmp_path, samples=300, length=15)

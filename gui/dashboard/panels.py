@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QCheckBox
 
 from .history import RunHistory
 from ..plotting import (color, drop_stale, finite, move_in_layout, new_plot, no_si_prefix, place_legend_outside,
@@ -34,6 +35,16 @@ class CurvePanel(PlotPanel):
                                           symbol="s", symbolSize=6, symbolBrush="#2ca02c")
         self.val = self.plot.plot(name="validation (epoch)", pen=pg.mkPen("#ff7f0e", width=2),
                                   symbol="o", symbolSize=7, symbolBrush="#ff7f0e")
+        self.log_box = QCheckBox("log")
+        self.log_box.setToolTip("A logarithmic axis: a loss that goes on falling by factors (0.1, 0.01, 0.001) "
+                                "after its first drop stays visible; values of 0 or less are left out")
+        self.log_box.toggled.connect(self._set_log)
+        self.controls.addWidget(self.log_box)
+
+    def _set_log(self, on: bool) -> None:
+        self.plot.setLogMode(y=on)
+        self.plot._followed = None  # the range is in other units now
+        self.refresh(force=True)
 
     def name(self, history: RunHistory) -> str:
         if self.metric_combo is None:
@@ -48,15 +59,17 @@ class CurvePanel(PlotPanel):
                 curve.setData([], [])
             return
         set_text(self.plot, name)
+        log = self.log_box.isChecked()
+        shown = positive if log else finite  # a log axis has no place for 0 or less
         steps = history.array(history.steps)
         raw = history.array(history.loss if name == "loss" else history.step_metrics.get(name, []))
-        self.raw.setData(*finite(steps, raw))
-        self.smooth.setData(*finite(steps, history.array(history.smoothed.get(name, []))))
+        self.raw.setData(*shown(steps, raw))
+        self.smooth.setData(*shown(steps, history.array(history.smoothed.get(name, []))))
         train_x, train_y = history.epoch_series("train", name)
         val_x, val_y = history.epoch_series("val", name)
-        self.train_epoch.setData(train_x, train_y)
-        self.val.setData(val_x, val_y)
-        self.follow(self.plot, steps if len(steps) else [1], np.concatenate([raw, train_y, val_y]))
+        self.train_epoch.setData(*shown(train_x, train_y))
+        self.val.setData(*shown(val_x, val_y))
+        self.follow(self.plot, steps if len(steps) else [1], np.concatenate([raw, train_y, val_y]), log_y=log)
 
     def csv_table(self, history):
         return history.table("steps") if self.metric_combo is None else history.table("epochs")
