@@ -69,6 +69,9 @@ class _WrappingDelegate(QStyledItemDelegate):
         return QSize(hint.width(), max(hint.height(), height + 10))
 
 
+RECENT_STRETCH = 1  # against the lessons' 3: at 1280 px a two-fifths share squeezed each lesson into seven lines
+
+
 class _LessonTree(QTreeWidget):
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
@@ -113,6 +116,10 @@ class StartPage(QWidget):
         self.fill_lessons()
         self.recent = QListWidget()
         self.recent.setAlternatingRowColors(True)
+        # A narrow column: the file's name first, then its folder shortened at its end (the whole path is the
+        # row's tooltip), never scrolled sideways; shortened in the middle, the name itself was cut
+        self.recent.setTextElideMode(Qt.TextElideMode.ElideRight)
+        self.recent.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         # The rows look like links, and a new user clicks them once (a double-click only selected a row): one
         # click opens, Enter too. The hand cursor over a row that opens says so before the click.
         for view in (self.examples, self.recent):
@@ -122,7 +129,7 @@ class StartPage(QWidget):
             view.viewport().installEventFilter(self)
 
         columns = QHBoxLayout()
-        for caption, widget, stretch in (("Lessons and examples", self.examples, 3), ("Recent files", self.recent, 2)):
+        for caption, widget, stretch in (("Lessons and examples", self.examples, 3), ("Recent files", self.recent, RECENT_STRETCH)):
             column = QVBoxLayout()
             label = QLabel(caption)
             bold = label.font()
@@ -201,12 +208,13 @@ class StartPage(QWidget):
         for path in paths:
             item = QListWidgetItem(f"{path.name} — {path.parent}")
             item.setData(Qt.ItemDataRole.UserRole, str(path))
+            item.setToolTip(str(path))
             self.recent.addItem(item)
         # Until there is one, the lessons take the recent files' column too: at 1280 px an empty list took two
         # fifths of the page and squeezed each lesson's line into seven.
         self.recent.setVisible(bool(paths))
         self.recent_label.setVisible(bool(paths))
-        self._columns.setStretch(1, 2 if paths else 0)  # an emptied column kept its share of the stretch
+        self._columns.setStretch(1, RECENT_STRETCH if paths else 0)  # an emptied column kept its share
 
     @staticmethod
     def _path(item) -> str | None:

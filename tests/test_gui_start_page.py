@@ -185,4 +185,6 @@ def test_a_first_start_gives_the_lessons_the_whole_page_and_the_recent_files_com
     window.show_start_page()
     qtbot.wait(20)
     assert page.recent.isVisible() and page.recent.item(0).text().startswith("co2.json")
-    assert page.examples.width() < 0.7 * alone  # the recent files' column is back beside the lessons
+    assert page.examples.width() < 0.8 * alone  # the recent files' column is back beside the lessons
+    assert page.recent.horizontalScrollBar().maximum() == 0  # a long folder is shortened, not scrolled
+    assert page.recent.item(0).toolTip() == example.data(0, Qt.ItemDataRole.UserRole)
