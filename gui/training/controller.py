@@ -31,6 +31,9 @@ from .try_panel import TryPanel
 from .worker import TrainingWorker
 
 
+DASHBOARD_TITLE = "Dashboard"
+
+
 class TrainingController(QObject):
     """``history`` is the live (or reopened) run on display; ``docks`` maps data, training, runs, try and
     dashboard to their dock widgets (the window places them); ``actions`` the Training menu's actions."""
@@ -77,7 +80,7 @@ class TrainingController(QObject):
                       for key, title, widget in (
             ("data", "Data", self.data_panel), ("training", "Training", self.training_panel),
             ("runs", "Runs", self.runs_panel), ("try", "Try it", self.try_panel),
-            ("dashboard", "Dashboard", self.dashboard))}
+            ("dashboard", DASHBOARD_TITLE, self.dashboard))}
         self.actions = self._make_actions()
         self.state_label = QLabel("")  # the run's state, always in sight in the status bar
         window.statusBar().addPermanentWidget(self.state_label)
@@ -133,6 +136,7 @@ class TrainingController(QObject):
         plot gets the room it needs (as MATLAB's training progress window); again to dock it back."""
         dock = self.docks["dashboard"]
         if dock.isFloating():
+            dock.setWindowTitle(DASHBOARD_TITLE)
             dock.setFloating(False)
             if self._layout_before_focus is not None:
                 # Docking back alone appends the dashboard behind its tab group's other docks and lets the strip
@@ -144,6 +148,8 @@ class TrainingController(QObject):
             dock.raise_()
             return
         self._layout_before_focus = self.window.saveState()
+        # The window covering the studio's has no menu: its title says the way back
+        dock.setWindowTitle(f"{DASHBOARD_TITLE} — focus mode: {self.actions['focus'].shortcut().toString()} docks it back")
         dock.show()
         dock.setFloating(True)
         dock.setGeometry(self.window.geometry())
