@@ -19,7 +19,8 @@ from .note_items import FrameItem, comment_colors, frame_colors
 from .style import category_color, kind_color
 from .wire_layer import wire_paths
 
-SIZE = (220, 140)  # for a graph wider than tall
+SIZE = (220, 140)  # the most for a graph wider than tall: a long chain gets the height of its shape
+WIDE_MIN_HEIGHT = 60
 TALL_HEIGHT, TALL_MIN_WIDTH = 220, 110  # for a taller one
 MARGIN = 12
 RETAKE_MS = 250  # changes within this time are shown by one new picture
@@ -104,11 +105,14 @@ class MinimapView(QGraphicsView):
 
     @staticmethod
     def size_for(rect: QRectF, room: int) -> tuple[int, int]:
-        """Landscape for a wide graph; upright for a tall one (a column of chains drawn into the landscape
-        box was a strip a fifth of its width), never more than 45 % of the canvas's height ``room``."""
+        """Landscape for a wide graph, as high as its shape needs (a chain of six blocks drew a strip across
+        a box 140 px high, which covered blocks on a short canvas for nothing); upright for a tall one (a column of
+        chains drawn into the landscape box was a strip a fifth of its width); never more than 45 % of the
+        canvas's height ``room``."""
         ratio = rect.width() / rect.height() if rect.height() > 0 else 1.0
         if ratio >= 1.0:
-            width, height = SIZE
+            width = SIZE[0]
+            height = min(max(round(width / ratio), WIDE_MIN_HEIGHT), SIZE[1])
         else:
             height = TALL_HEIGHT
             width = min(max(round(height * ratio), TALL_MIN_WIDTH), SIZE[0])
