@@ -220,3 +220,38 @@ def test_each_baseline_stands_beside_the_metric_it_measures():
     assert metric_rows(two_heads) == [("loss", "1", ""), ("a/accuracy", "0.8", "0.5: always the most common class"),
                                       ("b/mse", "0.2", "0.9: always the training mean"), ("baseline (c)", "3", "odd")]
     assert metric_rows({"metrics": {"loss": "x"}, "baselines": {"h": [1, 2], "g": {"majority_accuracy": None}}}) == []
+
+
+def test_confusion_counts_show_only_where_a_cell_has_room_and_a_hovered_cell_tells_its_count(qtbot, tmp_path):
+    """Twelve languages in a short dock: the counts overlapped into a smear. They show once the cells are big
+    enough for them, and the cell under the mouse always says what it holds."""
+    from PySide6.QtCore import QPointF
+    from PySide6.QtWidgets import QToolTip
+
+    from gui.dashboard.results import ResultsPanel
+
+    labels = [f"language {i}" for i in range(12)]
+    matrix = [[30 if i == j else (i + j) % 3 for j in range(12)] for i in range(12)]
+    run = tmp_path / "names" / "20261202-120000"
+    run.mkdir(parents=True)
+    (run / "evaluation.json").write_text(json.dumps({
+        "split": "test", "metrics": {"accuracy": 0.75},
+        "confusion": {"language": {"labels": labels, "matrix": matrix}}}), encoding="utf-8")
+    panel = ResultsPanel()
+    qtbot.addWidget(panel)
+    panel.resize(900, 260)
+    panel.show()
+    assert panel.show_run(run)
+    qtbot.waitUntil(lambda: panel.plot.getViewBox().width() > 0)
+    assert not panel.counts_fit() and not any(cell.isVisible() for cell in panel.cells)
+    panel.resize(1400, 900)
+    qtbot.waitUntil(panel.counts_fit)
+    assert all(cell.isVisible() for cell in panel.cells)
+    total = sum(matrix[3])
+    assert panel.cell_text(3, 4) == f"true language 3, predicted language 4: {matrix[3][4]} " \
+                                   f"({matrix[3][4] / total:.0%} of the {total})"
+    assert panel.cell_text(3, 3).startswith("true language 3, predicted language 3: 30")
+    assert panel.cell_text(12, 0) is None and panel.cell_text(0, -1) is None
+    over = panel.plot.getViewBox().mapViewToScene(QPointF(4.5, 3.5))  # column 4, row 3
+    panel.plot_widget.scene().sigMouseMoved.emit(over)
+    assert QToolTip.text() == panel.cell_text(3, 4)

@@ -5,7 +5,8 @@ from __future__ import annotations
 import html
 
 import numpy as np
-from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QLabel, QSplitter, QTableWidget, QTableWidgetItem,
+from PySide6.QtGui import QCursor, QFontMetrics
+from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QLabel, QSplitter, QTableWidget, QTableWidgetItem, QToolTip,
                                QVBoxLayout, QWidget)
 
 from engine.training.runs import Run, RunError
@@ -64,6 +65,13 @@ class ResultsPanel(QWidget):
         self.image.setColorMap(pg.colormap.get("viridis"))
         self.cells: list[pg.TextItem] = []
         self.confusion: dict = {}
+        self._shown: tuple[np.ndarray, list[str]] | None = None  # the matrix drawn and its labels
+        # Counts show where a cell has room for them (twelve languages in a short dock overlapped into a smear);
+        # the cell under the mouse always tells its count.
+        view = self.plot.getViewBox()
+        view.sigResized.connect(self._fit_counts)
+        view.sigRangeChanged.connect(self._fit_counts)
+        self.plot_widget.scene().sigMouseMoved.connect(self._hover)
         self.confusion_side = right = QWidget()  # shown for runs with a classifier only
         column = QVBoxLayout(right)
         column.setContentsMargins(0, 0, 0, 0)
@@ -117,12 +125,14 @@ class ResultsPanel(QWidget):
             self.plot.removeItem(cell)
         self.cells = []
         data = self.confusion.get(self.head.currentText())
+        self._shown = None
         if not data:
             self.image.clear()
             self.plot.setTitle("no classifier in this run" if self.head.count() == 0 else "")
             return
         matrix = np.asarray(data["matrix"], dtype=np.float64)
         labels = list(data["labels"])
+        self._shown = (matrix, labels)
         rows = matrix.sum(axis=1, keepdims=True)
         share = np.divide(matrix, rows, out=np.zeros_like(matrix), where=rows > 0)  # recall per true class
         self.image.setImage(share, levels=(0.0, 1.0))
@@ -140,3 +150,40 @@ class ResultsPanel(QWidget):
                     self.plot.addItem(cell)
                     self.cells.append(cell)
         self.plot.setRange(xRange=(0, matrix.shape[1]), yRange=(0, matrix.shape[0]), padding=0.02)
+        self._fit_counts()
+
+    def counts_fit(self) -> bool:
+        """Whether a cell, as drawn now, has room for the widest count."""
+        if not self.cells:
+            return False
+        width, height = self.plot.getViewBox().viewPixelSize()  # one pixel in cells
+        if not (width > 0 and height > 0):
+            return False
+        metrics = QFontMetrics(self.cells[0].textItem.font())
+        widest = max(metrics.horizontalAdvance(cell.textItem.toPlainText()) for cell in self.cells)
+        return 1 / height >= metrics.height() and 1 / width >= widest + 4
+
+    def _fit_counts(self, *_args) -> None:
+        fit = self.counts_fit()
+        for cell in self.cells:
+            cell.setVisible(fit)
+
+    def cell_text(self, row: int, column: int) -> str | None:
+        """What the cell of true class ``row`` and predicted class ``column`` says on hover."""
+        if self._shown is None:
+            return None
+        matrix, labels = self._shown
+        if not (0 <= row < matrix.shape[0] and 0 <= column < matrix.shape[1]):
+            return None
+        total = int(matrix[row].sum())
+        count = int(matrix[row, column])
+        share = f" ({count / total:.0%} of the {total})" if total else ""
+        return f"true {labels[row]}, predicted {labels[column]}: {count}{share}"
+
+    def _hover(self, scene_pos) -> None:
+        point = self.plot.getViewBox().mapSceneToView(scene_pos)
+        text = self.cell_text(int(np.floor(point.y())), int(np.floor(point.x())))
+        if text is None:
+            QToolTip.hideText()
+        else:
+            QToolTip.showText(QCursor.pos(), text, self.plot_widget)
