@@ -70,7 +70,9 @@ def load_model(weights: str | Path = WEIGHTS, map_location: str = "cpu") -> RNNS
 def _rnn_args(m: rec._RecurrentBase) -> str:
     r = m.rnn
     args = f"{r.input_size}, {m.hidden}, {r.num_layers}, {r.dropout!r}, {m.bidirectional!r}, {m.merge!r}"
-    return args + (f", {r.nonlinearity!r}" if isinstance(m, rec.RNNBlock) else "")
+    args += f", {r.nonlinearity!r}" if isinstance(m, rec.RNNBlock) else ""
+    # Recurrent weight dropout acts only while training: kept so that the module trains on as in the studio.
+    return args + (f", weight_drop={m.weight_drop!r}" if m.weight_drop else "")
 
 
 # How to rebuild each module class from a built instance (its constructor call, as source text).
