@@ -255,3 +255,25 @@ def test_confusion_counts_show_only_where_a_cell_has_room_and_a_hovered_cell_tel
     over = panel.plot.getViewBox().mapViewToScene(QPointF(4.5, 3.5))  # column 4, row 3
     panel.plot_widget.scene().sigMouseMoved.emit(over)
     assert QToolTip.text() == panel.cell_text(3, 4)
+
+
+@pytest.mark.parametrize("task", ["classification", "language_model", "forecasting", "seq2seq"])
+def test_try_it_fits_the_side_dock_of_a_1280_px_screen_for_every_task(qtbot, task):
+    """At 1280x720 the side docks are about 280 px wide: the validation sample's button and the generation
+    settings stood past the dock's edge, cut off."""
+    from gui.training.try_panel import TryPanel
+
+    panel = TryPanel()
+    qtbot.addWidget(panel)
+    panel._show_controls(task)
+    panel.title.setText("<b>names/20261202-213908</b> · task classification · input 'chars' · head 'language'")
+    assert panel.minimumSizeHint().width() <= 260
+
+
+def test_the_data_panel_fits_the_side_dock_of_a_1280_px_screen(qtbot):
+    """Its split (train, val, test) in one row took 265 px: the dock cut the test share off."""
+    from gui.training.data_panel import DataPanel
+
+    panel = DataPanel()
+    qtbot.addWidget(panel)
+    assert panel.minimumSizeHint().width() <= 260

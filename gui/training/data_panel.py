@@ -10,8 +10,8 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFileDialog, QHBoxLayout, QLabel, QListWidget, QPushButton,
-                               QSpinBox, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFileDialog, QGridLayout, QHBoxLayout, QLabel, QListWidget,
+                               QPushButton, QSpinBox, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
 from engine.data import DATASETS, DataError, missing_package
 from engine.lazy import numpy as np  # imported at first use: not before the window's first paint
@@ -76,16 +76,16 @@ class DataPanel(QWidget):
         self.options_form.enable_vary(True)
         self.options_form.varyRequested.connect(lambda name: self.varyRequested.emit(f"data.options.{name}"))
         self.split = [QDoubleSpinBox() for _ in range(3)]
-        split_row = QHBoxLayout()
-        for box, value, name in zip(self.split, (0.8, 0.1, 0.1), ("train", "val", "test")):
+        split_row = QGridLayout()  # each share under its name: in a row the three took 265 px, past a narrow dock
+        for column, (box, value, name) in enumerate(zip(self.split, (0.8, 0.1, 0.1), ("train", "val", "test"))):
             box.setRange(0.0, 1.0)
             box.setSingleStep(0.05)
             box.setDecimals(2)
             box.setValue(value)
             box.setKeyboardTracking(False)
             box.valueChanged.connect(lambda *_: self.commit())
-            split_row.addWidget(QLabel(name))
-            split_row.addWidget(box)
+            split_row.addWidget(QLabel(name), 0, column)
+            split_row.addWidget(box, 1, column)
         self.seed = QSpinBox()
         self.seed.setRange(0, 10**6)
         self.seed.setKeyboardTracking(False)

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtWidgets import (QDoubleSpinBox, QHBoxLayout, QLabel, QLineEdit, QPushButton, QPlainTextEdit, QSpinBox,
-                               QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QDoubleSpinBox, QGridLayout, QHBoxLayout, QLabel, QLineEdit, QPlainTextEdit,
+                               QPushButton, QSpinBox, QVBoxLayout, QWidget)
 
 from engine.lazy import numpy as np  # imported at first use: not before the window's first paint
 
@@ -45,7 +45,8 @@ class TryPanel(QWidget):
         self.sample = QSpinBox()
         self.sample.setRange(0, 10**6)
         self.sample.setToolTip("Index of a validation sample")
-        sample_button = QPushButton("Validation sample")
+        sample_button = QPushButton("Try")
+        sample_button.setToolTip("Predict the validation sample of this index, beside its true label")
         sample_button.clicked.connect(self.run_sample)
         self.temperature = QDoubleSpinBox()
         self.temperature.setRange(0.05, 5.0)
@@ -62,20 +63,27 @@ class TryPanel(QWidget):
         self.beam.setToolTip("Beam width of free-running decoding: 1 is greedy; wider keeps more candidates")
         self.forecast_button = QPushButton("Forecast the validation series")
         self.forecast_button.clicked.connect(self.run_forecast)
-        # One row per kind of use; a loaded model shows only the rows its task uses.
+        # One row per kind of use; a loaded model shows only the rows its task uses. Each fits the side dock of a
+        # 1280 px screen (260 px): wider, the dock cut its buttons off.
         self.text_row, self.sample_row, self.generate_row = QWidget(), QWidget(), QWidget()
         self.beam_row = QWidget()
+        decoder_note, sample_label = QLabel("(the decoder reads its own predictions)"), QLabel("validation sample")
+        for label in (decoder_note, sample_label):
+            label.setWordWrap(True)  # on two lines where the dock is narrow
         for row, widgets in ((self.text_row, (self.text, self.run_button)),
-                             (self.beam_row, (QLabel("beam width"), self.beam,
-                                              QLabel("(the decoder reads its own predictions)"))),
-                             (self.sample_row, (QLabel("validation sample"), self.sample, sample_button)),
-                             (self.generate_row, (QLabel("temperature"), self.temperature, QLabel("length"),
-                                                  self.length))):
+                             (self.beam_row, (QLabel("beam width"), self.beam, decoder_note)),
+                             (self.sample_row, (sample_label, self.sample, sample_button))):
             line = QHBoxLayout(row)
             line.setContentsMargins(0, 0, 0, 0)
             for widget in widgets:
-                line.addWidget(widget, 1 if widget is self.text else 0)
-            line.addStretch(0 if row is self.text_row else 1)
+                line.addWidget(widget, 1 if widget in (self.text, decoder_note) else 0)
+            line.addStretch(0 if row in (self.text_row, self.beam_row) else 1)
+        grid = QGridLayout(self.generate_row)  # temperature over length: side by side they took 300 px
+        grid.setContentsMargins(0, 0, 0, 0)
+        for r, (label, spin) in enumerate((("temperature", self.temperature), ("length", self.length))):
+            grid.addWidget(QLabel(label), r, 0)
+            grid.addWidget(spin, r, 1)
+        grid.setColumnStretch(2, 1)
         self.output = QPlainTextEdit()
         self.output.setReadOnly(True)
         self.output.setMaximumHeight(120)
