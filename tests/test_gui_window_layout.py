@@ -97,3 +97,27 @@ def test_the_first_window_uses_a_large_screen_and_fits_a_small_one():
     assert first_size(1600, 1000) == (1500, 900)
     assert first_size(1920, 1080) == (1536, 920)
     assert first_size(3840, 2160) == (3072, 1836)  # 4K at 100 %: four fifths of the screen, not a stamp in the middle
+
+
+def test_on_a_1280x720_screen_no_dock_cuts_off_its_panel(qtbot, tmp_path):
+    """Each dock's panel fits its width in the first window of a 1280x720 screen (a panel wider than its dock
+    scrolls up and down only: what stood past the edge, buttons included, was cut off)."""
+    from pathlib import Path
+
+    from PySide6.QtWidgets import QDockWidget, QScrollArea
+
+    window = _window(qtbot, tmp_path)
+    window.resize(*first_size(1280, 720))
+    window.show()
+    examples = Path(__file__).resolve().parent.parent / "examples"
+    for name in ("names.json", "co2.json", "seq2seq.json", "charlm.json"):
+        assert window.open_file(examples / name)
+        qtbot.wait(50)
+        for dock in window.findChildren(QDockWidget):
+            if not dock.isVisible():
+                continue
+            inner = dock.widget()
+            room = inner.viewport().width() if isinstance(inner, QScrollArea) else dock.width()
+            panel = inner.widget() if isinstance(inner, QScrollArea) else inner
+            assert panel.minimumSizeHint().width() <= room, (name, dock.windowTitle())
+    release(window)
