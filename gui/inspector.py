@@ -132,6 +132,7 @@ class InspectorPanel(QWidget):
         spec = node.spec
         self._clear()
         title = QLabel(f"<b>{spec.title}</b> <span style='color:gray'>({spec.category})</span>")
+        title.setWordWrap(True)  # the dock is 180 px wide on a 1280 px screen: every line here wraps, none is cut
         description = QLabel(spec.description)
         description.setWordWrap(True)
         self.form.addWidget(title)
@@ -169,14 +170,15 @@ class InspectorPanel(QWidget):
         self.equations.setTextFormat(Qt.TextFormat.RichText)
         self.equations.setWordWrap(True)
         self.form.addWidget(self.equations)
-        self.unrolled_button = QPushButton("Show it unrolled over time…")
-        self.unrolled_button.setToolTip("The same cell drawn at a few time steps, with the state passed along")
+        self.unrolled_button = QPushButton("Unroll over time…")
+        self.unrolled_button.setToolTip("Show the same cell drawn at a few time steps, with the state passed along")
         self.unrolled_button.clicked.connect(self.show_unrolled)
         self.form.addWidget(self.unrolled_button)  # first: showing a parentless widget would open a window
         self.unrolled_button.setVisible(node.kind in RECURRENT_KINDS)
         self._show_equations(node)
 
         self.shapes = QLabel()
+        self.shapes.setWordWrap(True)
         self.shapes.setTextFormat(Qt.TextFormat.RichText)
         self.count = QLabel()
         self.problems = QLabel()

@@ -121,3 +121,24 @@ def test_on_a_1280x720_screen_no_dock_cuts_off_its_panel(qtbot, tmp_path):
             panel = inner.widget() if isinstance(inner, QScrollArea) else inner
             assert panel.minimumSizeHint().width() <= room, (name, dock.windowTitle())
     release(window)
+
+
+def test_on_a_1280x720_screen_the_inspector_fits_every_kind_of_block(qtbot, tmp_path):
+    """The Inspector is 180 px wide there: a block's title, the Unroll button and its outputs' shapes stood past
+    the dock's edge, and the form beside them was cut off with its help texts."""
+    from PySide6.QtWidgets import QScrollArea
+
+    from engine.blocks import CATALOG
+
+    window = _window(qtbot, tmp_path)
+    window.resize(*first_size(1280, 720))
+    window.show()
+    window.new_document()
+    scroll = window.inspector.findChild(QScrollArea)
+    for kind in CATALOG:
+        node = window.graph.add_node(kind)
+        window.scene.select_nodes([node.id])
+        panel = scroll.widget()
+        assert panel.minimumSizeHint().width() <= scroll.viewport().width(), kind
+    window.undo_stack.setClean()
+    release(window)
