@@ -300,6 +300,33 @@ def _overlaps(canvas) -> list[tuple[str, str]]:
     return [(a, b) for i, (a, ra) in enumerate(items) for b, rb in items[i + 1:] if ra.intersects(rb)]
 
 
+def test_a_block_added_at_the_canvas_edge_or_pasted_out_of_sight_is_scrolled_into_view(names, qtbot):
+    """A wire dropped at the canvas's right edge put its new block mostly past it, and each repeated paste lands
+    further down: the view scrolls as little as needed to show what was just added."""
+    graph, view, scene = names.graph, names.view, names.scene
+    view.resetTransform()
+    language = graph.by_name("language").id
+    view.center_on_node(language)
+
+    def in_sight(node_id) -> bool:
+        return view.mapToScene(view.viewport().rect()).boundingRect().contains(
+            scene.node_item(node_id).sceneBoundingRect())
+
+    edge = view.mapToScene(QPoint(view.viewport().width() - 5, view.viewport().height() // 2))
+    dense = graph.by_name("dense").id
+    popup = view.open_quick_add("dense", scene_pos=edge, wire=(dense, "output", True))
+    QTest.keyClick(popup.search_field, Qt.Key.Key_Return)
+    (added,) = scene.selected_node_ids()
+    assert scene.node_item(added).sceneBoundingRect().right() > edge.x() + 100  # it begins at the edge
+    assert in_sight(added)
+    scene.select_nodes([language])
+    view.copy_selection()
+    for _ in range(6):
+        view.paste()
+        (pasted,) = scene.selected_node_ids()
+        assert in_sight(pasted)
+
+
 def test_pasted_duplicated_and_palette_blocks_land_on_free_space(names):
     graph, view, scene = names.graph, names.view, names.scene
     assert _overlaps(names) == []

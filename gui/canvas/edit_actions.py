@@ -43,7 +43,15 @@ class EditActionsMixin:
             return None
         self._push(command)
         self.graph_scene.select_nodes([command.node_id])
+        self.reveal([command.node_id])
         return command.node_id
+
+    def reveal(self, node_ids, note_ids=()) -> None:
+        """Scrolls as little as needed to bring what was just added or pasted into view: a block added by a
+        wire dropped at the canvas's edge lay mostly past it, and repeated pastes went on further down."""
+        rect = self.graph_scene.content_rect(list(node_ids), list(note_ids))
+        if not rect.isNull():
+            self.ensureVisible(rect, 40, 40)
 
     def nudge_selection(self, dx: float, dy: float) -> None:
         """Moves the selected blocks by (dx, dy) as one step (the arrow keys; Shift for bigger steps)."""
@@ -141,6 +149,7 @@ class EditActionsMixin:
         self._push(command)
         ids = node_ids()
         self.graph_scene.select_items(ids, note_ids)
+        self.reveal(ids, note_ids)
         return ids
 
     def auto_layout(self) -> None:

@@ -213,6 +213,7 @@ class CanvasView(EditActionsMixin, AnnotateMixin, QGraphicsView):
         y = where.y() - m.title_height - m.small_height
         node_id = add_and_connect(self.graph_scene, kind, (x, y), *wire)
         self.graph_scene.select_nodes([node_id])
+        self.reveal([node_id])
         return node_id
 
     def _on_wire_dropped(self, node_id: str, port: str, is_output: bool, pos: QPointF) -> None:
