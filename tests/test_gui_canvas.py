@@ -471,6 +471,24 @@ def test_framing_refits_the_minimap_once(names, monkeypatch):
     assert len(refits) == 1
 
 
+def test_the_minimap_leaves_the_corner_where_a_selected_block_lies(names, qtbot):
+    """Bottom right by default; a block selected under it (as one just added at the canvas's bottom right) sends
+    it to the next free corner, and it comes back once nothing there is selected."""
+    view, scene, graph = names.view, names.scene, names.graph
+    minimap = shown_minimap(view, qtbot)
+    area = view.viewport().geometry()
+    assert minimap.geometry().right() > area.center().x() and minimap.geometry().bottom() > area.center().y()
+    item = scene.node_item(graph.by_name("dense").id)
+    under = view.mapToScene(minimap.geometry().center() - area.topLeft())
+    item.setPos(under - QPointF(item.width / 2, item.height / 2))
+    scene.select_nodes([item.node_id])
+    assert minimap.geometry().left() < area.center().x()  # bottom left now
+    assert not minimap.geometry().intersects(view.mapFromScene(item.sceneBoundingRect()).boundingRect()
+                                             .translated(area.topLeft()))
+    scene.select_nodes([])
+    assert minimap.geometry().right() > area.center().x()
+
+
 def test_a_minimap_fitted_before_the_canvas_shows_draws_the_whole_graph_filling_it(qtbot):
     """As when the window opens a document: the minimap is fitted while the canvas is still hidden, so its
     viewport has no size yet (it drew the graph a tenth of the size it should be)."""

@@ -11,7 +11,7 @@ frames and comments as boxes), not the scene rendered small: rendering 300 block
 from __future__ import annotations
 
 import shiboken6
-from PySide6.QtCore import QRectF, QSizeF, Qt, QTimer
+from PySide6.QtCore import QPoint, QRect, QRectF, QSizeF, Qt, QTimer
 from PySide6.QtGui import QColor, QPainter, QPainterPath, QPen, QPixmap
 from PySide6.QtWidgets import QFrame, QGraphicsView
 
@@ -52,12 +52,14 @@ class MinimapView(QGraphicsView):
 
     def _watch(self, scene) -> None:
         scene.changed.connect(self._schedule)
+        scene.selectionChanged.connect(self.place)
 
     def set_scene(self, scene) -> None:
         old = self.scene()
         if old is not None and shiboken6.isValid(old):
             try:
                 old.changed.disconnect(self._schedule)
+                old.selectionChanged.disconnect(self.place)
             except (RuntimeError, TypeError):
                 pass
         self.setScene(scene)
@@ -122,9 +124,28 @@ class MinimapView(QGraphicsView):
         return width, height
 
     def place(self) -> None:
-        """Bottom right of the canvas."""
+        """Bottom right of the canvas, or the next corner (bottom left, top right, top left) where it covers
+        nothing selected: a block just added at the bottom right lay under it."""
         area = self.canvas.viewport().geometry()
-        self.move(area.right() - self.width() - MARGIN, area.bottom() - self.height() - MARGIN)
+        left, right = area.left() + MARGIN, area.right() - self.width() - MARGIN
+        top, bottom = area.top() + MARGIN, area.bottom() - self.height() - MARGIN
+        corners = [QPoint(right, bottom), QPoint(left, bottom), QPoint(right, top), QPoint(left, top)]
+        selected = self._selection_on_canvas()
+        if selected is not None:
+            offset = area.topLeft()  # the viewport's rect is in its own terms; this widget's in the canvas's
+            free = [c for c in corners if not QRect(c - offset, self.size()).intersects(selected)]
+            corners = free or corners
+        self.move(corners[0])
+
+    def _selection_on_canvas(self) -> QRect | None:
+        """What is selected, in the canvas viewport's pixels (None: nothing)."""
+        scene = self.scene()
+        if scene is None or not shiboken6.isValid(scene) or not shiboken6.isValid(self.canvas):
+            return None
+        rect = QRectF()
+        for item in scene.selectedItems():
+            rect = rect.united(item.sceneBoundingRect())
+        return None if rect.isNull() else self.canvas.mapFromScene(rect).boundingRect()
 
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
