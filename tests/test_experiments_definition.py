@@ -120,3 +120,26 @@ def test_any_section_is_read_or_refused_with_an_experiment_error(raw):
         assert str(err).startswith("$.experiment") and "\n" not in str(err)
     else:
         assert experiment_from_data(spec.to_data()) == spec
+
+
+ODD_TEXT = st.one_of(st.text(alphabet="ab.\n\r\t\x0b\x85\u2028\x00", max_size=8),
+                     st.integers(300, 5000).map(lambda n: "p" * n))
+
+
+@settings(max_examples=150, deadline=None)
+@given(path=ODD_TEXT, key=st.sampled_from(["values", "low", "x"]) | ODD_TEXT,
+       value=st.sampled_from([[], [1, 1], "a", [0.1], 5]) | ODD_TEXT)
+def test_a_variable_with_odd_text_is_refused_on_one_short_line(path, key, value):
+    # Its path began every message unquoted, and an unknown key was put in the JSON path as it was: a newline in
+    # either split the one line `check`, `sweep` and the window show.
+    for strategy in ("grid", "tpe"):
+        try:
+            experiment_from_data({"strategy": strategy, "variables": [{"path": path, key: value}]})
+        except ExperimentError as err:
+            assert len(str(err).splitlines()) == 1 and len(str(err)) < 500, str(err)
+
+
+def test_trial_labels_show_text_values_on_one_short_line():
+    spec = experiment_from_data({"variables": [{"path": "data.options.path", "values": ["a\nb.csv", "c" * 300]}]})
+    assert spec.label({"data.options.path": "a\nb.csv"}) == "path=a\\nb.csv"
+    assert spec.label({"data.options.path": "c" * 300}) == "path=" + "c" * 39 + "…"

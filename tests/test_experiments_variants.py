@@ -127,3 +127,43 @@ def test_variable_paths_offer_settings_and_recurrent_kinds():
     assert variable_param(doc, "training.lr").name == "lr"
     with pytest.raises(ExperimentError, match=r"^dense.kind: names no recurrent block"):
         variable_param(doc, "dense.kind")
+    with pytest.raises(ExperimentError) as err:  # a path is the document's text: one line whatever it holds
+        variable_param(doc, "dense\n.kind")
+    assert str(err.value) == "'dense\\n.kind': names no recurrent block (only their kind can be varied)"
+
+
+def _long_lists(count: int, length: int) -> list[dict]:
+    """``count`` settings of ``length`` distinct valid values each: a grid of length ** count combinations."""
+    paths = ["training.lr", "training.momentum", "training.weight_decay", "training.gamma", "training.clip_value",
+             "training.teacher_forcing"]
+    return [{"path": path, "values": [round(0.1 + i * 1e-4, 6) for i in range(length)]} for path in paths[:count]]
+
+
+@pytest.mark.parametrize("allow_many", [False, True])
+def test_a_grid_of_billions_is_refused_before_any_combination_is_made(allow_many):
+    # 60 ** 6 combinations: list(itertools.product(...)) took all the memory (MemoryError, or the OOM killer).
+    doc = load_document(EXAMPLES / "adding_rnn.json")
+    with pytest.raises(ExperimentError) as err:
+        plan_experiment(doc, spec(_long_lists(6, 60)), allow_many=allow_many)
+    expected = ("experiment: the grid has 46,656,000,000 combinations, more than any sweep can plan (10,000, even "
+                "with --yes): narrow the grid or lower the budget")
+    assert str(err.value) == expected
+
+
+def test_even_yes_refuses_a_budget_no_sweep_could_queue():
+    doc = load_document(EXAMPLES / "adding_rnn.json")
+    search = spec([{"path": "training.lr", "low": 0.001, "high": 0.1}], "random", budget=2**62)
+    with pytest.raises(ExperimentError, match=r"^experiment: 4,611,686,018,427,387,904 trials are more than any "
+                                              r"sweep can plan \(10,000, even with --yes\)"):
+        plan_experiment(doc, search, allow_many=True)
+
+
+@pytest.mark.parametrize("strategy", ["random", "tpe"])
+def test_a_search_checks_its_first_corners_and_leaves_later_values_to_their_trials(strategy):
+    # 300 listed values: only the first 256 combinations are checked, and the later values used to end the plan
+    # with StopIteration (looking for the reason they were skipped, in combinations never made).
+    doc = load_document(EXAMPLES / "adding_rnn.json")
+    plan = plan_experiment(doc, spec(_long_lists(6, 60), strategy, budget=10))
+    assert len(plan.variants) == 256 and plan.trials == 10
+    plan = plan_experiment(doc, spec([{"path": "training.seed", "values": list(range(300))}], strategy))
+    assert len(plan.variants) == 256 and plan.trials == 20

@@ -9,21 +9,26 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..specs import shown
+from ..json_values import key_path
+from ..specs import one_line, shown
 
 EXPERIMENT_VERSION = 1
 STRATEGIES = ("grid", "random", "tpe")
 MAX_TRIALS = 500  # more needs --yes (a grid grows fast)
 DEFAULT_BUDGET = 20  # random / tpe without a budget
 _SCALARS = (str, int, float, bool)
+_MAX_WHERE = 200  # a setting path is at most this long (engine.settings): a longer one is quoted, cut
 
 
 class ExperimentError(ValueError):
     """An experiment that cannot run: ``where`` names the variable, setting or URL at fault (one line)."""
 
     def __init__(self, where: str, message: str):
-        self.where, self.message = where, message
-        super().__init__(f"{where}: {message}" if where else message)
+        # Both may quote the document's own text (a variable's path, a block name): kept to one line.
+        where = str(where)
+        self.where = where if where.isprintable() and len(where) <= _MAX_WHERE else shown(where)
+        self.message = one_line(str(message))
+        super().__init__(f"{self.where}: {self.message}" if self.where else self.message)
 
 
 @dataclass(frozen=True)
@@ -84,17 +89,28 @@ class ExperimentSpec:
     def label(self, values: dict[str, Any]) -> str:
         """``kind=gru, length=50``: a trial named by its values."""
         names = self.labels()
-        return ", ".join(f"{names.get(p, p)}={_shown_value(v)}" for p, v in values.items())
+        return ", ".join(f"{_cut(names.get(p, p))}={_shown_value(v)}" for p, v in values.items())
 
 
 def _shown_value(value: Any) -> str:
     if isinstance(value, float):
         return f"{value:.4g}"
-    return str(value).lower() if isinstance(value, bool) else str(value)
+    return str(value).lower() if isinstance(value, bool) else _cut(str(value))
+
+
+def _cut(text: str) -> str:
+    """Text in a trial's label, which tables and progress lines show on one line: escaped, at most 40 characters."""
+    text = one_line(text)
+    return text if len(text) <= 40 else text[:39] + "…"
 
 
 def _number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _named(path: str) -> str:
+    """A variable's path as its messages start: an odd or very long one (a hostile document) quoted and cut."""
+    return path if path.isprintable() and len(path) <= _MAX_WHERE else shown(path)
 
 
 def _variable(raw: Any, here: str) -> Variable:
@@ -103,39 +119,40 @@ def _variable(raw: Any, here: str) -> Variable:
     path = raw.get("path")
     if not isinstance(path, str) or not path:
         raise ExperimentError(f"{here}.path", "must be a setting path such as lstm.hidden_size or training.lr")
+    name = _named(path)  # it starts every message below
     unknown = set(raw) - {"path", "values", "low", "high", "log", "step"}
     if unknown:
-        raise ExperimentError(f"{here}.{sorted(unknown)[0]}", f"{path}: is not a variable key (keys: path, values, "
-                                                              "or low, high, log, step)")
+        raise ExperimentError(key_path(here, sorted(unknown)[0]), f"{name}: is not a variable key (keys: path, "
+                                                                  "values, or low, high, log, step)")
     if "values" in raw:
         if {"low", "high", "log", "step"} & set(raw):
-            raise ExperimentError(here, f"{path}: give either values or a range (low, high), not both")
+            raise ExperimentError(here, f"{name}: give either values or a range (low, high), not both")
         values = raw["values"]
         if not isinstance(values, list):
-            raise ExperimentError(f"{here}.values", f"{path}: must be a list of values")
+            raise ExperimentError(f"{here}.values", f"{name}: must be a list of values")
         if not values:
-            raise ExperimentError(f"{here}.values", f"{path}: the list of values is empty: give at least one")
+            raise ExperimentError(f"{here}.values", f"{name}: the list of values is empty: give at least one")
         for i, value in enumerate(values):
             if value is not None and not isinstance(value, _SCALARS):
-                raise ExperimentError(f"{here}.values[{i}]", f"{path}: must be a number, text, true/false or null, "
+                raise ExperimentError(f"{here}.values[{i}]", f"{name}: must be a number, text, true/false or null, "
                                                              f"got {shown(value)}")
         if len(set(map(repr, values))) != len(values):
-            raise ExperimentError(f"{here}.values", f"{path}: a value is listed twice")
+            raise ExperimentError(f"{here}.values", f"{name}: a value is listed twice")
         return Variable(path, tuple(values))
     if "low" not in raw or "high" not in raw:
-        raise ExperimentError(here, f"{path}: give values (a list) or a range (low and high)")
+        raise ExperimentError(here, f"{name}: give values (a list) or a range (low and high)")
     low, high, log, step = raw["low"], raw["high"], raw.get("log", False), raw.get("step")
     for key, value in (("low", low), ("high", high)):
         if not _number(value):
-            raise ExperimentError(f"{here}.{key}", f"{path}: must be a finite number, got {shown(value)}")
+            raise ExperimentError(f"{here}.{key}", f"{name}: must be a finite number, got {shown(value)}")
     if not low < high:
-        raise ExperimentError(here, f"{path}: low ({low}) must be below high ({high})")
+        raise ExperimentError(here, f"{name}: low ({low}) must be below high ({high})")
     if not isinstance(log, bool):
-        raise ExperimentError(f"{here}.log", f"{path}: must be true or false")
+        raise ExperimentError(f"{here}.log", f"{name}: must be true or false")
     if log and low <= 0:
-        raise ExperimentError(f"{here}.low", f"{path}: a log-scale range must start above 0, got {low}")
+        raise ExperimentError(f"{here}.low", f"{name}: a log-scale range must start above 0, got {low}")
     if step is not None and (not _number(step) or step <= 0 or log):
-        raise ExperimentError(f"{here}.step", f"{path}: must be a number above 0 (and no log scale)")
+        raise ExperimentError(f"{here}.step", f"{name}: must be a number above 0 (and no log scale)")
     return Variable(path, None, low, high, log, step)
 
 
@@ -171,11 +188,11 @@ def experiment_from_data(raw: Any, here: str = "$.experiment") -> ExperimentSpec
     paths = [v.path for v in parsed]
     for i, path in enumerate(paths):
         if path in paths[:i]:
-            raise ExperimentError(f"{here}.variables[{i}].path", f"{path}: is varied twice")
+            raise ExperimentError(f"{here}.variables[{i}].path", f"{_named(path)}: is varied twice")
     if strategy == "grid":
         for i, var in enumerate(parsed):
             if var.is_range:
-                raise ExperimentError(f"{here}.variables[{i}]", f"{var.path}: a grid needs a list of values; a "
+                raise ExperimentError(f"{here}.variables[{i}]", f"{_named(var.path)}: a grid needs a list of values; a "
                                                                 "range (low, high) is for random or tpe")
     budget = _whole(raw, "budget", None, 1, here)
     repeats = _whole(raw, "repeats", 1, 1, here)

@@ -4,6 +4,7 @@ each checked with ``analyze`` before anything trains; impossible combinations ar
 from __future__ import annotations
 
 import itertools
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,6 +18,9 @@ from .definition import DEFAULT_BUDGET, MAX_TRIALS, ExperimentError, ExperimentS
 
 RECURRENT_KINDS = ("rnn", "gru", "lstm", "bidirectional")
 _CORNERS = 256  # search spaces: at most this many corner combinations are checked before training
+# Every grid combination becomes a document copy, analysed before anything trains (about 4 ms and 32 kB each):
+# beyond this many, even with --yes, planning alone would take minutes and gigabytes, and the trials years.
+MAX_PLANNED = 10_000
 
 
 def is_kind_path(path: str) -> bool:
@@ -195,12 +199,14 @@ def plan_experiment(document: Document, spec: ExperimentSpec, *, allow_many: boo
     impossible combinations are skipped with their reason. More than MAX_TRIALS trials need ``allow_many``."""
     for var in spec.variables:
         check_variable(document, var)
-    combos = list(itertools.product(*(_corner_values(v) for v in spec.variables)))
-    if spec.strategy == "grid" and len(combos) > MAX_TRIALS and not allow_many:
-        raise ExperimentError("experiment", f"the grid has {len(combos):,} combinations, more than {MAX_TRIALS}: "
-                                            "narrow it, set a budget, or pass --yes to run them all")
+    # Counted before any is made: a few long lists multiply to billions, which list() would never finish.
+    count = math.prod(len(_corner_values(v)) for v in spec.variables)
+    if spec.strategy == "grid":
+        _refuse_many(f"the grid has {count:,} combinations,", count, allow_many,
+                     "narrow it, set a budget, or pass --yes to run them all")
+    combos = itertools.product(*(_corner_values(v) for v in spec.variables))
     if spec.strategy != "grid":
-        combos = combos[:_CORNERS]
+        combos = itertools.islice(combos, _CORNERS)
     variants, skipped = [], []
     for combo in combos:
         values = _typed(document, dict(zip((v.path for v in spec.variables), combo)))
@@ -219,18 +225,27 @@ def plan_experiment(document: Document, spec: ExperimentSpec, *, allow_many: boo
         raise ExperimentError("experiment", f"every combination is impossible ({skipped[0][1]}: {reason})")
     for var in spec.variables:  # a value no combination can use is a mistake in the definition
         for value in _corner_values(var):
-            if not any(v.values[var.path] == value for v in variants):
-                reason = next(s[2] for s in skipped if s[0][var.path] == value)
-                raise ExperimentError(var.path, f"{shown(value)} is impossible in every combination: {reason}")
+            # A search checks only its first _CORNERS combinations: a value in none of them is left to its trials.
+            reasons = [s[2] for s in skipped if s[0][var.path] == value]
+            if reasons and not any(v.values[var.path] == value for v in variants):
+                raise ExperimentError(var.path, f"{shown(value)} is impossible in every combination: {reasons[0]}")
     if spec.strategy == "grid":
         trials = len(variants) if spec.budget is None else min(spec.budget, len(variants))
     else:
         trials = spec.budget or DEFAULT_BUDGET
-    if trials > MAX_TRIALS and not allow_many:
-        raise ExperimentError("experiment", f"{trials:,} trials are more than {MAX_TRIALS}: lower the budget or "
-                                            "pass --yes")
+    _refuse_many(f"{trials:,} trials are", trials, allow_many, "lower the budget or pass --yes")
     return Plan(spec, variants, skipped, trials)
 
 
-__all__ = ["RECURRENT_KINDS", "Plan", "Variant", "apply_values", "check_variable", "copy_document",
+def _refuse_many(what: str, count: int, allow_many: bool, advice: str) -> None:
+    """More than MAX_TRIALS needs ``allow_many``; more than MAX_PLANNED is refused even then (each trial is queued
+    in the study up front, each grid combination materialized: a huge budget or grid would never start)."""
+    if count > MAX_PLANNED:
+        raise ExperimentError("experiment", f"{what} more than any sweep can plan ({MAX_PLANNED:,}, even with --yes): "
+                                            "narrow the grid or lower the budget")
+    if count > MAX_TRIALS and not allow_many:
+        raise ExperimentError("experiment", f"{what} more than {MAX_TRIALS}: {advice}")
+
+
+__all__ = ["MAX_PLANNED", "RECURRENT_KINDS", "Plan", "Variant", "apply_values", "check_variable", "copy_document",
            "is_kind_path", "plan_experiment", "swap_kind", "variable_param", "variable_paths", "variant_problem"]
