@@ -228,6 +228,14 @@ def shown(value: Any) -> str:
     return text if len(text) <= _SHOWN else text[:_SHOWN - 3] + "..."
 
 
+def one_line(text: str) -> str:
+    """``text`` with every character that is not printable (newline, carriage return, tab, NUL, U+2028 ...) written
+    as its escape: an error message stays one line whatever file name, column or document text it quotes."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
 def format_value(value: Any) -> str:
     """A value as a user types it on the command line: none, true/false, 0.001, a,b."""
     if value is None:

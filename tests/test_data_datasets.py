@@ -173,6 +173,12 @@ def test_cli_lists_every_dataset_and_explains_missing_extras(capsys, monkeypatch
     assert "target_in" in capsys.readouterr().out
 
 
+def test_cli_names_an_unknown_dataset_on_one_quoted_line(capsys):
+    assert cli_main(["datasets", "rev\nerse"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: unknown dataset 'rev\\nerse'; the datasets are adding, ") and err.count("\n") == 1
+
+
 # Each option within its own range (engine.data.registry), the combination far beyond memory.
 @pytest.mark.parametrize("dataset,options,estimate,lower", [
     ("adding", {"samples": 10**6, "length": 1000}, "1,000,000 samples x 1,000 steps x 2 values x 4 bytes would take "

@@ -142,3 +142,53 @@ def test_any_bytes_load_as_text_for_a_language_model_or_raise_data_error(tmp_pat
     _loads_or_data_error({"dataset": "text_file", "options": {"path": str(path), "length": 4}})
     _write(tmp_path, raw, "bytes.csv")
     _loads_or_data_error(_text_binding(tmp_path / "bytes.csv"))
+
+
+def _one_line(message: str, longest: int = 600) -> str:
+    # splitlines: a vertical tab, U+2028 or U+0085 breaks a line on a terminal or in a log viewer as "\n" does
+    assert message and len(message.splitlines()) == 1 and len(message) < longest, message
+    return message
+
+
+@pytest.mark.parametrize("option,message", [
+    ("x" * 5000, ": cannot be read (file name too long)"),  # pathlib raised OSError instead of answering False
+    ("nested/" * 700 + "data.csv", ": cannot be read (file name too long)"),
+    ("~no_such_user_rnn_studio/data.csv", "~no_such_user_rnn_studio/data.csv: no such file (there is no user "
+                                          "'no_such_user_rnn_studio' whose home folder '~' could mean)"),  # RuntimeError
+    ("/dev/zero", "/dev/zero: is not a regular file (a device, pipe or socket): choose a file"),
+])
+def test_a_path_option_the_system_refuses_is_a_data_error_naming_it(tmp_path, option, message):
+    for binding in (_text_binding(option), _series_binding(option)):
+        assert _one_line(_error({**binding, "options": {**binding["options"], "path": option}})).endswith(message)
+
+
+def test_a_columns_option_of_only_commas_means_every_numeric_column(tmp_path):
+    # It used to read zero columns: a series of [T, 0] windows (and a torch warning) that no model can take.
+    path = _write(tmp_path, "a,b\n" + "".join(f"{i},{i * i}\n" for i in range(12)))
+    data = prepare_data(_series_binding(path, columns=" , "))
+    assert data.meta.feature_names["window"] == ["a", "b"]
+
+
+ODD_NAME = st.one_of(st.text(alphabet="ab \n\r\t\x0b\x0c\x1c\x85\u2028\u2029\x00\ufeff'\"", min_size=1, max_size=6),
+                     st.integers(100, 3000).map(lambda n: "c" * n))
+
+
+def _quoted(cell: str) -> str:
+    return '"' + cell.replace('"', '""') + '"'
+
+
+@FAST
+@given(header=st.lists(ODD_NAME, min_size=1, max_size=3), wanted=ODD_NAME, use_header=st.booleans(),
+       series=st.booleans())
+def test_column_names_from_the_file_or_the_options_never_break_the_line(tmp_path, header, wanted, use_header,
+                                                                        series):
+    # A quoted header cell may hold a newline; a column option any text: messages quoting either stay one short line.
+    rows = ",".join(_quoted(h) for h in header) + "\n" + "\n".join(",".join(["1"] * len(header)) for _ in range(9))
+    path = _write(tmp_path, rows.replace("\x00", ""))
+    column = header[0] if use_header else wanted
+    binding = _series_binding(path, columns=[column], window=2) if series else _text_binding(
+        path, text_column=column, label_column=wanted)
+    try:
+        prepare_data(binding)
+    except DataError as err:
+        _one_line(str(err))

@@ -16,10 +16,11 @@ def add_arguments(parser) -> None:
 
 def run(args) -> int:
     from ..data.registry import DATASETS, missing_package
+    from ..specs import shown
 
     if args.name:
-        if args.name not in DATASETS:
-            print(f"error: unknown dataset '{args.name}'; the datasets are {', '.join(DATASETS)}", file=sys.stderr)
+        if args.name not in DATASETS:  # quoted: the one error line holds whatever was typed (or pasted)
+            print(f"error: unknown dataset {shown(args.name)}; the datasets are {', '.join(DATASETS)}", file=sys.stderr)
             return 2
         print(describe(DATASETS[args.name], missing_package(DATASETS[args.name])))
         return 0

@@ -7,11 +7,17 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from ..specs import Param
+from ..specs import Param, one_line
 
 
 class DataError(ValueError):
-    """A dataset or data file that cannot be used; the message names the file, row and column when it can."""
+    """A dataset or data file that cannot be used; the message names the file, row and column when it can.
+
+    Always one line: a newline (or another unprintable character) in a quoted file name, column or binding key is
+    written as its escape."""
+
+    def __init__(self, message: str = ""):
+        super().__init__(one_line(str(message)))
 
 
 # Field kinds: what one sample of a field holds.

@@ -3,6 +3,7 @@ match (one to one, or by equal names), with errors that list what can be mapped.
 """
 from __future__ import annotations
 
+from ..specs import shown
 from .base import DataError, DatasetSpec
 
 
@@ -30,7 +31,7 @@ def resolve_mapping(spec: DatasetSpec, binding: dict, model=None) -> tuple[dict[
         given = binding.get(what)
         fields = field_names[what]
         if given is not None and not isinstance(given, dict):
-            raise DataError(f"data.{what} must map block names to field names, not {given!r}")
+            raise DataError(f"data.{what} must map block names to field names, not {shown(given)}")
         if not given:
             mapping = _auto(blocks[what], fields, what, spec) if blocks[what] is not None else {f: f for f in fields}
         else:
@@ -40,11 +41,11 @@ def resolve_mapping(spec: DatasetSpec, binding: dict, model=None) -> tuple[dict[
             if name not in fields:
                 other = [f.name for f in spec.fields if f.name == name]
                 hint = f" ('{name}' is a {'target' if role == 'input' else 'input'} field)" if other else ""
-                raise DataError(f"data.{what}: block '{block}' maps to '{name}', which is no {role} field of dataset "
-                                f"'{spec.name}'{hint}; its {role} fields are {', '.join(fields)}")
+                raise DataError(f"data.{what}: block {shown(block)} maps to {shown(name)}, which is no {role} field of "
+                                f"dataset '{spec.name}'{hint}; its {role} fields are {', '.join(fields)}")
             if blocks[what] is not None and block not in blocks[what]:
                 kind = "input block" if what == "inputs" else "head block"
-                raise DataError(f"data.{what}: the model has no {kind} '{block}'; it has "
+                raise DataError(f"data.{what}: the model has no {kind} {shown(block)}; it has "
                                 f"{', '.join(blocks[what]) or 'none'}")
         if blocks[what] is not None:
             for block in blocks[what]:

@@ -9,38 +9,60 @@ from pathlib import Path
 
 from ..lazy import torch  # imported at first use: the window and shape checks start without it
 
+from ..specs import shown
 from .base import DataError, LoadContext, Table
 from .builtin import lm_table
 from .series import windows
 
 SNIPPET = 20  # characters of a cell quoted in an error message
+NAMED = 40  # characters of a column name a message quotes, and how many names it lists (a header may hold texts)
 
 
 def resolve(path_option, ctx: LoadContext, dataset: str) -> Path:
     if not path_option:
         raise DataError(f"dataset '{dataset}' needs the option 'path': the file to read")
-    path = Path(str(path_option)).expanduser()
+    path = Path(str(path_option))
+    try:
+        path = path.expanduser()
+    except RuntimeError:  # "~someone/..." for a user this machine does not have
+        raise DataError(f"{_named(path)}: no such file (there is no user {path.parts[0][1:]!r} whose home "
+                        f"folder '~' could mean)") from None
     if not path.is_absolute() and ctx.base_dir is not None:
         path = Path(ctx.base_dir) / path
-    if path.is_dir():
-        raise DataError(f"{path}: is a folder, not a file: choose a file inside it")
-    if not path.is_file():
-        raise DataError(f"{path}: no such file")
+    try:
+        if path.is_dir():
+            raise DataError(f"{_named(path)}: is a folder, not a file: choose a file inside it")
+        if path.exists() and not path.is_file():  # reading a pipe or /dev/zero would never end
+            raise DataError(f"{_named(path)}: is not a regular file (a device, pipe or socket): choose a file")
+        if not path.is_file():
+            raise DataError(f"{_named(path)}: no such file")
+    except OSError as err:  # pathlib answers False only for a few errors: a name too long, a folder not searchable
+        raise _unreadable(path, err) from None
     return path
+
+
+def _named(path: Path) -> str:
+    """The path for a message: only its start and end where it is too long to read (a hostile option)."""
+    text = str(path)
+    return text if len(text) <= 200 else f"{text[:100]}…{text[-80:]}"
+
+
+def _unreadable(path: Path, err: OSError) -> DataError:
+    if isinstance(err, PermissionError):
+        return DataError(f"{_named(path)}: permission denied: the file cannot be read by this user")
+    reason = (err.strerror or type(err).__name__).lower()  # an I/O error, a file on a vanished network drive, ...
+    return DataError(f"{_named(path)}: cannot be read ({reason})")
 
 
 def _read_bytes(path: Path) -> bytes:
     try:
         return path.read_bytes()
     except IsADirectoryError:
-        raise DataError(f"{path}: is a folder, not a file: choose a file inside it") from None
+        raise DataError(f"{_named(path)}: is a folder, not a file: choose a file inside it") from None
     except FileNotFoundError:
-        raise DataError(f"{path}: no such file") from None
-    except PermissionError:
-        raise DataError(f"{path}: permission denied: the file cannot be read by this user") from None
-    except OSError as err:  # an I/O error, a file on a vanished network drive, ...
-        reason = (err.strerror or type(err).__name__).lower()
-        raise DataError(f"{path}: cannot be read ({reason})") from None
+        raise DataError(f"{_named(path)}: no such file") from None
+    except OSError as err:
+        raise _unreadable(path, err) from None
 
 
 def read_text(path: Path) -> str:
@@ -93,7 +115,7 @@ def _csv_column(path: Path, raw: bytes, prefix: str) -> str:
         except csv.Error:  # a stray quote or carriage return: fall back to the character
             index, header = -1, []
         if 0 <= index < len(header) and clean[1] == prefix:
-            return f"column '{header[index].strip()}'"
+            return f"column '{_cut(header[index].strip())}'"
     return f"character {len(prefix) + 1}"
 
 
@@ -157,8 +179,18 @@ def _cells(text: str, start: int, delimiter: str):
 
 def _column_name(header: list[str] | None, index: int) -> str:
     if header is not None and index < len(header):
-        return f"column '{header[index]}'"
+        return f"column '{_cut(header[index])}'"
     return f"column {index + 1}"
+
+
+def _cut(name: str) -> str:
+    return name if len(name) <= NAMED else name[:NAMED] + "…"
+
+
+def _columns(header: list[str]) -> str:
+    """The header's column names for a message, each cut, at most NAMED of them."""
+    listed = ", ".join(_cut(name) for name in header[:NAMED])
+    return listed if len(header) <= NAMED else f"{listed}, … ({len(header):,} columns)"
 
 
 def _snippet(text: str, pos: int) -> str:
@@ -220,7 +252,7 @@ def read_table(path: Path, delimiter=None) -> tuple[list[str], list[tuple[int, l
             continue  # blank line
         if len(cells) != len(header):
             raise DataError(f"{path.name}, row {row}: {len(cells)} cells, but the header has "
-                            f"{len(header)} columns ({', '.join(header)})")
+                            f"{len(header)} columns ({_columns(header)})")
         rows.append((row, cells))
     if not rows:
         raise DataError(f"{path.name}: the file has a header row but no data rows")
@@ -229,7 +261,7 @@ def read_table(path: Path, delimiter=None) -> tuple[list[str], list[tuple[int, l
 
 def _column(path: Path, header: list[str], name: str) -> int:
     if name not in header:
-        raise DataError(f"{path.name}, row 1 (header): no column '{name}'; the columns are {', '.join(header)}")
+        raise DataError(f"{path.name}, row 1 (header): no column '{_cut(name)}'; the columns are {_columns(header)}")
     return header.index(name)
 
 
@@ -237,18 +269,19 @@ def _number(path: Path, row: int, column: str, cell: str) -> float:
     try:
         value = float(cell)
     except ValueError:
-        what = "is empty" if not cell.strip() else f"has {cell.strip()!r}, which is not a number"
-        raise DataError(f"{path.name}, row {row}, column '{column}' {what}") from None
+        what = "is empty" if not cell.strip() else f"has {shown(cell.strip())}, which is not a number"
+        raise DataError(f"{path.name}, row {row}, column '{_cut(column)}' {what}") from None
     if value != value or value in (float("inf"), float("-inf")):
-        raise DataError(f"{path.name}, row {row}, column '{column}' has {cell.strip()!r}: numbers must be finite")
+        raise DataError(f"{path.name}, row {row}, column '{_cut(column)}' has {shown(cell.strip())}: numbers must be "
+                        f"finite")
     return value
 
 
 def _names(option) -> list[str] | None:
     if option in (None, "", []):
         return None
-    if isinstance(option, str):
-        return [c.strip() for c in option.split(",") if c.strip()]
+    if isinstance(option, str):  # "a, b"; only commas and blanks name no column: the default, as "" does
+        return [c.strip() for c in option.split(",") if c.strip()] or None
     return [str(c) for c in option]
 
 
@@ -266,8 +299,8 @@ def csv_series(options: dict, ctx: LoadContext) -> Table:
     for t in targets:
         if t not in columns:
             _column(path, header, t)  # names a column missing from the file first
-            raise DataError(f"{path.name}: target column '{t}' must also be one of the input columns "
-                            f"({', '.join(columns)})")
+            raise DataError(f"{path.name}: target column '{_cut(t)}' must also be one of the input columns "
+                            f"({_columns(columns)})")
     values = torch.tensor([[_number(path, r, header[i], cells[i]) for i in index] for r, cells in rows],
                           dtype=torch.float64)
     table = windows(values, window=options["window"], horizon=options["horizon"], split=ctx.split,
@@ -294,14 +327,16 @@ def csv_text(options: dict, ctx: LoadContext) -> Table:
     texts, raw_labels = [], []
     for row, cells in rows:
         if not cells[ti].strip():
-            raise DataError(f"{path.name}, row {row}, column '{text_col}' is empty: every sample needs text")
+            raise DataError(f"{path.name}, row {row}, column '{_cut(text_col)}' is empty: every sample needs text")
         if not cells[li].strip():
-            raise DataError(f"{path.name}, row {row}, column '{label_col}' is empty: every sample needs a label")
+            raise DataError(f"{path.name}, row {row}, column '{_cut(label_col)}' is empty: every sample needs a "
+                            f"label")
         texts.append(cells[ti])
         raw_labels.append(cells[li].strip())
     names = sorted(set(raw_labels), key=_label_key)
     if len(names) < 2:
-        raise DataError(f"{path.name}, column '{label_col}': only one label ({names[0]!r}); a classifier needs two or more")
+        raise DataError(f"{path.name}, column '{_cut(label_col)}': only one label ({shown(names[0])}); a classifier "
+                        f"needs two or more")
     lookup = {n: i for i, n in enumerate(names)}
     labels = torch.tensor([lookup[n] for n in raw_labels])
     text_options = {"tokenizer": options["tokenizer"], "lowercase": options["lowercase"],

@@ -10,6 +10,7 @@ from typing import Any
 
 import torch
 
+from ..specs import shown
 from .base import (BINARY, CLASS, IGNORE_INDEX, SEQUENCE, STEP_CLASSES, TEXT, TOKENS, VALUE, DataError, DatasetSpec,
                    LoadContext, Table)
 from .batching import BatchLoader, Column, SplitDataset
@@ -85,7 +86,7 @@ def _split_fractions(binding: dict) -> tuple[float, float, float]:
     ok = isinstance(split, (list, tuple)) and len(split) == 3 and all(
         isinstance(v, (int, float)) and not isinstance(v, bool) and v >= 0 for v in split)
     if not ok or not math.isclose(sum(split), 1.0, abs_tol=1e-6) or split[0] <= 0:
-        raise DataError(f"data.split must be three fractions (train, val, test) that add up to 1, not {split!r}")
+        raise DataError(f"data.split must be three fractions (train, val, test) that add up to 1, not {shown(split)}")
     return float(split[0]), float(split[1]), float(split[2])
 
 
@@ -107,7 +108,7 @@ def open_binding(binding) -> tuple[DatasetSpec, int, tuple[float, float, float]]
                         f"run pip install 'rnn-studio[datasets]'")
     seed = binding.get("seed", 0)
     if isinstance(seed, bool) or not isinstance(seed, int):
-        raise DataError(f"data.seed must be a whole number, not {seed!r}")
+        raise DataError(f"data.seed must be a whole number, not {shown(seed)}")
     return spec, seed, _split_fractions(binding)
 
 

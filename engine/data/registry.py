@@ -141,7 +141,7 @@ DATASETS: dict[str, DatasetSpec] = {spec.name: spec for spec in SPECS}
 
 def dataset_spec(name: str) -> DatasetSpec:
     if name not in DATASETS:
-        raise DataError(f"unknown dataset '{name}'; the datasets are {', '.join(DATASETS)}")
+        raise DataError(f"unknown dataset {shown(name)}; the datasets are {', '.join(DATASETS)}")
     return DATASETS[name]
 
 
