@@ -291,6 +291,8 @@ def _refuse_bad_values(data: Any, where: str, path: str) -> None:
 def load_document(path: str | os.PathLike) -> Document:
     path = Path(path)
     try:
+        if path.exists() and not path.is_file() and not path.is_dir():  # reading a pipe or /dev/zero never ends
+            raise DocumentError(str(path), "", "not a regular file (a device, pipe or socket): open a .json document")
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise DocumentError(str(path), "", "no such file") from None

@@ -136,3 +136,16 @@ def test_a_real_check_process_prints_one_line_and_no_traceback(tmp_path):
                          env={**os.environ, "PYTHONPATH": str(root)})
     assert (run.returncode, run.stdout) == (2, "")
     assert run.stderr == f"error: {path}: $.graph.nodes[0].id: is a whole number of 5,000 digits: {WHOLE}\n"
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes are POSIX")
+def test_a_pipe_or_device_is_refused_before_reading_it(tmp_path, capsys):
+    # Reading a named pipe waited forever for a writer, and /dev/zero read until memory ran out (MemoryError).
+    pipe = tmp_path / "model.json"
+    os.mkfifo(pipe)
+    for path in (pipe, Path("/dev/zero")):
+        if not path.exists():
+            continue
+        assert main(["check", str(path)]) == 2
+        assert capsys.readouterr().err == (f"error: {path}: not a regular file (a device, pipe or socket): open a "
+                                           f".json document\n")

@@ -103,6 +103,10 @@ def test_training_params_describe_every_field_with_its_default():
                                  "not one of them, got ['gates', 'x']"),
     ({"epochs": 10 ** 400}, "training.epochs: must be at most 9223372036854775807, got 1" + "0" * 36 + "..."),
     ({"gamma": 0}, "training.gamma: must be greater than 0, got 0"),
+    ({"lr": 1e39}, "training.lr: must be at most 1e30 (the optimizer computes in 32-bit floats), got 1e+39"),
+    ({"weight_decay": 1e308}, "training.weight_decay: must be at most 1e30 (the optimizer computes in 32-bit floats), "
+                              "got 1e+308"),
+    ({"min_lr": 1e31}, "training.min_lr: must be at most 1e30 (the optimizer computes in 32-bit floats), got 1e+31"),
 ])
 def test_config_errors_name_the_field_and_the_value(data, message):
     with pytest.raises(ConfigError) as caught:
@@ -119,6 +123,15 @@ def test_config_accepts_the_largest_seed_and_round_trips():
         f.name for f in fields(TrainingConfig)) + ")"
     with pytest.raises(ConfigError, match=r"^training\.\*: the training section must map"):
         TrainingConfig.from_dict([1, 2])
+
+
+@pytest.mark.parametrize("key,shown", [("lr\nx", "'lr\\nx'"), ("k" * 5000, "'" + "k" * 36 + "...")])
+def test_an_unknown_training_key_is_quoted_on_one_line(key, shown):
+    # The document's own key went into the message as it was: a newline split `train`'s one error line.
+    with pytest.raises(ConfigError) as caught:
+        TrainingConfig.from_dict({key: 1})
+    assert str(caught.value).startswith(f"training.{shown}: is not a training setting (known: epochs, ")
+    assert len(str(caught.value).splitlines()) == 1 and caught.value.field == key
 
 
 # ------------------------------------------------------------------------------------------------ datasets
@@ -160,3 +173,34 @@ def test_nullable_options_and_column_text_are_accepted():
     assert option_problems(spec, {"path": None, "columns": "x,y", "targets": ["y"], "delimiter": None}) == []
     assert [option_problems(spec, {"delimiter": d}) for d in (";", "\t", "tab", "\\t")] == [[]] * 4
     assert option_problems(DATASETS["csv_text"], {"max_vocab": None, "max_length": None}) == []
+
+
+@pytest.mark.parametrize("optimizer", ["sgd", "adam", "adamw", "rmsprop"])
+def test_the_largest_allowed_rates_and_decay_step_without_an_overflow(optimizer):
+    # weight_decay 1e308 (or lr 1e39 with sgd) passed validation, then torch raised "value cannot be converted to
+    # type float without overflow" at the first step: an unexpected error with a traceback instead of a message.
+    import torch
+
+    from engine.training.optim import make_optimizer, make_scheduler
+
+    for schedule in ("none", "cosine"):
+        config = TrainingConfig.from_dict({"optimizer": optimizer, "lr": 1e30, "weight_decay": 1e30, "min_lr": 1e30,
+                                           "schedule": schedule, "epochs": 2})
+        module = torch.nn.Linear(3, 2)
+        optim = make_optimizer(config, module)
+        scheduler = make_scheduler(config, optim)
+        for _ in range(2):
+            module(torch.ones(4, 3)).sum().backward()
+            optim.step()
+            if scheduler is not None:
+                scheduler.step()
+
+
+def test_a_monitor_the_model_lacks_is_named_on_one_short_line():
+    from engine.training.hooks import Monitor
+
+    for name in ("val_" + "x" * 5000, "val_a\nb"):
+        with pytest.raises(ConfigError) as caught:
+            Monitor(name).value({"loss": 1.0})
+        assert len(str(caught.value).splitlines()) == 1 and len(str(caught.value)) < 200
+        assert str(caught.value).endswith("is not a validation metric of this model (it has val_loss)")

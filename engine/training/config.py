@@ -9,7 +9,7 @@ import math
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
-from ..specs import Param, shown
+from ..specs import Param, one_line, shown
 
 OPTIMIZERS = ("sgd", "adam", "adamw", "rmsprop")
 SCHEDULES = ("none", "step", "cosine", "plateau")
@@ -18,6 +18,11 @@ DEVICES = ("auto", "cpu", "cuda")
 PROBES = ("grad_norms", "gates", "attention", "time_grads", "activations")
 TEACHER_FORCING_SCHEDULES = ("constant", "linear", "inverse_sigmoid")
 MONITORS = ("val_loss", "val_accuracy", "val_mae", "val_mse", "val_perplexity")
+# The optimizers multiply float32 tensors by these (Adam by lr / 0.1 at its first step): near the largest float32
+# (3.4e38) torch raises "value cannot be converted to type float without overflow" at the first step, a crash
+# instead of a message. Not a Param max: the forms keep a line edit for these wide-ranging values.
+FLOAT32_FACTORS = ("lr", "weight_decay", "min_lr")
+FACTOR_MAX = 1e30
 
 P = Param
 TRAINING_PARAMS: tuple[Param, ...] = (
@@ -84,7 +89,10 @@ class ConfigError(ValueError):
     def __init__(self, field_name: str, message: str):
         self.field = field_name
         self.message = message
-        super().__init__(f"training.{field_name}: {message}")
+        # An unknown key is the document's own text: a newline or thousands of characters in it stay out of the line.
+        name = str(field_name)
+        shown_name = name if name.isprintable() and len(name) <= 64 else shown(name)
+        super().__init__(f"training.{shown_name}: {one_line(message)}")
 
 
 @dataclass
@@ -159,3 +167,6 @@ class TrainingConfig:
             problem = param.problem(value)
             if problem:
                 raise ConfigError(param.name, f"{problem}, got {shown(value)}")
+            if param.name in FLOAT32_FACTORS and value > FACTOR_MAX:
+                raise ConfigError(param.name, f"must be at most 1e30 (the optimizer computes in 32-bit floats), "
+                                              f"got {shown(value)}")

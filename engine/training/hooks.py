@@ -7,6 +7,7 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING
 
+from ..specs import shown
 from .config import ConfigError, higher_is_better
 
 if TYPE_CHECKING:
@@ -40,7 +41,7 @@ class Monitor:
 
     def value(self, val: dict[str, float]) -> float:
         if self.key not in val:
-            raise ConfigError("monitor", f"'{self.name}' is not a validation metric of this model "
+            raise ConfigError("monitor", f"{shown(self.name)} is not a validation metric of this model "
                                          f"(it has {', '.join('val_' + k for k in val)})")
         return val[self.key]
 
