@@ -124,6 +124,23 @@ def test_a_graph_that_does_not_fit_its_data_exits_1_naming_the_mismatch(capsys, 
         "set units to 10"]
 
 
+@pytest.mark.parametrize("training, expected", [
+    ({"epohcs": 3}, "training.epohcs: "),
+    ({"lr": 1e39}, "training.lr: must be at most 1e30"),
+    ({"batch_size": 0}, "training.batch_size: ")])
+def test_a_training_setting_train_would_refuse_is_a_problem_for_check_too(capsys, tmp_path, training, expected):
+    """check passed a document whose training section train then refused (exit 2 at the start of a run)."""
+    data = json.loads(SENTIMENT.read_text(encoding="utf-8"))
+    data["training"].update(training)
+    path = tmp_path / "sentiment.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    code, out, err = check(capsys, path)
+    assert (code, err) == (1, "")
+    lines = out.splitlines()
+    assert lines[0] == f"{path}: 1 problem:" and lines[1].startswith(f"  - {expected}") and len(lines) == 2
+    assert main(["train", str(path), "--epochs", "1"]) == 2  # the same refusal
+
+
 def test_a_document_without_data_exits_1(capsys, tmp_path):
     path, _ = _document(tmp_path, data={})
     code, out, err = check(capsys, path)

@@ -1,5 +1,5 @@
-"""``rnn-studio check FILE``: the model summary table; every diagnostic of the graph, or every mismatch between
-the graph and its data (exit 1); or the read error (exit 2)."""
+"""``rnn-studio check FILE``: the model summary table; a training setting that train would refuse, every
+diagnostic of the graph, or every mismatch between the graph and its data (exit 1); or the read error (exit 2)."""
 from __future__ import annotations
 
 import sys
@@ -34,6 +34,13 @@ def run(args) -> int:
     except DocumentError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
+    from ..training.config import ConfigError, TrainingConfig
+
+    try:  # what train would refuse, check refuses too: an unknown or out-of-range training setting
+        TrainingConfig.from_dict(doc.training)
+    except ConfigError as err:
+        _print_problems(args.file, [str(err)])
+        return 1
     report = analyze(doc.graph)
     if not report.ok:
         _print_problems(args.file, [d.message for d in report.diagnostics])
