@@ -97,8 +97,9 @@ def test_a_range_outside_the_parameter_is_refused():
 
 def test_more_than_500_trials_need_yes():
     doc = load_document(EXAMPLES / "adding_rnn.json")
-    big = spec([{"path": "rnn.hidden_size", "values": list(range(1, 30))},
-                {"path": "training.seed", "values": list(range(20))}])
+    grid = [{"path": "rnn.hidden_size", "values": list(range(1, 30))},
+            {"path": "training.seed", "values": list(range(20))}]
+    big = spec(grid)
     with pytest.raises(ExperimentError) as err:
         plan_experiment(doc, big)
     assert str(err.value) == ("experiment: the grid has 580 combinations, more than 500: narrow it, set a budget, "
@@ -106,6 +107,14 @@ def test_more_than_500_trials_need_yes():
     assert plan_experiment(doc, big, allow_many=True).trials == 580
     with pytest.raises(ExperimentError, match="^experiment: 600 trials are more than 500"):
         plan_experiment(doc, spec([{"path": "training.lr", "low": 0.001, "high": 0.1}], "random", budget=600))
+    # The advice holds: with a budget the grid runs that many of its combinations, no --yes needed.
+    assert plan_experiment(doc, spec(grid, budget=40)).trials == 40
+    # Each repeat is a run of its own: they count too, and an absurd number is refused even with --yes.
+    with pytest.raises(ExperimentError, match=r"^experiment: 40 trials of 20 repeats \(800 runs\) are more than 500: "
+                                              "lower the budget or the repeats, or pass --yes$"):
+        plan_experiment(doc, spec(grid, budget=40, repeats=20))
+    with pytest.raises(ExperimentError, match=r"more than any sweep can plan"):
+        plan_experiment(doc, spec([{"path": "training.seed", "values": [0, 1]}], repeats=10**18), allow_many=True)
 
 
 def test_search_space_ranges_take_whole_numbers_for_int_settings():

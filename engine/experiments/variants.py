@@ -201,8 +201,8 @@ def plan_experiment(document: Document, spec: ExperimentSpec, *, allow_many: boo
         check_variable(document, var)
     # Counted before any is made: a few long lists multiply to billions, which list() would never finish.
     count = math.prod(len(_corner_values(v)) for v in spec.variables)
-    if spec.strategy == "grid":
-        _refuse_many(f"the grid has {count:,} combinations,", count, allow_many,
+    if spec.strategy == "grid":  # with a budget, what counts against MAX_TRIALS is the trials run (below)
+        _refuse_many(f"the grid has {count:,} combinations,", count, allow_many or spec.budget is not None,
                      "narrow it, set a budget, or pass --yes to run them all")
     combos = itertools.product(*(_corner_values(v) for v in spec.variables))
     if spec.strategy != "grid":
@@ -233,7 +233,12 @@ def plan_experiment(document: Document, spec: ExperimentSpec, *, allow_many: boo
         trials = len(variants) if spec.budget is None else min(spec.budget, len(variants))
     else:
         trials = spec.budget or DEFAULT_BUDGET
-    _refuse_many(f"{trials:,} trials are", trials, allow_many, "lower the budget or pass --yes")
+    if spec.repeats == 1:
+        _refuse_many(f"{trials:,} trials are", trials, allow_many, "lower the budget or pass --yes")
+    else:  # each repeat is a whole run: repeats of 10**18 would never end
+        runs = trials * spec.repeats
+        _refuse_many(f"{trials:,} trials of {spec.repeats:,} repeats ({runs:,} runs) are", runs, allow_many,
+                     "lower the budget or the repeats, or pass --yes")
     return Plan(spec, variants, skipped, trials)
 
 
