@@ -99,6 +99,20 @@ def test_a_checkpoint_with_a_renamed_block_says_which_block_is_missing(tmp_path)
     assert "- block 'readout': the checkpoint has weights for it, but the graph has no block of that name" in message
 
 
+def test_a_diverged_checkpoint_is_refused_naming_the_blocks_whose_weights_hold_nan(tmp_path, capsys):
+    """A run that diverged leaves NaN weights: the export answered only "differs by inf"."""
+    doc_path = copy_example(tmp_path)
+    weights = tmp_path / "w.safetensors"
+    state = save_weights(doc_path, weights, seed=0)
+    state["rnn.rnn.weight_hh_l0"][0, 0] = float("nan")
+    state["dense.linear.bias"][0] = float("inf")
+    save_file({k: v.contiguous() for k, v in state.items()}, str(weights))
+    assert main(["export", str(doc_path), "--weights", str(weights), "-o", str(tmp_path / "m.pt")]) == 2
+    err = capsys.readouterr().err
+    assert f"{weights}: the weights of 'dense', 'rnn' hold NaN or infinite values (the run diverged)" in err
+    assert not (tmp_path / "m.pt").exists()
+
+
 def test_onnx_without_the_extra_says_how_to_install_it(tmp_path, capsys, monkeypatch):
     monkeypatch.setitem(sys.modules, "onnxscript", None)  # what an environment without the package looks like
     doc = copy_example(tmp_path)

@@ -109,6 +109,14 @@ def load_weights(model: CompiledModel, weights_path: str | Path) -> None:
         lines = "\n".join(f"- {line}" for line in problems)
         raise ExportError(f"{path}: the checkpoint does not match the graph (was it trained from another version "
                           f"of this document?):\n{lines}")
+    # A diverged run's checkpoint exports a model that answers NaN: refused by block (the check said only "differs
+    # by inf")
+    broken = sorted({name.split(".")[0] for name, tensor in tensors.items()
+                     if tensor.is_floating_point() and not bool(tensor.isfinite().all())})
+    if broken:
+        raise ExportError(f"{path}: the weights of {', '.join(repr(b) for b in broken)} hold NaN or infinite values "
+                          "(the run diverged): export an earlier run, or train again with a lower learning rate or "
+                          "gradient clipping")
     model.module.load_state_dict(tensors, strict=True)
     model.module.eval()
 
