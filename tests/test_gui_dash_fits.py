@@ -66,6 +66,21 @@ def test_a_long_header_wraps_and_the_strip_still_does_not_scroll(docked, qtbot):
     assert not area.verticalScrollBar().isVisible()
 
 
+def test_the_paused_sign_takes_no_height_from_the_plots(docked, qtbot):
+    """Pausing showed a band of its own over the plots: in a 1280x720 window the curves lost their axes under
+    the dock's edge and a scroll bar appeared. The sign shares the header's row."""
+    area, dashboard = docked
+    qtbot.waitUntil(lambda: dashboard.height() <= area.viewport().height())
+    tabs_top = dashboard.tabs.y()
+    dashboard.set_paused(True)
+    qtbot.wait(50)
+    assert dashboard.paused.isVisible()
+    assert dashboard.tabs.y() == tabs_top
+    assert not area.verticalScrollBar().isVisible()
+    for plot in (dashboard.loss, dashboard.metric_panel, dashboard.lr):
+        assert _inside_viewport(area, plot.layout_widget), plot.title
+
+
 def test_a_wrapping_label_is_as_tall_as_its_text_at_its_width(qtbot):
     label = WrappingLabel("word " * 30)
     qtbot.addWidget(label)

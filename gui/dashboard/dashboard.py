@@ -38,20 +38,22 @@ def _panel(page: str, name: str) -> property:
 
 
 def _paused_banner() -> QFrame:
-    """The yellow band over the plots while a run is paused. The pause sign is the style's icon: the font glyph
-    (U+23F8) is missing from common Linux fonts and showed as an empty box."""
+    """The yellow sign beside the run's header line while a run is paused. It shares the header's row, one line
+    high, so that the plots under it keep their height (a band of its own pushed them past a 1280x720 dock's
+    edge). The pause sign is the style's icon: the font glyph (U+23F8) is missing from common Linux fonts."""
     banner = QFrame()
     banner.setObjectName("pausedBanner")
     banner.setStyleSheet("#pausedBanner { background: #ffe08a; } QLabel { color: #5a4500; font-weight: bold; }")
     icon = QLabel()
     size = banner.fontMetrics().height()
     icon.setPixmap(banner.style().standardIcon(QStyle.StandardPixmap.SP_MediaPause).pixmap(size, size))
-    text = QLabel("Paused — the run waits. F6 (Training ▸ Pause / resume) goes on, Shift+F5 stops it.")
-    text.setWordWrap(True)
+    text = QLabel("Paused — F6 resumes, Shift+F5 stops")
+    text.setToolTip("The run waits. F6 (Training ▸ Pause / resume) goes on, Shift+F5 (Training ▸ Stop) stops it.")
     layout = QHBoxLayout(banner)
-    layout.setContentsMargins(6, 4, 6, 4)
+    layout.setContentsMargins(6, 0, 6, 0)
     layout.addWidget(icon)
-    layout.addWidget(text, 1)
+    layout.addWidget(text)
+    banner.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Preferred)
     return banner
 
 
@@ -95,8 +97,11 @@ class DashboardWidget(QWidget):
         self._size_to_current_tab()
         layout = QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
-        layout.addWidget(self.header)
-        layout.addWidget(self.paused)
+        header_row = QHBoxLayout()
+        header_row.setContentsMargins(0, 0, 0, 0)
+        header_row.addWidget(self.paused)
+        header_row.addWidget(self.header, 1)
+        layout.addLayout(header_row)
         layout.addWidget(self.tabs, 1)
         self.timer = QTimer(self)
         self.timer.setInterval(max(redraw_ms // 3, 10))  # three panels share a tab at most
@@ -160,7 +165,7 @@ class DashboardWidget(QWidget):
         return [self._made[name] for name in LIVE if name in self._made]
 
     def set_paused(self, paused: bool) -> None:
-        """A paused run is plain to see: a banner over the plots (the plots keep what they showed)."""
+        """A paused run is plain to see: a sign before the header line (the plots keep what they showed)."""
         self.paused.setVisible(paused)
 
     def set_history(self, history: RunHistory | None) -> None:
