@@ -31,6 +31,19 @@ def color(i: int) -> str:
     return pg.hsvColor(hue, sat=0.75, val=0.8).name()
 
 
+def symbol_curve(plot: pg.PlotItem, **options) -> pg.PlotDataItem:
+    """``plot.plot(**options)`` whose legend shows its symbol's own colour, size and shape from the start:
+    pyqtgraph hands a curve's symbol options to its points only with the first data, and the legend drew the
+    symbol of a curve still empty (validation before the first epoch ends) grey-blue until it was repainted."""
+    curve = plot.plot(**options)
+    scatter = curve.scatter
+    scatter.setSymbol(curve.opts["symbol"])
+    scatter.setSize(curve.opts["symbolSize"])
+    scatter.setPen(curve.opts["symbolPen"])
+    scatter.setBrush(curve.opts["symbolBrush"])
+    return curve
+
+
 def drop_stale(plot: pg.PlotItem, curves: dict, keep) -> None:
     """Removes the curves (and their legend entries) whose key is not in ``keep``: a plot shows the run on
     display, never lines left from an earlier run."""

@@ -355,3 +355,27 @@ def test_the_data_plots_stack_in_a_narrow_dock_and_stand_side_by_side_in_a_wide_
     qtbot.waitUntil(lambda: plots.stacked is False)
     qtbot.waitUntil(lambda: plots.balance_plot.sceneBoundingRect().left() >= plots.hist_plot.sceneBoundingRect().right() - 1)
     assert plots.minimumHeight() == StatsPlots.PLOT_HEIGHT
+
+
+def _sample_centre(sample) -> str:
+    """The colour at the centre of a legend entry's sample (its symbol), painted on white."""
+    from PySide6.QtGui import QColor, QImage, QPainter
+
+    image = QImage(20, 20, QImage.Format.Format_RGB32)
+    image.fill(QColor("white"))
+    painter = QPainter(image)
+    sample.paint(painter)
+    painter.end()
+    return image.pixelColor(10, 10).name()
+
+
+def test_a_legend_shows_each_symbols_own_colour_before_the_curve_has_points(qtbot):
+    """Before the first epoch ended the legend drew 'train (epoch)' and 'validation (epoch)' with grey-blue
+    squares, and kept them so until something repainted it."""
+    from gui.dashboard.panels import CurvePanel
+
+    panel = CurvePanel()
+    qtbot.addWidget(panel)
+    samples = {label.text: sample for sample, label in panel.plot.legend.items}
+    assert _sample_centre(samples["train (epoch)"]) == "#2ca02c"
+    assert _sample_centre(samples["validation (epoch)"]) == "#ff7f0e"

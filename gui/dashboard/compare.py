@@ -9,7 +9,7 @@ import numpy as np
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import QCheckBox, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
-from ..plotting import color, drop_stale, finite, key_html, new_plot, positive, set_text
+from ..plotting import color, drop_stale, finite, key_html, new_plot, positive, set_text, symbol_curve
 from ..theme import pg
 from .compared import CompareSet, read_run
 from .plot_grid import PlotGrid
@@ -50,8 +50,8 @@ class ComparePlot(PlotPanel):
         ``index``'s colour."""
         item = self.curves.get(key)
         if item is None:
-            options = {"symbol": "o", "symbolSize": 6, "symbolBrush": color(index)} if dashed else {}
-            item = self.curves[key] = self.plot.plot(name=label, **options)
+            item = self.curves[key] = (symbol_curve(self.plot, name=label, symbol="o", symbolSize=6,
+                                                    symbolBrush=color(index)) if dashed else self.plot.plot(name=label))
         style = Qt.PenStyle.DashLine if dashed else Qt.PenStyle.SolidLine
         item.setPen(pg.mkPen(color(index), width=1.5 if dashed else 2, style=style))
         return item

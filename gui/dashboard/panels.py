@@ -9,7 +9,7 @@ from PySide6.QtWidgets import QCheckBox
 
 from .history import RunHistory
 from ..plotting import (color, drop_stale, finite, move_in_layout, new_plot, no_si_prefix, place_legend_outside,
-                        positive, set_text)
+                        positive, set_text, symbol_curve)
 from ..theme import pg, plot_colors
 from .attention import AttentionPanel  # noqa: F401 - moved; its old import path stays
 from .plot_grid import one_row
@@ -31,10 +31,10 @@ class CurvePanel(PlotPanel):
         self.track(self.plot)
         self.raw = self.plot.plot(name="train (per step)", pen=pg.mkPen("#9ecae1", width=1))
         self.smooth = self.plot.plot(name="train (smoothed)", pen=pg.mkPen("#1f77b4", width=2))
-        self.train_epoch = self.plot.plot(name="train (epoch)", pen=pg.mkPen("#2ca02c", width=1.5),
-                                          symbol="s", symbolSize=6, symbolBrush="#2ca02c")
-        self.val = self.plot.plot(name="validation (epoch)", pen=pg.mkPen("#ff7f0e", width=2),
-                                  symbol="o", symbolSize=7, symbolBrush="#ff7f0e")
+        self.train_epoch = symbol_curve(self.plot, name="train (epoch)", pen=pg.mkPen("#2ca02c", width=1.5),
+                                        symbol="s", symbolSize=6, symbolBrush="#2ca02c")
+        self.val = symbol_curve(self.plot, name="validation (epoch)", pen=pg.mkPen("#ff7f0e", width=2),
+                                symbol="o", symbolSize=7, symbolBrush="#ff7f0e")
         self.log_box = QCheckBox("log")
         self.log_box.setToolTip("A logarithmic axis: a loss that goes on falling by factors (0.1, 0.01, 0.001) "
                                 "after its first drop stays visible; values of 0 or less are left out")
@@ -113,8 +113,8 @@ class GradNormPanel(PlotPanel):
         self.curves: dict[str, pg.PlotDataItem] = {}
         self.highlight: str | None = None
         # Every step where clipping changed the gradients, on the global norm (the exploding-gradient lesson).
-        self.clipped_marks = self.plot.plot(pen=None, symbol="t", symbolSize=7, symbolBrush="#d62728",
-                                            symbolPen=None)  # in the legend only while there are marks
+        self.clipped_marks = symbol_curve(self.plot, pen=None, symbol="t", symbolSize=7, symbolBrush="#d62728",
+                                          symbolPen=None)  # in the legend only while there are marks
 
     def draw(self, history):
         steps = history.array(history.steps)
@@ -285,8 +285,8 @@ class GatePanel(PlotPanel):
         for i, (name, values) in enumerate((hist.means if hist else {}).items()):
             curve = self.mean_curves.get(name)
             if curve is None:
-                curve = self.mean_curves[name] = self.means.plot(name=name, pen=pg.mkPen(color(i), width=2),
-                                                                 symbol="o", symbolSize=4, symbolBrush=color(i))
+                curve = self.mean_curves[name] = symbol_curve(self.means, name=name, pen=pg.mkPen(color(i), width=2),
+                                                              symbol="o", symbolSize=4, symbolBrush=color(i))
             curve.setData(hist.mean_steps[:len(values)], values)
         for name, curve in self.mean_curves.items():
             curve.setVisible(bool(hist) and name in hist.means)
