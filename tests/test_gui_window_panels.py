@@ -197,3 +197,22 @@ def test_shift_f_frames_the_graph_only_while_the_canvas_has_the_focus(window, qt
     qtbot.waitUntil(lambda: window.view.hasFocus())
     qtbot.keyClick(window.view.viewport(), Qt.Key.Key_F, Qt.KeyboardModifier.ShiftModifier)
     assert window.view.transform().m11() < zoomed  # framed: the whole graph in view
+
+
+@pytest.mark.parametrize("status, ending", [("early_stopped", "stopped early"), ("stopped", "stopped"),
+                                            ("failed", "failed"), ("completed", "done")])
+def test_a_run_that_ended_shows_no_eta(qtbot, status, ending):
+    """An early-stopped run kept 'ETA 0:55' and its last speed under the bar after it had ended."""
+    from engine.training import StepMetrics
+    from gui.training.settings_panel import TrainingPanel
+
+    panel = TrainingPanel()
+    qtbot.addWidget(panel)
+    step = StepMetrics(epoch=8, step=250, steps_per_epoch=250, loss=0.16, metrics={}, lr=0.002,
+                       samples_per_sec=1673.0, eta_s=55.0, grad_norm=1.0, grad_norms={}, clip=False)
+    panel.update_progress(step, 20)
+    assert panel.progress_text.text() == "epoch 8/20 · step 250/250 · 1,673 samples/s · ETA 0:55"
+    panel.set_state("paused")
+    panel.finish_progress(status)
+    assert panel.progress_text.text() == f"epoch 8/20 · step 250/250 · {ending}"
+    assert panel.progress.value() == 8 * 250 - 250 + 250  # the bar keeps how far the run went

@@ -378,6 +378,7 @@ class TrainingController(QObject):
         where = f" (block '{event.block}')" if event.block else ""
         text = f"Run {event.status}{where}: {event.message}"
         self.training_panel.show_message(text, error=failed)
+        self.training_panel.finish_progress(event.status)
         self.window.statusBar().showMessage(text, 10000)
         if failed and event.block and self._graph is not None:
             node = self._graph.by_name(event.block)

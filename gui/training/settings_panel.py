@@ -17,6 +17,7 @@ from ..forms import ParamForm
 from ..torch_loader import loaded, when_torch_loaded
 
 BASIC = ("epochs", "batch_size", "optimizer", "lr", "schedule", "clip", "clip_value", "monitor", "early_stopping")
+RUN_ENDINGS = {"completed": "done", "early_stopped": "stopped early", "stopped": "stopped", "failed": "failed"}
 OWN_EDITOR = ("device",)  # the device selector lists the machine's CUDA devices by name
 
 
@@ -222,6 +223,14 @@ class TrainingPanel(QWidget):
         self.progress.setValue(min(done, total))
         self.progress_text.setText(f"epoch {step.epoch}/{epochs} · step {step.step}/{step.steps_per_epoch} · "
                                    f"{step.samples_per_sec:,.0f} samples/s · ETA {format_seconds(step.eta_s)}")
+
+    def finish_progress(self, status: str) -> None:
+        """The run's end replaces the speed and ETA (an early-stopped run said 'ETA 0:55' after it ended); the
+        bar keeps how far the run went."""
+        text = self.progress_text.text()
+        if text.startswith("epoch "):
+            kept = text.split(" · paused")[0].rsplit(" · ETA ", 1)[0].rsplit(" · ", 1)[0]  # without speed and ETA
+            self.progress_text.setText(f"{kept} · {RUN_ENDINGS.get(status, status)}")
 
     def reset(self) -> None:
         """Another document: no progress, notice or message of an earlier run."""
