@@ -57,6 +57,8 @@ def test_short_run_from_the_window_feeds_every_plot_and_trains_a_snapshot(qtbot,
     assert board.loss.val.getData()[1].tolist() == pytest.approx([e.val["loss"] for e in h.epochs])
     assert set(board.grad_norms.curves) == {"lstm", "dense"}
     assert board.grad_norms.clip_line.isVisible() and board.grad_norms.clip_line.value() == pytest.approx(0.0)
+    legend = [label.text for _sample, label in board.grad_norms.plot.legend.items]
+    assert "clip threshold (1)" in legend  # named beside the plot, not written over the norms
     # The gates of the snapshot's 64 units, over the 20 steps of the probe sample (the edit said 8).
     assert board.gates.heat.matrix.shape == (64, 20)
     assert board.gates.cell.matrix.shape == (64, 20)

@@ -107,9 +107,11 @@ class GradNormPanel(PlotPanel):
         self.layout_widget.addItem(self.plot)
         self.track(self.plot)
         self.global_curve = self.plot.plot(name="global", pen=pg.mkPen(plot_colors().foreground, width=2.5))
-        self.clip_line = pg.InfiniteLine(angle=0, pen=pg.mkPen("#d62728", width=1.5, style=Qt.PenStyle.DashLine),
-                                         label="clip threshold", labelOpts={"position": 0.2, "color": "#d62728"})
+        clip_pen = pg.mkPen("#d62728", width=1.5, style=Qt.PenStyle.DashLine)
+        self.clip_line = pg.InfiniteLine(angle=0, pen=clip_pen)
         self.plot.addItem(self.clip_line)
+        # The line is named in the legend: a label on it sat over the norms, red on orange, unreadable.
+        self.clip_key = pg.PlotDataItem(pen=clip_pen)
         self.curves: dict[str, pg.PlotDataItem] = {}
         self.highlight: str | None = None
         # Every step where clipping changed the gradients, on the global norm (the exploding-gradient lesson).
@@ -142,9 +144,19 @@ class GradNormPanel(PlotPanel):
         self.clip_line.setVisible(clip is not None)
         if clip is not None:
             self.clip_line.setPos(np.log10(clip))  # the axis is log10: lines live in view coordinates
+        self._name_clip_line(f"clip threshold ({clip:g})" if clip is not None else None)
         values = [history.array(history.grad_norm)] + [history.array(v) for v in history.block_norms.values()]
         self.follow(self.plot, steps, np.concatenate(values + [np.asarray([clip] if clip else [], dtype=float)]),
                     log_y=True)
+
+    def _name_clip_line(self, text: str | None) -> None:
+        legend = self.plot.legend
+        label = legend.getLabel(self.clip_key)
+        if label is not None and label.text != text:
+            legend.removeItem(self.clip_key)
+            label = None
+        if label is None and text is not None:
+            legend.addItem(self.clip_key, text)
 
     def csv_table(self, history):
         return history.table("grad_norms")
