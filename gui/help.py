@@ -9,6 +9,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from PySide6.QtCore import QUrl, Signal
+from PySide6.QtGui import QImageReader, QTextCursor
 from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QLineEdit, QTabWidget, QTextBrowser, QVBoxLayout,
                                QWidget)
 
@@ -106,6 +107,42 @@ class HelpPanel(QWidget):
             self.exampleRequested.emit(url.path())
 
 
+class GuideBrowser(QTextBrowser):
+    """The README as a page whose screenshots fit its width (at their own size they were 1920 px wide: the page
+    scrolled sideways), shrunk again whenever the page is resized, never enlarged."""
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        super().resizeEvent(event)
+        self.fit_images()
+
+    def fit_images(self) -> None:
+        document = self.document()
+        room = max(self.viewport().width() - 2 * int(document.documentMargin()) - 4, 50)
+        images = []
+        block = document.begin()
+        while block.isValid():
+            fragments = block.begin()
+            while not fragments.atEnd():
+                fragment = fragments.fragment()
+                if fragment.charFormat().isImageFormat():
+                    images.append((fragment.position(), fragment.length(), fragment.charFormat().toImageFormat()))
+                fragments += 1
+            block = block.next()
+        cursor = QTextCursor(document)
+        for position, length, image in images:
+            natural = QImageReader(document.baseUrl().resolved(QUrl(image.name())).toLocalFile()).size()
+            if natural.width() <= 0:
+                continue  # not found: Qt shows its placeholder
+            width = min(natural.width(), room)
+            if abs(image.width() - width) < 1:
+                continue
+            image.setWidth(width)
+            image.setHeight(natural.height() * width / natural.width())
+            cursor.setPosition(position)
+            cursor.setPosition(position + length, QTextCursor.MoveMode.KeepAnchor)
+            cursor.setCharFormat(image)
+
+
 class DocumentationDialog(QDialog):
     """Help > Documentation: the README (the user guide) and every block's page, readable offline; the search
     field finds text on the page shown."""
@@ -114,11 +151,12 @@ class DocumentationDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle("RNN Studio documentation")
         self.resize(900, 700)
-        self.guide = QTextBrowser()
+        self.guide = GuideBrowser()
         self.guide.setOpenExternalLinks(True)
         try:
-            self.guide.setMarkdown(README.read_text(encoding="utf-8"))
             self.guide.document().setBaseUrl(QUrl.fromLocalFile(str(README.parent) + "/"))  # its screenshots
+            self.guide.setMarkdown(README.read_text(encoding="utf-8"))
+            self.guide.fit_images()
         except OSError:
             self.guide.setPlainText("The user guide (README.md) is not installed with this copy of RNN Studio; "
                                     "the Blocks tab has every block's documentation.")

@@ -216,3 +216,32 @@ def test_a_run_that_ended_shows_no_eta(qtbot, status, ending):
     panel.finish_progress(status)
     assert panel.progress_text.text() == f"epoch 8/20 · step 250/250 · {ending}"
     assert panel.progress.value() == 8 * 250 - 250 + 250  # the bar keeps how far the run went
+
+
+def _image_widths(browser) -> list[float]:
+    widths = []
+    block = browser.document().begin()
+    while block.isValid():
+        fragments = block.begin()
+        while not fragments.atEnd():
+            form = fragments.fragment().charFormat()
+            if form.isImageFormat():
+                widths.append(form.toImageFormat().width())
+            fragments += 1
+        block = block.next()
+    return widths
+
+
+def test_the_user_guides_screenshots_fit_its_width(window, qtbot):
+    """At their own size the README's 1920 px screenshots made the guide scroll sideways in its 900 px window."""
+    dialog = window.show_documentation()
+    guide = dialog.guide
+    qtbot.waitUntil(lambda: guide.isVisible() and guide.horizontalScrollBar().maximum() == 0)
+    widths = _image_widths(guide)
+    assert len(widths) >= 4 and all(0 < w < guide.viewport().width() for w in widths)
+    dialog.resize(1500, 800)  # larger: each grows up to its own size, no further
+    qtbot.waitUntil(lambda: guide.viewport().width() > 1300)
+    widths = _image_widths(guide)
+    assert 1280 in widths and max(widths) < guide.viewport().width()  # the 1280x720 shot at its own width
+    assert guide.horizontalScrollBar().maximum() == 0
+    dialog.close()
