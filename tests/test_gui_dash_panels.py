@@ -80,9 +80,10 @@ def test_runs_are_listed_overlaid_and_reopened_in_the_dashboard(qtbot, window, r
     rows = {panel.table.item(r, 0).text(): r for r in range(panel.table.rowCount())}
     row = rows[f"adding_rnn/{dirs['adding_rnn'].name}"]
     assert panel.table.item(row, 1).text() == "completed"
-    assert "optimizer=adam" in panel.table.item(row, 4).text()
     header = [panel.table.horizontalHeaderItem(c).text() for c in range(panel.table.columnCount())]
-    assert header[:6] == ["Run", "Status", "Duration (s)", "Epochs", "Settings", "val_loss"]
+    # the metrics right after the run and its status (in a narrow dock they were out of sight past the settings)
+    assert header[:3] == ["Run", "Status", "val_loss"] and header[-3:] == ["Duration (s)", "Epochs", "Settings"]
+    assert "optimizer=adam" in panel.table.item(row, header.index("Settings")).text()
     val_loss = header.index("val_loss")
     assert float(panel.table.item(row, val_loss).text()) == pytest.approx(
         panel.history(dirs["adding_rnn"]).summary()["val_loss"], rel=1e-3)
@@ -103,6 +104,20 @@ def test_runs_are_listed_overlaid_and_reopened_in_the_dashboard(qtbot, window, r
     # A plain RNN has no gates: clicking it brings its hidden state forward, its gradient curve highlighted.
     assert c.dashboard.show_block("rnn") and c.dashboard.current_panel() is c.dashboard.hidden
     assert c.dashboard.grad_norms.highlight == "rnn" and not c.dashboard.show_block("last_step")
+
+
+def test_runs_of_one_document_are_named_by_their_folder_alone(qtbot, runs):
+    from gui.training.runs_panel import RunsPanel
+
+    _, dirs = runs
+    panel = RunsPanel()
+    qtbot.addWidget(panel)
+    panel.add_run(dirs["adding_rnn"])
+    assert [panel.table.item(r, 0).text() for r in range(panel.table.rowCount())] == [dirs["adding_rnn"].name]
+    assert panel.table.item(0, 0).toolTip() == str(dirs["adding_rnn"])  # the whole path on hover
+    panel.add_run(dirs["adding_lstm"])  # another document's run: each is named with its document
+    names = {panel.table.item(r, 0).text() for r in range(panel.table.rowCount())}
+    assert names == {f"adding_rnn/{dirs['adding_rnn'].name}", f"adding_lstm/{dirs['adding_lstm'].name}"}
 
 
 def test_plots_save_png_and_csv(window, runs, tmp_path):

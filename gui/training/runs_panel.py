@@ -20,7 +20,10 @@ from ..plotting import color, finite, key_html, no_si_prefix
 from ..theme import pg, plot_colors
 from ..wrapping_label import WrappingLabel
 
-FIXED_COLUMNS = ("Run", "Status", "Duration (s)", "Epochs", "Settings")
+# The metrics come right after the run and its status: in a 300 px dock they were past Duration, Epochs and the
+# long Settings, out of sight.
+LEAD_COLUMNS, TRAIL_COLUMNS = ("Run", "Status"), ("Duration (s)", "Epochs", "Settings")
+FIXED_COLUMNS = LEAD_COLUMNS + TRAIL_COLUMNS
 PATH_ROLE = Qt.ItemDataRole.UserRole
 
 
@@ -202,7 +205,8 @@ class RunsPanel(QWidget):
         return history
 
     def _fill(self) -> None:
-        """One row per run; after the fixed columns one sortable column per final metric of any listed run."""
+        """One row per run: its name and status, one sortable column per final metric of any listed run, then its
+        duration, epochs and settings. A run is named by its folder alone while all listed runs are one document's."""
         rows = []
         for path in self.runs:
             history, run = self.history(path), Run(path)
@@ -219,17 +223,18 @@ class RunsPanel(QWidget):
         self._filling = True  # a refilled table loses its selection: the Compare tab keeps what it shows
         self.table.clear()
         self.table.setColumnCount(len(FIXED_COLUMNS) + len(metrics))
-        self.table.setHorizontalHeaderLabels([*FIXED_COLUMNS, *metrics])
+        self.table.setHorizontalHeaderLabels([*LEAD_COLUMNS, *metrics, *TRAIL_COLUMNS])
+        one_document = len({path.parent for path, *_ in rows}) <= 1
         self.table.setRowCount(len(rows))
         for row, (path, history, config, status, summary) in enumerate(rows):
             finished = history.finished if history else None
-            cells = [QTableWidgetItem(f"{path.parent.name}/{path.name}"),
+            cells = [QTableWidgetItem(path.name if one_document else f"{path.parent.name}/{path.name}"),
                      QTableWidgetItem(finished.status if finished else status[0]),
+                     *(NumberItem(summary.get(name)) for name in metrics),
                      NumberItem(finished.duration_s if finished else None,
                                 f"{finished.duration_s:.1f}" if finished else "—"),
                      NumberItem(len(history.epochs) if history else None),
                      QTableWidgetItem(settings_text(config))]
-            cells += [NumberItem(summary.get(name)) for name in metrics]
             cells[0].setData(PATH_ROLE, str(path))
             for col, item in enumerate(cells):
                 item.setToolTip(str(path) if col == 0 else status[1] if col == 1 and not finished and status[1]
