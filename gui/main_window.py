@@ -452,8 +452,10 @@ class MainWindow(QMainWindow):
             self.resizeDocks([dock], [wanted], Qt.Orientation.Vertical)
 
     # ------------------------------------------------------------ menus
-    def _action(self, menu, text: str, slot, shortcut=None, on_canvas: bool = False) -> QAction:
-        action = QAction(text, self)
+    def _action(self, menu, text: str, slot, shortcut=None, on_canvas: bool = False, canvas_keys: str = "") -> QAction:
+        """``canvas_keys``: the keys the canvas handles itself for this action, shown in the menu and the shortcut
+        sheet (after a tab, as Qt shows a shortcut) without binding them window-wide."""
+        action = QAction(f"{text}\t{canvas_keys}" if canvas_keys else text, self)
         if shortcut is not None:
             action.setShortcut(QKeySequence(shortcut))
         if on_canvas:
@@ -491,7 +493,7 @@ class MainWindow(QMainWindow):
         self._action(edit, "&Copy", view("copy_selection"), QKeySequence.StandardKey.Copy, on_canvas=True)
         self._action(edit, "&Paste", view("paste"), QKeySequence.StandardKey.Paste, on_canvas=True)
         self._action(edit, "&Duplicate", view("duplicate_selection"), "Ctrl+D", on_canvas=True)
-        self._action(edit, "&Delete", view("delete_selection"))  # the canvas handles the Delete key itself
+        self._action(edit, "&Delete", view("delete_selection"), canvas_keys="Del")  # the canvas handles the key
         self._action(edit, "Select &All", view("select_all"), QKeySequence.StandardKey.SelectAll, on_canvas=True)
         edit.addSeparator()
         self._action(edit, "Auto-&layout", view("auto_layout"), "Ctrl+L")
@@ -503,7 +505,7 @@ class MainWindow(QMainWindow):
 
         view_menu = bar.addMenu("&View")
         self._action(view_menu, "&Frame all", view("frame_all"), "Shift+F", on_canvas=True)  # not in other docks
-        self._action(view_menu, "Frame &selection", view("frame_selection"))
+        self._action(view_menu, "Frame &selection", view("frame_selection"), canvas_keys="F")
         values = self._action(view_menu, "&Wire values", view("show_wire_values"), "Shift+W", on_canvas=True)
         values.setToolTip("Ports, shape and the latest training statistics of every wire of the selected blocks")
         self._action(view_menu, "Zoom &in", view("zoom_in"), QKeySequence.StandardKey.ZoomIn)

@@ -19,8 +19,9 @@ def shortcut_rows(window: QMainWindow) -> list[tuple[str, str, str]]:
                 visit(action.menu(), f"{where} ▸ {action.menu().title().replace('&', '')}")
             elif action.text() and not action.isSeparator() and id(action) not in seen:
                 seen.add(id(action))
+                name, _tab, canvas_keys = action.text().partition("\t")  # keys the canvas handles itself
                 keys = ", ".join(k.toString(QKeySequence.SequenceFormat.NativeText) for k in action.shortcuts())
-                rows.append((where, action.text().replace("&", "").rstrip("…"), keys))
+                rows.append((where, name.replace("&", "").rstrip("…"), keys or canvas_keys))
 
     for action in window.menuBar().actions():
         if action.menu() is not None:

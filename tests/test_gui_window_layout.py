@@ -46,6 +46,8 @@ def test_the_shortcut_sheet_lists_every_action_with_its_keys_and_filters(qtbot, 
     assert rows[("Training", "Start training")] == "F5"
     assert rows[("Edit", "Undo")] == "Ctrl+Z" and rows[("File", "Save")] == "Ctrl+S"
     assert rows[("View", "Dashboard focus mode")] == "F11"
+    # keys the canvas handles itself are listed too (the rows had none)
+    assert rows[("Edit", "Delete")] == "Del" and rows[("View", "Frame selection")] == "F"
     assert ("Canvas", "Quick add: search blocks") in rows
     # Generated from the actions: a new action appears without touching the sheet.
     window.menuBar().actions()[0].menu().addAction("Brand new thing").setShortcut("Ctrl+Alt+N")
