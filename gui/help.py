@@ -109,7 +109,7 @@ class HelpPanel(QWidget):
 
 class GuideBrowser(QTextBrowser):
     """The README as a page whose screenshots fit its width (at their own size they were 1920 px wide: the page
-    scrolled sideways), shrunk again whenever the page is resized, never enlarged."""
+    scrolled sideways), refitted whenever the page is resized, never beyond their own size."""
 
     def resizeEvent(self, event) -> None:  # noqa: N802 - Qt's name
         super().resizeEvent(event)
