@@ -29,7 +29,7 @@ class ProblemsPanel(QWidget):
         self.fix_all_button.setToolTip("Apply every suggested change that fits the graph to its data")
         self.fix_all_button.clicked.connect(self.fix_all)
         buttons = QHBoxLayout()
-        buttons.setContentsMargins(0, 2, 4, 2)  # not flush with the window's edge
+        buttons.setContentsMargins(0, 0, 4, 0)  # not flush with the window's edge (no height: the window's minimum)
         buttons.addStretch(1)
         buttons.addWidget(self.fix_button)
         buttons.addWidget(self.fix_all_button)
