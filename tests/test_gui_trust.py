@@ -220,10 +220,11 @@ def test_the_gradient_plots_show_only_the_run_on_display_each_line_in_its_own_co
     board.redraw(force=True)
     assert set(board.grad_norms.curves) == {"lstm"} and set(board.time_grads.curves) == {("lstm", "latest")}
     legend = [label.text for _, label in board.grad_norms.plot.legend.items]
-    assert legend == ["global", "lstm"]
+    assert legend == ["global", "clip threshold (1)", "lstm"]
     board.set_history(None)  # another document: nothing of the last run stays drawn
     board.redraw(force=True)
     assert board.grad_norms.curves == {} and board.time_grads.curves == {}
+    assert [label.text for _, label in board.grad_norms.plot.legend.items] == ["global"]
     assert len(board.grad_norms.global_curve.getData()[0] or []) == 0
 
 
