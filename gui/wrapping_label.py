@@ -8,6 +8,8 @@ instead, as its width changes.
 """
 from __future__ import annotations
 
+import html
+
 from PySide6.QtCore import QEvent, QSize
 from PySide6.QtWidgets import QLabel, QSizePolicy
 
@@ -56,3 +58,11 @@ class WrappingLabel(QLabel):
         height = ruler.heightForWidth(max(1, self.width()))
         if height > 0 and height != self.minimumHeight():
             self.setMinimumHeight(height)
+
+
+def wrapping_tooltip(text: str) -> str:
+    """``text`` (plain, several lines allowed) as a tooltip that wraps: Qt wraps only rich-text tooltips, and a long
+    plain one (a failed trial's message) ran past the screen's edge with its start cut off."""
+    if not text:
+        return ""
+    return "<p>" + "<br>".join(html.escape(line) for line in text.splitlines()) + "</p>"

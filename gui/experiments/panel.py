@@ -14,7 +14,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QGridLay
 
 from engine.specs import format_value
 
-from ..wrapping_label import WrappingLabel
+from ..wrapping_label import WrappingLabel, wrapping_tooltip
 from .trials import ObjectivePlot, TrialTable
 
 ERROR_STYLE = "color: #c0392b;"
@@ -308,7 +308,7 @@ class ExperimentsPanel(QWidget):
         """One line (the dock names the variable at fault); the full text is in the tooltip."""
         first = text.splitlines()[0] if text else ""
         self.message.setText(first)
-        self.message.setToolTip(text)
+        self.message.setToolTip(wrapping_tooltip(text))
         self.message.setStyleSheet(ERROR_STYLE if error else "")
 
     def show_skipped(self, skipped: list[tuple[dict, str, str]]) -> None:
@@ -316,5 +316,5 @@ class ExperimentsPanel(QWidget):
         lines = [f"{label}: {reason}" for _values, label, reason in skipped]
         shown = lines[:8] + ([f"… and {len(lines) - 8} more"] if len(lines) > 8 else [])
         self.skipped.setText(f"Skipped {len(lines)} impossible combination(s):\n" + "\n".join(shown) if lines else "")
-        self.skipped.setToolTip("\n".join(lines))
+        self.skipped.setToolTip(wrapping_tooltip("\n".join(lines)))
         self.skipped.setVisible(bool(lines))

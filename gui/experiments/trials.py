@@ -16,6 +16,7 @@ if TYPE_CHECKING:
 from ..lazy_widget import LazyWidget, made_on_use
 from ..plotting import color, no_si_prefix
 from ..theme import pg, plot_colors
+from ..wrapping_label import wrapping_tooltip
 
 KEY = Qt.ItemDataRole.UserRole + 7
 TRIAL = Qt.ItemDataRole.UserRole + 8
@@ -110,7 +111,7 @@ class TrialTable(QTableWidget):
                     item = self._cell(column, row, status)
                     item.setData(TRIAL, trial)
                     if row.get("message"):
-                        item.setToolTip(row["message"])
+                        item.setToolTip(wrapping_tooltip(row["message"]))
                     self.setItem(r, c, item)
                 if trial in keep:
                     self._add_row_to_selection(r)

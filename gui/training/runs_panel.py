@@ -18,7 +18,7 @@ from ..dashboard.history import RunHistory
 from ..lazy_widget import LazyWidget, made_on_use
 from ..plotting import color, finite, key_html, no_si_prefix
 from ..theme import pg, plot_colors
-from ..wrapping_label import WrappingLabel
+from ..wrapping_label import WrappingLabel, wrapping_tooltip
 
 # The metrics come right after the run and its status: in a 300 px dock they were past Duration, Epochs and the
 # long Settings, out of sight.
@@ -237,8 +237,8 @@ class RunsPanel(QWidget):
                      QTableWidgetItem(settings_text(config))]
             cells[0].setData(PATH_ROLE, str(path))
             for col, item in enumerate(cells):
-                item.setToolTip(str(path) if col == 0 else status[1] if col == 1 and not finished and status[1]
-                                else item.text())
+                item.setToolTip(str(path) if col == 0 else wrapping_tooltip(status[1]) if col == 1 and not finished
+                                and status[1] else item.text())
                 self.table.setItem(row, col, item)
         self.table.setSortingEnabled(True)
         self.table.resizeColumnsToContents()
