@@ -238,6 +238,16 @@ def test_an_experiment_runs_from_start_to_end_and_apply_best_is_one_exact_undo_s
     by_label = {r["label"]: r["run_dir"] for r in rows}
     assert sorted((run.label, str(run.path)) for run in board.compare.runs.runs) == sorted(by_label.items())
     assert board.current_panel() is board.compare
+    # The dashboard is a tab beside the Experiments dock: the table stays in front, so more trials can be picked,
+    # and the status bar says where the overlay is; Ctrl+Return in the table brings it forward.
+    dashboard_dock = window.training.docks["dashboard"]
+    assert dashboard_dock in window.tabifiedDockWidgets(c.dock)
+    in_sight = lambda widget: not widget.visibleRegion().isEmpty()  # noqa: E731 - a tab behind is moved away
+    assert in_sight(table) and not in_sight(board)
+    assert "overlaid in Dashboard ▸ Compare" in window.statusBar().currentMessage()
+    c.compare_action.trigger()
+    qtbot.waitUntil(lambda: in_sight(board) and not in_sight(table))
+    c.dock.raise_()
 
     # Apply best: exactly the best trial's values, one undo step; Ctrl+Z restores the document exactly.
     before, steps = doc.dumps(), window.undo_stack.count()

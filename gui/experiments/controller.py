@@ -9,7 +9,7 @@ import math
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence, QUndoStack
 from PySide6.QtWidgets import QApplication, QDialog, QDockWidget, QMainWindow, QMenu, QMessageBox, QScrollArea
 
@@ -104,6 +104,13 @@ class ExperimentController(QObject):
         p.settingsChanged.connect(self.change_settings)
         p.epochs.valueChanged.connect(lambda *_: self.load_trials())
         p.table.selectedTrials.connect(self.compare_trials)
+        # Ctrl+Return (or the right-click menu) brings the overlay forward where selecting does not (see below).
+        self.compare_action = QAction("Compare in dashboard", p.table)
+        self.compare_action.setShortcut(QKeySequence("Ctrl+Return"))
+        self.compare_action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        self.compare_action.triggered.connect(lambda: self.compare_trials(bring_forward=True))
+        p.table.addAction(self.compare_action)
+        p.table.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
         self.worker.eventsReady.connect(self._on_events)
         self.worker.finished.connect(self._on_finished)
         self.worker.stateChanged.connect(self._on_state)
@@ -456,20 +463,28 @@ class ExperimentController(QObject):
                 runs.append((row.get("label") or f"trial {trial}", Path(row["run_dir"].split(";")[0])))
         return runs
 
-    def compare_trials(self, _trials=None) -> None:
-        """Overlays the selected trials in the dashboard's Compare tab and brings it (and its dock) forward."""
+    def compare_trials(self, _trials=None, bring_forward: bool = False) -> None:
+        """Overlays the selected trials in the dashboard's Compare tab and brings its dock forward, unless that dock
+        is a tab beside this one: raising it hid the trial table after the first click, so a second trial could
+        not be picked. Then the status bar says where the overlay is, and Ctrl+Return brings it forward."""
         if self.dashboard is None:
             return
         runs = self.selected_runs()
         self.dashboard.compare.set_runs(runs)
-        if runs:
-            self.dashboard.show_compare()
-            dock = self.dashboard.parent()
-            while dock is not None and not isinstance(dock, QDockWidget):
-                dock = dock.parent()
-            if dock is not None:
-                dock.show()
-                dock.raise_()
+        if not runs:
+            return
+        self.dashboard.show_compare()
+        dock = self.dashboard.parent()
+        while dock is not None and not isinstance(dock, QDockWidget):
+            dock = dock.parent()
+        if dock is None:
+            return
+        if not bring_forward and self.dock.isVisible() and dock in self.window.tabifiedDockWidgets(self.dock):
+            self.window.statusBar().showMessage(
+                f"{len(runs)} trial(s) overlaid in Dashboard ▸ Compare: Ctrl+Return (or right-click) shows it", 8000)
+            return
+        dock.show()
+        dock.raise_()
 
     # ------------------------------------------------------------------ closing and switching
     def _ask(self, title: str, text: str) -> bool:
