@@ -109,6 +109,9 @@ class MainWindow(QMainWindow):
             self.experiments.connect_vary(self.inspector, self.training.training_panel, self.training.data_panel)
             self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.experiments.dock)
             self.experiments.worker.stateChanged.connect(self._make_room_for_experiments)
+            # its trials shown again: as much room as a running experiment (after the raise, as for the dashboard)
+            self.experiments.trialsReopened.connect(
+                lambda: QTimer.singleShot(0, self, lambda: self.make_room_for(self.experiments.dock)))
             self.tabifyDockWidget(self.summary_dock, self.experiments.dock)
             self.view.block_menu_hooks.append(self.experiments.add_block_entries)  # "Vary kind…" on a block
         self._build_menus()

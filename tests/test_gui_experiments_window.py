@@ -268,9 +268,13 @@ def test_an_experiment_runs_from_start_to_end_and_apply_best_is_one_exact_undo_s
     assert json.loads(doc.dumps()) == expected
     window.undo_stack.undo()
 
-    # Reopening the document shows the trials; Start resumes (nothing trains twice).
+    # Reopening the document shows the trials, with the room a running experiment gets (in the strip's first
+    # quarter three rows showed); Start resumes (nothing trains twice).
+    window.fit_docks()
+    qtbot.waitUntil(lambda: c.dock.height() < window.height() * 0.3)
     window.set_document(load_document(doc.path))
     assert window.experiments.panel.table.rowCount() == 2 and c.folder == result.folder
+    qtbot.waitUntil(lambda: c.dock.height() >= window.height() * 0.45)  # half, less the tab bar
     with qtbot.waitSignal(c.experimentFinished, timeout=60000) as again:
         c.start()
     assert again.args[0].folder == result.folder

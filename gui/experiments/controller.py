@@ -62,6 +62,7 @@ class ExperimentController(QObject):
     ``folder`` (the experiment folder the table shows, or None)."""
 
     experimentFinished = Signal(object)  # ExperimentResult (or None when it could not start), after the dock updated
+    trialsReopened = Signal()  # a document opened with trials of its experiment: the window makes room for them
 
     def __init__(self, window: QMainWindow, undo_stack: QUndoStack, sections: DocumentSections | None = None,
                  problems=None, dashboard=None, run_root: Callable[[], Path | None] | None = None):
@@ -173,6 +174,8 @@ class ExperimentController(QObject):
         self.load_trials()
         if document is not None and document.experiment and not self.dock.isHidden():
             self.dock.raise_()  # an experiment document: its experiment is what to look at first
+            if self.panel.table.rowCount():
+                self.trialsReopened.emit()
 
     def _on_section_changed(self, section: str) -> None:
         if self.document is None:
