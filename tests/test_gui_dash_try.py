@@ -270,6 +270,28 @@ def test_try_it_fits_the_side_dock_of_a_1280_px_screen_for_every_task(qtbot, tas
     assert panel.minimumSizeHint().width() <= 260
 
 
+def test_a_classifiers_probabilities_fit_the_try_panel_of_a_260_px_dock(qtbot):
+    """Bars of 30 characters wrapped in the side dock: the end of the top class's bar showed as a stray block
+    under it, and a proportional font put the names out of line."""
+    from gui.training.try_panel import TryPanel, probability_lines
+
+    assert probability_lines([("fresh", 0.974), ("rotten", 0.026)], 30) == [
+        " fresh   97.4%  █████████████", "rotten    2.6%  "]  # 29 characters
+    assert all(len(line) <= 60 for line in probability_lines([("a", 1.0)], 100))  # a bar of 30 at the most
+    panel = TryPanel()
+    qtbot.addWidget(panel)
+    panel._show_controls("classification")
+    panel.resize(260, 500)
+    panel.show()
+    qtbot.waitExposed(panel)
+    panel._on_result(("probs", "a wonderful, moving film", None, [("fresh", 0.974), ("rotten", 0.026)]))
+    document = panel.output.document()
+    lines = [document.findBlockByNumber(i) for i in range(document.blockCount())]
+    assert len(lines) == 2 and all(block.layout().lineCount() == 1 for block in lines)  # no bar wraps
+    metrics = panel.output.fontMetrics()
+    assert metrics.horizontalAdvance("i") == metrics.horizontalAdvance("M")  # a fixed-width font
+
+
 def test_the_data_panel_fits_the_side_dock_of_a_1280_px_screen(qtbot):
     """Its split (train, val, test) in one row took 265 px: the dock cut the test share off."""
     from gui.training.data_panel import DataPanel

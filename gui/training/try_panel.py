@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import (QDoubleSpinBox, QGridLayout, QHBoxLayout, QLabel, QLineEdit, QPlainTextEdit,
                                QPushButton, QSpinBox, QVBoxLayout, QWidget)
 
@@ -86,6 +87,7 @@ class TryPanel(QWidget):
         grid.setColumnStretch(2, 1)
         self.output = QPlainTextEdit()
         self.output.setReadOnly(True)
+        self.output.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))  # names and bars align
         self.output.setMaximumHeight(120)
         self.plot_slot = LazyWidget(self._make_plot)  # made when first shown or drawn on (gui.lazy_widget)
         self.message = QLabel("")
@@ -203,7 +205,8 @@ class TryPanel(QWidget):
         elif kind == "probs":
             _, text, label, probs = result
             lines = ([f"text: {text}", f"true label: {label}"] if label is not None else [])
-            lines += [f"{name:>14}  {p:6.1%}  {'█' * int(round(p * 30))}" for name, p in probs]
+            room = self.output.viewport().width() - 2 * int(self.output.document().documentMargin()) - 2
+            lines += probability_lines(probs, room // max(self.output.fontMetrics().horizontalAdvance("M"), 1))
             self.output.setPlainText("\n".join(lines))
             names = [n for n, _ in probs]
             self.plot.addItem(pg.BarGraphItem(x=np.arange(len(probs)), height=[p for _, p in probs], width=0.7,
@@ -221,6 +224,14 @@ class TryPanel(QWidget):
             mae = float(np.mean(np.abs(actual - predicted))) if len(actual) else float("nan")
             self.output.setPlainText(f"{len(actual)} validation samples · MAE {mae:.4g} (scaled)")
         self._say("")
+
+
+def probability_lines(probs: list[tuple[str, float]], columns: int) -> list[str]:
+    """One line per class: its name, its probability and a bar, all within ``columns`` characters where they can
+    be (bars of 30 characters wrapped in a 260 px dock: the wrapped end showed as a stray block under the bar)."""
+    name_width = min(max((len(name) for name, _ in probs), default=0), 14)
+    bar_width = max(4, min(30, columns - name_width - 11))  # "  97.4%  " and a character to spare
+    return [f"{name:>{name_width}}  {p:6.1%}  {'█' * int(round(p * bar_width))}" for name, p in probs]
 
 
 def _predictor(run_dir) -> Predictor:
