@@ -7,7 +7,7 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import example, given, settings, strategies as st
 
 from engine.training import (RunError, RunFinished, RunStarted, Run, Trainer, TrainingConfig, find_runs,
                              runs as runs_module)
@@ -126,6 +126,23 @@ def test_runs_are_listed_newest_first_with_suffixes_in_number_order(names, rng):
         found = [run.path.name for run in find_runs(root)]
     expected = [stamp if n == 1 else f"{stamp}-{n}" for stamp, n in sorted(names, reverse=True)]
     assert found == expected
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="/\\\x00"), min_size=1,
+               max_size=12).filter(lambda name: name not in (".", "..")))
+@example("a[1]")
+@example("*")
+@example("x?")
+def test_a_documents_runs_are_found_whatever_its_name_holds(name):
+    """A document named 'a[1]' or 'x*' is a glob pattern if put in one as it is: its runs went unlisted."""
+    with tempfile.TemporaryDirectory() as folder:
+        root = Path(folder)
+        for stem in (name, name + "x", "other"):
+            path = root / stem / "20260101-000000"
+            path.mkdir(parents=True)
+            (path / runs_module.EVENTS).write_text("")
+        assert [run.path.parent.name for run in find_runs(root, stem=name)] == [name]
 
 
 def test_an_event_log_cut_short_by_a_killed_process_still_reads(tmp_path):

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import functools
+import glob
 import json
 import os
 import socket
@@ -182,7 +183,7 @@ def find_runs(root: str | Path, stem: str | None = None) -> list[Run]:
     root = Path(root)
     if not root.is_dir():
         return []
-    pattern = f"{stem}/*/{EVENTS}" if stem is not None else f"*/*/{EVENTS}"
+    pattern = f"{glob.escape(stem)}/*/{EVENTS}" if stem is not None else f"*/*/{EVENTS}"  # a name may hold [ or *
     runs = [p.parent for p in root.glob(pattern) if p.is_file()]
     return [Run(p) for p in sorted(runs, key=lambda p: (_time_key(p.name), p.parent.name), reverse=True)]
 
