@@ -394,3 +394,21 @@ def test_a_legend_shows_each_symbols_own_colour_before_the_curve_has_points(qtbo
     samples = {label.text: sample for sample, label in panel.plot.legend.items}
     assert _sample_centre(samples["train (epoch)"]) == "#2ca02c"
     assert _sample_centre(samples["validation (epoch)"]) == "#ff7f0e"
+
+
+def test_try_it_offers_the_documents_latest_run_and_tries_a_run_opened_from_the_runs_dock(qtbot, window, runs):
+    """Reopened with a trained run beside it, Try it said 'Train a model (or open a run)', and opening a run in
+    the Runs dock did not load it either."""
+    from PySide6.QtCore import Qt
+
+    _, dirs = runs
+    trying = window.training.try_panel
+    assert trying.offered == dirs["adding_lstm"] and trying.offer_button.isVisibleTo(trying)
+    assert dirs["adding_lstm"].name in trying.offer_button.text()
+    with qtbot.waitSignal(trying.loader.done, timeout=60000):
+        qtbot.mouseClick(trying.offer_button, Qt.MouseButton.LeftButton)
+    assert trying.session.run_dir.resolve() == dirs["adding_lstm"].resolve()
+    assert not trying.offer_button.isVisibleTo(trying)
+    with qtbot.waitSignal(trying.loader.done, timeout=60000):
+        window.training.show_history(RunHistory.from_run_dir(dirs["adding_rnn"]))
+    assert trying.session.run_dir.resolve() == dirs["adding_rnn"].resolve()

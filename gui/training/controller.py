@@ -17,7 +17,7 @@ from PySide6.QtWidgets import QApplication, QDockWidget, QLabel, QMainWindow, QM
 from engine.document import DocumentError
 from engine.training.config import ConfigError, TrainingConfig
 from engine.training.events import ActivationProbe, RunFinished, StepMetrics
-from engine.training.runs import Run
+from engine.training.runs import Run, default_root, find_runs
 
 from ..commands import DocumentSections, MacroCommand, SetParamCommand, SetSectionCommand
 from ..dashboard import DashboardWidget, RunHistory
@@ -32,6 +32,17 @@ from .worker import TrainingWorker
 
 
 DASHBOARD_TITLE = "Dashboard"
+
+
+def latest_trained_run(document) -> Path | None:
+    """The newest run of ``document`` (its file's runs folder, its own name) that wrote a checkpoint."""
+    path = getattr(document, "path", None)
+    if not path:
+        return None
+    for run in find_runs(default_root(path), stem=Path(path).stem):
+        if run.weights() is not None:
+            return run.path
+    return None
 
 
 class TrainingController(QObject):
@@ -187,6 +198,7 @@ class TrainingController(QObject):
         self.training_panel.set_document(document)
         for panel in (self.data_panel, self.try_panel, self.runs_panel):
             panel.set_document(document)
+        self.try_panel.offer_run(latest_trained_run(document))
         self.fit.set_document(document)
         self._show_live_values()
 
@@ -312,6 +324,8 @@ class TrainingController(QObject):
             return
         self.history = history
         self.dashboard.set_history(history)
+        if history.run_dir is not None and Run(history.run_dir).weights() is not None:
+            self.try_panel.set_run(history.run_dir)  # the run looked at is the one to try
         self._live_source = self._reopened_source(history)
         self._show_live_values()
         self._bring_dashboard_forward()

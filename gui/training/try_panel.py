@@ -4,6 +4,7 @@ models, and the forecast over the actual series; only the controls of the model'
 """
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtGui import QFontDatabase
@@ -38,6 +39,11 @@ class TryPanel(QWidget):
         self.work.failed.connect(lambda t: self._say(t, True))
         self.title = QLabel(NO_MODEL)
         self.title.setWordWrap(True)
+        # A document reopened with runs of its own: one click tries the latest (nothing loads torch unasked).
+        self.offered = None
+        self.offer_button = QPushButton()
+        self.offer_button.clicked.connect(lambda: self.offered is not None and self.set_run(self.offered))
+        self.offer_button.setVisible(False)
         self.text = QLineEdit()
         self.text.setPlaceholderText("type text to classify, or a prompt to continue")
         self.text.returnPressed.connect(self.run_text)
@@ -93,7 +99,7 @@ class TryPanel(QWidget):
         self.message = QLabel("")
         self.message.setWordWrap(True)
         layout = QVBoxLayout(self)
-        for w in (self.title,):
+        for w in (self.title, self.offer_button):
             layout.addWidget(w)
         for widget in (self.text_row, self.beam_row, self.sample_row, self.generate_row, self.forecast_button):
             layout.addWidget(widget)
@@ -123,10 +129,21 @@ class TryPanel(QWidget):
         self.output.clear()
         if self.plot_slot.made:
             self.plot.clear()
+        self.offer_run(None)
         self._say("")
+
+    def offer_run(self, run_dir) -> None:
+        """Offers ``run_dir`` (the document's latest run with a checkpoint; None: nothing) while no model is
+        loaded: a button names it, and a click loads it."""
+        self.offered = Path(run_dir) if run_dir is not None else None
+        if self.offered is not None:
+            self.offer_button.setText(f"Try its latest run ({self.offered.name})")
+            self.offer_button.setToolTip(str(self.offered))
+        self.offer_button.setVisible(self.offered is not None and self.session is None)
 
     def set_run(self, run_dir) -> None:
         """Loads the run's model in the background (best checkpoint)."""
+        self.offer_button.setVisible(False)
         self._say("loading the model…")
         generation = self._generation
         self.loader.call(lambda: (generation, _predictor(run_dir)))
