@@ -299,3 +299,17 @@ def test_the_data_panel_fits_the_side_dock_of_a_1280_px_screen(qtbot):
     panel = DataPanel()
     qtbot.addWidget(panel)
     assert panel.minimumSizeHint().width() <= 260
+
+
+def test_with_no_model_the_title_and_the_offer_stay_at_the_top(qtbot, tmp_path):
+    """Without a model the panel's few lines were spread over the dock's height, the offer half-way down."""
+    from gui.training.try_panel import TryPanel
+
+    panel = TryPanel()
+    qtbot.addWidget(panel)
+    panel.offer_run(tmp_path / "runs" / "doc" / "20261203-065408")
+    panel.resize(260, 600)
+    panel.show()
+    qtbot.waitExposed(panel)
+    assert "20261203-065408" in panel.offer_button.text()
+    assert panel.offer_button.geometry().top() < 120  # under the title, not half-way down 600 px

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import (QDoubleSpinBox, QGridLayout, QHBoxLayout, QLabel, QLineEdit, QPlainTextEdit,
-                               QPushButton, QSpinBox, QVBoxLayout, QWidget)
+                               QPushButton, QSizePolicy, QSpacerItem, QSpinBox, QVBoxLayout, QWidget)
 
 from engine.lazy import numpy as np  # imported at first use: not before the window's first paint
 
@@ -106,6 +106,9 @@ class TryPanel(QWidget):
         layout.addWidget(self.output)
         layout.addWidget(self.plot_slot, 1)
         layout.addWidget(self.message)
+        # Without the plot, the room left below (the title and the offer spread over the whole dock without it).
+        self._filler = QSpacerItem(0, 0, QSizePolicy.Policy.Minimum, QSizePolicy.Policy.Expanding)
+        layout.addItem(self._filler)
         self._show_controls(None)
 
     @staticmethod
@@ -175,6 +178,9 @@ class TryPanel(QWidget):
             widget.setVisible(widget in shown)
         self.output.setVisible(bool(shown))
         self.plot_slot.setVisible(bool(shown) and task not in ("language_model", "seq2seq"))
+        self._filler.changeSize(0, 0, QSizePolicy.Policy.Minimum, QSizePolicy.Policy.Minimum
+                                if self.plot_slot.isVisibleTo(self) else QSizePolicy.Policy.Expanding)
+        self.layout().invalidate()
         return bool(shown)
 
     def _say(self, text: str, error: bool = False) -> None:
