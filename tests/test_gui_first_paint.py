@@ -59,6 +59,24 @@ def test_a_plot_shown_before_the_first_paint_is_made_after_it(qtbot, launching):
     assert made == [1] and slot.content.isVisible()
 
 
+def test_the_runs_of_the_documents_folder_are_listed_after_the_first_paint(qtbot, launching, tmp_path):
+    """Listing a folder of runs reads each run's log: with 31 runs it delayed the first paint by 0.13 s."""
+    from engine.training.runs import EVENTS
+    from gui.training.runs_panel import RunsPanel
+
+    run = tmp_path / "runs" / "doc" / "20260101-000000"
+    run.mkdir(parents=True)
+    (run / EVENTS).write_text("")
+    panel = RunsPanel()
+    qtbot.addWidget(panel)
+    panel.set_root(tmp_path / "runs")
+    qtbot.wait(50)
+    assert panel.runs == [] and panel.table.rowCount() == 0
+    first_paint.first_paint_done()
+    qtbot.waitUntil(lambda: panel.table.rowCount() == 1)
+    assert panel.runs == [run]
+
+
 def test_without_the_launch_nothing_waits(qtbot):
     assert not first_paint.waiting()
     call = BackgroundCall()

@@ -3,6 +3,7 @@ find_runs lists a document's runs newest first."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import tempfile
 from pathlib import Path
 
@@ -32,6 +33,17 @@ def test_a_trained_run_is_found_and_read_through_run(tmp_path):
     assert run.checkpoint("best").is_file() and run.checkpoint("last").is_file() and run.weights() == run.checkpoint()
     assert Run.of_checkpoint(run.checkpoint("last")) == Run(run.path.resolve())
     assert find_runs(tmp_path, stem="untitled") == [run] and find_runs(tmp_path, stem="other") == []
+    # A list of runs reads only the start, the epochs and the end (skipping the steps unparsed): the same events.
+    from engine.training.events import SUMMARY_EVENTS, event_to_dict
+
+    wanted = [event_to_dict(e) for e in events if type(e).__name__ in SUMMARY_EVENTS]
+    assert [event_to_dict(e) for e in run.read_events(SUMMARY_EVENTS)] == wanted
+    assert [e["type"] for e in wanted] == ["RunStarted", "EpochMetrics", "EpochMetrics", "RunFinished"]
+    # lines written with their keys in another order are parsed, then kept or left out by their type
+    lines = [json.dumps(dict(reversed(list(json.loads(line).items()))))
+             for line in run.events().read_text().splitlines()]
+    run.events().write_text("\n".join(lines) + "\n")
+    assert [event_to_dict(e) for e in run.read_events(SUMMARY_EVENTS)] == wanted
 
 
 def test_missing_and_broken_files_are_named(tmp_path):

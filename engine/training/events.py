@@ -187,14 +187,24 @@ def event_from_dict(data: dict[str, Any]):
     return cls(**{k: _restore(k, v) for k, v in data.items() if k in names})
 
 
-def read_events(path) -> list:
-    """Every event of a metrics.jsonl. A last line cut short (a process killed mid-write) is left out: the run
-    before it still reads; a broken line anywhere else is an error."""
+SUMMARY_EVENTS = ("RunStarted", "EpochMetrics", "RunFinished")  # what a list of runs shows: a few lines of a log
+
+
+def read_events(path, types: tuple[str, ...] | None = None) -> list:
+    """Every event of a metrics.jsonl (of ``types`` only, when given). A last line cut short (a process killed
+    mid-write) is left out: the run before it still reads; a broken line anywhere else is an error.
+
+    With ``types`` the other lines are skipped by their opening (event_to_dict writes the type first) instead of
+    parsed: a list of runs read every step of every run's log, 0.15 s per 1-epoch sentiment run, before the
+    window's first paint."""
     with open(path, encoding="utf-8") as handle:
         lines = handle.read().split("\n")
+    wanted = tuple(f'{{"type": "{name}"' for name in types) if types is not None else None
     events = []
     for number, line in enumerate(lines, 1):
         if not line.strip():
+            continue
+        if wanted is not None and line.startswith('{"type": "') and not line.startswith(wanted):
             continue
         try:
             data = json.loads(line)
@@ -202,7 +212,8 @@ def read_events(path) -> list:
             if number == len(lines):  # no newline after it: the write never finished
                 break
             raise
-        events.append(event_from_dict(data))
+        if wanted is None or data.get("type") in types:
+            events.append(event_from_dict(data))
     return events
 
 

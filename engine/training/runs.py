@@ -126,14 +126,14 @@ class Run:
     def read_evaluation(self) -> dict[str, Any]:
         return _read_json(self.evaluation())
 
-    def read_events(self) -> list:
-        """Every logged event (engine.training.events), in order."""
+    def read_events(self, types: tuple[str, ...] | None = None) -> list:
+        """Every logged event (engine.training.events), in order; only those of ``types`` (class names) if given."""
         from .events import read_events
 
         if not self.events().is_file():
             raise RunError(f"{self.path}: no {EVENTS} in this run folder")
         try:
-            return read_events(self.events())
+            return read_events(self.events(), types)
         except (json.JSONDecodeError, KeyError, TypeError) as err:
             raise RunError(f"{self.events()}: not a run log ({type(err).__name__}: {err})") from None
 

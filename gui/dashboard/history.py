@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from engine.lazy import numpy as np  # imported at first use: not before the window's first paint
 from engine.training import (AttentionProbe, EpochMetrics, GateProbe, RunFinished, RunStarted, StepMetrics,
                              TimeGradProbe)
-from engine.training.events import ActivationProbe, HiddenStateProbe, event_from_dict
+from engine.training.events import SUMMARY_EVENTS, ActivationProbe, HiddenStateProbe, event_from_dict
 from engine.training.runs import Run, RunError
 
 
@@ -189,13 +189,15 @@ class RunHistory:
         return out
 
     @classmethod
-    def from_run_dir(cls, path) -> "RunHistory":
-        """Reopens a finished (or interrupted) run from its metrics.jsonl."""
+    def from_run_dir(cls, path, summary_only: bool = False) -> "RunHistory":
+        """Reopens a finished (or interrupted) run from its metrics.jsonl; ``summary_only``: its start, epochs and
+        end, enough for ``summary()`` and a list of runs, without the steps and probes."""
         run = Run(path)
         history = cls(name=f"{run.path.parent.name}/{run.path.name}")
         history.run_dir = run.path
         try:
-            history.add_all(run.read_events())  # RunError (a ValueError) names a missing or broken log
+            events = run.read_events(SUMMARY_EVENTS if summary_only else None)
+            history.add_all(events)  # RunError (a ValueError) names a missing or broken log
         except (json.JSONDecodeError, KeyError, TypeError) as err:
             raise ValueError(f"{run.events()}: not a run log ({type(err).__name__}: {err})") from None
         return history
