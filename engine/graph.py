@@ -39,6 +39,11 @@ _LENGTHS = "_lengths"
 _NUMBERED = re.compile(r"(.+)_([1-9][0-9]*)")
 
 
+def _numbered_name(prefix: str, i: int) -> str:
+    """The i-th name of a prefix: "<prefix>" itself, then "<prefix>_1", "<prefix>_2", ..."""
+    return prefix if i == 0 else f"{prefix}_{i}"
+
+
 def shown(text: str, limit: int | None = 48) -> str:
     """``text`` as one short line inside a message: control characters and surrogates escaped, long text cut."""
     if limit is not None and len(text) > limit:
@@ -98,7 +103,7 @@ class Graph:
         self._next_id = 1
         self._by_name: dict[str, str] = {}  # name -> node id
         self._into: dict[tuple[str, str], Edge] = {}  # (block id, input port) -> the edge into it
-        self._free_from: dict[str, int] = {}  # prefix -> i such that every "<prefix>_<j>", j < i, is taken
+        self._free_from: dict[str, int] = {}  # prefix -> i: every name of index j < i (_numbered_name) is taken
         self.events = GraphEvents()
         # Comments, frames and wires' reroute points: layout only, which compile, analyze and export never read.
         self.annotations = Annotations()
@@ -175,12 +180,13 @@ class Graph:
 
     # ------------------------------------------------------------ naming
     def unique_name(self, prefix: str) -> str:
-        """The first free "<prefix>_<i>" (gaps left by deleted blocks are filled first)."""
-        i = self._free_from.get(prefix, 1)
-        while f"{prefix}_{i}" in self._by_name:
+        """The first free of "<prefix>", "<prefix>_1", "<prefix>_2", ... (as Keras names layers: a new model's
+        first LSTM is "lstm", as in the bundled examples, not "lstm_1"); gaps left by deleted blocks come first."""
+        i = self._free_from.get(prefix, 0)
+        while _numbered_name(prefix, i) in self._by_name:
             i += 1
         self._free_from[prefix] = i
-        return f"{prefix}_{i}"
+        return _numbered_name(prefix, i)
 
     def name_problem(self, name: str, node_id: str | None = None, kind: str | None = None) -> str | None:
         """Why ``name`` cannot name a block (None if it can).
@@ -349,10 +355,12 @@ class Graph:
 
     def _forget_name(self, name: str) -> None:
         del self._by_name[name]
+        if name in self._free_from:  # a freed bare "<prefix>" is the first free one again for unique_name
+            self._free_from[name] = 0
         numbered = _NUMBERED.fullmatch(name)
-        if numbered:  # a freed "<prefix>_<i>" is the first free one again for unique_name
+        if numbered:  # and so is a freed "<prefix>_<i>"
             prefix, i = numbered.group(1), int(numbered.group(2))
-            if i < self._free_from.get(prefix, 1):
+            if i < self._free_from.get(prefix, 0):
                 self._free_from[prefix] = i
 
     # ------------------------------------------------------------ copying

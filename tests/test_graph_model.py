@@ -34,7 +34,7 @@ def test_edits_are_announced_in_order(recorded):
         "node_changed", "changed", "node_moved", "edge_removed", "node_removed", "changed"]
     assert log[6] == ("node_changed", lstm, "params") and log[8] == ("node_changed", lstm, "name")
     assert log[11] == ("edge_removed", edge)
-    assert (x.name, lstm.pos, lstm.params["hidden_size"]) == ("features_1", (5.0, 6.0), 32)
+    assert (x.name, lstm.pos, lstm.params["hidden_size"]) == ("features", (5.0, 6.0), 32)
 
 
 def test_ids_are_stable_and_never_reused_after_loading_higher_ones():
@@ -43,7 +43,7 @@ def test_ids_are_stable_and_never_reused_after_loading_higher_ones():
     g.add_node("dense", node_id="n7")
     g.remove_node(a.id)
     assert g.add_node("dense").id == "n8"
-    assert [n.name for n in g] == ["dense_2", "dense_1"]  # names fill the gap, ids never do
+    assert [n.name for n in g] == ["dense_1", "dense"]  # names fill the gap, ids never do
 
 
 @pytest.mark.parametrize("edit,message", [
@@ -54,8 +54,8 @@ def test_ids_are_stable_and_never_reused_after_loading_higher_ones():
                                                       "not starting with a digit"),
     (lambda g, x, d: g.add_node("dense", node_id=x.id), "a block with id 'n1' already exists"),
     (lambda g, x, d: g.connect(x.id, "output", d.id, "input"), "Feature sequence 'x' has no output 'output'"),
-    (lambda g, x, d: g.connect(x.id, "sequence", d.id, "query"), "Dense 'dense_1' has no input 'query'"),
-    (lambda g, x, d: g.connect(x.id, "sequence", d.id, "input"), "input 'input' of Dense 'dense_1' is already "
+    (lambda g, x, d: g.connect(x.id, "sequence", d.id, "query"), "Dense 'dense' has no input 'query'"),
+    (lambda g, x, d: g.connect(x.id, "sequence", d.id, "input"), "input 'input' of Dense 'dense' is already "
                                                                  "connected"),
     (lambda g, x, d: g.set_param(d.id, "size", 3), "Dense has no parameter 'size'"),
     (lambda g, x, d: g.remove_node("n99"), "there is no block with id 'n99'"),

@@ -53,7 +53,7 @@ def test_names_that_the_generated_code_cannot_use_are_refused(name, message):
 def test_a_64_character_name_is_fine_and_no_name_means_a_fresh_one():
     g = Graph()
     assert g.add_node("dense", name="d" * 64).name == "d" * 64
-    assert g.name_problem("") == f"'' {INVALID}" and g.add_node("dense", name="").name == "dense_1"
+    assert g.name_problem("") == f"'' {INVALID}" and g.add_node("dense", name="").name == "dense"
 
 
 def test_input_names_become_forward_arguments():
@@ -86,15 +86,15 @@ def test_a_name_with_a_trailing_newline_is_refused_at_load():
 def test_unique_names_fill_gaps_and_skip_taken_ones():
     g = Graph()
     first = [g.add_node("dense").name for _ in range(3)]
-    assert first == ["dense_1", "dense_2", "dense_3"]
-    g.remove_node(g.by_name("dense_2").id)
-    g.add_node("dense", name="dense_4")
-    assert [g.add_node("dense").name for _ in range(2)] == ["dense_2", "dense_5"]
-    g.rename(g.by_name("dense_1").id, "renamed")
-    assert g.unique_name("dense") == "dense_1" and g.by_name("dense_1") is None
+    assert first == ["dense", "dense_1", "dense_2"]  # the first one bare, as Keras names layers
+    g.remove_node(g.by_name("dense_1").id)
+    g.add_node("dense", name="dense_3")
+    assert [g.add_node("dense").name for _ in range(2)] == ["dense_1", "dense_4"]
+    g.rename(g.by_name("dense").id, "renamed")
+    assert g.unique_name("dense") == "dense" and g.by_name("dense") is None  # a freed bare name comes first
     assert g.by_name("renamed").kind == "dense"
     clone = g.copy()
-    assert clone.unique_name("dense") == "dense_1" and clone.by_name("renamed").id == g.by_name("renamed").id
+    assert clone.unique_name("dense") == "dense" and clone.by_name("renamed").id == g.by_name("renamed").id
 
 
 def plain_names():

@@ -128,6 +128,6 @@ def test_many_unnamed_blocks_get_names_quickly():
     for _ in range(6_000):
         g.add_node("dense")
     assert time.process_time() - started < 3.0
-    assert g.by_name("dense_6000") is not None and g.unique_name("dense") == "dense_6001"
+    assert g.by_name("dense_5999") is not None and g.unique_name("dense") == "dense_6000"
     with pytest.raises(GraphError, match="another block is already called 'dense_17'"):
         g.add_node("dense", name="dense_17")

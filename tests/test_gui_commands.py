@@ -38,7 +38,7 @@ def test_add_node_redo_keeps_id_and_name(graph):
     command = AddNodeCommand(graph, "gru", (10, 20))
     _, after = check_round_trip(graph, command)
     added = after["nodes"][-1]
-    assert (added["id"], added["kind"], added["name"], added["pos"]) == (command.node_id, "gru", "gru_1", [10.0, 20.0])
+    assert (added["id"], added["kind"], added["name"], added["pos"]) == (command.node_id, "gru", "gru", [10.0, 20.0])
 
 
 def test_add_node_refuses_unknown_kind_and_taken_name(graph):
