@@ -11,7 +11,7 @@ from engine.document import graph_to_data
 from engine.layout import layered_positions
 from gui.canvas import BLOCK_MIME, BLOCKS_MIME
 from gui.canvas.quick_add import search
-from gui.canvas.style import CanvasPalette
+from gui.canvas.style import NODE_WIDTH, CanvasPalette, metrics
 
 from test_gui_canvas import Canvas, empty, names, no_leaked_popups  # noqa: F401  (shared fixtures)
 
@@ -345,3 +345,17 @@ def test_pasted_duplicated_and_palette_blocks_land_on_free_space(names):
     # The first copy sits just below its originals, where the user looks for it.
     original, copy = graph.by_name("embedding").pos, graph.by_name("embedding_1").pos
     assert copy[0] == pytest.approx(original[0], abs=200) and copy[1] > original[1]
+
+
+def test_a_block_put_where_another_is_moves_just_clear_of_it(empty):
+    """Tab (quick add) at a point: the new block is centred there, and one put on the lower edge of another
+    covered it (an LSTM over the bottom of the LSTM above it)."""
+    view, graph, scene = empty.view, empty.graph, empty.scene
+    first = view.add_block("lstm", QPointF(0, 0))
+    assert graph.node(first).pos == (-NODE_WIDTH / 2, -metrics().title_height)  # free space: where pointed
+    below_edge = scene.node_item(first).sceneBoundingRect().bottom() - 10
+    second = view.add_block("lstm", QPointF(0, below_edge))
+    QApplication.processEvents()
+    assert graph.node(second).name == "lstm_1" and _overlaps(empty) == []
+    a, b = (scene.node_item(i).sceneBoundingRect() for i in (first, second))
+    assert abs(b.center().x() - a.center().x()) + abs(b.top() - below_edge) < 250  # close to where it was put

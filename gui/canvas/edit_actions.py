@@ -6,6 +6,7 @@ from PySide6.QtCore import QPointF, QRectF
 from PySide6.QtGui import QUndoCommand
 
 from engine.annotations import AnnotationError
+from engine.blocks import CATALOG
 from engine.document import DocumentError
 from engine.graph import GraphError
 from engine.layout import layered_positions
@@ -13,8 +14,9 @@ from engine.layout import layered_positions
 from ..canvas_commands import RemoveNotesCommand
 from ..commands import AddNodeCommand, DisconnectCommand, MacroCommand, RemoveNodesCommand
 from .clipboard import clipboard_blocks, copy_blocks
+from .node_item import expected_height
 from .note_items import CommentItem
-from .placement import ESTIMATED_HEIGHT, free_offset, snapped
+from .placement import ESTIMATED_HEIGHT, GAP, POINTED_GAP, free_offset, snapped
 from .relayout import layout_command
 from .style import GRID, NODE_WIDTH, metrics
 
@@ -31,8 +33,14 @@ class EditActionsMixin:
         centre = scene_pos if scene_pos is not None else self.view_center()
         m = metrics()
         x, y = centre.x() - NODE_WIDTH / 2, centre.y() - m.title_height
-        if scene_pos is None:  # the palette's double-click: near the centre, but never on top of a block
-            shift = snapped(free_offset(self._occupied(), QRectF(x, y, NODE_WIDTH, ESTIMATED_HEIGHT), QPointF()))
+        # Never on top of a block: the palette's double-click near the centre, with room around it; a block put
+        # where the user points (Tab, a drop) stays there unless it would cover another (a Tab-added LSTM covered
+        # the bottom of the one above it), then the nearest place where it does not.
+        gap = GAP if scene_pos is None else POINTED_GAP
+        height = expected_height(CATALOG[kind]) if kind in CATALOG else ESTIMATED_HEIGHT
+        shift = free_offset(self._occupied(), QRectF(x, y, NODE_WIDTH, height), QPointF(), gap=gap)
+        if not shift.isNull():
+            shift = snapped(shift)
             x, y = x + shift.x(), y + shift.y()
         if self.snap_to_grid:
             x, y = round(x / GRID) * GRID, round(y / GRID) * GRID

@@ -38,6 +38,21 @@ def count_text(count: int | None) -> str:
     return f"{count / 1_000_000:.2f}M params"
 
 
+def block_height(rows: int, param_lines: int) -> float:
+    """The height of a block with ``rows`` rows of ports and ``param_lines`` lines of key parameters: header,
+    ports, parameters, then the footer (its output shape and size), as NodeItem lays them out."""
+    m = metrics()
+    pad = m.padding
+    header = m.title_height + m.small_height + pad * 1.4
+    row = max(m.small_height, 2 * PORT_RADIUS + 4) * 1.25
+    return header + pad * 0.4 + rows * row + pad * 0.2 + param_lines * m.small_height + pad * 0.5 + m.body_height + pad
+
+
+def expected_height(spec) -> float:
+    """The height a new block of ``spec`` will have (at most two lines of key parameters), before it is drawn."""
+    return block_height(max(len(spec.inputs), len(spec.outputs), 1), min(2, len(spec.key_params)))
+
+
 class NodeItem(QGraphicsItem):
     def __init__(self, node: Node):
         super().__init__()
@@ -143,7 +158,7 @@ class NodeItem(QGraphicsItem):
         self._ports_top = ports_top
         self._params_top = ports_top + rows * self._row + pad * 0.2
         self._footer_top = self._params_top + len(lines) * m.small_height + pad * 0.5
-        height = self._footer_top + m.body_height + pad
+        height = block_height(rows, len(lines))
         if height != self.height:
             self.prepareGeometryChange()
             self.height = height

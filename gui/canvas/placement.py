@@ -7,13 +7,15 @@ from PySide6.QtCore import QPointF, QRectF
 from .style import GRID
 
 GAP = 30.0  # space kept between a placed block and its neighbours
+POINTED_GAP = 8.0  # a block put where the user points moves only as far as needed not to touch another
 ESTIMATED_HEIGHT = 100.0  # a block not drawn yet (pasted from another window): a typical height
 
 
-def free_offset(occupied: list[QRectF], rect: QRectF, preferred: QPointF, max_rings: int = 40) -> QPointF:
+def free_offset(occupied: list[QRectF], rect: QRectF, preferred: QPointF, max_rings: int = 40,
+                gap: float = GAP) -> QPointF:
     """The offset closest to ``preferred`` that moves ``rect`` clear of every rectangle in ``occupied``
-    (with GAP around each): tried on rings of grid steps around ``preferred``, nearest first."""
-    grown = [r.adjusted(-GAP, -GAP, GAP, GAP) for r in occupied]
+    (with ``gap`` around each): tried on rings of grid steps around ``preferred``, nearest first."""
+    grown = [r.adjusted(-gap, -gap, gap, gap) for r in occupied]
 
     def free(offset: QPointF) -> bool:
         moved = rect.translated(offset)
