@@ -102,3 +102,20 @@ def test_the_gates_tab_puts_the_means_beside_the_heatmaps_in_a_short_strip(docke
     area.resize(1200, 800)
     qtbot.waitUntil(lambda: gates.wide is False)
     qtbot.waitUntil(lambda: gates.means.pos().y() > gates.heat.plot.pos().y() + gates.heat.plot.height() / 2)
+
+
+def test_an_early_stopped_run_is_said_in_words_once(qtbot):
+    """The header said 'early_stopped: stopped early: val_loss did not improve ...'."""
+    from engine.training import RunFinished, RunStarted
+    from gui.dashboard.history import RunHistory, ending, status_words
+
+    history = RunHistory("adding_rnn")
+    history.add(RunStarted("adding_rnn", {}, "cpu", 20, 250, ["rnn"], 1, {}))
+    history.add(RunFinished("early_stopped", "stopped early: val_loss did not improve for 6 epochs", None, None,
+                            None, 12.0))
+    dashboard = DashboardWidget()
+    qtbot.addWidget(dashboard)
+    dashboard.set_history(history)
+    assert dashboard.header_text().endswith("<b>stopped early</b>: val_loss did not improve for 6 epochs")
+    assert status_words("early_stopped") == "stopped early" and status_words("completed") == "completed"
+    assert ending("failed", "the loss became nan") == ("failed", "the loss became nan")

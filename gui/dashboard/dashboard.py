@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (QFrame, QHBoxLayout, QLabel, QSizePolicy, QSplitt
 
 from ..lazy_widget import LazyWidget
 from ..wrapping_label import WrappingLabel
-from .history import RunHistory
+from .history import RunHistory, ending
 from .plot_grid import PlotGrid
 
 # the tabs of one panel: key, title, (module, class)
@@ -218,7 +218,8 @@ class DashboardWidget(QWidget):
             parts.append(f"epoch {step.epoch}, step {step.step}/{step.steps_per_epoch}, loss {step.loss:.4g}")
         if history.finished is not None:
             f = history.finished
-            parts.append(f"<b>{f.status}</b>: {html.escape(f.message)}")
+            words, message = ending(f.status, f.message)
+            parts.append(f"<b>{words}</b>: {html.escape(message)}")
         return " · ".join(parts)
 
     def show_compare(self) -> None:

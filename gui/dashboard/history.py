@@ -48,6 +48,18 @@ class GateHistory:
     means: dict[str, list[float]] = field(default_factory=dict)
 
 
+def status_words(status: str) -> str:
+    """A run's status as the window shows it: "early_stopped" in words."""
+    return {"early_stopped": "stopped early"}.get(status, status)
+
+
+def ending(status: str, message: str) -> tuple[str, str]:
+    """(status in words, message) of a finished run, the message without the words it starts with: the window
+    said "early_stopped: stopped early: val_loss did not improve ..."."""
+    words = status_words(status)
+    return words, message[len(words) + 1:].lstrip() if message.startswith(f"{words}:") else message
+
+
 class RunHistory:
     """Accumulates one run's events. Per-step series are plain lists (appends are cheap); plots copy them."""
 

@@ -21,6 +21,7 @@ from engine.training.runs import Run, default_root, find_runs
 
 from ..commands import DocumentSections, MacroCommand, SetParamCommand, SetSectionCommand
 from ..dashboard import DashboardWidget, RunHistory
+from ..dashboard.history import ending
 from ..dock_tabs import hide_stray_tab_bars
 from ..torch_loader import torch_needed
 from .data_panel import DataPanel
@@ -390,7 +391,8 @@ class TrainingController(QObject):
         self.last_finished = event
         failed = event.status == "failed"
         where = f" (block '{event.block}')" if event.block else ""
-        text = f"Run {event.status}{where}: {event.message}"
+        words, message = ending(event.status, event.message)
+        text = f"Run {words}{where}: {message}"
         self.training_panel.show_message(text, error=failed)
         self.training_panel.finish_progress(event.status)
         self.window.statusBar().showMessage(text, 10000)

@@ -14,7 +14,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QFileDialog, QHBoxL
 from engine.training.runs import Run, RunError, default_root, find_runs
 
 from ..dashboard.compared import run_labels
-from ..dashboard.history import RunHistory
+from ..dashboard.history import RunHistory, status_words
 from ..first_paint import after_first_paint, waiting
 from ..lazy_widget import LazyWidget, made_on_use
 from ..plotting import color, finite, key_html, no_si_prefix
@@ -234,7 +234,7 @@ class RunsPanel(QWidget):
         for row, (path, history, config, status, summary) in enumerate(rows):
             finished = history.finished if history else None
             cells = [QTableWidgetItem(path.name if one_document else f"{path.parent.name}/{path.name}"),
-                     QTableWidgetItem(finished.status if finished else status[0]),
+                     QTableWidgetItem(status_words(finished.status if finished else status[0])),
                      *(NumberItem(summary.get(name)) for name in metrics),
                      NumberItem(finished.duration_s if finished else None,
                                 f"{finished.duration_s:.1f}" if finished else "—"),
