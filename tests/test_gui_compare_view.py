@@ -116,6 +116,8 @@ def test_a_run_without_the_block_shows_why_nothing_is_drawn(qtbot, panel, runs):
     compare(qtbot, panel, [("lstm", dirs["lstm"]), ("rnn", dirs["rnn"])])
     plot = panel.time_grads
     assert plot.empty.isVisible() and not plot.plot.listDataItems()
+    assert not plot.plot.getAxis("left").style["showValues"]  # no scale to read: no ticks (log 2 to 8 were)
+    assert panel.grad_norm.plot.getAxis("left").style["showValues"]
     assert plot.empty.textItem.toPlainText() == ("no recurrent block in common (blocks are matched by name): "
                                                  "lstm has lstm; rnn has rnn")
     assert panel.grad_norm.block.currentText() == "dense"  # what they do share is still compared

@@ -67,6 +67,8 @@ class ComparePlot(PlotPanel):
                           else f"left out: {len(left_out)} runs")
         self.note.setToolTip(f"Nothing of this recorded in: {names}" if names else "")
         self.empty.setVisible(empty is not None)
+        for side in ("left", "bottom"):  # an empty plot has no scale: its (0, 1) range read as log ticks 2 to 8
+            self.plot.getAxis(side).setStyle(showValues=empty is None)
         if empty is not None:
             self.empty.setText(empty)
             self.empty.setTextWidth(max(160.0, self.plot.getViewBox().width() * 0.9))  # wrapped, inside the plot
