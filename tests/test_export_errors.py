@@ -50,6 +50,25 @@ def test_default_weights_are_the_latest_runs_best_checkpoint(tmp_path, capsys):
     assert torch.equal(loaded.state_dict()["rnn.rnn.weight_hh_l0"], newest["rnn.rnn.weight_hh_l0"])
 
 
+def test_run_alone_exports_that_runs_best_checkpoint_not_the_latest_runs(tmp_path, capsys):
+    """`--run R` took the latest run's weights beside R's data description (or refused when the document's own
+    runs folder had none)."""
+    doc = copy_example(tmp_path)
+    elsewhere = tmp_path / "kept" / "20260101-090000"
+    older = save_weights(doc, elsewhere / "checkpoints" / "best.safetensors", seed=1)
+    save_weights(doc, tmp_path / "runs" / "adding_rnn" / "20260102-090000" / "checkpoints" / "best.safetensors", 2)
+    out = tmp_path / "model.pt"
+    assert main(["export", str(doc), "--run", str(elsewhere), "-o", str(out)]) == 0
+    with pytest.warns(DeprecationWarning):
+        loaded = torch.jit.load(str(out))
+    assert torch.equal(loaded.state_dict()["rnn.rnn.weight_hh_l0"], older["rnn.rnn.weight_hh_l0"])
+    capsys.readouterr()
+    assert main(["export", str(doc), "--run", str(tmp_path / "kept")]) == 2
+    assert "kept: no checkpoint in this folder" in capsys.readouterr().err
+    assert main(["export", str(doc), "--run", str(tmp_path / "nowhere")]) == 2
+    assert "nowhere: no such run folder" in capsys.readouterr().err
+
+
 def test_without_runs_or_weights_the_error_says_to_train_or_pass_weights(tmp_path, capsys):
     doc = copy_example(tmp_path)
     assert main(["export", str(doc), "--format", "pt2"]) == 2

@@ -16,11 +16,12 @@ def add_arguments(parser) -> None:
                         help="torchscript (.pt, default), pt2 (torch.export), onnx (needs the onnx extra) or "
                              "python (.py plus weights)")
     parser.add_argument("--weights", "-w", default=None,
-                        help="a .safetensors checkpoint (default: the best checkpoint of the document's latest run)")
+                        help="a .safetensors checkpoint (default: the best checkpoint of --run, else of the document's "
+                             "latest run)")
     parser.add_argument("--output", "-o", default=None, help="where to write (default: beside the document)")
     parser.add_argument("--run", default=None,
-                        help="the run directory whose data_meta.json (vocabulary, labels, scaling) goes into the "
-                             "file (default: the checkpoint's run, if it lies in one)")
+                        help="the run to export: its best checkpoint (unless --weights) and its data_meta.json "
+                             "(vocabulary, labels, scaling) (default: the checkpoint's run, if it lies in one)")
 
 
 def run(args) -> int:

@@ -34,7 +34,19 @@ def export_model(document: Document, weights_path: str | Path | None, fmt: str, 
         model = compile_graph(document.graph)
     except CompileError as err:
         raise ExportError(str(err)) from None
-    weights = Path(weights_path) if weights_path is not None else default_weights(document.path)
+    if weights_path is not None:
+        weights = Path(weights_path)
+    elif run_dir is not None:  # `--run R` alone: that run's model (it took the latest run's and R's vocabulary)
+        from ..training.runs import Run
+
+        if not Path(run_dir).is_dir():
+            raise ExportError(f"{run_dir}: no such run folder")
+        weights = Run(run_dir).weights()
+        if weights is None:
+            raise ExportError(f"{run_dir}: no checkpoint in this folder (a run writes one after its first epoch): "
+                              f"give a run's folder, or --weights CHECKPOINT")
+    else:
+        weights = default_weights(document.path)
     load_weights(model, weights)
     run = Path(run_dir) if run_dir is not None else run_dir_of(weights)
     metadata = build_metadata(model, read_data_meta(run), FORMAT_VERSION, __version__, document.description)
