@@ -6,7 +6,8 @@ every block output is a plain Tensor and the compiled graph stays scriptable.
 
 Recurrent weight dropout (DropConnect, Merity et al. 2017) drops entries of the hidden-to-hidden matrices once
 per forward pass and still runs the fused kernel: the dropped matrices are handed to the same nn.LSTM / nn.GRU /
-nn.RNN through ``torch.func.functional_call``. In evaluation mode (and in exported models) it does nothing.
+nn.RNN through ``torch.func.functional_call``. In evaluation mode it does nothing, and in a scripted (TorchScript)
+model not even in training mode.
 """
 from __future__ import annotations
 
@@ -42,6 +43,11 @@ class _RecurrentBase(nn.Module):
         self.weight_drop = float(weight_drop)
 
     def _drops_weights(self) -> bool:
+        # A scripted model (the TorchScript export) runs without it even in training mode: its DropConnect goes
+        # through torch.func, which TorchScript cannot compile, and train() on the loaded file raised "This Python
+        # function is annotated to be ignored". Its other dropout still applies; the Python export keeps all of it.
+        if torch.jit.is_scripting():
+            return False
         return self.training and self.weight_drop > 0.0
 
     @torch.jit.unused
