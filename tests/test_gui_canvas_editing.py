@@ -359,3 +359,7 @@ def test_a_block_put_where_another_is_moves_just_clear_of_it(empty):
     assert graph.node(second).name == "lstm_1" and _overlaps(empty) == []
     a, b = (scene.node_item(i).sceneBoundingRect() for i in (first, second))
     assert abs(b.center().x() - a.center().x()) + abs(b.top() - below_edge) < 250  # close to where it was put
+    # A wire from the first LSTM dropped on the second: the block the search adds is put clear of both.
+    third = view._add_wired("dense", QPointF(b.left() + 20, b.top() + 40), (first, "sequence", True))
+    QApplication.processEvents()
+    assert graph.in_edges(third)[0].src == first and _overlaps(empty) == []

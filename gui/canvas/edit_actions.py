@@ -33,15 +33,8 @@ class EditActionsMixin:
         centre = scene_pos if scene_pos is not None else self.view_center()
         m = metrics()
         x, y = centre.x() - NODE_WIDTH / 2, centre.y() - m.title_height
-        # Never on top of a block: the palette's double-click near the centre, with room around it; a block put
-        # where the user points (Tab, a drop) stays there unless it would cover another (a Tab-added LSTM covered
-        # the bottom of the one above it), then the nearest place where it does not.
-        gap = GAP if scene_pos is None else POINTED_GAP
-        height = expected_height(CATALOG[kind]) if kind in CATALOG else ESTIMATED_HEIGHT
-        shift = free_offset(self._occupied(), QRectF(x, y, NODE_WIDTH, height), QPointF(), gap=gap)
-        if not shift.isNull():
-            shift = snapped(shift)
-            x, y = x + shift.x(), y + shift.y()
+        # Never on top of a block: the palette's double-click near the centre, with room around it.
+        x, y = self.clear_spot(kind, x, y, GAP if scene_pos is None else POINTED_GAP)
         if self.snap_to_grid:
             x, y = round(x / GRID) * GRID, round(y / GRID) * GRID
         try:
@@ -53,6 +46,16 @@ class EditActionsMixin:
         self.graph_scene.select_nodes([command.node_id])
         self.reveal([command.node_id])
         return command.node_id
+
+    def clear_spot(self, kind: str, x: float, y: float, gap: float = POINTED_GAP) -> tuple[float, float]:
+        """(x, y) for a new ``kind`` block's top left: where asked unless it would cover another block (a Tab-added
+        LSTM covered the bottom of the one above it), then the nearest place where it does not."""
+        height = expected_height(CATALOG[kind]) if kind in CATALOG else ESTIMATED_HEIGHT
+        shift = free_offset(self._occupied(), QRectF(x, y, NODE_WIDTH, height), QPointF(), gap=gap)
+        if shift.isNull():
+            return x, y
+        shift = snapped(shift)
+        return x + shift.x(), y + shift.y()
 
     def reveal(self, node_ids, note_ids=()) -> None:
         """Scrolls as little as needed to bring what was just added or pasted into view: a block added by a

@@ -211,7 +211,7 @@ class CanvasView(EditActionsMixin, AnnotateMixin, QGraphicsView):
         # The new block's first port row lands on the drop point: left edge for an input, right for an output.
         x = where.x() if wire[2] else where.x() - NODE_WIDTH
         y = where.y() - m.title_height - m.small_height
-        node_id = add_and_connect(self.graph_scene, kind, (x, y), *wire)
+        node_id = add_and_connect(self.graph_scene, kind, self.clear_spot(kind, x, y), *wire)
         self.graph_scene.select_nodes([node_id])
         self.reveal([node_id])
         return node_id
