@@ -431,3 +431,29 @@ def test_try_it_offers_the_documents_latest_run_and_tries_a_run_opened_from_the_
     with qtbot.waitSignal(trying.loader.done, timeout=60000):
         window.training.show_history(RunHistory.from_run_dir(dirs["adding_rnn"]))
     assert trying.session.run_dir.resolve() == dirs["adding_rnn"].resolve()
+
+
+def test_a_short_runs_dock_gives_its_table_the_room_the_overlay_took(qtbot, runs):
+    """At 1280x720 while a run trains the Runs dock is about 250 px high: beside the overlay's plot its table
+    showed one run. The dashboard's Compare tab still overlays the selected runs."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QScrollArea
+
+    from gui.training.runs_panel import RunsPanel
+
+    root, _ = runs
+    panel = RunsPanel()
+    area = QScrollArea()  # as the dock holds it
+    area.setWidgetResizable(True)
+    area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    area.setWidget(panel)
+    qtbot.addWidget(area)
+    panel.set_root(root / "runs")
+    area.resize(300, 260)
+    area.show()
+    qtbot.waitExposed(area)
+    qtbot.waitUntil(lambda: not panel.below.isVisible() and panel.table.height() > 150)
+    qtbot.waitUntil(lambda: not area.verticalScrollBar().isVisible())  # nothing to scroll to
+    area.resize(300, 560)  # a taller dock: the overlay comes back under the table
+    qtbot.waitUntil(lambda: panel.below.isVisible())
+    assert panel.plot_slot.height() >= 140

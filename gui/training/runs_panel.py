@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QFileDialog, QHBoxLayout, QLabel, QSplitter,
                                QTableWidget, QTableWidgetItem, QToolButton, QVBoxLayout, QWidget)
@@ -26,6 +26,7 @@ from ..wrapping_label import WrappingLabel, wrapping_tooltip
 LEAD_COLUMNS, TRAIL_COLUMNS = ("Run", "Status"), ("Duration (s)", "Epochs", "Settings")
 FIXED_COLUMNS = LEAD_COLUMNS + TRAIL_COLUMNS
 PATH_ROLE = Qt.ItemDataRole.UserRole
+OVERLAY_FROM_HEIGHT = 360  # px of dock from which the overlay plot (140 px at least) shows under the table
 
 
 def settings_text(config: dict) -> str:
@@ -63,6 +64,7 @@ class RunsPanel(QWidget):
         self.runs: list[Path] = []
         self.session_runs: list[Path] = []  # finished in this window or opened by hand
         self._cache: dict[Path, tuple[float, RunHistory, bool]] = {}  # mtime, history, whether a summary only
+        self._watched = None  # the widget whose height decides whether the overlay fits (fit_height)
         self.table = QTableWidget(0, len(FIXED_COLUMNS))
         self.table.setHorizontalHeaderLabels(FIXED_COLUMNS)
         self.table.setSortingEnabled(True)  # click a column (a metric) to rank the runs by it
@@ -120,7 +122,7 @@ class RunsPanel(QWidget):
         overlay_bar.setContentsMargins(0, 2, 0, 0)
         overlay_bar.addWidget(QLabel("Overlay:"))
         overlay_bar.addWidget(self.metric_choice, 1)
-        below = QWidget()
+        self.below = below = QWidget()  # the overlay: left out of a short dock (see fit_height)
         below_layout = QVBoxLayout(below)
         below_layout.setContentsMargins(0, 0, 0, 0)
         below_layout.addWidget(overlay)
@@ -138,6 +140,26 @@ class RunsPanel(QWidget):
         layout.addLayout(bar)
         layout.addWidget(split, 1)
         layout.addWidget(self.message)
+
+    # ------------------------------------------------------------------ a short dock
+    def fit_height(self, height: int) -> None:
+        """In a dock shorter than OVERLAY_FROM_HEIGHT the table takes it all: beside the overlay's 140 px plot it
+        showed one run of a 1280x720 window's Runs dock while a run trained. The dashboard's Compare tab (the
+        Compare button, Ctrl+Return) overlays the selected runs there."""
+        self.below.setVisible(height >= OVERLAY_FROM_HEIGHT)
+
+    def showEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        super().showEvent(event)
+        viewport = self.parentWidget()  # the dock's scroll area sizes this panel to at least its viewport
+        if viewport is not None and viewport is not self._watched:
+            viewport.installEventFilter(self)
+            self._watched = viewport
+            self.fit_height(viewport.height())
+
+    def eventFilter(self, watched, event) -> bool:  # noqa: N802 - Qt's name
+        if watched is self._watched and event.type() == QEvent.Type.Resize:
+            self.fit_height(event.size().height())
+        return False
 
     @staticmethod
     def _make_plot():
