@@ -44,6 +44,18 @@ def symbol_curve(plot: pg.PlotItem, **options) -> pg.PlotDataItem:
     return curve
 
 
+def legend_entry(plot: pg.PlotItem, item, text: str | None) -> None:
+    """Lists ``item`` in ``plot``'s legend as ``text``, renamed when ``text`` changed, left out when it is None:
+    for what is listed only while it shows (clipping marks, the clip threshold with its value)."""
+    legend = plot.legend
+    label = legend.getLabel(item)
+    if label is not None and label.text != text:
+        legend.removeItem(item)
+        label = None
+    if label is None and text is not None:
+        legend.addItem(item, text)
+
+
 def drop_stale(plot: pg.PlotItem, curves: dict, keep) -> None:
     """Removes the curves (and their legend entries) whose key is not in ``keep``: a plot shows the run on
     display, never lines left from an earlier run."""

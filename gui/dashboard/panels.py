@@ -8,8 +8,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QCheckBox
 
 from .history import RunHistory
-from ..plotting import (color, drop_stale, finite, move_in_layout, new_plot, no_si_prefix, place_legend_outside,
-                        positive, set_text, symbol_curve)
+from ..plotting import (color, drop_stale, finite, legend_entry, move_in_layout, new_plot, no_si_prefix,
+                        place_legend_outside, positive, set_text, symbol_curve)
 from ..theme import pg, plot_colors
 from .attention import AttentionPanel  # noqa: F401 - moved; its old import path stays
 from .plot_grid import one_row
@@ -127,11 +127,7 @@ class GradNormPanel(PlotPanel):
         clipped = np.asarray(history.clipped[:len(steps)], dtype=bool)
         norms = history.array(history.grad_norm)[:len(clipped)]
         self.clipped_marks.setData(*positive(steps[:len(clipped)][clipped], norms[clipped]))
-        legend, listed = self.plot.legend, self.plot.legend.getLabel(self.clipped_marks) is not None
-        if clipped.any() and not listed:
-            legend.addItem(self.clipped_marks, "clipped")
-        elif not clipped.any() and listed:
-            legend.removeItem(self.clipped_marks)
+        legend_entry(self.plot, self.clipped_marks, "clipped" if clipped.any() else None)
         drop_stale(self.plot, self.curves, history.block_norms)
         for i, (block, series) in enumerate(history.block_norms.items()):
             curve = self.curves.get(block)
@@ -144,19 +140,10 @@ class GradNormPanel(PlotPanel):
         self.clip_line.setVisible(clip is not None)
         if clip is not None:
             self.clip_line.setPos(np.log10(clip))  # the axis is log10: lines live in view coordinates
-        self._name_clip_line(f"clip threshold ({clip:g})" if clip is not None else None)
+        legend_entry(self.plot, self.clip_key, f"clip threshold ({clip:g})" if clip is not None else None)
         values = [history.array(history.grad_norm)] + [history.array(v) for v in history.block_norms.values()]
         self.follow(self.plot, steps, np.concatenate(values + [np.asarray([clip] if clip else [], dtype=float)]),
                     log_y=True)
-
-    def _name_clip_line(self, text: str | None) -> None:
-        legend = self.plot.legend
-        label = legend.getLabel(self.clip_key)
-        if label is not None and label.text != text:
-            legend.removeItem(self.clip_key)
-            label = None
-        if label is None and text is not None:
-            legend.addItem(self.clip_key, text)
 
     def csv_table(self, history):
         return history.table("grad_norms")
