@@ -13,11 +13,11 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QLabel, QProgr
 from engine.training.config import TRAINING_PARAMS, ConfigError, TrainingConfig
 
 from ..commands import DocumentSections, SetSectionCommand, describe_change
+from ..dashboard.history import status_words
 from ..forms import ParamForm
 from ..torch_loader import loaded, when_torch_loaded
 
 BASIC = ("epochs", "batch_size", "optimizer", "lr", "schedule", "clip", "clip_value", "monitor", "early_stopping")
-RUN_ENDINGS = {"completed": "done", "early_stopped": "stopped early", "stopped": "stopped", "failed": "failed"}
 OWN_EDITOR = ("device",)  # the device selector lists the machine's CUDA devices by name
 
 
@@ -91,6 +91,7 @@ class TrainingPanel(QWidget):
         self.progress = QProgressBar()
         self.progress.setFormat("%p%")
         self.progress_text = QLabel("idle")
+        self._position = ""  # "epoch e/E · step s/S" of the last step shown (the run's end keeps it)
         self.progress_text.setWordWrap(True)  # a narrow dock wraps it instead of widening the panel
         self.notice = QLabel("The run trains a snapshot of the graph taken at Start: edits you make now do not "
                              "affect it. Start again to train the edited graph.")
@@ -221,22 +222,23 @@ class TrainingPanel(QWidget):
         done = (step.epoch - 1) * step.steps_per_epoch + step.step
         self.progress.setRange(0, total)
         self.progress.setValue(min(done, total))
-        self.progress_text.setText(f"epoch {step.epoch}/{epochs} · step {step.step}/{step.steps_per_epoch} · "
-                                   f"{step.samples_per_sec:,.0f} samples/s · ETA {format_seconds(step.eta_s)}")
+        self._position = f"epoch {step.epoch}/{epochs} · step {step.step}/{step.steps_per_epoch}"
+        self.progress_text.setText(f"{self._position} · {step.samples_per_sec:,.0f} samples/s · "
+                                   f"ETA {format_seconds(step.eta_s)}")
 
     def finish_progress(self, status: str) -> None:
         """The run's end replaces the speed and ETA (an early-stopped run said 'ETA 0:55' after it ended); the
         bar keeps how far the run went."""
-        text = self.progress_text.text()
-        if text.startswith("epoch "):
-            kept = text.split(" · paused")[0].rsplit(" · ETA ", 1)[0].rsplit(" · ", 1)[0]  # without speed and ETA
-            self.progress_text.setText(f"{kept} · {RUN_ENDINGS.get(status, status)}")
+        if self._position:
+            words = "done" if status == "completed" else status_words(status)
+            self.progress_text.setText(f"{self._position} · {words}")
 
     def reset(self) -> None:
         """Another document: no progress, notice or message of an earlier run."""
         self.progress.setRange(0, 1)
         self.progress.setValue(0)
         self.progress_text.setText("idle")
+        self._position = ""
         self.show_snapshot_notice(False)
         self.show_message("")
 
