@@ -169,3 +169,17 @@ def test_an_event_log_cut_short_by_a_killed_process_still_reads(tmp_path):
     run.events().write_text("\n".join(lines[:1] + ['{"type": "Step'] + lines[1:]) + "\n", encoding="utf-8")
     with pytest.raises(RunError, match=r"metrics\.jsonl: not a run log \(JSONDecodeError"):
         run.read_events()
+
+
+def test_the_latest_trained_run_is_the_newest_with_a_checkpoint(tmp_path):
+    from engine.training.runs import CHECKPOINTS, latest_trained_run
+
+    doc = tmp_path / "a[1].json"  # a name that would be a glob pattern
+    runs = tmp_path / "runs" / "a[1]"
+    for name, checkpoint in (("20260101-090000", "best"), ("20260102-090000", "last"), ("20260103-090000", None)):
+        (runs / name / CHECKPOINTS).mkdir(parents=True)
+        (runs / name / runs_module.EVENTS).write_text("")
+        if checkpoint:
+            (runs / name / CHECKPOINTS / f"{checkpoint}.safetensors").write_bytes(b"")
+    assert latest_trained_run(doc) == Run(runs / "20260102-090000")  # the newest is still without one
+    assert latest_trained_run(None) is None and latest_trained_run(tmp_path / "other.json") is None

@@ -17,7 +17,7 @@ from PySide6.QtWidgets import QApplication, QDockWidget, QLabel, QMainWindow, QM
 from engine.document import DocumentError
 from engine.training.config import ConfigError, TrainingConfig
 from engine.training.events import ActivationProbe, RunFinished, StepMetrics
-from engine.training.runs import Run, default_root, find_runs
+from engine.training.runs import Run, latest_trained_run
 
 from ..commands import DocumentSections, MacroCommand, SetParamCommand, SetSectionCommand
 from ..dashboard import DashboardWidget, RunHistory
@@ -33,17 +33,6 @@ from .worker import TrainingWorker
 
 
 DASHBOARD_TITLE = "Dashboard"
-
-
-def latest_trained_run(document) -> Path | None:
-    """The newest run of ``document`` (its file's runs folder, its own name) that wrote a checkpoint."""
-    path = getattr(document, "path", None)
-    if not path:
-        return None
-    for run in find_runs(default_root(path), stem=Path(path).stem):
-        if run.weights() is not None:
-            return run.path
-    return None
 
 
 class TrainingController(QObject):
@@ -199,7 +188,8 @@ class TrainingController(QObject):
         self.training_panel.set_document(document)
         for panel in (self.data_panel, self.try_panel, self.runs_panel):
             panel.set_document(document)
-        self.try_panel.offer_run(latest_trained_run(document))
+        latest = latest_trained_run(getattr(document, "path", None))
+        self.try_panel.offer_run(latest.path if latest is not None else None)
         self.fit.set_document(document)
         self._show_live_values()
 
