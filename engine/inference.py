@@ -111,10 +111,9 @@ class Predictor:
 
     def probabilities(self, output: torch.Tensor) -> torch.Tensor:
         """Heads return what the Dense before gives: probabilities after softmax/sigmoid, else logits. A binary
-        head's single column becomes two (not-class, class)."""
-        graph = self.document.graph
-        edge = graph.edge_into(self.head.node_id, graph.nodes[self.head.node_id].spec.inputs[0].name)
-        activation = graph.nodes[edge.src].params.get("activation") if edge else None
+        head's single column becomes two (not-class, class). The activation is the one shape analysis carried to
+        the head, so a Dropout between the Dense and the head does not hide it (the loss reads the same)."""
+        activation = self.head.input_shape.activation
         binary = output.shape[-1] == 1
         if activation in ("softmax", "sigmoid"):
             probs = output

@@ -213,3 +213,28 @@ def test_a_run_trained_on_data_given_in_code_still_classifies(tmp_path):
         predictor.classify_ids([12])
     with pytest.raises(InferenceError, match="the document has no data binding to take samples from"):
         predictor.validation_sample(0)
+
+
+@pytest.mark.parametrize("activation", ["softmax", "none"])
+def test_probabilities_follow_the_activation_through_a_dropout_before_the_head(tmp_path, activation):
+    """A Dropout between the softmax Dense and the head passes the probabilities on: Try it must not apply
+    softmax a second time (the head's loss does not either); without an activation it must apply it once."""
+    from test_training_support import token_class_data
+
+    graph = chain([("token_input", {"vocab_size": 12}), ("embedding", {"vocab_size": 12, "dim": 8}),
+                   ("gru", {"hidden_size": 16}), ("pooling", {"mode": "mean"}),
+                   ("dense", {"units": 3, "activation": activation}), ("dropout", {"rate": 0.5}),
+                   ("classification_head", {"mode": "multiclass"})],
+                  names=["tokens", "embedding", "gru", "pool", "dense", "dropout", "label"])
+    result = Trainer(Document(graph=graph), TrainingConfig(epochs=1, **FAST), run_root=tmp_path,
+                     data=token_class_data()).run()
+    predictor = Predictor(result.run_dir)
+    ids = [3, 1, 2, 1]
+    model = compile_graph(graph).module
+    load_checkpoint(model, Run(result.run_dir).checkpoint("best"))
+    model.eval()
+    with torch.no_grad():
+        output = model(torch.tensor([ids]), torch.tensor([len(ids)]))[0]
+    expected = output if activation == "softmax" else torch.softmax(output, -1)
+    probs = dict(predictor.classify_ids(ids))
+    assert [probs[str(i)] for i in range(3)] == pytest.approx(expected.tolist(), abs=1e-6)
