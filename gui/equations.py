@@ -66,8 +66,8 @@ def equations_html(kind: str, params: dict | None = None) -> str | None:
         return rnn(str(params.get("nonlinearity", "tanh")))
     if kind == "bidirectional":
         cell = str(params.get("cell", "lstm"))
-        inner = {"lstm": LSTM, "gru": GRU}.get(cell, rnn("tanh"))
-        return (f"<p>Two {cell.upper()}s read the sequence, one forwards and one backwards; step t sees both "
+        inner = {"lstm": LSTM, "gru": GRU}.get(cell) or rnn(cell.removeprefix("rnn_") or "tanh")
+        return (f"<p>Two {cell.split('_')[0].upper()}s read the sequence, one forwards and one backwards; step t sees both "
                 f"the past and the future: h<sub>t</sub> = merge(h<sub>t</sub><sup>&rarr;</sup>, "
                 f"h<sub>t</sub><sup>&larr;</sup>).</p>" + inner)
     if kind == "attention_pooling":

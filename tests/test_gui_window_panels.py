@@ -166,6 +166,18 @@ def test_the_inspector_shows_what_a_recurrent_block_computes_with_the_gate_plots
     assert not window.inspector.equations.isVisibleTo(window.inspector)  # a Dense block has no equations here
 
 
+@pytest.mark.parametrize("cell, inner", [("rnn_relu", "relu(W"), ("rnn_tanh", "tanh(W"), ("gru", "reset</b> gate"),
+                                         ("lstm", "forget</b> gate")])
+def test_a_bidirectional_block_shows_the_equations_of_its_own_cell(cell, inner):
+    from gui.equations import equations_html
+
+    text = equations_html("bidirectional", {"cell": cell})
+    assert inner in text
+    assert f"Two {cell.split('_')[0].upper()}s read the sequence" in text  # "RNNs", not "RNN_RELUs"
+    if cell == "rnn_relu":
+        assert "tanh(W" not in text
+
+
 def test_a_recurrent_block_can_be_seen_unrolled_over_time(window):
     from PySide6.QtGui import QImage
 
