@@ -151,6 +151,24 @@ def test_per_step_classes_need_at_least_one_unit_per_class():
     assert fit_problems(Document(graph=_copy_model(units=16), data=doc.data)) == []
 
 
+def test_a_decoder_that_reads_its_predictions_back_refuses_more_units_than_its_vocabulary():
+    """Free-running validation feeds each predicted id into the decoder's token input: an id past its
+    vocab_size indexed past the embedding table in the middle of training (IndexError)."""
+    doc = example("seq2seq")
+    set_params(doc, "dense", units=64)
+    message = ("input block 'target' (vocab_size 16) reads back the ids head 'output' predicts, but the Dense "
+               "before head 'output' has 64 units: set units to 16")
+    assert fit_problems(doc) == [FitProblem("dense", message, (Fix.set_param("dense", "units", 16),))]
+    assert refused_by_prepare(doc) == message
+    set_params(doc, "dense", units=16)
+    assert fit_problems(doc) == []
+    doc = example("charlm")  # generation feeds the predicted character back the same way
+    set_params(doc, "dense", units=100)
+    assert [p.message for p in fit_problems(doc)] == [
+        "input block 'chars' (vocab_size 96) reads back the ids head 'next_char' predicts, but the Dense before "
+        "head 'next_char' has 100 units: set units to 96"]
+
+
 def test_a_mapping_that_names_no_block_or_no_field_is_fixed_by_the_automatic_mapping():
     doc = example("adding_lstm", inputs={"x": "sequence"})
     assert fit_problems(doc) == [FitProblem(None, "data.inputs: the model has no input block 'x'; it has sequence",

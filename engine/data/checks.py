@@ -204,6 +204,14 @@ def _head_problems(facts: DataFacts, head, name: str, inputs: dict, cap, view: M
     if units is not None and classes > units:  # more is harmless here: vocabularies are often rounded up
         problems.append(_units_problem(view, head, units, classes, f"{where} has {classes} classes"))
     source = head.input_shape.time
+    fed_back = next((i for i in view.inputs if i.name == source and i.kind is TensorKind.TOKENS and i.vocab), None)
+    decodes = head.task == "language_model" or len(view.inputs) > 1  # as engine.decoding.seq2seq_roles finds it
+    if units is not None and fed_back is not None and decodes and units > fed_back.vocab:
+        # Generation and a decoder's free-running validation feed the predicted id back into that input: an id
+        # past its vocabulary would index past the embedding's table in the middle of training.
+        problems.append(_units_problem(view, head, units, fed_back.vocab,
+                                       f"input block '{source}' (vocab_size {fed_back.vocab}) reads back the "
+                                       f"ids head '{head.name}' predicts"))
     if source and inputs.get(source) != data.time:
         problems.append(FitProblem(head.name, f"head '{head.name}' follows the time axis of input block "
                                               f"'{source}', so map that block to field '{data.time}' in data.inputs",
