@@ -33,6 +33,12 @@ def test_buckets_pad_less_than_random_batches_and_keep_every_sample(reverse):
     assert first_batches != [b.index[0].item() for b in bucketed]  # the seed changes the epoch order
 
 
+def test_a_batch_size_past_the_data_is_one_batch_of_all_of_it(reverse):
+    """A batch size of 1e18 (typed, or fuzzed) overflowed int64 in the bucket size and training died."""
+    [batch] = list(reverse.loader("train", 10**18, shuffle=True, seed=0))
+    assert sorted(batch.index.tolist()) == sorted(reverse.train.rows.tolist())
+
+
 def test_batches_are_padded_to_their_longest_sample(reverse):
     batch = next(iter(reverse.loader("val", 16)))
     lengths = batch.lengths["source"]

@@ -155,6 +155,7 @@ def bucketed(order: Tensor, lengths: Tensor, batch_size: int, generator: torch.G
     """Cuts the (shuffled) order into buckets of ``bucket_batches`` batches, sorts each bucket by length,
     cuts it into batches, and shuffles the batches, so an epoch still sees the data in a random order."""
     batches: list[Tensor] = []
+    batch_size = max(1, min(batch_size, len(order)))  # a batch past the data is all of it (and 1e18 * 50 overflows)
     for bucket in order.split(batch_size * bucket_batches):
         by_length = bucket[torch.argsort(lengths[bucket], stable=True)]
         batches += list(by_length.split(batch_size))
