@@ -176,3 +176,25 @@ def test_a_search_checks_its_first_corners_and_leaves_later_values_to_their_tria
     assert len(plan.variants) == 256 and plan.trials == 10
     plan = plan_experiment(doc, spec([{"path": "training.seed", "values": list(range(300))}], strategy))
     assert len(plan.variants) == 256 and plan.trials == 20
+
+
+@pytest.mark.parametrize("variable, message", [
+    ({"path": "rnn.hidden_size", "low": 8, "high": 32, "step": 0.5},
+     "rnn.hidden_size: is a whole number: the range's step must be a whole number of at least 1, got 0.5"),
+    ({"path": "rnn.hidden_size", "low": 8, "high": 32, "step": 2.5},
+     "rnn.hidden_size: is a whole number: the range's step must be a whole number of at least 1, got 2.5"),
+    ({"path": "rnn.hidden_size", "low": 8, "high": 32, "step": 30},
+     "rnn.hidden_size: the range's step must be above 0 and no wider than the range (8 to 32), got 30"),
+    ({"path": "training.lr", "low": 0.01, "high": 0.1, "step": 0.5},
+     "training.lr: the range's step must be above 0 and no wider than the range (0.01 to 0.1), got 0.5"),
+])
+def test_a_range_step_that_does_not_fit_the_setting_is_refused_before_anything_trains(variable, message):
+    doc = load_document(EXAMPLES / "adding_rnn.json")
+    with pytest.raises(ExperimentError) as err:
+        plan_experiment(doc, spec([variable], "random", budget=2))
+    assert str(err.value) == message
+    fine = plan_experiment(doc, spec([{"path": "rnn.hidden_size", "low": 8, "high": 32, "step": 8.0}], "random",
+                                     budget=2))
+    assert fine.trials == 2
+    exact = {"path": "rnn.dropout", "low": 0.1, "high": 0.3, "step": 0.2}  # 0.3 - 0.1 is a hair below 0.2
+    assert plan_experiment(doc, spec([exact], "random", budget=2)).trials == 2

@@ -143,6 +143,7 @@ def check_variable(document: Document, var: Variable) -> None:
         if param.type is int and not all(float(v).is_integer() for v in ends):
             raise ExperimentError(var.path, f"is a whole number: the range needs whole ends, got {var.low} to "
                                             f"{var.high}")
+        _check_step(var, param.type is int)
         candidates = [int(v) if param.type is int else float(v) for v in ends]
     else:
         candidates = list(var.values)
@@ -150,6 +151,19 @@ def check_variable(document: Document, var: Variable) -> None:
         problem = param.problem(value)
         if problem:
             raise ExperimentError(var.path, f"{problem}, got {shown(value)}")
+
+
+def _check_step(var: Variable, whole: bool) -> None:
+    """A range's step: a whole number of at least 1 for a whole-number setting, and never wider than the range."""
+    step = var.step
+    if step is None:
+        return
+    if whole and not (float(step).is_integer() and step >= 1):
+        raise ExperimentError(var.path, f"is a whole number: the range's step must be a whole number of at least 1, "
+                                        f"got {shown(step)}")
+    if not 0 < step <= (var.high - var.low) * (1 + 1e-9):  # 0.3 - 0.1 is a hair below a step of 0.2
+        raise ExperimentError(var.path, f"the range's step must be above 0 and no wider than the range "
+                                        f"({shown(var.low)} to {shown(var.high)}), got {shown(step)}")
 
 
 @dataclass
