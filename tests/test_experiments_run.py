@@ -115,3 +115,27 @@ def test_a_killed_worker_fails_its_trial_and_another_worker_takes_over(tmp_path)
     first = result.trials[0]
     assert first.status == "failed" and first.message == "the worker process died (killed by signal 9)"
     assert result.trials[1].status in ("waiting", "completed")
+
+
+def test_a_worker_that_raises_unexpectedly_fails_its_trial_instead_of_leaving_it_running(tmp_path, monkeypatch):
+    import queue
+    import signal
+
+    from engine.experiments import worker
+
+    def broken(*_):
+        raise ValueError("step > 0 must hold\nmore")
+    monkeypatch.setattr(worker, "suggest", broken)
+    monkeypatch.setattr(signal, "signal", lambda *_: None)  # the worker ignores Ctrl-C; not this test process
+    doc = load_document(tiny_adding(tmp_path, [{"path": "training.seed", "values": [0]}]))
+    experiment = Experiment(doc, out=tmp_path / "out")
+    experiment.prepare()
+    try:
+        events = queue.Queue()
+        worker.worker_main(experiment._args(0, 1, None), events, (threading.Event(), threading.Event()))
+        trial = experiment.trials()[0]
+        assert (trial.status, trial.message) == ("failed", "the worker failed: ValueError: step > 0 must hold")
+        finished = [e for e in list(events.queue) if isinstance(e, TrialFinished)]
+        assert [(e.status, e.message) for e in finished] == [("failed", trial.message)]
+    finally:
+        experiment.release()

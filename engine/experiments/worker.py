@@ -47,7 +47,7 @@ def suggest(trial, spec: ExperimentSpec, document) -> dict[str, Any]:
             values[var.path] = trial.suggest_categorical(var.path, list(var.values))
         elif not is_kind_path(var.path) and param_for(document, var.path).type is int:
             values[var.path] = trial.suggest_int(var.path, int(var.low), int(var.high), log=var.log,
-                                                 step=int(var.step or 1))
+                                                 step=int(var.step) if var.step else 1)
         else:
             values[var.path] = trial.suggest_float(var.path, var.low, var.high, log=var.log, step=var.step)
     return values
@@ -186,6 +186,23 @@ def trial_frozen(study, number: int):
     return next(t for t in study.get_trials(deepcopy=False) if t.number == number)
 
 
+def fail_unexpected(args: WorkerArgs, study, trial, queue, err: BaseException) -> str:
+    """Records a trial whose worker raised unexpectedly as failed (with the error's first line), not running."""
+    from optuna.trial import TrialState
+
+    lines = str(err).strip().splitlines()
+    message = f"the worker failed: {type(err).__name__}" + (f": {lines[0]}" if lines else "")
+    slot, label = trial.user_attrs.get("slot", trial.number), trial.user_attrs.get("label", "")
+    try:
+        trial.set_user_attr("status", "failed")
+        trial.set_user_attr("message", message)
+    except Exception:  # noqa: BLE001 - already finished: its own status stays
+        pass
+    study.tell(trial, state=TrialState.FAIL, skip_if_finished=True)
+    queue.put(TrialFinished(args.index, trial.number, slot, label, "failed", None, message))
+    return "failed"
+
+
 def worker_main(args: WorkerArgs, queue, control) -> None:
     """The body of a worker process."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent turns Ctrl-C into the stop flag
@@ -211,6 +228,9 @@ def worker_main(args: WorkerArgs, queue, control) -> None:
         trial = claim(study)
         if trial is None:
             break
-        status = run_trial(args, study, trial, spec, base, queue, control)
+        try:
+            status = run_trial(args, study, trial, spec, base, queue, control)
+        except Exception as err:  # noqa: BLE001 - a bug must not leave the trial "running" for good
+            status = fail_unexpected(args, study, trial, queue, err)
         done += status != "stopped"
     queue.put(WorkerExited(args.index, reason, done))
