@@ -60,6 +60,7 @@ def test_a_dataset_name_or_mapping_with_a_newline_is_quoted_on_one_line():
         ({"targets": {"s\rum": "sum"}}, "data.targets: the model has no head block 's\\rum'; it has sum"),
         ({"split": list(range(5000))}, "data.split must be three fractions (train, val, test) that add up to 1, "
                                        "not [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11..."),
+        ({"bucketing": "false"}, "data.bucketing must be true or false, not 'false'"),  # was read as true
     ]:
         try:
             prepare_data({"dataset": "adding", "options": {"length": 5, "samples": 40}, **binding}, model)
