@@ -248,3 +248,21 @@ def test_export_run_uses_the_runs_own_snapshot_and_names_a_run_without_weights(t
         export_run(result.run_dir, "python", tmp_path / "again.py")
     with pytest.raises(ExportError, match="missing; this folder is not a run"):
         export_run(tmp_path, "python", tmp_path / "nothing.py")
+
+
+def test_a_path_too_long_or_not_a_regular_file_is_a_one_line_error_not_a_traceback(tmp_path, capsys):
+    doc = copy_example(tmp_path)
+    weights = tmp_path / "w.safetensors"
+    save_weights(doc, weights, seed=0)
+    long = tmp_path / ("a" * 300)
+    for args, message in [
+        (["-w", str(weights), "-o", f"{long}.pt"], f"{long}.pt: cannot read the output path (File name too long)"),
+        (["-w", f"{long}.safetensors"], f"{long}.safetensors: cannot read the checkpoint (File name too long)"),
+        (["--run", str(long)], f"{long}: cannot read the run folder (File name too long)"),
+        (["-w", "/dev/zero"], "/dev/zero: is not a regular file (a device, pipe or socket)"),
+        (["-w", str(tmp_path)], f"{tmp_path}: is a folder, not a checkpoint file"),
+    ]:
+        assert main(["export", str(doc), *args]) == 2, args
+        err = capsys.readouterr().err
+        assert message in err and err.count("\n") == 1 and "Traceback" not in err
+    assert not list(tmp_path.glob("*.pt"))

@@ -4,13 +4,14 @@ Compiles the document's graph, loads the checkpoint strictly, writes the format,
 """
 from __future__ import annotations
 
+import stat
 from pathlib import Path
 
 from .. import __version__
 from ..compiler import CompileError, compile_graph
 from ..document import FORMAT_VERSION, Document
 from .common import (FORMATS, TOLERANCE, ExportError, ExportReport, build_metadata, default_weights, load_weights,
-                     read_data_meta, run_dir_of)
+                     read_data_meta, run_dir_of, stat_of)
 from .names import check_block_names
 
 
@@ -39,7 +40,8 @@ def export_model(document: Document, weights_path: str | Path | None, fmt: str, 
     elif run_dir is not None:  # `--run R` alone: that run's model (it took the latest run's and R's vocabulary)
         from ..training.runs import Run
 
-        if not Path(run_dir).is_dir():
+        found = stat_of(Path(run_dir), "the run folder")
+        if found is None or not stat.S_ISDIR(found.st_mode):
             raise ExportError(f"{run_dir}: no such run folder")
         weights = Run(run_dir).weights()
         if weights is None:
@@ -51,7 +53,8 @@ def export_model(document: Document, weights_path: str | Path | None, fmt: str, 
     run = Path(run_dir) if run_dir is not None else run_dir_of(weights)
     metadata = build_metadata(model, read_data_meta(run), FORMAT_VERSION, __version__, document.description)
     out = Path(out_path) if out_path is not None else default_output(document, fmt)
-    if out.is_dir():
+    found = stat_of(out, "the output path")
+    if found is not None and stat.S_ISDIR(found.st_mode):
         raise ExportError(f"{out}: is a folder: give the path of the file to write")
     if fmt == "python" and out.suffix != ".py":
         raise ExportError(f"{out}: the Python export writes an importable module: give a path ending in .py")

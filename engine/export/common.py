@@ -7,6 +7,8 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import os
+import stat
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -87,14 +89,31 @@ def quiet() -> Iterator[None]:
 
 # -- weights ---------------------------------------------------------------------------------------------
 
+def stat_of(path: Path, what: str) -> os.stat_result | None:
+    """``path``'s status, or None when nothing is there (a missing name, or a file where a folder should be);
+    ExportError naming ``what`` and the OS's reason otherwise (a name too long, no permission)."""
+    try:
+        return path.stat()
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    except OSError as err:
+        raise ExportError(f"{path}: cannot read {what} ({err.strerror or err})") from None
+
+
 def load_weights(model: CompiledModel, weights_path: str | Path) -> None:
     """Loads a safetensors checkpoint strictly; a mismatch names every block that does not fit."""
     from safetensors import SafetensorError
     from safetensors.torch import load_file
 
     path = Path(weights_path)
-    if not path.is_file():
+    found = stat_of(path, "the checkpoint")
+    if found is None:
         raise ExportError(f"{path}: no such checkpoint file")
+    if stat.S_ISDIR(found.st_mode):
+        raise ExportError(f"{path}: is a folder, not a checkpoint file")
+    if not stat.S_ISREG(found.st_mode):
+        raise ExportError(f"{path}: is not a regular file (a device, pipe or socket): give a .safetensors "
+                          "checkpoint file")
     try:
         if _utf8(str(path)):
             tensors = load_file(str(path))
