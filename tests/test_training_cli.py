@@ -37,6 +37,18 @@ def test_document_without_data_binding_exits_2(tmp_path, capsys):
     assert not (tmp_path / "runs").exists() or not any((tmp_path / "runs").rglob("metrics.jsonl"))
 
 
+def test_an_out_folder_that_cannot_be_made_is_a_bad_argument(tmp_path, capsys):
+    """Was exit 1 ("training failed: unexpected error: NotADirectoryError ...") after loading the data."""
+    taken = tmp_path / "taken"
+    taken.write_text("not a folder")
+    path = _tiny_adding(tmp_path, 1)
+    assert main(["train", str(path), "--out", str(taken)]) == 2
+    assert capsys.readouterr().err == f"error: --out {taken} cannot hold run folders: it is a file, not a folder\n"
+    assert main(["train", str(path), "--out", str(tmp_path / ("a" * 300))]) == 2
+    assert "cannot hold run folders: File name too long" in capsys.readouterr().err
+    assert taken.read_text() == "not a folder"
+
+
 def _tiny_adding(tmp_path, epochs):
     doc = json.loads((EXAMPLES / "adding_lstm.json").read_text())
     doc["data"] = {"dataset": "adding", "options": {"length": 10, "samples": 200}, "split": [0.6, 0.2, 0.2], "seed": 0}

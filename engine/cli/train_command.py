@@ -9,8 +9,10 @@ import signal
 import sys
 import threading
 import time
+from pathlib import Path
 
 from ..document import DocumentError, load_document
+from ..graph import shown
 from ..settings import SettingError, assign, inactive_reason
 from ..training import EpochMetrics, Hook, StepMetrics, Trainer
 from ..training.config import ConfigError, TrainingConfig
@@ -122,6 +124,13 @@ def run(args) -> int:
     except (DocumentError, ConfigError, SettingError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
+    if args.out:  # a bad --out is a bad argument (exit 2), not a training that failed (exit 1)
+        try:
+            Path(args.out).mkdir(parents=True, exist_ok=True)
+        except OSError as err:
+            reason = "it is a file, not a folder" if Path(args.out).is_file() else err.strerror or str(err)
+            print(f"error: --out {shown(str(args.out), 120)} cannot hold run folders: {reason}", file=sys.stderr)
+            return 2
     trainer = Trainer(doc, config, run_root=args.out)
     trainer.add_hook(ProgressBar())
     ctrl_c = CtrlC()
