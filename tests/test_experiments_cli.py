@@ -102,3 +102,17 @@ def test_ctrl_c_stops_the_sweep_keeping_finished_trials_exit_130(tmp_path):
     rows = (next((tmp_path / "out").rglob("trials.csv"))).read_text().splitlines()
     assert len(rows) == 7 and not any(",running," in row for row in rows)
     assert sum(",completed," in row for row in rows) >= 1 and sum(",waiting," in row for row in rows) >= 1
+
+
+def test_an_out_folder_that_cannot_be_made_is_one_line_and_exit_2(tmp_path, capsys):
+    path = tiny_adding(tmp_path, [{"path": "training.seed", "values": [0]}])
+    plain = tmp_path / "plain"
+    plain.write_text("kept")
+    for out, reason in [(tmp_path / ("a" * 300), "(File name too long)"),
+                        (plain, f"({plain} is a file, not a folder)"),
+                        (plain / "deeper", f"({plain} is a file, not a folder)")]:
+        assert main(["sweep", str(path), "--out", str(out)]) == 2
+        captured = capsys.readouterr()
+        assert captured.err.startswith("error: ") and captured.err.count("\n") == 1, captured.err
+        assert f"cannot write the experiment folder here {reason}" in captured.err
+    assert plain.read_text() == "kept"

@@ -132,13 +132,21 @@ class Experiment:
         """Plans, then finds (resume) or creates the folder and the study with one queued trial per slot."""
         plan = self.plan()
         definition = self.definition()
-        self.experiments_dir().mkdir(parents=True, exist_ok=True)
-        with FileLock(self.experiments_dir() / FOLDER_LOCK):  # two sweeps started at once join one folder
-            folder = self.find_folder()
-            if folder is None:
-                folder = self._new_folder(definition)
-            self.release()
-            self._lock, alone = hold_sweep(folder)
+        parent = self.experiments_dir()
+        try:
+            parent.mkdir(parents=True, exist_ok=True)
+            with FileLock(parent / FOLDER_LOCK):  # two sweeps started at once join one folder
+                folder = self.find_folder()
+                if folder is None:
+                    folder = self._new_folder(definition)
+                self.release()
+                self._lock, alone = hold_sweep(folder)
+        except OSError as err:  # a name too long, a file where a folder should be, no permission
+            reason = err.strerror or str(err)
+            if isinstance(err, (NotADirectoryError, FileExistsError)):
+                blocker = next((p for p in [parent, *parent.parents] if p.is_file()), None)
+                reason = f"{blocker} is a file, not a folder" if blocker is not None else reason
+            raise ExperimentError(str(parent), f"cannot write the experiment folder here ({reason})") from None
         self.folder = folder
         storage = open_storage(self.storage, folder)
         slots = [dict(v.values) for v in plan.variants[:plan.trials]] if self.spec.strategy == "grid" \
