@@ -128,7 +128,8 @@ def run(args) -> int:
         try:
             Path(args.out).mkdir(parents=True, exist_ok=True)
         except OSError as err:
-            reason = "it is a file, not a folder" if Path(args.out).is_file() else err.strerror or str(err)
+            reason = {FileExistsError: "it is a file, not a folder", NotADirectoryError: "a folder on its way is a file"
+                      }.get(type(err), err.strerror or str(err))
             print(f"error: --out {shown(str(args.out), 120)} cannot hold run folders: {reason}", file=sys.stderr)
             return 2
     trainer = Trainer(doc, config, run_root=args.out)
