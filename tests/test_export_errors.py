@@ -266,3 +266,20 @@ def test_a_path_too_long_or_not_a_regular_file_is_a_one_line_error_not_a_traceba
         err = capsys.readouterr().err
         assert message in err and err.count("\n") == 1 and "Traceback" not in err
     assert not list(tmp_path.glob("*.pt"))
+
+
+@pytest.mark.parametrize("text, reason", [
+    ("[" * 5000 + "]" * 5000, "nested too deeply"),
+    ('{"vocab": NaN}', "NaN is not a JSON value"),
+    ('{"vocab": -Infinity}', "-Infinity is not a JSON value"),
+])
+def test_a_broken_data_description_is_refused_naming_the_file(tmp_path, capsys, text, reason):
+    doc = copy_example(tmp_path)
+    run = tmp_path / "kept" / "20260101-090000"
+    save_weights(doc, run / "checkpoints" / "best.safetensors", seed=0)
+    (run / "data_meta.json").write_text(text)
+    out = tmp_path / "model.pt"
+    assert main(["export", str(doc), "--run", str(run), "-o", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert f"{run / 'data_meta.json'}: cannot read the data description ({reason})" in err
+    assert err.count("\n") == 1 and not out.exists()

@@ -206,6 +206,10 @@ def run_dir_of(weights_path: Path) -> Path | None:
     return run.path if run is not None else None
 
 
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON value")
+
+
 def read_data_meta(run_dir: Path | None) -> dict[str, Any]:
     if run_dir is None:
         return {}
@@ -215,8 +219,10 @@ def read_data_meta(run_dir: Path | None) -> dict[str, Any]:
     if not path.is_file():
         return {}
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
+        data = json.loads(path.read_text(encoding="utf-8"), parse_constant=_no_constant)
+    except RecursionError:
+        raise ExportError(f"{path}: cannot read the data description (nested too deeply)") from None
+    except (OSError, ValueError) as err:  # UnicodeDecodeError and JSONDecodeError are ValueErrors
         raise ExportError(f"{path}: cannot read the data description ({err})") from None
     if not isinstance(data, dict):
         raise ExportError(f"{path}: expected a JSON object")
