@@ -139,3 +139,18 @@ def test_a_worker_that_raises_unexpectedly_fails_its_trial_instead_of_leaving_it
         assert [(e.status, e.message) for e in finished] == [("failed", trial.message)]
     finally:
         experiment.release()
+
+
+def test_a_definition_that_is_not_an_object_is_skipped_like_an_unreadable_one(tmp_path):
+    doc = load_document(tiny_adding(tmp_path, [{"path": "training.seed", "values": [0]}]))
+    experiment = Experiment(doc, out=tmp_path / "out")
+    for name, text in (("tiny-20990101-000000", "[]"), ("tiny-20990101-000001", "[" * 5000)):
+        stray = experiment.experiments_dir() / name
+        stray.mkdir(parents=True)
+        (stray / "definition.json").write_text(text)
+    assert experiment.find_folder() is None
+    try:
+        folder = experiment.prepare()
+    finally:
+        experiment.release()
+    assert folder.name.startswith("tiny-") and not folder.name.startswith("tiny-2099")

@@ -118,10 +118,11 @@ class Experiment:
         parent = self.experiments_dir()
         for folder in sorted(parent.glob(f"{self.spec.name}-*"), reverse=True) if parent.is_dir() else ():
             try:
-                if json.loads((folder / DEFINITION).read_text(encoding="utf-8")).get("key") == key:
-                    return folder
-            except (OSError, ValueError):
-                continue
+                definition = json.loads((folder / DEFINITION).read_text(encoding="utf-8"))
+            except (OSError, ValueError, RecursionError):
+                continue  # unreadable: not this experiment's folder
+            if isinstance(definition, dict) and definition.get("key") == key:
+                return folder
         return None
 
     @property
