@@ -12,7 +12,6 @@ import torch
 from torch import Tensor
 
 from .compiler import CompiledModel
-from .specs import TensorKind
 
 
 class DecodingError(ValueError):
@@ -30,11 +29,12 @@ class Seq2SeqRoles:
 
 def seq2seq_roles(compiled: CompiledModel) -> Seq2SeqRoles:
     """The decoder input is the token input that times a per-step head, next to at least one other input."""
-    tokens = {i.name for i in compiled.inputs if i.kind is TensorKind.TOKENS}
-    for index, head in enumerate(compiled.heads):
-        if head.task in ("labelling", "language_model") and head.time_source in tokens and len(compiled.inputs) > 1:
-            sources = tuple(i.name for i in compiled.inputs if i.name != head.time_source)
-            return Seq2SeqRoles(head.time_source, sources, index)
+    from .training.model_settings import decoder_input  # the same rule decides whether teacher forcing applies
+
+    found = decoder_input(compiled)
+    if found is not None:
+        index, decoder = found
+        return Seq2SeqRoles(decoder, tuple(i.name for i in compiled.inputs if i.name != decoder), index)
     raise DecodingError("free-running decoding needs an encoder-decoder: a per-step head whose time axis is a token "
                         "input read by a decoder, next to a second (source) input")
 

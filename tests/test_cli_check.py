@@ -127,7 +127,12 @@ def test_a_graph_that_does_not_fit_its_data_exits_1_naming_the_mismatch(capsys, 
 @pytest.mark.parametrize("training, expected", [
     ({"epohcs": 3}, "training.epohcs: "),
     ({"lr": 1e39}, "training.lr: must be at most 1e30"),
-    ({"batch_size": 0}, "training.batch_size: ")])
+    ({"batch_size": 0}, "training.batch_size: "),
+    # settings the model cannot take (train refused them only after an epoch, for the monitor)
+    ({"monitor": "val_mse"}, "training.monitor: 'val_mse' is not a validation metric of this model (it has "
+                             "val_loss, val_accuracy)"),
+    ({"tbptt": 4}, "training.tbptt: truncated BPTT applies to language models with one input"),
+    ({"teacher_forcing": 0.5}, "training.teacher_forcing: below 1 (or a schedule) needs an encoder-decoder")])
 def test_a_training_setting_train_would_refuse_is_a_problem_for_check_too(capsys, tmp_path, training, expected):
     """check passed a document whose training section train then refused (exit 2 at the start of a run)."""
     data = json.loads(SENTIMENT.read_text(encoding="utf-8"))
@@ -139,6 +144,17 @@ def test_a_training_setting_train_would_refuse_is_a_problem_for_check_too(capsys
     lines = out.splitlines()
     assert lines[0] == f"{path}: 1 problem:" and lines[1].startswith(f"  - {expected}") and len(lines) == 2
     assert main(["train", str(path), "--epochs", "1"]) == 2  # the same refusal
+
+
+def test_an_empty_model_with_data_exits_1_as_train_refuses_it(capsys, tmp_path):
+    data = json.loads(SENTIMENT.read_text(encoding="utf-8"))
+    data["graph"] = {"nodes": [], "edges": []}
+    path = tmp_path / "empty.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    code, out, err = check(capsys, path)
+    assert (code, err) == (1, "")
+    assert out.splitlines() == [f"{path}: 1 problem:",
+                                "  - The model is empty: add an input, some blocks and an output head"]
 
 
 def test_a_document_without_data_exits_1(capsys, tmp_path):

@@ -37,7 +37,7 @@ def run(args) -> int:
     from ..training.config import ConfigError, TrainingConfig
 
     try:  # what train would refuse, check refuses too: an unknown or out-of-range training setting
-        TrainingConfig.from_dict(doc.training)
+        config = TrainingConfig.from_dict(doc.training)
     except ConfigError as err:
         _print_problems(args.file, [str(err)])
         return 1
@@ -45,11 +45,16 @@ def run(args) -> int:
     if not report.ok:
         _print_problems(args.file, [d.message for d in report.diagnostics])
         return 1
-    from ..data.checks import fit_problems
+    if not len(doc.graph):  # as compile_graph refuses it
+        _print_problems(args.file, ["The model is empty: add an input, some blocks and an output head"])
+        return 1
+    from ..data.checks import fit_problems, model_view
+    from ..training.model_settings import setting_problems
 
-    problems = fit_problems(doc)
+    problems = [p.message for p in fit_problems(doc)] or [
+        str(e) for e in setting_problems(config, model_view(doc.graph, report))]  # the monitor, tbptt, teacher forcing
     if problems:
-        _print_problems(args.file, [p.message for p in problems])
+        _print_problems(args.file, problems)
         return 1
     print(format_table(summary_rows(doc.graph, report), ("Block", "Kind", "Output", "Parameters")))
     print(f"\nTotal parameters: {report.total_params:,}")

@@ -18,6 +18,7 @@ from .config import ConfigError, TrainingConfig
 from .distributed import DistContext
 from .hooks import Monitor
 from .logits import LogitTaps
+from .model_settings import setting_problems
 from .optim import make_optimizer, make_scheduler
 from .rundir import RunDir, new_run_dir
 from .runs import CONFIG, DATA_META, DOCUMENT
@@ -141,6 +142,9 @@ def open_session(document: Document, config: TrainingConfig | None = None, *, ru
                                             f"{dist.world_size} processes")
         torch.manual_seed(config.seed)
         compiled = compile_graph(document.graph)
+        refused = setting_problems(config, compiled)  # before any data is read or run folder made
+        if refused:
+            raise refused[0]
         inner = compiled.module.to(device)
         if data is None:
             data = _prepare(document, compiled)
@@ -156,7 +160,6 @@ def open_session(document: Document, config: TrainingConfig | None = None, *, ru
         session = Session(document, config, dist, device, compiled, inner, model, data, optimizer,
                           make_scheduler(config, optimizer), Monitor(config.monitor), taps,
                           BlockGradNorms(inner), run_dir)
-        session.steps  # noqa: B018 - a setting the steps refuse (tbptt, teacher_forcing) fails here, not mid-run
         return session
     except BaseException:
         if taps is not None:

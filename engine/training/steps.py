@@ -12,7 +12,7 @@ from torch import Tensor
 
 from ..losses import HeadResult, MetricTracker, TargetError, head_loss
 from ..specs import TensorKind
-from .config import ConfigError
+from .model_settings import decoder_input, setting_problems
 from .tbptt import StateCarrier, chunks
 
 
@@ -37,29 +37,20 @@ class StepRunner:
         self.time_targets = {h.name for h in self.heads if h.task in ("labelling", "language_model")
                              or (h.task == "regression" and h.input_shape.kind is TensorKind.SEQUENCE)}
         self.carrier = None
+        refused = [p for p in setting_problems(cfg, compiled) if p.field in ("tbptt", "teacher_forcing")]
+        if refused:
+            raise refused[0]
         if cfg.tbptt:
-            if len(compiled.inputs) != 1 or not any(h.task == "language_model" for h in self.heads):
-                raise ConfigError("tbptt", "truncated BPTT applies to language models with one input; set it to 0")
             self.carrier = StateCarrier(session.inner_module)
         self.decoder = None
         self.epoch = 0
         self._epoch_tracker = None
         if cfg.teacher_forcing < 1.0 or cfg.teacher_forcing_schedule != "constant":
-            self.decoder = self._decoder_input(compiled)
+            self.decoder = decoder_input(compiled)
             self.generator = torch.Generator().manual_seed(cfg.seed)
         self.prev_norms: dict[str, float] = {}
         self._after_backward = None
         self._where = ""
-
-    @staticmethod
-    def _decoder_input(compiled):
-        tokens = {i.name for i in compiled.inputs if i.kind is TensorKind.TOKENS}
-        for index, head in enumerate(compiled.heads):
-            if head.task in ("labelling", "language_model") and head.time_source in tokens and len(compiled.inputs) > 1:
-                return index, head.time_source
-        raise ConfigError("teacher_forcing", "below 1 (or a schedule) needs an encoder-decoder: a per-step head "
-                                             "whose time axis is a token input read by a decoder, next to a second "
-                                             "input")
 
     def autocast(self):
         if self.t.config.bf16 and self.t.device.type == "cuda":
