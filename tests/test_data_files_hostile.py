@@ -83,6 +83,8 @@ def test_quoted_cells_across_lines_still_load(tmp_path):
      "data.csv, row 3, column 'text': a cell of more than 131,072 characters (it starts xxxxxxxxxxxxxxxxxxxx…): "
      "is the delimiter wrong?"),
     (b",,\n1,2,3\n", "data.csv, row 1 (header): the header row has no column names"),
+    (b"text,label,text\nfine,1,good\n", "data.csv, row 1 (header): 2 columns are named 'text' (columns 1, 3): "
+                                        "rename all but one"),  # the first one was taken, silently
 ])
 def test_hostile_text_files_give_one_line(tmp_path, content, message):
     path = _write(tmp_path, content)
@@ -92,7 +94,8 @@ def test_hostile_text_files_give_one_line(tmp_path, content, message):
 @pytest.mark.parametrize("cell,message", [
     ("nan", "data.csv, row 4, column 'b' has 'nan': numbers must be finite"),
     ("-inf", "data.csv, row 4, column 'b' has '-inf': numbers must be finite"),
-    ("1e400", "data.csv, row 4, column 'b' has '1e400': numbers must be finite"),
+    ("1e400", "data.csv, row 4, column 'b' has '1e400': too large (at most about 1.8e308)"),  # finite, not held
+    ("+Infinity", "data.csv, row 4, column 'b' has '+Infinity': numbers must be finite"),
     ("1e300", "data.csv, column 'b': its values are too large to scale (beyond about 1e38): rescale the column first"),
 ])
 def test_series_values_that_are_not_finite_name_row_and_column(tmp_path, cell, message):

@@ -262,6 +262,10 @@ def read_table(path: Path, delimiter=None) -> tuple[list[str], list[tuple[int, l
 def _column(path: Path, header: list[str], name: str) -> int:
     if name not in header:
         raise DataError(f"{path.name}, row 1 (header): no column '{_cut(name)}'; the columns are {_columns(header)}")
+    places = [str(i + 1) for i, column in enumerate(header) if column == name]
+    if len(places) > 1:  # which one was meant is anyone's guess: taking the first would be silent
+        raise DataError(f"{path.name}, row 1 (header): {len(places)} columns are named '{_cut(name)}' (columns "
+                        f"{', '.join(places[:NAMED])}): rename all but one")
     return header.index(name)
 
 
@@ -272,8 +276,9 @@ def _number(path: Path, row: int, column: str, cell: str) -> float:
         what = "is empty" if not cell.strip() else f"has {shown(cell.strip())}, which is not a number"
         raise DataError(f"{path.name}, row {row}, column '{_cut(column)}' {what}") from None
     if value != value or value in (float("inf"), float("-inf")):
-        raise DataError(f"{path.name}, row {row}, column '{_cut(column)}' has {shown(cell.strip())}: numbers must be "
-                        f"finite")
+        written = cell.strip().lower().lstrip("+-") in ("inf", "infinity")  # else a finite number too large to hold
+        reason = "numbers must be finite" if written or value != value else "too large (at most about 1.8e308)"
+        raise DataError(f"{path.name}, row {row}, column '{_cut(column)}' has {shown(cell.strip())}: {reason}")
     return value
 
 
