@@ -228,6 +228,27 @@ def test_the_gradient_plots_show_only_the_run_on_display_each_line_in_its_own_co
     assert len(board.grad_norms.global_curve.getData()[0] or []) == 0
 
 
+def test_a_training_setting_the_model_cannot_take_is_a_problem_until_it_is_changed(studio, qtbot):
+    """A monitor typed into the Training dock that the model does not report showed "ready to train"."""
+    from gui.commands import SetSectionCommand
+
+    window = studio(samples=120, length=10)
+    fit, problems = window.training.fit, window.problems
+    fit.wait()
+    document = window.document
+
+    def set_training(**changes):
+        with qtbot.waitSignal(fit.updated, timeout=60000):
+            window.undo_stack.push(SetSectionCommand(document, "training", {**document.training, **changes},
+                                                     window.training.sections))
+
+    set_training(monitor="val_nonsense")
+    assert problems.messages() == ["training.monitor: 'val_nonsense' is not a validation metric of this model "
+                                   "(it has val_loss, val_mse, val_mae)"]
+    set_training(monitor="val_mae")
+    assert problems.messages() == ["No problems: the model is ready to train"]
+
+
 def test_problems_say_no_data_until_there_is_and_a_head_mismatch_is_fixed_in_one_click(studio, qtbot):
     from gui.commands import SetParamCommand
 

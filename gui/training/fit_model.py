@@ -16,14 +16,31 @@ from .background import BackgroundCall
 
 
 def check_snapshot(document: Document, base_dir) -> list[FitProblem]:
-    """Runs in a worker thread on a copy: reading the dataset (cached per binding) may take a second."""
+    """Runs in a worker thread on a copy: reading the dataset (cached per binding) may take a second. With the
+    data in order, the training settings the model cannot take (a monitor it does not report, ...) follow."""
     if document.data.get("dataset"):
         try:
             facts = data_facts(document.data, base_dir)
         except DataError as err:
             return [FitProblem(None, str(err))]
-        return fit_problems(document, base_dir, facts)
-    return fit_problems(document, base_dir)
+        problems = fit_problems(document, base_dir, facts)
+    else:
+        problems = fit_problems(document, base_dir)
+    return problems or setting_problems(document)
+
+
+def setting_problems(document: Document) -> list[FitProblem]:
+    from engine.data.checks import model_view
+    from engine.training.config import ConfigError, TrainingConfig
+    from engine.training.model_settings import setting_problems as refused
+
+    if not len(document.graph):
+        return []
+    try:
+        config = TrainingConfig.from_dict(document.training)
+    except (ConfigError, TypeError):
+        return []  # the Training dock shows a bad value where it is typed
+    return [FitProblem(None, str(err)) for err in refused(config, model_view(document.graph))]
 
 
 class FitModel(QObject):
@@ -57,7 +74,7 @@ class FitModel(QObject):
         self.refresh()
 
     def _on_section(self, section: str) -> None:
-        if section == "data":
+        if section in ("data", "training"):
             self.schedule()
 
     def schedule(self) -> None:
@@ -71,7 +88,8 @@ class FitModel(QObject):
             return
         self.problems = None
         self.checking.emit()
-        snapshot = Document(self.document.graph.copy(), data=copy.deepcopy(self.document.data))
+        snapshot = Document(self.document.graph.copy(), data=copy.deepcopy(self.document.data),
+                            training=copy.deepcopy(self.document.training))
         base = Path(self.document.path).parent if self.document.path else None
         state = self._state = object()
         self.background.call(lambda: (state, check_snapshot(snapshot, base)))
