@@ -97,6 +97,7 @@ class MainWindow(QMainWindow):
             self.training = TrainingController(self, self.undo_stack, select_block=self.focus_block)
             self.problems.set_fit_model(self.training.fit)
             self.problems.fixRequested.connect(self.training.apply_fixes)
+            self.problems.settingActivated.connect(self.training.focus_setting)
             for dock in self.training.docks.values():
                 self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
         self.experiments = None  # the experiment half: Vary…, the Experiments dock and menu (gui.experiments)

@@ -1,5 +1,6 @@
 """The Problems panel: every diagnostic of the current graph and every mismatch between the graph and its
-data (or that there is no data yet); activating one selects and centres its block, Fix applies its fixes."""
+data (or that there is no data yet); activating one selects and centres its block (or shows the training setting
+it names), Fix applies its fixes."""
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
@@ -8,10 +9,12 @@ from PySide6.QtWidgets import QHBoxLayout, QListWidget, QListWidgetItem, QPushBu
 NODE_ROLE = Qt.ItemDataRole.UserRole
 EMPTY_CANVAS = "The canvas is empty: drag blocks from Blocks (or press Tab on the canvas) to build a model"
 FIXES_ROLE = Qt.ItemDataRole.UserRole + 1
+SETTING_ROLE = Qt.ItemDataRole.UserRole + 2
 
 
 class ProblemsPanel(QWidget):
     problemActivated = Signal(str)  # the block id of the clicked problem
+    settingActivated = Signal(str)  # the setting path of a clicked problem that names one ("training.monitor")
     fixRequested = Signal(tuple)  # the fixes of the chosen fit problem(s), to apply as one undo step
 
     def __init__(self, parent: QWidget | None = None):
@@ -94,7 +97,7 @@ class ProblemsPanel(QWidget):
                 node = self._graph.by_name(problem.block) if problem.block and self._graph is not None else None
                 fix = f" — Fix: {'; '.join(f.describe() for f in problem.fixes)}" if problem.fixes else ""
                 self._add(warning if problem.fixes else critical, problem.message + fix, node.id if node else "",
-                          problem.fixes)
+                          problem.fixes, problem.setting or "")
         for message, block in self._experiment:
             self._add(critical, f"Experiment: {message}", block or "")
         self._count = len(diagnostics) + (0 if empty else len(fits or [])) + len(self._experiment)
@@ -110,9 +113,10 @@ class ProblemsPanel(QWidget):
             dock.setWindowTitle(f"Problems ({self._count})" if self._count else "Problems")
         self._update_buttons()
 
-    def _add(self, icon, message: str, node_id: str, fixes: tuple = ()) -> None:
+    def _add(self, icon, message: str, node_id: str, fixes: tuple = (), setting: str = "") -> None:
         item = QListWidgetItem(icon, message)
         item.setData(NODE_ROLE, node_id)
+        item.setData(SETTING_ROLE, setting)
         item.setData(FIXES_ROLE, tuple(fixes))
         item.setToolTip(message)
         self.list.addItem(item)
@@ -142,3 +146,5 @@ class ProblemsPanel(QWidget):
         node_id = item.data(NODE_ROLE)
         if node_id:
             self.problemActivated.emit(node_id)
+        elif item.data(SETTING_ROLE):
+            self.settingActivated.emit(item.data(SETTING_ROLE))

@@ -245,7 +245,20 @@ def test_a_training_setting_the_model_cannot_take_is_a_problem_until_it_is_chang
     set_training(monitor="val_nonsense")
     assert problems.messages() == ["training.monitor: 'val_nonsense' is not a validation metric of this model "
                                    "(it has val_loss, val_mse, val_mae)"]
-    set_training(monitor="val_mae")
+    panel, dock = window.training.training_panel, window.training.docks["training"]
+    window.training.docks["data"].raise_()  # the Training dock behind another tab: clicking brings it forward
+
+    def focused(name):
+        editor = panel.editors[name]
+        return window.focusWidget() is editor or editor.isAncestorOf(window.focusWidget())
+
+    problems.list.itemClicked.emit(problems.list.item(0))
+    assert focused("monitor") and not dock.visibleRegion().isEmpty()
+    set_training(tbptt=4)  # in More settings, which opens for it
+    assert problems.messages()[1].startswith("training.tbptt: truncated BPTT applies to language models")
+    problems.list.itemClicked.emit(problems.list.item(1))
+    assert panel.more.isVisible() and focused("tbptt")
+    set_training(monitor="val_mae", tbptt=0)
     assert problems.messages() == ["No problems: the model is ready to train"]
 
 

@@ -43,11 +43,13 @@ class Fix:
 @dataclass(frozen=True)
 class FitProblem:
     """A mismatch between the graph and its data: the block to change (None: the data binding), a one-line
-    message naming the mismatch and the fix, and the fixes (applied together, as one undo step)."""
+    message naming the mismatch and the fix, and the fixes (applied together, as one undo step). ``setting``
+    is the path of the setting to change instead (``training.monitor``), where that is what the problem is."""
 
     block: str | None
     message: str
     fixes: tuple[Fix, ...] = ()
+    setting: str | None = None
 
 
 @dataclass

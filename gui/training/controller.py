@@ -193,6 +193,15 @@ class TrainingController(QObject):
         self.fit.set_document(document)
         self._show_live_values()
 
+    def focus_setting(self, path: str) -> None:
+        """Brings the dock that holds setting ``path`` forward with its editor focused (``training.<name>``)."""
+        section, _, name = path.partition(".")
+        if section == "training":
+            dock = self.docks["training"]
+            dock.show()
+            dock.raise_()
+            self.training_panel.focus_setting(name)
+
     def apply_fixes(self, fixes, text: str = "Fit the graph to the data") -> int:
         """Applies the fixes of fit problems as one undo step: block parameters through SetParamCommand,
         data binding entries through one SetSectionCommand. Returns how many edits it made."""

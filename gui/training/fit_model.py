@@ -40,7 +40,8 @@ def setting_problems(document: Document) -> list[FitProblem]:
         config = TrainingConfig.from_dict(document.training)
     except (ConfigError, TypeError):
         return []  # the Training dock shows a bad value where it is typed
-    return [FitProblem(None, str(err)) for err in refused(config, model_view(document.graph))]
+    return [FitProblem(None, str(err), setting=f"training.{err.field}")
+            for err in refused(config, model_view(document.graph))]
 
 
 class FitModel(QObject):

@@ -6,7 +6,7 @@ writes and what Start trains); the widgets only show the section and follow its 
 """
 from __future__ import annotations
 
-from PySide6.QtCore import QSignalBlocker, Qt, Signal
+from PySide6.QtCore import QSignalBlocker, Qt, QTimer, Signal
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QLabel, QProgressBar, QPushButton, QScrollArea,
                                QHBoxLayout, QVBoxLayout, QWidget)
 
@@ -75,7 +75,7 @@ class TrainingPanel(QWidget):
         self.device.activated.connect(lambda *_: self._commit_device())
         device_row = QFormLayout()
         device_row.addRow("Device", self.device)
-        more_toggle = QCheckBox("More settings")
+        self.more_toggle = more_toggle = QCheckBox("More settings")
         self.more.setVisible(False)
         more_toggle.toggled.connect(self.more.setVisible)
 
@@ -108,7 +108,7 @@ class TrainingPanel(QWidget):
         form_layout.addWidget(more_toggle)
         form_layout.addWidget(self.more)
         form_layout.addStretch(1)
-        scroll = QScrollArea()
+        self.scroll = scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QScrollArea.Shape.NoFrame)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)  # rows shrink to the dock
@@ -244,6 +244,22 @@ class TrainingPanel(QWidget):
 
     def show_snapshot_notice(self, visible: bool = True) -> None:
         self.notice.setVisible(visible)
+
+    def focus_setting(self, name: str) -> bool:
+        """Shows setting ``name``'s editor (opening More settings for it) and puts the focus there: where a
+        Problems entry that names the setting leads. False for a setting without an editor here."""
+        editor = self.editors.get(name)
+        if editor is None:
+            return False
+        if name in self.more.editors:
+            self.more_toggle.setChecked(True)
+        editor.setFocus(Qt.FocusReason.OtherFocusReason)
+        QTimer.singleShot(0, lambda: self._scroll_to(editor))  # once More settings, just shown, is laid out
+        return True
+
+    def _scroll_to(self, editor) -> None:
+        self.scroll.ensureWidgetVisible(editor, 0)
+        self.scroll.horizontalScrollBar().setValue(0)  # rows fit the dock's width: never shift them sideways
 
     def show_message(self, text: str, error: bool = False) -> None:
         self.message.setStyleSheet("color: #b00020;" if error else "")
