@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout,
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout, QGridLayout,
                                QHBoxLayout, QLabel, QLineEdit, QMenu, QPushButton, QSpinBox, QStackedLayout,
                                QVBoxLayout, QWidget)
 
@@ -120,20 +120,20 @@ class ParamEditor(QWidget):
 
     def _multi_check(self, items: Iterable[str]) -> QWidget:
         holder = QWidget()
-        layout = QHBoxLayout(holder)
+        layout = QGridLayout(holder)  # two boxes a row: five probes in one row were wider than a 1280 px dock
         layout.setContentsMargins(0, 0, 0, 0)
         holder.boxes = {}
-        for item in items:
+        for index, item in enumerate(items):
             box = QCheckBox(str(item).replace("_", " "))
             box.clicked.connect(lambda _on: self._commit(self._checked(holder)))
             holder.boxes[item] = box
-            layout.addWidget(box)
+            layout.addWidget(box, index // 2, index % 2)
         if not items:  # a list of free text (columns) without known items yet: typed as a,b
             holder.line = QLineEdit()
             holder.line.setPlaceholderText("none" if self.param.nullable else "a,b")
             holder.line.editingFinished.connect(lambda: self._commit_typed(holder.line.text()))
-            layout.addWidget(holder.line)
-        layout.addStretch(1)
+            layout.addWidget(holder.line, 0, 0, 1, 2)
+        layout.setColumnStretch(2, 1)
         return holder
 
     def _checked(self, holder) -> Any:

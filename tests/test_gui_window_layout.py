@@ -112,6 +112,8 @@ def test_on_a_1280x720_screen_no_dock_cuts_off_its_panel(qtbot, tmp_path):
     window.resize(*first_size(1280, 720))
     window.show()
     examples = Path(__file__).resolve().parent.parent / "examples"
+    # More settings open too: its probes in one row were 433 px wide, past the Training dock's edge
+    window.training.training_panel.more_toggle.setChecked(True)
     for name in ("names.json", "co2.json", "seq2seq.json", "charlm.json"):
         assert window.open_file(examples / name)
         qtbot.wait(50)
@@ -122,6 +124,9 @@ def test_on_a_1280x720_screen_no_dock_cuts_off_its_panel(qtbot, tmp_path):
             room = inner.viewport().width() if isinstance(inner, QScrollArea) else dock.width()
             panel = inner.widget() if isinstance(inner, QScrollArea) else inner
             assert panel.minimumSizeHint().width() <= room, (name, dock.windowTitle())
+        training = window.training.training_panel  # the Training dock scrolls its settings itself
+        for form in (training.basics, training.more):
+            assert form.minimumSizeHint().width() <= training.scroll.viewport().width(), name
     release(window)
 
 
