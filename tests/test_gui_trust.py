@@ -262,6 +262,22 @@ def test_a_training_setting_the_model_cannot_take_is_a_problem_until_it_is_chang
     assert problems.messages() == ["No problems: the model is ready to train"]
 
 
+def test_a_graph_with_errors_gets_no_setting_problems_its_heads_cannot_answer():
+    """A head cut off from its Dense reports no metrics yet: 'val_accuracy' must not be called wrong then."""
+    from engine.document import load_document
+    from gui.training.fit_model import setting_problems
+
+    document = load_document(Path(__file__).resolve().parent.parent / "examples" / "names.json")
+    document.training["monitor"] = "val_accuracy"
+    assert setting_problems(document) == []
+    head = document.graph.by_name("language")
+    document.graph.disconnect(document.graph.edge_into(head.id, "input"))
+    assert setting_problems(document) == []
+    document.training["monitor"] = "val_mse"
+    document.graph.connect(document.graph.by_name("dense").id, "output", head.id, "input")
+    assert [p.setting for p in setting_problems(document)] == ["training.monitor"]
+
+
 def test_problems_say_no_data_until_there_is_and_a_head_mismatch_is_fixed_in_one_click(studio, qtbot):
     from gui.commands import SetParamCommand
 

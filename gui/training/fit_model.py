@@ -30,18 +30,22 @@ def check_snapshot(document: Document, base_dir) -> list[FitProblem]:
 
 
 def setting_problems(document: Document) -> list[FitProblem]:
+    """The training settings the model cannot take, each naming its setting; nothing while the graph has
+    errors (a head with no input reports no metrics: every monitor but val_loss would look wrong)."""
+    from engine import analyze
     from engine.data.checks import model_view
     from engine.training.config import ConfigError, TrainingConfig
     from engine.training.model_settings import setting_problems as refused
 
-    if not len(document.graph):
+    report = analyze(document.graph)
+    if not len(document.graph) or not report.ok:
         return []
     try:
         config = TrainingConfig.from_dict(document.training)
     except (ConfigError, TypeError):
         return []  # the Training dock shows a bad value where it is typed
     return [FitProblem(None, str(err), setting=f"training.{err.field}")
-            for err in refused(config, model_view(document.graph))]
+            for err in refused(config, model_view(document.graph, report))]
 
 
 class FitModel(QObject):
