@@ -14,7 +14,7 @@ import torch
 from torch import fx, nn
 
 from .graph import Graph
-from .shapes import Diagnostic, ShapeReport, analyze
+from .shapes import EMPTY_MODEL, Diagnostic, ShapeReport, analyze
 from .specs import PortShape, TensorKind
 
 
@@ -77,8 +77,7 @@ def compile_graph(graph: Graph, report: ShapeReport | None = None) -> CompiledMo
     if not report.ok:
         raise CompileError(report.diagnostics)
     if not len(graph):  # analyze finds nothing wrong with an empty canvas, but there is nothing to build
-        raise CompileError([Diagnostic(None, None, "The model is empty: add an input, some blocks and an "
-                                                   "output head")])
+        raise CompileError([Diagnostic(None, None, EMPTY_MODEL)])
 
     fx_graph = fx.Graph()
     root = nn.Module()

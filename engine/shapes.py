@@ -17,6 +17,9 @@ from .graph import Edge, Graph, Node, shown
 from .lazy import networkx as nx
 from .specs import PortShape, ShapeError, TensorKind
 
+# analyze finds nothing wrong with an empty canvas, but there is nothing to build or train (compile_graph, check)
+EMPTY_MODEL = "The model is empty: add an input, some blocks and an output head"
+
 TOK, SEQ, VEC, STATE = TensorKind.TOKENS, TensorKind.SEQUENCE, TensorKind.VECTOR, TensorKind.STATE
 
 MAX_BLOCK_PARAMETERS = 2**31  # beyond this a block is refused on any machine (and its tensors outgrow int32 indexing)

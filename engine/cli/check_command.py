@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 
 from ..document import DocumentError, load_document
-from ..shapes import analyze
+from ..shapes import EMPTY_MODEL, analyze
 
 
 def add_arguments(parser) -> None:
@@ -45,8 +45,8 @@ def run(args) -> int:
     if not report.ok:
         _print_problems(args.file, [d.message for d in report.diagnostics])
         return 1
-    if not len(doc.graph):  # as compile_graph refuses it
-        _print_problems(args.file, ["The model is empty: add an input, some blocks and an output head"])
+    if not len(doc.graph):  # compile_graph refuses it: so does check
+        _print_problems(args.file, [EMPTY_MODEL])
         return 1
     from ..data.checks import fit_problems, model_view
     from ..training.model_settings import setting_problems
