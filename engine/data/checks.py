@@ -206,8 +206,11 @@ def _head_problems(facts: DataFacts, head, name: str, inputs: dict, cap, view: M
     if units is not None and classes > units:  # more is harmless here: vocabularies are often rounded up
         problems.append(_units_problem(view, head, units, classes, f"{where} has {classes} classes"))
     source = head.input_shape.time
+    from ..training.model_settings import decoder_input  # the rule decoding itself follows (torch: imported late)
+
     fed_back = next((i for i in view.inputs if i.name == source and i.kind is TensorKind.TOKENS and i.vocab), None)
-    decodes = head.task == "language_model" or len(view.inputs) > 1  # as engine.decoding.seq2seq_roles finds it
+    decoder = decoder_input(view)
+    decodes = head.task == "language_model" or (decoder is not None and decoder[1] == source)
     if units is not None and fed_back is not None and decodes and units > fed_back.vocab:
         # Generation and a decoder's free-running validation feed the predicted id back into that input: an id
         # past its vocabulary would index past the embedding's table in the middle of training.

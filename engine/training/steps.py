@@ -12,7 +12,7 @@ from torch import Tensor
 
 from ..losses import HeadResult, MetricTracker, TargetError, head_loss
 from ..specs import TensorKind
-from .model_settings import decoder_input, setting_problems
+from .model_settings import decoder_input
 from .tbptt import StateCarrier, chunks
 
 
@@ -37,10 +37,7 @@ class StepRunner:
         self.time_targets = {h.name for h in self.heads if h.task in ("labelling", "language_model")
                              or (h.task == "regression" and h.input_shape.kind is TensorKind.SEQUENCE)}
         self.carrier = None
-        refused = [p for p in setting_problems(cfg, compiled) if p.field in ("tbptt", "teacher_forcing")]
-        if refused:
-            raise refused[0]
-        if cfg.tbptt:
+        if cfg.tbptt:  # open_session refused the settings this model cannot take (model_settings)
             self.carrier = StateCarrier(session.inner_module)
         self.decoder = None
         self.epoch = 0
