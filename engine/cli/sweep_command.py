@@ -97,6 +97,9 @@ def run(args) -> int:
         print("interrupted while preparing: nothing was trained", file=sys.stderr)
         return 130
     print(f"experiment folder: {folder}", file=sys.stderr)
+    if experiment.repaired:
+        print(f"note: {folder / 'study.journal'}: its last record was cut short (a sweep killed while writing it) "
+              f"and was dropped", file=sys.stderr)
     presses = []
 
     def on_sigint(signum, frame) -> None:

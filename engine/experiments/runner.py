@@ -23,7 +23,8 @@ from .definition import ExperimentError, ExperimentSpec, experiment_from_data
 from .locks import FOLDER_LOCK, FileLock, hold_sweep
 from ..worker_processes import worker_context
 from .events import ExperimentFinished, TrialFinished, TrialStarted, WorkerExited
-from .study import TrialRecord, fail_stale, load_study, open_storage, prepare_study, records, shown_url
+from .study import (JOURNAL, TrialRecord, check_journal, fail_stale, load_study, open_storage, prepare_study, records,
+                    shown_url)
 from .table import write_best, write_trials
 from .variants import Plan, apply_values, plan_experiment
 from .worker import WorkerArgs, worker_main
@@ -92,6 +93,7 @@ class Experiment:
         self._stop = self._ctx.Event()
         self._procs: dict[int, Any] = {}
         self._lock = None  # the folder's sweep lock while prepared (locks.py)
+        self.repaired = False  # prepare cut off the study journal's half-written last record
 
     # ------------------------------------------------------------------ plan and folder
     def plan(self) -> Plan:
@@ -148,13 +150,29 @@ class Experiment:
                 blocker = next((p for p in [parent, *parent.parents] if p.is_file()), None)
                 reason = f"{blocker} is a file, not a folder" if blocker is not None else reason
             raise ExperimentError(str(parent), f"cannot write the experiment folder here ({reason})") from None
-        self.folder = folder
-        storage = open_storage(self.storage, folder)
         slots = [dict(v.values) for v in plan.variants[:plan.trials]] if self.spec.strategy == "grid" \
             else [{} for _ in range(plan.trials)]
-        study = prepare_study(storage, self.study_name, self.spec, self.maximize, slots, definition)
-        if self.storage is None and alone:  # no other sweep of this folder is alive: "running" trials are stale
-            fail_stale(study, self.spec.strategy == "grid")
+        try:
+            if self.storage is None:  # the journal file: refused when damaged, a half-written last record cut off
+                self.repaired = check_journal(folder / JOURNAL, repair=alone)
+            storage = open_storage(self.storage, folder)
+            study = prepare_study(storage, self.study_name, self.spec, self.maximize, slots, definition)
+            if self.storage is None and alone:  # no other sweep of this folder is alive: "running" trials are stale
+                fail_stale(study, self.spec.strategy == "grid")
+        except ExperimentError:
+            self.release()
+            raise
+        except (ValueError, KeyError, IndexError, TypeError, AttributeError, AssertionError) as err:
+            self.release()
+            if self.storage is not None:
+                raise
+            # Lines that are JSON but not records Optuna can replay (edited by hand, mixed with another file):
+            # Optuna raises KeyError for a missing field and AssertionError for an unknown op_code.
+            raise ExperimentError(str(folder / JOURNAL), f"the study cannot be read back ({type(err).__name__}: "
+                                                          f"{err}): move the experiment folder aside to start "
+                                                          f"afresh (the trials' run folders stay where they are)"
+                                  ) from None
+        self.folder = folder
         self._lock.shared()  # from now on other sweeps of this folder may join (and must not fail our trials)
         self._study = study
         return folder

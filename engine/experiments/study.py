@@ -6,6 +6,7 @@ Every trial of the budget is enqueued once, when the study is created; workers o
 """
 from __future__ import annotations
 
+import json
 import logging
 import re
 import time
@@ -46,6 +47,39 @@ def open_storage(storage: str | None, folder: Path):
                 continue
             reason = text.strip().splitlines()[0] if text.strip() else type(err).__name__
             raise ExperimentError(shown_url(storage), f"cannot open the study storage: {reason}") from None
+
+
+def check_journal(path: Path, repair: bool) -> bool:
+    """Refuses a damaged study journal before Optuna reads it (Optuna raises a bare JSONDecodeError or
+    UnicodeDecodeError, and appends its next record after the damage, so the study could never be read again).
+
+    A last record without its line end is what a sweep killed while writing (or a full disk) leaves: with
+    ``repair`` (no other sweep of the folder is alive) it is cut off, as Optuna itself would skip it, and True is
+    returned. Any other line that is not a JSON record is an ExperimentError naming the file and the line."""
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return False
+    except OSError as err:
+        raise ExperimentError(str(path), f"cannot read the study ({err.strerror or err})") from None
+    end = raw.rfind(b"\n") + 1
+    for number, line in enumerate(raw[:end].split(b"\n")[:-1], start=1):
+        try:
+            record = json.loads(line.decode("utf-8"))
+        except (UnicodeDecodeError, ValueError, RecursionError) as err:
+            reason = "not UTF-8 text" if isinstance(err, UnicodeDecodeError) else "not a JSON record"
+            raise ExperimentError(str(path), f"line {number} of the study is damaged ({reason}), so its trials "
+                                             f"cannot be read back: move the experiment folder aside to start "
+                                             f"afresh (the trials' run folders stay where they are)") from None
+        if not isinstance(record, dict) or not isinstance(record.get("op_code"), int):
+            raise ExperimentError(str(path), f"line {number} of the study is not an Optuna journal record, so its "
+                                             f"trials cannot be read back: move the experiment folder aside to "
+                                             f"start afresh (the trials' run folders stay where they are)")
+    if end < len(raw) and repair:
+        with open(path, "r+b") as f:
+            f.truncate(end)
+        return True
+    return False
 
 
 def with_driver(url: str) -> str:
