@@ -183,6 +183,7 @@ class ParamEditor(QWidget):
             self._setting = False
         self.text.setText(format_value(value) if value is not None or not self.param.nullable else "")
         self.stack.setCurrentIndex(0 if shown else 1)
+        self.setFocusProxy(self.stack.currentWidget())  # focusing the editor (from Problems) focuses what takes keys
         self._mark(self.problem)
 
     def _show(self, value: Any) -> bool:

@@ -1,7 +1,9 @@
 """The Problems panel: every diagnostic of the current graph and every mismatch between the graph and its
-data (or that there is no data yet); activating one selects and centres its block (or shows the training setting
-it names), Fix applies its fixes."""
+data (or that there is no data yet); activating one selects and centres its block, or shows where to change what
+it names (a training setting's editor, the Data dock, the Experiments dock); Fix applies its fixes."""
 from __future__ import annotations
+
+import re
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QListWidget, QListWidgetItem, QPushButton, QStyle, QVBoxLayout, QWidget
@@ -10,11 +12,25 @@ NODE_ROLE = Qt.ItemDataRole.UserRole
 EMPTY_CANVAS = "The canvas is empty: drag blocks from Blocks (or press Tab on the canvas) to build a model"
 FIXES_ROLE = Qt.ItemDataRole.UserRole + 1
 SETTING_ROLE = Qt.ItemDataRole.UserRole + 2
+# The setting a data problem names: "data.options.length: must be at least 2", "data.seed: ...", or
+# "option 'delimiter' must be one character" (a file reader's own words).
+DATA_PLACE = re.compile(r"\bdata\.((?:options\.)?\w+)|\boption '(\w+)'")
+
+
+def data_setting(message: str) -> str:
+    """Where a data problem (one that names no block) is fixed: ``data.<setting>`` when it names one, else
+    ``data`` (the Data dock picks its editor)."""
+    match = DATA_PLACE.search(message)
+    if match is None:
+        return "data"
+    return f"data.{match.group(1)}" if match.group(1) else f"data.options.{match.group(2)}"
 
 
 class ProblemsPanel(QWidget):
     problemActivated = Signal(str)  # the block id of the clicked problem
-    settingActivated = Signal(str)  # the setting path of a clicked problem that names one ("training.monitor")
+    # Where a clicked problem without a block is fixed: "training.monitor", "data", "data.options.length" or
+    # "experiment" (the Experiments dock).
+    settingActivated = Signal(str)
     fixRequested = Signal(tuple)  # the fixes of the chosen fit problem(s), to apply as one undo step
 
     def __init__(self, parent: QWidget | None = None):
@@ -91,15 +107,16 @@ class ProblemsPanel(QWidget):
             info = self.style().standardIcon(QStyle.StandardPixmap.SP_MessageBoxInformation)
             self._add(info, EMPTY_CANVAS, "")
             for problem in fits or []:  # "no data: choose a dataset…"; nothing to fit to a graph not built yet
-                self._add(info, problem.message, "")
+                self._add(info, problem.message, "", setting=data_setting(problem.message))
         else:
             for problem in fits or []:
                 node = self._graph.by_name(problem.block) if problem.block and self._graph is not None else None
                 fix = f" — Fix: {'; '.join(f.describe() for f in problem.fixes)}" if problem.fixes else ""
+                setting = problem.setting or ("" if problem.block else data_setting(problem.message))
                 self._add(warning if problem.fixes else critical, problem.message + fix, node.id if node else "",
-                          problem.fixes, problem.setting or "")
+                          problem.fixes, setting)
         for message, block in self._experiment:
-            self._add(critical, f"Experiment: {message}", block or "")
+            self._add(critical, f"Experiment: {message}", block or "", setting="experiment")
         self._count = len(diagnostics) + (0 if empty else len(fits or [])) + len(self._experiment)
         if not self._count and not empty:
             checking = self._fit is not None and fits is None

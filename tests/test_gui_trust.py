@@ -248,9 +248,9 @@ def test_a_training_setting_the_model_cannot_take_is_a_problem_until_it_is_chang
     panel, dock = window.training.training_panel, window.training.docks["training"]
     window.training.docks["data"].raise_()  # the Training dock behind another tab: clicking brings it forward
 
-    def focused(name):
+    def focused(name):  # the widget that takes the keys, not the editor around it
         editor = panel.editors[name]
-        return window.focusWidget() is editor or editor.isAncestorOf(window.focusWidget())
+        return window.focusWidget() is editor.stack.currentWidget()
 
     problems.list.itemClicked.emit(problems.list.item(0))
     assert focused("monitor") and not dock.visibleRegion().isEmpty()
@@ -336,3 +336,45 @@ def test_start_is_refused_while_the_graph_does_not_fit_its_data(studio, qtbot):
     assert c.start() is False and not c.worker.is_running
     assert c.training_panel.message.text().startswith("Not started: field 'sum' of dataset 'adding' has 1 ")
     assert "Fix applies the change" in c.training_panel.message.text()
+
+
+def test_a_data_or_experiment_problem_leads_to_the_dock_where_it_is_fixed(studio, qtbot):
+    """Clicking a data error in Problems did nothing: it names no block and no training setting."""
+    from gui.commands import SetSectionCommand
+
+    window = studio(samples=120, length=10)
+    fit, problems, docks = window.training.fit, window.problems, window.training.docks
+    fit.wait()
+    data_panel = window.training.data_panel
+
+    def focused(widget):  # the widget that takes the keys, not the editor around it
+        stack = getattr(widget, "stack", None)  # a ParamEditor: its spin box, or the line edit of a bad value
+        return window.focusWidget() is (stack.currentWidget() if stack is not None else widget)
+
+    def click(row):
+        problems.list.itemClicked.emit(problems.list.item(row))
+        qtbot.wait(10)  # the Data dock scrolls its editor into sight after the click
+
+    with qtbot.waitSignal(fit.updated, timeout=60000):
+        data = window.document.data
+        window.undo_stack.push(SetSectionCommand(window.document, "data", {**data, "options": {
+            **data["options"], "length": 0}}, window.training.sections))
+    (message,) = problems.messages()
+    assert message.startswith("data.options.length: ")
+    docks["training"].raise_()  # the Data dock behind another tab
+    click(0)
+    assert not docks["data"].visibleRegion().isEmpty()
+    assert focused(data_panel.options_form.editors["length"])
+
+    problems.set_experiment_problems([("an empty list of values for training.lr", None)])
+    assert problems.messages()[-1] == "Experiment: an empty list of values for training.lr"
+    window.experiments.dock.hide()
+    click(problems.list.count() - 1)
+    assert window.experiments.dock.isVisible()
+    problems.set_experiment_problems([])
+
+    with qtbot.waitSignal(fit.updated, timeout=60000):
+        window.new_document()
+    docks["runs"].raise_()
+    click(1)  # "no data: choose a dataset in the Data dock ..."
+    assert not docks["data"].visibleRegion().isEmpty() and focused(data_panel.dataset)

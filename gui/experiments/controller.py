@@ -71,6 +71,8 @@ class ExperimentController(QObject):
         self.sections = sections or DocumentSections(self)
         self.sections.changed.connect(self._on_section_changed)
         self.problems = problems  # gui.problems.ProblemsPanel: the experiment's bad input is listed there too
+        if hasattr(problems, "settingActivated"):  # a clicked experiment problem leads to the Experiments dock
+            problems.settingActivated.connect(self._on_setting_activated)
         self.dashboard = dashboard  # its .compare overlays the selected trials (when that view exists)
         self.run_root = run_root or (lambda: None)  # TrainingController.default_run_root: where unsaved documents go
         self.panel = ExperimentsPanel()
@@ -295,6 +297,11 @@ class ExperimentController(QObject):
         self.dock.raise_()
         verb = "Change" if existing else "Vary"
         return self._push_section(with_variable(self.document.experiment, variable), f"{verb} {path} in the experiment")
+
+    def _on_setting_activated(self, path: str) -> None:
+        if path == "experiment":
+            self.dock.show()
+            self.dock.raise_()
 
     def remove_variable(self, path: str) -> bool:
         if self.document is None:

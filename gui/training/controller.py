@@ -10,7 +10,7 @@ import copy
 from pathlib import Path
 from typing import Callable
 
-from PySide6.QtCore import QObject, QStandardPaths, Qt, Signal
+from PySide6.QtCore import QObject, QStandardPaths, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence, QUndoStack
 from PySide6.QtWidgets import QApplication, QDockWidget, QLabel, QMainWindow, QMenu, QMessageBox, QScrollArea
 
@@ -194,13 +194,20 @@ class TrainingController(QObject):
         self._show_live_values()
 
     def focus_setting(self, path: str) -> None:
-        """Brings the dock that holds setting ``path`` forward with its editor focused (``training.<name>``)."""
+        """Brings the dock that holds setting ``path`` forward with its editor focused (``training.<name>``, or
+        ``data``/``data.options.<name>``: the Data dock's editor for a data problem)."""
         section, _, name = path.partition(".")
-        if section == "training":
-            dock = self.docks["training"]
+        if section in ("training", "data"):
+            dock = self.docks[section]
             dock.show()
             dock.raise_()
+        if section == "training":
             self.training_panel.focus_setting(name)
+        elif section == "data":
+            editor = self.data_panel.focus_setting(name)
+            area = self.docks["data"].widget()  # the Data dock scrolls: bring the editor into sight
+            if isinstance(area, QScrollArea):
+                QTimer.singleShot(0, lambda: area.ensureWidgetVisible(editor, 0))
 
     def apply_fixes(self, fixes, text: str = "Fit the graph to the data") -> int:
         """Applies the fixes of fit problems as one undo step: block parameters through SetParamCommand,

@@ -182,6 +182,25 @@ class DataPanel(QWidget):
             self._suggest_columns()
         self.commit()
 
+    def focus_setting(self, name: str = "") -> QWidget:
+        """Focuses the editor where a data problem is fixed and returns it: setting ``name`` ("options.length",
+        "seed", "split") when it has one, else the dataset chooser until a dataset is chosen, then the file of a
+        dataset read from one (its errors are mostly the file's), else the first option or the chooser."""
+        editors = self.options_form.editors
+        option = name.removeprefix("options.") if name.startswith("options.") else ""
+        if self.spec is None:
+            editor = self.dataset
+        elif name in ("seed", "split"):
+            editor = self.seed if name == "seed" else self.split[0]
+        elif option in editors:
+            editor = editors[option]
+        elif "path" in editors:
+            editor = editors["path"]
+        else:
+            editor = next(iter(editors.values()), self.dataset)
+        editor.setFocus(Qt.FocusReason.OtherFocusReason)
+        return editor
+
     def _suggest_columns(self) -> None:
         """The preview's columns as the choices of every option that names columns."""
         for name, param in self.options_form.params.items():
