@@ -13,6 +13,8 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog
 from engine.settings import SettingError, parse_value
 from engine.specs import INT64_MAX, INT64_MIN, Param, format_value
 
+from .wheel_guard import WheelSafeComboBox, WheelSafeDoubleSpinBox, WheelSafeSpinBox
+
 INVALID_STYLE = "border: 1px solid #c0392b; color: #c0392b"
 # QSpinBox's range. An int parameter without an upper bound (epochs, seed) gets a spin box over the 32-bit range;
 # a valid value beyond it is shown and edited in the editor's line edit. (superqt's 64-bit QLargeIntSpinBox
@@ -32,7 +34,7 @@ def _items(value: Any) -> list:
     return list(value) if isinstance(value, (list, tuple)) else []
 
 
-class CompactDoubleSpinBox(QDoubleSpinBox):
+class CompactDoubleSpinBox(WheelSafeDoubleSpinBox):
     """Shows 0.1 as "0.1", not "0.100000": the six decimals are there for typing, not for reading."""
 
     def textFromValue(self, value: float) -> str:  # noqa: N802 - Qt override
@@ -71,7 +73,7 @@ class ParamEditor(QWidget):
         if p.type is list:
             return self._multi_check(p.choices or ())
         if p.choices is not None:
-            combo = QComboBox()
+            combo = WheelSafeComboBox()
             combo.addItems(list(p.choices) + (["none"] if p.nullable else []))
             combo.activated.connect(lambda _i: self._commit(self._combo_value(combo.currentText())))
             return combo
@@ -82,7 +84,7 @@ class ParamEditor(QWidget):
         if p.type is int and not p.nullable:
             low = int(p.min) + (1 if p.min_open else 0) if p.min is not None else INT64_MIN
             high = int(p.max) if p.max is not None else INT64_MAX
-            spin = QSpinBox()
+            spin = WheelSafeSpinBox()
             spin.setRange(max(low, -_INT32), min(high, _INT32))
             spin.setKeyboardTracking(False)  # typing commits once (Enter or focus out), not per digit
             spin.valueChanged.connect(lambda v: self._commit(int(v)))
@@ -96,7 +98,7 @@ class ParamEditor(QWidget):
             spin.valueChanged.connect(lambda v: self._commit(float(v)))
             return spin
         if p.suggestions or p.hint == "column":
-            combo = QComboBox()
+            combo = WheelSafeComboBox()
             combo.setEditable(True)
             combo.addItems(self.suggestions)
             combo.activated.connect(lambda _i: self._commit_typed(combo.currentText()))

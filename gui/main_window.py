@@ -7,8 +7,8 @@ from pathlib import Path
 
 from PySide6.QtCore import QSettings, QStandardPaths, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QGuiApplication, QKeySequence, QUndoStack
-from PySide6.QtWidgets import (QApplication, QDockWidget, QFileDialog, QMainWindow, QMessageBox, QScrollArea,
-                               QStackedWidget, QWidget)
+from PySide6.QtWidgets import (QDockWidget, QFileDialog, QMainWindow, QMessageBox, QScrollArea, QStackedWidget,
+                               QWidget)
 
 from engine import __version__
 from engine.document import Document, DocumentError, load_document, save_document
@@ -24,7 +24,6 @@ from .problems import ProblemsPanel
 from .start_page import StartPage
 from .summary import ModelSummaryPanel
 from .theme import THEMES, apply_theme
-from .wheel_guard import install_wheel_guard
 
 FILE_FILTER = "RNN Studio documents (*.json);;All files (*)"
 
@@ -41,7 +40,6 @@ class MainWindow(QMainWindow):
     def __init__(self, settings: QSettings | None = None, recovery_dir: Path | None = None,
                  install_training: bool = True):
         super().__init__()
-        install_wheel_guard(QApplication.instance())
         self.settings = settings or QSettings()
         self.recent = RecentFiles(self.settings)
         self.document: Document = Document()

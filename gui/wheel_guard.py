@@ -1,29 +1,13 @@
-"""A wheel turn over a form scrolls the form: over a combo box or spin box the user has not clicked into, it goes
-to the panel around it instead of changing the value. Scrolling the Training dock past its Device box used to
-switch the device; a value changes by the wheel only once its editor has the focus (a click or Tab)."""
+"""Combo and spin boxes that a wheel turn does not change until they have the focus (a click or Tab): over one the
+wheel scrolls the panel around it. Scrolling the Training dock past its Optimizer or Device box used to switch it.
+
+Subclasses overriding only ``wheelEvent``, not an event filter: a filter runs Python for every event it sees
+(paints, hovers), and each such call takes the GIL from a training thread (see gui/forms.py's rows)."""
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QObject, Qt
-from PySide6.QtWidgets import QAbstractScrollArea, QAbstractSpinBox, QApplication, QComboBox, QWidget
-
-GUARDED = (QComboBox, QAbstractSpinBox)
-
-
-class WheelGuard(QObject):
-    """Installed once on the application: sees every widget's events before the widget does."""
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
-        kind = event.type()
-        if kind == QEvent.Type.Polish and isinstance(watched, GUARDED):
-            # WheelFocus (their default) would hand them the focus on the first wheel turn, before this filter.
-            if watched.focusPolicy() == Qt.FocusPolicy.WheelFocus:
-                watched.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
-        elif kind == QEvent.Type.Wheel and isinstance(watched, GUARDED) and not watched.hasFocus():
-            area = _scroll_area_around(watched)
-            if area is not None:  # Qt passes a re-sent wheel event on to no parent: hand it to the area itself
-                QApplication.sendEvent(area.viewport(), event)
-            return True
-        return False
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QWheelEvent
+from PySide6.QtWidgets import QAbstractScrollArea, QApplication, QComboBox, QDoubleSpinBox, QSpinBox, QWidget
 
 
 def _scroll_area_around(widget: QWidget) -> QAbstractScrollArea | None:
@@ -33,10 +17,39 @@ def _scroll_area_around(widget: QWidget) -> QAbstractScrollArea | None:
     return parent
 
 
-def install_wheel_guard(app: QApplication) -> WheelGuard:
-    """Installs the guard on ``app`` unless it has one (every window of the application shares it)."""
-    guard = app.findChild(WheelGuard)
-    if guard is None:
-        guard = WheelGuard(app)
-        app.installEventFilter(guard)
-    return guard
+def _wheel(widget: QWidget, event: QWheelEvent, base: type) -> None:
+    if widget.hasFocus():
+        base.wheelEvent(widget, event)
+        return
+    area = _scroll_area_around(widget)
+    if area is None:
+        event.ignore()
+    else:  # handed on explicitly: Qt passes an event that was sent again (not from the system) to no parent
+        QApplication.sendEvent(area.viewport(), event)
+
+
+class WheelSafeComboBox(QComboBox):
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)  # WheelFocus would focus it on the first wheel turn
+
+    def wheelEvent(self, event: QWheelEvent) -> None:  # noqa: N802 - Qt's name
+        _wheel(self, event, QComboBox)
+
+
+class WheelSafeSpinBox(QSpinBox):
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+
+    def wheelEvent(self, event: QWheelEvent) -> None:  # noqa: N802 - Qt's name
+        _wheel(self, event, QSpinBox)
+
+
+class WheelSafeDoubleSpinBox(QDoubleSpinBox):
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+
+    def wheelEvent(self, event: QWheelEvent) -> None:  # noqa: N802 - Qt's name
+        _wheel(self, event, QDoubleSpinBox)

@@ -7,7 +7,7 @@ from PySide6.QtGui import QWheelEvent
 from PySide6.QtWidgets import QApplication, QComboBox
 
 from gui.training.settings_panel import TrainingPanel
-from gui.wheel_guard import WheelGuard, install_wheel_guard
+from gui.wheel_guard import WheelSafeComboBox
 
 
 def wheel(widget, steps: int = -1) -> None:
@@ -20,7 +20,6 @@ def wheel(widget, steps: int = -1) -> None:
 
 @pytest.fixture
 def panel(qtbot):
-    install_wheel_guard(QApplication.instance())
     panel = TrainingPanel()
     qtbot.addWidget(panel)
     panel.more_toggle.setChecked(True)  # a long form: it scrolls in a short panel
@@ -64,23 +63,24 @@ def test_a_focused_editor_still_takes_the_wheel(panel, qtbot):
     assert optimizer.currentIndex() != before
 
 
-def test_the_guard_takes_the_wheel_focus_away_once_per_application(panel):
-    assert panel.device.focusPolicy() == Qt.FocusPolicy.StrongFocus  # a wheel turn no longer focuses it
-    app = QApplication.instance()
-    assert install_wheel_guard(app) is install_wheel_guard(app)
-    assert len(app.findChildren(WheelGuard)) == 1
+def test_a_wheel_turn_gives_no_focus_and_outside_a_scroll_area_goes_to_the_parent(panel, qtbot):
+    assert panel.device.focusPolicy() == Qt.FocusPolicy.StrongFocus  # WheelFocus: the first turn focused it
+    combo = WheelSafeComboBox()
+    qtbot.addWidget(combo)
+    combo.addItems(["a", "b"])
+    centre = QPointF(combo.rect().center())
+    event = QWheelEvent(centre, centre, QPoint(0, 0), QPoint(0, -120), Qt.MouseButton.NoButton,
+                        Qt.KeyboardModifier.NoModifier, Qt.ScrollPhase.NoScrollPhase, False)
+    QApplication.sendEvent(combo, event)
+    assert combo.currentIndex() == 0 and not event.isAccepted()  # ignored: Qt offers it to the parent
 
 
-def test_the_window_installs_the_guard(qtbot, tmp_path):
-    from PySide6.QtCore import QSettings
+def test_the_window_makes_every_combo_and_spin_box_wheel_safe():
+    import re
+    from pathlib import Path
 
-    from gui.main_window import MainWindow
-
-    app = QApplication.instance()
-    for guard in app.findChildren(WheelGuard):  # one an earlier test installed
-        app.removeEventFilter(guard)
-        guard.setParent(None)
-    window = MainWindow(QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat),
-                        recovery_dir=tmp_path / "recovery", install_training=False)
-    qtbot.addWidget(window)
-    assert len(app.findChildren(WheelGuard)) == 1
+    made = re.compile(r"\bQ(ComboBox|SpinBox|DoubleSpinBox)\(")
+    gui = Path(__file__).resolve().parent.parent / "gui"
+    plain = [f"{path.relative_to(gui)}:{number}" for path in gui.rglob("*.py") if path.name != "wheel_guard.py"
+             for number, line in enumerate(path.read_text().splitlines(), 1) if made.search(line)]
+    assert plain == [], "use gui.wheel_guard's WheelSafe* boxes"

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (QComboBox, QFileDialog, QHBoxLayout, QLabel, QMen
 
 from ..plotting import fit_legend_column, no_si_prefix, stable_bounds
 from ..theme import pg, plot_colors
+from ..wheel_guard import WheelSafeComboBox
 from .history import RunHistory
 
 
@@ -114,7 +115,7 @@ class PlotPanel(QWidget):
         self.refresh()
 
     def add_combo(self, tip: str) -> QComboBox:
-        combo = QComboBox()
+        combo = WheelSafeComboBox()
         combo.setToolTip(tip)
         combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         combo.currentIndexChanged.connect(lambda _i: self.refresh(force=True))

@@ -6,13 +6,14 @@ import html
 
 import numpy as np
 from PySide6.QtGui import QCursor, QFontMetrics
-from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QLabel, QSplitter, QTableWidget, QTableWidgetItem, QToolTip,
-                               QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QHBoxLayout, QLabel, QSplitter, QTableWidget, QTableWidgetItem, QToolTip, QVBoxLayout,
+                               QWidget)
 
 from engine.training.runs import Run, RunError
 
 from ..plotting import no_si_prefix
 from ..theme import pg, plot_colors
+from ..wheel_guard import WheelSafeComboBox
 from ..wrapping_label import WrappingLabel
 
 # Each baseline of evaluation.json: the metric it is a value of, and what it does.
@@ -52,7 +53,7 @@ class ResultsPanel(QWidget):
         self.table.setHorizontalHeaderLabels(["Metric (test split)", "Value", "Baseline"])
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.verticalHeader().setVisible(False)
-        self.head = QComboBox()
+        self.head = WheelSafeComboBox()
         self.head.currentIndexChanged.connect(lambda _i: self._draw_confusion())
         self.plot_widget = pg.PlotWidget(background=plot_colors().background)
         self.plot = self.plot_widget.getPlotItem()

@@ -8,12 +8,13 @@ import os
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QGridLayout, QHBoxLayout, QHeaderView,
-                               QLabel, QProgressBar, QPushButton, QScrollArea, QSpinBox, QSplitter, QTableWidget,
-                               QTableWidgetItem, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QGridLayout, QHBoxLayout, QHeaderView, QLabel,
+                               QProgressBar, QPushButton, QScrollArea, QSplitter, QTableWidget, QTableWidgetItem,
+                               QVBoxLayout, QWidget)
 
 from engine.specs import format_value
 
+from ..wheel_guard import WheelSafeComboBox, WheelSafeSpinBox
 from ..wrapping_label import WrappingLabel, wrapping_tooltip
 from .trials import ObjectivePlot, TrialTable
 
@@ -83,18 +84,18 @@ class ExperimentsPanel(QWidget):
         self.remove_button.clicked.connect(self._remove_selected)
         self.variables.itemSelectionChanged.connect(self._update_variable_buttons)
 
-        self.strategy = QComboBox()
+        self.strategy = WheelSafeComboBox()
         self.strategy.addItems(STRATEGIES)
         self.strategy.setToolTip("grid: every combination of the lists; random: random draws; tpe: Optuna's "
                                  "Bayesian search (ranges need random or tpe)")
         self.strategy.activated.connect(lambda *_: self.settingsChanged.emit({"strategy": self.strategy.currentText()}))
-        self.budget = QSpinBox()
+        self.budget = WheelSafeSpinBox()
         self.budget.setRange(0, 100000)
         self.budget.setSpecialValueText("default")
         self.budget.setKeyboardTracking(False)
         self.budget.setToolTip("How many trials: default = every combination (grid) or 20 (search)")
         self.budget.valueChanged.connect(lambda v: self._emit_setting("budget", v or None))
-        self.repeats = QSpinBox()
+        self.repeats = WheelSafeSpinBox()
         self.repeats.setRange(1, 100)
         self.repeats.setKeyboardTracking(False)
         self.repeats.setToolTip("Seeds per configuration (training.seed + 0, 1, ...): the objective is their mean ± std")
@@ -102,12 +103,12 @@ class ExperimentsPanel(QWidget):
         self.pruning = QCheckBox("Prune hopeless trials")
         self.pruning.setToolTip("Optuna's median pruner on the monitored metric (after 3 trials, from epoch 4)")
         self.pruning.clicked.connect(lambda on: self._emit_setting("pruning", bool(on)))
-        self.workers = QSpinBox()
+        self.workers = WheelSafeSpinBox()
         self.workers.setRange(1, max(1, cores()))
         self.workers.setValue(1)
         self.workers.setToolTip("Trials trained at once, each in its own process (torch threads are split between "
                                 "them; on CUDA one trial per GPU)")
-        self.epochs = QSpinBox()
+        self.epochs = WheelSafeSpinBox()
         self.epochs.setRange(0, 100000)
         self.epochs.setSpecialValueText("document's")
         self.epochs.setToolTip("Train every trial for this many epochs instead of the document's setting")

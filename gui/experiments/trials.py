@@ -7,8 +7,7 @@ import math
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QItemSelectionModel, Qt, Signal
-from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHeaderView, QTableWidget, QTableWidgetItem,
-                               QVBoxLayout, QWidget)
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget
 
 if TYPE_CHECKING:
     from engine.experiments import ExperimentSpec
@@ -16,6 +15,7 @@ if TYPE_CHECKING:
 from ..lazy_widget import LazyWidget, made_on_use
 from ..plotting import color, no_si_prefix
 from ..theme import pg, plot_colors
+from ..wheel_guard import WheelSafeComboBox
 from ..wrapping_label import wrapping_tooltip
 
 KEY = Qt.ItemDataRole.UserRole + 7
@@ -178,7 +178,7 @@ class ObjectivePlot(QWidget):
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
-        self.variable = QComboBox()
+        self.variable = WheelSafeComboBox()
         self.variable.setToolTip("The variable on the x axis")
         self.variable.currentIndexChanged.connect(lambda *_: self.redraw())
         self.plot_slot = LazyWidget(self._make_plot)  # made when first shown or drawn on (gui.lazy_widget)

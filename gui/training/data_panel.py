@@ -10,8 +10,8 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFileDialog, QGridLayout, QHBoxLayout, QLabel, QListWidget,
-                               QPushButton, QSpinBox, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QFileDialog, QGridLayout, QHBoxLayout, QLabel, QListWidget, QPushButton, QTableWidget,
+                               QTableWidgetItem, QVBoxLayout, QWidget)
 
 from engine.data import DATASETS, DataError, missing_package
 from engine.lazy import numpy as np  # imported at first use: not before the window's first paint
@@ -21,6 +21,7 @@ from ..plotting import move_in_layout, no_si_prefix
 from ..theme import pg, plot_colors
 from ..commands import DocumentSections, SetSectionCommand, describe_change
 from ..forms import ParamForm
+from ..wheel_guard import WheelSafeComboBox, WheelSafeDoubleSpinBox, WheelSafeSpinBox
 from .background import BackgroundCall
 
 COLUMN_OPTIONS = ("text_column", "label_column")  # options naming columns of the imported file
@@ -63,7 +64,7 @@ class DataPanel(QWidget):
         self.background.done.connect(self._on_inspected)
         self.background.failed.connect(lambda text: self._show_status(f"data error: {text}", error=True))
         self.background.failed.connect(lambda _text: self._clear_stats(keep_status=True))
-        self.dataset = QComboBox()
+        self.dataset = WheelSafeComboBox()
         self.dataset.addItem("— choose a dataset —", None)  # a new document has no data until one is chosen
         for name, spec in DATASETS.items():
             missing = missing_package(spec)
@@ -75,7 +76,7 @@ class DataPanel(QWidget):
         self.options_form.committed.connect(self._on_option_committed)
         self.options_form.enable_vary(True)
         self.options_form.varyRequested.connect(lambda name: self.varyRequested.emit(f"data.options.{name}"))
-        self.split = [QDoubleSpinBox() for _ in range(3)]
+        self.split = [WheelSafeDoubleSpinBox() for _ in range(3)]
         split_row = QGridLayout()  # each share under its name: in a row the three took 265 px, past a narrow dock
         for column, (box, value, name) in enumerate(zip(self.split, (0.8, 0.1, 0.1), ("train", "val", "test"))):
             box.setRange(0.0, 1.0)
@@ -86,7 +87,7 @@ class DataPanel(QWidget):
             box.valueChanged.connect(lambda *_: self.commit())
             split_row.addWidget(QLabel(name), 0, column)
             split_row.addWidget(box, 1, column)
-        self.seed = QSpinBox()
+        self.seed = WheelSafeSpinBox()
         self.seed.setRange(0, 10**6)
         self.seed.setKeyboardTracking(False)
         self.seed.valueChanged.connect(lambda *_: self.commit())

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtWidgets import (QComboBox, QDialog, QFileDialog, QFormLayout, QHBoxLayout, QLabel, QLineEdit,
-                               QPushButton, QVBoxLayout)
+from PySide6.QtWidgets import (QDialog, QFileDialog, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QPushButton,
+                               QVBoxLayout)
 
 from engine.export import FORMATS, export_run
 
+from ..wheel_guard import WheelSafeComboBox
 from .background import BackgroundCall
 
 
@@ -37,7 +38,7 @@ class ExportDialog(QDialog):
         self.background.done.connect(self._on_done)
         self.background.failed.connect(self._on_failed)
         self.run_dir = latest_run_dir(controller)
-        self.format = QComboBox()
+        self.format = WheelSafeComboBox()
         for name, (suffix, what) in FORMATS.items():
             self.format.addItem(f"{name} ({suffix}): {what}", name)
         self.format.currentIndexChanged.connect(lambda _i: self._default_path())

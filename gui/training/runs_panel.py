@@ -8,8 +8,8 @@ from pathlib import Path
 
 from PySide6.QtCore import QEvent, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QFileDialog, QHBoxLayout, QLabel, QSplitter,
-                               QTableWidget, QTableWidgetItem, QToolButton, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QAbstractItemView, QFileDialog, QHBoxLayout, QLabel, QSplitter, QTableWidget,
+                               QTableWidgetItem, QToolButton, QVBoxLayout, QWidget)
 
 from engine.training.runs import Run, RunError, default_root, find_runs
 
@@ -19,6 +19,7 @@ from ..first_paint import after_first_paint, waiting
 from ..lazy_widget import LazyWidget, made_on_use
 from ..plotting import color, finite, key_html, no_si_prefix
 from ..theme import pg, plot_colors
+from ..wheel_guard import WheelSafeComboBox
 from ..wrapping_label import WrappingLabel, wrapping_tooltip
 
 # The metrics come right after the run and its status: in a 300 px dock they were past Duration, Epochs and the
@@ -81,7 +82,7 @@ class RunsPanel(QWidget):
         self._selection_timer.timeout.connect(self._announce_selection)
         self.table.itemSelectionChanged.connect(lambda: self._filling or self._selection_timer.start())
         self.table.doubleClicked.connect(lambda _index: self.open_selected())
-        self.metric_choice = QComboBox()
+        self.metric_choice = WheelSafeComboBox()
         self.metric_choice.addItems(["loss"])
         self.metric_choice.setToolTip("Curve of the selected runs to overlay below: smoothed training curve per "
                                       "step, validation per epoch")

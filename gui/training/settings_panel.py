@@ -7,8 +7,8 @@ writes and what Start trains); the widgets only show the section and follow its 
 from __future__ import annotations
 
 from PySide6.QtCore import QSignalBlocker, Qt, QTimer, Signal
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QLabel, QProgressBar, QPushButton, QScrollArea,
-                               QHBoxLayout, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QCheckBox, QFormLayout, QLabel, QProgressBar, QPushButton, QScrollArea, QHBoxLayout,
+                               QVBoxLayout, QWidget)
 
 from engine.training.config import TRAINING_PARAMS, ConfigError, TrainingConfig
 
@@ -16,6 +16,7 @@ from ..commands import DocumentSections, SetSectionCommand, describe_change
 from ..dashboard.history import status_words
 from ..forms import ParamForm
 from ..torch_loader import loaded, when_torch_loaded
+from ..wheel_guard import WheelSafeComboBox
 
 BASIC = ("epochs", "batch_size", "optimizer", "lr", "schedule", "clip", "clip_value", "monitor", "early_stopping")
 OWN_EDITOR = ("device",)  # the device selector lists the machine's CUDA devices by name
@@ -67,7 +68,7 @@ class TrainingPanel(QWidget):
             form.refused.connect(lambda name, message: self.show_message(f"training.{name}: {message}", error=True))
             form.enable_vary(True)
             form.varyRequested.connect(lambda name: self.varyRequested.emit(f"training.{name}"))
-        self.device = QComboBox()
+        self.device = WheelSafeComboBox()
         for value, label in available_devices():
             self.device.addItem(label, value)
         self.device.setToolTip("Where to train: the devices torch sees on this machine")

@@ -8,14 +8,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtGui import QFontDatabase
-from PySide6.QtWidgets import (QDoubleSpinBox, QGridLayout, QHBoxLayout, QLabel, QLineEdit, QPlainTextEdit,
-                               QPushButton, QSizePolicy, QSpacerItem, QSpinBox, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QGridLayout, QHBoxLayout, QLabel, QLineEdit, QPlainTextEdit, QPushButton, QSizePolicy,
+                               QSpacerItem, QVBoxLayout, QWidget)
 
 from engine.lazy import numpy as np  # imported at first use: not before the window's first paint
 
 from ..lazy_widget import LazyWidget, made_on_use
 from ..plotting import no_si_prefix
 from ..theme import pg, plot_colors
+from ..wheel_guard import WheelSafeDoubleSpinBox, WheelSafeSpinBox
 from .background import BackgroundCall
 
 if TYPE_CHECKING:
@@ -49,22 +50,22 @@ class TryPanel(QWidget):
         self.text.returnPressed.connect(self.run_text)
         self.run_button = QPushButton("Predict")
         self.run_button.clicked.connect(self.run_text)
-        self.sample = QSpinBox()
+        self.sample = WheelSafeSpinBox()
         self.sample.setRange(0, 10**6)
         self.sample.setToolTip("Index of a validation sample")
         sample_button = QPushButton("Try")
         sample_button.setToolTip("Predict the validation sample of this index, beside its true label")
         sample_button.clicked.connect(self.run_sample)
-        self.temperature = QDoubleSpinBox()
+        self.temperature = WheelSafeDoubleSpinBox()
         self.temperature.setRange(0.05, 5.0)
         self.temperature.setValue(0.8)
         self.temperature.setSingleStep(0.1)
         self.temperature.setToolTip("Sampling temperature: low = safe and repetitive, high = adventurous")
-        self.length = QSpinBox()
+        self.length = WheelSafeSpinBox()
         self.length.setRange(1, 1000)
         self.length.setValue(200)
         self.length.setToolTip("Tokens to generate")
-        self.beam = QSpinBox()
+        self.beam = WheelSafeSpinBox()
         self.beam.setRange(1, 16)
         self.beam.setValue(3)
         self.beam.setToolTip("Beam width of free-running decoding: 1 is greedy; wider keeps more candidates")
