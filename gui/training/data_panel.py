@@ -1,32 +1,37 @@
 """The data panel: choose a built-in dataset or import a file (preview, column pickers, tokenizer and window
 options, split), see sample counts, length histogram, vocabulary size and class balance, and fix mismatches.
 
-The binding is the document's ``data`` section: choosing a dataset, an option, the split or the seed is one
-undo command each, and the panel shows the section and follows its changes (undo, another document).
+The binding is the document's ``data`` section: choosing a dataset, an option, the split, the seed or bucketing
+is one undo command each, which changes that key alone: a stored value the panel cannot show (a seed of "abc",
+a split of two shares) is shown as invalid and kept until the user replaces it, never made up or dropped. The
+panel shows the section and follows its changes (undo, another document).
 """
 from __future__ import annotations
 
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QAction
-from PySide6.QtWidgets import (QFileDialog, QGridLayout, QHBoxLayout, QLabel, QListWidget, QPushButton, QTableWidget,
+from PySide6.QtWidgets import (QFileDialog, QGridLayout, QLabel, QListWidget, QPushButton, QTableWidget,
                                QTableWidgetItem, QVBoxLayout, QWidget)
 
 from engine.data import DATASETS, DataError, missing_package
 from engine.lazy import numpy as np  # imported at first use: not before the window's first paint
+from engine.settings import DATA_PARAMS
+from engine.specs import shown
 
 from ..lazy_widget import LazyWidget, made_on_use
 from ..plotting import move_in_layout, no_si_prefix
 from ..theme import pg, plot_colors
 from ..commands import DocumentSections, SetSectionCommand, describe_change
-from ..forms import ParamForm
-from ..wheel_guard import WheelSafeComboBox, WheelSafeDoubleSpinBox, WheelSafeSpinBox
+from ..forms import INVALID_STYLE, ParamForm
+from ..wheel_guard import WheelSafeComboBox, WheelSafeDoubleSpinBox
 from .background import BackgroundCall
 
 COLUMN_OPTIONS = ("text_column", "label_column")  # options naming columns of the imported file
 MULTI_COLUMN_OPTIONS = ("columns", "targets")
 PREVIEW_ROWS = 20
+SPLIT = next(p for p in DATA_PARAMS if p.name == "split")
+OWN_SETTINGS = tuple(p for p in DATA_PARAMS if p.name in ("seed", "bucketing"))  # the settings form's rows
 
 
 def inspect_binding(binding: dict, base_dir):
@@ -84,22 +89,16 @@ class DataPanel(QWidget):
             box.setDecimals(2)
             box.setValue(value)
             box.setKeyboardTracking(False)
-            box.valueChanged.connect(lambda *_: self.commit())
+            box.valueChanged.connect(lambda *_: self.commit(split=[round(b.value(), 4) for b in self.split]))
             split_row.addWidget(QLabel(name), 0, column)
             split_row.addWidget(box, 1, column)
-        self.seed = WheelSafeSpinBox()
-        self.seed.setRange(0, 10**6)
-        self.seed.setKeyboardTracking(False)
-        self.seed.valueChanged.connect(lambda *_: self.commit())
-        vary_seed = QAction("Vary…", self.seed)  # right-click on the seed: train with several data seeds
-        vary_seed.setToolTip("Add the data seed to the experiment (Experiments dock)")
-        vary_seed.triggered.connect(lambda: self.varyRequested.emit("data.seed"))
-        self.seed.addAction(vary_seed)
-        self.seed.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
-        seed_row = QHBoxLayout()  # its own row: a narrow dock keeps the split readable
-        seed_row.addWidget(QLabel("seed"))
-        seed_row.addWidget(self.seed)
-        seed_row.addStretch(1)
+        # Seed and bucketing: editors that show a stored value they cannot hold as invalid (a QSpinBox clamped
+        # a seed of 5,000,000 to its maximum, and the next edit of the split saved the clamped one).
+        self.settings_form = ParamForm(OWN_SETTINGS, captions=False)
+        self.settings_form.committed.connect(lambda name, value: self.commit(**{name: value}))
+        self.settings_form.refused.connect(lambda name, why: self._show_status(f"data.{name}: {why}", error=True))
+        self.settings_form.enable_vary(True)  # right-click: train with several data seeds
+        self.settings_form.varyRequested.connect(lambda name: self.varyRequested.emit(f"data.{name}"))
         self.preview = QTableWidget(0, 0)
         self.preview.setMaximumHeight(160)
         self.apply_button = QPushButton("Check the data")
@@ -122,7 +121,7 @@ class DataPanel(QWidget):
         layout.addWidget(self.about)
         layout.addWidget(self.options_form)
         layout.addLayout(split_row)
-        layout.addLayout(seed_row)
+        layout.addWidget(self.settings_form)
         layout.addWidget(self.preview)
         layout.addWidget(self.apply_button)
         layout.addWidget(self.status)
@@ -151,7 +150,7 @@ class DataPanel(QWidget):
     def _build_options(self, values: dict | None = None) -> None:
         """The chosen dataset's options as a form built from their Params (types, ranges, choices, help)."""
         spec = self.spec
-        for widget in (*self.split, self.seed, self.apply_button):
+        for widget in (*self.split, self.settings_form, self.apply_button):
             widget.setEnabled(spec is not None)
         if spec is None:
             self.options_form.set_params(())
@@ -181,7 +180,21 @@ class DataPanel(QWidget):
         if name == "path" and value:
             self.load_preview(self._resolve(value))
             self._suggest_columns()
-        self.commit()
+        self.commit(options={**self._stored_options(), **self.options(), name: value})
+
+    def _stored_options(self) -> dict:
+        """The document's options of the dataset shown, unknown ones included (kept, and reported by the check)."""
+        data = self._stored()
+        options = data.get("options") if data.get("dataset") == (self.spec and self.spec.name) else None
+        return dict(options) if isinstance(options, dict) else {}
+
+    def _known_dataset(self) -> bool:
+        name = self._stored().get("dataset")
+        return isinstance(name, str) and name in DATASETS
+
+    def _stored(self) -> dict:
+        data = getattr(self.document, "data", None)
+        return dict(data) if isinstance(data, dict) else {}
 
     def focus_setting(self, name: str = "") -> QWidget:
         """Focuses the editor where a data problem is fixed and returns it: setting ``name`` ("options.length",
@@ -191,8 +204,10 @@ class DataPanel(QWidget):
         option = name.removeprefix("options.") if name.startswith("options.") else ""
         if self.spec is None:
             editor = self.dataset
-        elif name in ("seed", "split"):
-            editor = self.seed if name == "seed" else self.split[0]
+        elif name == "split":
+            editor = self.split[0]
+        elif name in self.settings_form.editors:
+            editor = self.settings_form.editors[name]
         elif option in editors:
             editor = editors[option]
         elif "path" in editors:
@@ -208,17 +223,20 @@ class DataPanel(QWidget):
             if param.hint == "column" or name in COLUMN_OPTIONS + MULTI_COLUMN_OPTIONS:
                 self.options_form.set_suggestions(name, self.header)
 
-    def binding(self) -> dict:
-        """The document's data section for the current choices (the graph mapping is kept if present)."""
-        old = dict(self.document.data) if self.document is not None and self.document.data else {}
+    def binding(self, **changes) -> dict:
+        """The document's data section with ``changes`` (e.g. ``seed=3``) and nothing else rewritten. For
+        another dataset than the stored one, the options are the form's and the mapping goes (both belong to a
+        dataset); the split, seed and bucketing stay."""
         spec = self.spec
         if spec is None:
             return {}
-        binding = {"dataset": spec.name, "options": self.options(),
-                   "split": [round(b.value(), 4) for b in self.split], "seed": self.seed.value()}
-        if old.get("dataset") == spec.name:
-            binding.update({k: old[k] for k in ("inputs", "targets") if k in old})
-        return binding
+        binding = self._stored()
+        if binding.get("dataset") != spec.name:
+            binding = {k: binding[k] for k in ("split", "seed", "bucketing") if k in binding}
+            binding["options"] = self.options()
+        binding.setdefault("split", list(SPLIT.default))
+        binding.setdefault("seed", 0)
+        return {**binding, "dataset": spec.name, **changes}
 
     # ------------------------------------------------------------------ files
     def _resolve(self, path) -> Path:
@@ -237,7 +255,7 @@ class DataPanel(QWidget):
         self.options_form.set_values({"path": str(path)})
         self.load_preview(self._resolve(path))
         self._suggest_columns()
-        self.commit()
+        self.commit(options={**self._stored_options(), **self.options()})
 
     def load_preview(self, path: Path) -> None:
         from engine.data.files import read_table, read_text
@@ -269,35 +287,45 @@ class DataPanel(QWidget):
         self._show_problems()
         self._clear_stats()
         self._show_binding()
-        if self.document is not None and self.document.data.get("dataset") in DATASETS:
+        if self.document is not None and self._known_dataset():
             self.apply()
 
     def _on_section_changed(self, section: str) -> None:
         if section == "data" and self.document is not None:
             self._show_binding()
-            if self.document.data.get("dataset") in DATASETS:
+            if self._known_dataset():
                 self.apply()
 
     def _show_binding(self) -> None:
         """Sets the widgets from the document's data section, without committing anything."""
-        data = dict(getattr(self.document, "data", None) or {})
-        widgets = [self.dataset, *self.split, self.seed]
+        data = self._stored()
+        known = isinstance(data.get("dataset"), str) and data["dataset"] in DATASETS
+        widgets = [self.dataset, *self.split]
         for widget in widgets:
             widget.blockSignals(True)
         try:
-            known = data.get("dataset") in DATASETS
             self.dataset.setCurrentIndex(self.dataset.findData(data["dataset"]) if known else 0)
-            for box, value in zip(self.split, data.get("split", [0.8, 0.1, 0.1]) if known else (0.8, 0.1, 0.1)):
-                box.setValue(float(value))
-            self.seed.setValue(int(data.get("seed", 0)) if known else 0)
+            self._show_split(data.get("split", list(SPLIT.default)) if known else list(SPLIT.default))
         finally:
             for widget in widgets:
                 widget.blockSignals(False)
-        self._build_options(data.get("options") or {} if known else {})
+        self.settings_form.set_values({p.name: data.get(p.name, p.default) if known else p.default
+                                       for p in OWN_SETTINGS})
+        options = data.get("options")
+        self._build_options(options if known and isinstance(options, dict) else {})
         if not known:
             self._show_status("no data: choose a dataset" if not data.get("dataset") else
                               f"the document names an unknown dataset '{data.get('dataset')}': choose one",
                               error=True)
+
+    def _show_split(self, split) -> None:
+        """The three shares; a stored split they cannot show (two shares, text) marks them invalid, naming it."""
+        problem = SPLIT.problem(split)
+        for box, value in zip(self.split, SPLIT.default if problem else split):
+            box.setValue(float(value))
+            box.setStyleSheet(INVALID_STYLE if problem else "")
+            box.setToolTip(f"the document's split {shown(split)}: {problem}; set the shares to replace it"
+                           if problem else "")
 
     def choose_dataset(self, name: str | None) -> bool:
         """Binds dataset ``name`` with its default options (one undo step) and checks it; None unbinds."""
@@ -309,13 +337,14 @@ class DataPanel(QWidget):
         self._build_options()
         return self.commit(text=f"Use dataset {name}")
 
-    def commit(self, text: str = "") -> bool:
-        """Writes the binding the widgets show into the document as one undo step (then checks it)."""
+    def commit(self, text: str = "", **changes) -> bool:
+        """Writes ``changes`` (e.g. ``split=[...]``) into the document's data section as one undo step, then
+        checks it; the section's other keys stay as stored."""
         if self.document is None or self.spec is None:
             return False
-        binding = self.binding()
-        if abs(sum(binding["split"]) - 1.0) > 1e-6:
-            self._show_status(f"the split must add up to 1, not {sum(binding['split']):.2f}", error=True)
+        binding = self.binding(**changes)
+        if "split" in changes and abs(sum(changes["split"]) - 1.0) > 1e-6:
+            self._show_status(f"the split must add up to 1, not {sum(changes['split']):.2f}", error=True)
             return False
         return self._push(binding, text or describe_change("data", self.document.data, binding))
 
@@ -332,7 +361,7 @@ class DataPanel(QWidget):
 
     def apply(self) -> None:
         """Prepares the document's data in the background and checks it against the graph."""
-        if self.document is None or self.document.data.get("dataset") not in DATASETS:
+        if self.document is None or not self._known_dataset():
             return
         binding = dict(self.document.data)
         self._show_status("preparing the data…")
@@ -352,7 +381,7 @@ class DataPanel(QWidget):
         """The graph/data check's verdict: the mismatches with their fixes, and the status line."""
         self.problems = [p for p in problems if p.message and not p.message.startswith("no data")]
         self._show_problems()
-        if self.document is None or self.document.data.get("dataset") not in DATASETS:
+        if self.document is None or not self._known_dataset():
             return
         if self.problems:
             self._show_status(f"mismatch: {self.problems[0].message}", error=True)
