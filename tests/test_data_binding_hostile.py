@@ -2,6 +2,7 @@
 prepares data or is refused with one short line, by prepare_data and by the fit checks alike (property tests)."""
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -68,3 +69,14 @@ def test_a_dataset_name_or_mapping_with_a_newline_is_quoted_on_one_line():
             assert str(err).startswith(message)
         else:
             raise AssertionError(f"{binding} was accepted")
+
+
+def test_a_negative_seed_is_refused_as_the_settings_refuse_it():
+    """A file's data.seed of -1 trained, while `--set data.seed=-1` and the Data dock refuse it."""
+    from engine.settings import SettingError, set_setting
+
+    doc = load_document(EXAMPLES / "adding_rnn.json")
+    with pytest.raises(SettingError, match="must be at least 0"):
+        set_setting(doc, "data.seed", -1)
+    with pytest.raises(DataError, match=r"^data.seed must be at least 0, not -1$"):
+        prepare_data({**doc.data, "seed": -1}, compile_graph(doc.graph))

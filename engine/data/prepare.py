@@ -109,6 +109,8 @@ def open_binding(binding) -> tuple[DatasetSpec, int, tuple[float, float, float]]
     seed = binding.get("seed", 0)
     if isinstance(seed, bool) or not isinstance(seed, int):
         raise DataError(f"data.seed must be a whole number, not {shown(seed)}")
+    if seed < 0:  # as `--set data.seed=-1` and the Data dock refuse it (engine.settings.DATA_PARAMS)
+        raise DataError(f"data.seed must be at least 0, not {seed}")
     if not isinstance(binding.get("bucketing", True), bool):  # the string "false" would read as true
         raise DataError(f"data.bucketing must be true or false, not {shown(binding['bucketing'])}")
     return spec, seed, _split_fractions(binding)
