@@ -4,6 +4,8 @@ A checkpoint holds the model's state_dict (names as in the compiled module) and 
 """
 from __future__ import annotations
 
+import os
+import re
 from pathlib import Path
 
 import torch
@@ -36,7 +38,19 @@ def save_checkpoint(module: nn.Module, path: str | Path, metadata: dict[str, str
     file left by a process killed mid-save is removed by the next save into the same folder."""
     tensors = state_tensors(module)  # before the temp file exists: copying the weights is the slow part on GPU
     text_meta = {k: str(v) for k, v in (metadata or {}).items()}
-    return atomic_write(path, lambda tmp: save_file(tensors, str(tmp), metadata=text_meta))
+
+    def write(tmp: Path) -> None:
+        try:
+            save_file(tensors, str(tmp), metadata=text_meta)
+        except OSError:
+            raise
+        except Exception as err:  # safetensors' own error type carries the system's refusal as text
+            code = re.search(r"os error (\d+)", str(err))
+            if code is None:
+                raise
+            raise OSError(int(code.group(1)), os.strerror(int(code.group(1))), str(path)) from None
+
+    return atomic_write(path, write)
 
 
 def load_checkpoint(module: nn.Module, path: str | Path, device: str | torch.device = "cpu") -> nn.Module:

@@ -6,6 +6,7 @@ Ctrl-C (KeyboardInterrupt) in the main thread, which ends it as "stopped" with i
 """
 from __future__ import annotations
 
+import contextlib
 import sys
 import threading
 import time
@@ -19,6 +20,7 @@ from ..compiler import CompileError
 from ..document import Document, loads
 from ..events import Signal
 from ..losses import MetricTracker, TargetError
+from ..specs import one_line
 from .checkpoints import load_checkpoint
 from .config import ConfigError, TrainingConfig
 from .distributed import reduce_tracker
@@ -26,7 +28,7 @@ from .evaluate import confusion_matrices, evaluate_split
 from .events import EpochMetrics, EventStream, RunFinished, RunStarted, StepMetrics
 from .hooks import CheckpointHook, EarlyStoppingHook, Hook
 from .optim import step_scheduler
-from .runs import EVALUATION
+from .runs import EVALUATION, TEMP_SUFFIX
 from .session import Session, TrainingFailure, open_session
 
 
@@ -214,6 +216,13 @@ class Trainer:
                                        f"{config.batch_size}: lower the batch size, the hidden sizes or the "
                                        "sequence length (tbptt)")
         trace = traceback.format_exc()
+        if isinstance(err, OSError):  # a full disk, a drive gone, a folder made read-only mid-run: not a bug
+            place = one_line(str(err.filename).removesuffix(TEMP_SUFFIX)) if err.filename else "a file of the run"
+            reason = (err.strerror or type(err).__name__).lower()
+            with contextlib.suppress(OSError):  # the same full disk may refuse this too
+                if self.run_dir is not None:
+                    self.run_dir.error(trace)
+            return RunResult("failed", f"cannot write {place} ({reason}); the run stopped there")
         if self.run_dir is not None:
             self.run_dir.error(trace)
         print(trace, file=sys.stderr)  # a bug, not bad input: keep the trace where a developer looks

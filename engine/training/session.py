@@ -182,15 +182,31 @@ def _prepare(document: Document, compiled: CompiledModel):
 
 
 def _open_run_dir(document: Document, config: TrainingConfig, data, run_root) -> RunDir:
-    run_dir = RunDir(new_run_dir(document.path, run_root), source=document.path)
+    try:
+        run_dir = RunDir(new_run_dir(document.path, run_root), source=document.path)
+    except OSError as err:  # a read-only folder (the document's, by default), no permission, a full disk
+        raise _unwritable(err) from None
     try:
         run_dir.write_text(DOCUMENT, document.dumps())
         run_dir.write(CONFIG, config.to_dict())
         meta = getattr(data, "meta", None)
         run_dir.write(DATA_META, meta.to_dict() if hasattr(meta, "to_dict") else {})
         run_dir.status(status="running", epoch=0, step=0)
-    except BaseException:
+    except BaseException as err:
         run_dir.close()
         shutil.rmtree(run_dir.path, ignore_errors=True)
+        if isinstance(err, OSError):
+            raise _unwritable(err) from None
         raise
     return run_dir
+
+
+def _unwritable(err: OSError) -> TrainingFailure:
+    """The run folder cannot be made or written: bad input (where runs go), one line naming the place."""
+    from ..specs import one_line
+
+    place = one_line(str(err.filename)) if err.filename else "the runs folder"
+    place = place if len(place) <= 200 else f"{place[:100]}…{place[-80:]}"
+    reason = (err.strerror or type(err).__name__).lower()
+    return TrainingFailure(f"cannot write the run folder {place} ({reason}): write runs to a folder you can "
+                           f"write to (rnn-studio train --out DIR)", input_error=True)
