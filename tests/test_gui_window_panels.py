@@ -225,6 +225,9 @@ def test_a_run_that_ended_shows_no_eta(qtbot, status, ending):
     panel.update_progress(step, 20)
     assert panel.progress_text.text() == "epoch 8/20 · step 250/250 · 1,673 samples/s · ETA 0:55"
     panel.set_state("paused")
+    assert panel.progress_text.text() == "epoch 8/20 · step 250/250 · paused"
+    panel.update_progress(step, 20)  # a step taken before the worker held, drained after Pause
+    assert panel.progress_text.text() == "epoch 8/20 · step 250/250 · paused"
     panel.finish_progress(status)
     assert panel.progress_text.text() == f"epoch 8/20 · step 250/250 · {ending}"
     assert panel.progress.value() == 8 * 250 - 250 + 250  # the bar keeps how far the run went

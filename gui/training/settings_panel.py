@@ -93,6 +93,7 @@ class TrainingPanel(QWidget):
         self.progress.setFormat("%p%")
         self.progress_text = QLabel("idle")
         self._position = ""  # "epoch e/E · step s/S" of the last step shown (the run's end keeps it)
+        self._paused = False
         self.progress_text.setWordWrap(True)  # a narrow dock wraps it instead of widening the panel
         self.notice = QLabel("The run trains a snapshot of the graph taken at Start: edits you make now do not "
                              "affect it. Start again to train the edited graph.")
@@ -215,8 +216,10 @@ class TrainingPanel(QWidget):
             widget.setEnabled(not running)
         if not running:
             self.notice.setVisible(False)
-        if state == "paused":
-            self.progress_text.setText(self.progress_text.text().split(" · paused")[0] + " · paused")
+        self._paused = state == "paused"
+        if self._paused:  # no speed or ETA while held
+            shown = self._position or self.progress_text.text().split(" · paused")[0]
+            self.progress_text.setText(f"{shown} · paused")
 
     def update_progress(self, step, epochs: int) -> None:
         total = max(epochs * step.steps_per_epoch, 1)
@@ -224,6 +227,9 @@ class TrainingPanel(QWidget):
         self.progress.setRange(0, total)
         self.progress.setValue(min(done, total))
         self._position = f"epoch {step.epoch}/{epochs} · step {step.step}/{step.steps_per_epoch}"
+        if self._paused:  # a step drained after Pause (taken before the worker held): no speed while paused
+            self.progress_text.setText(f"{self._position} · paused")
+            return
         self.progress_text.setText(f"{self._position} · {step.samples_per_sec:,.0f} samples/s · "
                                    f"ETA {format_seconds(step.eta_s)}")
 
