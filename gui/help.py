@@ -130,17 +130,24 @@ class GuideBrowser(QTextBrowser):
             block = block.next()
         cursor = QTextCursor(document)
         for position, length, image in images:
-            natural = QImageReader(document.baseUrl().resolved(QUrl(image.name())).toLocalFile()).size()
-            if natural.width() <= 0:
+            width, height = natural_size(document.baseUrl().resolved(QUrl(image.name())).toLocalFile())
+            if width <= 0:
                 continue  # not found: Qt shows its placeholder
-            width = min(natural.width(), room)
-            if abs(image.width() - width) < 1:
+            shown = min(width, room)
+            if abs(image.width() - shown) < 1:
                 continue
-            image.setWidth(width)
-            image.setHeight(natural.height() * width / natural.width())
+            image.setWidth(shown)
+            image.setHeight(height * shown / width)
             cursor.setPosition(position)
             cursor.setPosition(position + length, QTextCursor.MoveMode.KeepAnchor)
             cursor.setCharFormat(image)
+
+
+@lru_cache(maxsize=256)
+def natural_size(path: str) -> tuple[int, int]:
+    """An image file's size from its header, read once: every resize of the guide fits its images again."""
+    size = QImageReader(path).size()
+    return size.width(), size.height()
 
 
 class DocumentationDialog(QDialog):

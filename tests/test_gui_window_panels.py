@@ -254,9 +254,13 @@ def test_the_user_guides_screenshots_fit_its_width(window, qtbot):
     qtbot.waitUntil(lambda: guide.isVisible() and guide.horizontalScrollBar().maximum() == 0)
     widths = _image_widths(guide)
     assert len(widths) >= 4 and all(0 < w < guide.viewport().width() for w in widths)
+    from gui.help import natural_size
+
+    read = natural_size.cache_info().misses
     dialog.resize(1500, 800)  # larger: each grows up to its own size, no further
     qtbot.waitUntil(lambda: guide.viewport().width() > 1300)
     widths = _image_widths(guide)
     assert 1280 in widths and max(widths) < guide.viewport().width()  # the 1280x720 shot at its own width
     assert guide.horizontalScrollBar().maximum() == 0
+    assert natural_size.cache_info().misses == read  # a resize reads no image file again
     dialog.close()
