@@ -5,6 +5,7 @@ Verification runs the reloaded file and the in-studio model on two padded sample
 from __future__ import annotations
 
 import contextlib
+import io
 import json
 import logging
 import os
@@ -16,6 +17,7 @@ from typing import Any, Callable, Iterator, Sequence
 
 import torch
 
+from ..atomic_file import write_atomic
 from ..compiler import CompiledModel
 from ..specs import TensorKind
 
@@ -88,6 +90,15 @@ def quiet() -> Iterator[None]:
 
 
 # -- weights ---------------------------------------------------------------------------------------------
+
+def write_saved(out_path: Path, save: Callable[[io.BytesIO], None]) -> None:
+    """``save(buffer)`` into memory, then the bytes written atomically over ``out_path``: a full disk or a folder
+    made read-only is an OSError naming the file, and an earlier export there is kept whole (torch's own writers
+    truncate the file first, and torch.export's aborts the whole process when a write fails)."""
+    buffer = io.BytesIO()
+    save(buffer)
+    write_atomic(out_path, buffer.getvalue())
+
 
 def stat_of(path: Path, what: str) -> os.stat_result | None:
     """``path``'s status, or None when nothing is there (a missing name, or a file where a folder should be);

@@ -6,11 +6,14 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import os
+import secrets
 from pathlib import Path
 from typing import Any
 
 import torch
 
+from ..atomic_file import remove_stale_temporaries
 from ..compiler import CompiledModel
 from .common import METADATA_FILE, ExportError, compare, metadata_json, quiet, sample_batches
 from .pt2 import export_program
@@ -73,7 +76,7 @@ def to_onnx(model: CompiledModel, metadata: dict[str, Any], out_path: Path) -> t
             raise ExportError(f"the ONNX converter failed: {first}") from None
         name_dynamic_dims(onnx_program.model, model)
         onnx_program.model.metadata_props[METADATA_FILE] = metadata_json(metadata)
-        onnx_program.save(str(out_path))
+        _save(onnx_program, out_path, model)
     if not have_onnxruntime():
         return None, ["onnxruntime is not installed, so the ONNX file was not reloaded and checked "
                       "(pip install onnxruntime)"]
@@ -86,6 +89,25 @@ def to_onnx(model: CompiledModel, metadata: dict[str, Any], out_path: Path) -> t
         return [torch.from_numpy(a) for a in session.run(None, {n: t.numpy() for n, t in zip(names, args)})]
 
     return compare(model.module.eval(), run, sample_batches(model)), []
+
+
+def _save(onnx_program, out_path: Path, model: CompiledModel) -> None:
+    """Saved beside ``out_path`` under a temporary name, then renamed over it: a full disk leaves an earlier export
+    there whole. A model over 1.5 GB is saved directly: ONNX then writes its weights to a second file named after
+    the first, which a rename would leave pointing at the temporary name."""
+    size = sum(t.numel() * t.element_size() for t in model.module.state_dict().values())
+    if size > 1.5 * 2**30:
+        onnx_program.save(str(out_path))
+        return
+    target = Path(os.path.realpath(out_path))
+    remove_stale_temporaries(target)
+    tmp = target.parent / f".{target.name}.{secrets.token_hex(4)}.tmp"
+    try:
+        onnx_program.save(str(tmp))
+        os.replace(tmp, target)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
 
 
 def read_metadata(path: str | Path) -> dict[str, Any]:

@@ -12,7 +12,7 @@ import torch
 from torch.export import Dim, ExportedProgram
 
 from ..compiler import CompiledModel
-from .common import METADATA_FILE, ExportError, compare, metadata_json, quiet, sample_batches
+from .common import METADATA_FILE, ExportError, compare, metadata_json, quiet, sample_batches, write_saved
 from .unpacked import unpacked_copy
 
 
@@ -44,8 +44,10 @@ def to_pt2(model: CompiledModel, metadata: dict[str, Any], out_path: Path,
     """Writes ``out_path``; returns the reload check's max abs difference and any warnings."""
     program = program or export_program(model)
     with quiet():
-        with open(out_path, "wb") as handle:  # a file object: torch refuses paths that are not valid UTF-8
-            torch.export.save(program, handle, extra_files={METADATA_FILE: metadata_json(metadata)})
+        # In memory first: torch refuses paths that are not valid UTF-8, and its writer aborts the process
+        # (std::terminate) when writing to a file fails, e.g. on a full disk.
+        write_saved(out_path, lambda buffer: torch.export.save(program, buffer,
+                                                               extra_files={METADATA_FILE: metadata_json(metadata)}))
         with open(out_path, "rb") as handle:
             reloaded = torch.export.load(handle).module()
         diff = compare(model.module.eval(), reloaded, sample_batches(model))

@@ -21,7 +21,8 @@ from ..blocks import attention_modules as att
 from ..blocks import layer_modules as lay
 from ..blocks import recurrent_modules as rec
 from ..compiler import CompiledModel
-from .common import ExportError, compare, quiet, sample_batches
+from ..atomic_file import write_atomic
+from .common import ExportError, compare, quiet, sample_batches, write_saved
 from .names import check_module_names, docstring_literal, module_name, python_attributes, rename_modules
 
 # The module docstring. Everything from the document (description, file name, block names) reaches the file only
@@ -209,9 +210,9 @@ def to_python(model: CompiledModel, metadata: dict[str, Any], out_path: Path,
     """Writes the .py and its weights; returns the reload check's max abs difference, warnings and files."""
     weights = weights_path_for(out_path)
     text = model_source(model, metadata, weights.name, source)
-    out_path.write_text(text, encoding="utf-8")
     state = {k: v.detach().cpu().clone() for k, v in python_module(model).state_dict().items()}
-    torch.save({"state_dict": state, "metadata": metadata}, str(weights))
+    write_saved(weights, lambda buffer: torch.save({"state_dict": state, "metadata": metadata}, buffer))
+    write_atomic(out_path, text.encode("utf-8"))
     with quiet():
         generated = import_file(out_path).load_model(weights)
         diff = compare(model.module.eval(), generated, sample_batches(model))

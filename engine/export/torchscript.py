@@ -11,7 +11,7 @@ from typing import Any
 import torch
 
 from ..compiler import CompiledModel
-from .common import METADATA_FILE, compare, metadata_json, quiet, sample_batches
+from .common import METADATA_FILE, compare, metadata_json, quiet, sample_batches, write_saved
 
 TRACE_WARNING = ("TorchScript: scripting failed ({reason}); the model was traced instead. A traced model replays "
                  "only the operations the sample inputs took: Python control flow (branches and loops that depend "
@@ -34,8 +34,7 @@ def to_torchscript(model: CompiledModel, metadata: dict[str, Any], out_path: Pat
                 scripted = torch.jit.trace(module, batches[0], check_trace=False)
         extra = {METADATA_FILE: metadata_json(metadata)}
         # Through Python file objects: torch's own path handling refuses file names that are not valid UTF-8.
-        with open(out_path, "wb") as handle:
-            torch.jit.save(scripted, handle, _extra_files=extra)
+        write_saved(out_path, lambda buffer: torch.jit.save(scripted, buffer, _extra_files=extra))
         with open(out_path, "rb") as handle:
             reloaded = torch.jit.load(handle, map_location="cpu")
         reloaded.eval()
