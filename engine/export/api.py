@@ -4,6 +4,7 @@ Compiles the document's graph, loads the checkpoint strictly, writes the format,
 """
 from __future__ import annotations
 
+import os
 import stat
 from pathlib import Path
 
@@ -58,6 +59,7 @@ def export_model(document: Document, weights_path: str | Path | None, fmt: str, 
         raise ExportError(f"{out}: is a folder: give the path of the file to write")
     if fmt == "python" and out.suffix != ".py":
         raise ExportError(f"{out}: the Python export writes an importable module: give a path ending in .py")
+    _refuse_own_files(out, fmt, document, weights)
     blocker = next((p for p in [out.parent, *out.parent.parents] if p.exists() and not p.is_dir()), None)
     if blocker is not None:
         raise ExportError(f"{out}: {blocker} is a file, not a folder")
@@ -77,6 +79,23 @@ def export_model(document: Document, weights_path: str | Path | None, fmt: str, 
         raise ExportError(f"{out}: cannot write the file ({reason})") from None
     ok = diff is not None and diff <= tolerance
     return ExportReport(out, fmt, diff, tolerance, ok, notes, files)
+
+
+def _refuse_own_files(out: Path, fmt: str, document: Document, weights: Path) -> None:
+    """An export never writes over the document or the checkpoint it is made from (``-o model.json`` would have
+    replaced the document with a model file)."""
+    from .python_code import weights_path_for
+
+    written = [out, weights_path_for(out)] if fmt == "python" else [out]
+    inputs = [(Path(document.path), "the document being exported")] if document.path else []
+    inputs.append((weights, "the checkpoint being exported"))
+    for target in written:
+        found = stat_of(target, "the output path")
+        for source, what in inputs:
+            same = stat_of(source, what)
+            if found is not None and same is not None and os.path.samestat(found, same):
+                raise ExportError(f"{target}: is {what}; writing the export there would replace it: give "
+                                  f"another output path")
 
 
 def _write(model, metadata, fmt: str, out: Path, document: Document):
