@@ -258,16 +258,11 @@ class DataPanel(QWidget):
         self.commit(options={**self._stored_options(), **self.options()})
 
     def load_preview(self, path: Path) -> None:
-        from engine.data.files import read_table, read_text
+        from engine.data.preview import preview_rows
 
         try:
-            if path.suffix.lower() in (".csv", ".tsv", ".tab"):
-                header, rows = read_table(path)
-                cells = [r for _, r in rows[:PREVIEW_ROWS]]
-            else:
-                header = ["text"]
-                cells = [[line] for line in read_text(path).splitlines()[:PREVIEW_ROWS]]
-        except (DataError, OSError) as err:
+            header, cells = preview_rows(path, PREVIEW_ROWS, self.options().get("delimiter"))
+        except DataError as err:
             self._show_status(f"cannot preview {path.name}: {err}", error=True)
             return
         self.header = header
