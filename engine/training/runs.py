@@ -134,8 +134,14 @@ class Run:
             raise RunError(f"{self.path}: no {EVENTS} in this run folder")
         try:
             return read_events(self.events(), types)
-        except (json.JSONDecodeError, KeyError, TypeError) as err:
+        except UnicodeDecodeError as err:  # a ValueError, but its text would quote the bytes
+            raise RunError(f"{self.events()}: not a run log (byte {err.start} is not UTF-8 text)") from None
+        except RecursionError:  # a line of thousands of nested brackets
+            raise RunError(f"{self.events()}: not a run log (nested too deeply)") from None
+        except (ValueError, KeyError, TypeError, AttributeError) as err:  # JSONDecodeError is a ValueError
             raise RunError(f"{self.events()}: not a run log ({type(err).__name__}: {err})") from None
+        except OSError as err:
+            raise RunError(f"{self.events()}: cannot be read ({err.strerror or err})") from None
 
     def source_dir(self) -> Path | None:
         """The folder of the document the run was started from (where its relative data paths start): named by
