@@ -14,6 +14,7 @@ from engine.settings import SettingError, parse_value
 from engine.specs import INT64_MAX, INT64_MIN, Param, format_value
 
 from .wheel_guard import WheelSafeComboBox, WheelSafeDoubleSpinBox, WheelSafeSpinBox
+from .wrapping_label import wrapping_tooltip
 
 INVALID_STYLE = "border: 1px solid #c0392b; color: #c0392b"
 # QSpinBox's range. An int parameter without an upper bound (epochs, seed) gets a spin box over the 32-bit range;
@@ -223,7 +224,7 @@ class ParamEditor(QWidget):
 
     def _mark(self, problem: str | None) -> None:
         self.setStyleSheet(INVALID_STYLE if problem else "")
-        self.setToolTip(f"{self.param.help}\n{problem}" if problem else self.param.help)
+        self.setToolTip(wrapping_tooltip(f"{self.param.help}\n{problem}" if problem else self.param.help))
 
     def _commit_typed(self, text: str) -> None:
         try:

@@ -11,7 +11,9 @@ from engine import GraphError
 from .commands import RenameCommand, SetParamCommand
 from .equations import equations_html
 from .forms import ParamForm
+from .plain_text import plain
 from .unrolled import UnrolledDialog
+from .wrapping_label import WrappingLabel
 
 RECURRENT_KINDS = ("lstm", "gru", "rnn", "bidirectional")
 
@@ -40,7 +42,7 @@ class InspectorPanel(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(scroll)
         self.name_edit: QLineEdit | None = None
-        self.name_error = QLabel()
+        self.name_error = plain(QLabel())
         self.shapes = self.count = self.problems = self.equations = None
         self._show_hint("Select a block to see and edit its settings.")
 
@@ -147,7 +149,7 @@ class InspectorPanel(QWidget):
         self.name_edit.textEdited.connect(self._check_name)
         self.name_edit.editingFinished.connect(self._commit_name)
         grid.addRow("Name", self.name_edit)
-        self.name_error = QLabel()
+        self.name_error = plain(WrappingLabel())  # quotes the typed name
         self.name_error.setStyleSheet("color: #c0392b")
         self.name_error.setWordWrap(True)
         self.name_error.hide()
@@ -181,7 +183,7 @@ class InspectorPanel(QWidget):
         self.shapes.setWordWrap(True)
         self.shapes.setTextFormat(Qt.TextFormat.RichText)
         self.count = QLabel()
-        self.problems = QLabel()
+        self.problems = plain(QLabel())  # diagnostics name blocks
         self.problems.setWordWrap(True)
         self.problems.setStyleSheet("color: #c0392b")
         for label in (self.shapes, self.count, self.problems):

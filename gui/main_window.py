@@ -20,6 +20,7 @@ from .files import Recovery, RecentFiles, default_recovery_dir
 from .help import DocumentationDialog, HelpPanel
 from .inspector import InspectorPanel
 from .palette import PalettePanel
+from .plain_text import ask, message_box
 from .problems import ProblemsPanel
 from .start_page import StartPage
 from .summary import ModelSummaryPanel
@@ -244,10 +245,8 @@ class MainWindow(QMainWindow):
             return False
         path, record = records[0]
         where = record.get("original") or "an unsaved document"
-        box = QMessageBox(QMessageBox.Icon.Question, "Recover unsaved work",
-                          f"RNN Studio did not close normally. Restore the unsaved changes to {where}?",
-                          QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, self)
-        if box.exec() != QMessageBox.StandardButton.Yes:
+        if not ask(self, "Recover unsaved work",
+                   f"RNN Studio did not close normally. Restore the unsaved changes to {where}?"):
             self.recovery.forget(path)
             self._say_more_recoverable(len(records) - 1)
             return False
@@ -564,12 +563,13 @@ class MainWindow(QMainWindow):
 
     # ------------------------------------------------------------ dialogs
     def _error_dialog(self, title: str, message: str) -> None:
-        QMessageBox.critical(self, title, message)
+        message_box(self, QMessageBox.Icon.Critical, title, message)
 
     def _unsaved_dialog(self) -> str:
         buttons = QMessageBox.StandardButton
-        answer = QMessageBox.question(
-            self, "Unsaved changes", f"Save the changes to {self.document.path.name if self.document.path else 'this model'}?",
+        answer = message_box(
+            self, QMessageBox.Icon.Question, "Unsaved changes",
+            f"Save the changes to {self.document.path.name if self.document.path else 'this model'}?",
             buttons.Save | buttons.Discard | buttons.Cancel, buttons.Save)
         return {buttons.Save: "save", buttons.Discard: "discard"}.get(answer, "cancel")
 

@@ -8,6 +8,8 @@ import re
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QListWidget, QListWidgetItem, QPushButton, QStyle, QVBoxLayout, QWidget
 
+from .wrapping_label import wrapping_tooltip
+
 NODE_ROLE = Qt.ItemDataRole.UserRole
 EMPTY_CANVAS = "The canvas is empty: drag blocks from Blocks (or press Tab on the canvas) to build a model"
 FIXES_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -135,7 +137,7 @@ class ProblemsPanel(QWidget):
         item.setData(NODE_ROLE, node_id)
         item.setData(SETTING_ROLE, setting)
         item.setData(FIXES_ROLE, tuple(fixes))
-        item.setToolTip(message)
+        item.setToolTip(wrapping_tooltip(message))  # escaped: a block name may look like HTML
         self.list.addItem(item)
 
     def messages(self) -> list[str]:

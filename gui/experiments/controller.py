@@ -11,12 +11,13 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence, QUndoStack
-from PySide6.QtWidgets import QApplication, QDialog, QDockWidget, QMainWindow, QMenu, QMessageBox, QScrollArea
+from PySide6.QtWidgets import QApplication, QDialog, QDockWidget, QMainWindow, QMenu, QScrollArea
 
 from engine.settings import SettingError, get_setting
 
 from ..commands import DocumentSections, SetSectionCommand
 from ..inspector import RECURRENT_KINDS
+from ..plain_text import ask
 from ..torch_loader import when_torch_loaded
 from .commands import ApplyValuesCommand
 from .panel import ExperimentsPanel
@@ -498,7 +499,7 @@ class ExperimentController(QObject):
 
     # ------------------------------------------------------------------ closing and switching
     def _ask(self, title: str, text: str) -> bool:
-        return QMessageBox.question(self.window, title, text) == QMessageBox.StandardButton.Yes
+        return ask(self.window, title, text)
 
     def may_close(self) -> bool:
         """Before the window closes: an experiment that runs is stopped (after asking); False keeps the window."""

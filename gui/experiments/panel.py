@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QGridLayout, QHBoxL
 
 from engine.specs import format_value
 
+from ..plain_text import plain
 from ..wheel_guard import WheelSafeComboBox, WheelSafeSpinBox
 from ..wrapping_label import WrappingLabel, wrapping_tooltip
 from .trials import ObjectivePlot, TrialTable
@@ -128,10 +129,10 @@ class ExperimentsPanel(QWidget):
         self.apply_button.clicked.connect(self.applyBestRequested)
         self.progress = QProgressBar()
         self.progress.setFormat("%v / %m trials")
-        self.progress_text = QLabel("idle")
+        self.progress_text = plain(QLabel("idle"))
         self.progress_text.setWordWrap(True)
-        self.message = WrappingLabel("")  # (a plain wrapped label made the scroll area below scroll in a tall dock)
-        self.skipped = WrappingLabel("")
+        self.message = plain(WrappingLabel(""))  # (a plain wrapped label made the scroll area below scroll in a tall dock)
+        self.skipped = plain(WrappingLabel(""))
         self.skipped.setStyleSheet("color: #8a6d00;")
         self.skipped.setVisible(False)
 

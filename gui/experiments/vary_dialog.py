@@ -4,6 +4,7 @@ Param refuses is refused here with the Param's reason; OK stays until it is fixe
 """
 from __future__ import annotations
 
+import html
 from typing import Any
 
 from PySide6.QtWidgets import (QButtonGroup, QCheckBox, QDialog, QDialogButtonBox, QFormLayout, QLabel, QLineEdit,
@@ -13,6 +14,7 @@ from engine.document import Document
 from engine.experiments import ExperimentError
 from engine.specs import Param, format_value
 
+from ..plain_text import plain
 from .variables import default_range, default_values, format_values, parse_number, parse_values, variable_problem
 
 
@@ -27,7 +29,8 @@ class VaryDialog(QDialog):
         self.setWindowTitle(f"Vary {path}")
         self.problem: str | None = None
         numeric = param.type in (int, float)
-        about = QLabel(f"<b>{path}</b> — {param.help}<br><span style='color:gray'>{param.describe()}</span>")
+        about = QLabel(f"<b>{html.escape(path)}</b> — {html.escape(param.help)}<br>"
+                       f"<span style='color:gray'>{html.escape(param.describe())}</span>")  # "<= 4096" is text
         about.setWordWrap(True)
         self.as_list = QRadioButton("A list of values (grid, or a choice in a search)")
         self.as_range = QRadioButton("A range (random or tpe search)")
@@ -51,7 +54,7 @@ class VaryDialog(QDialog):
         range_form.addRow("Step", self.step)
         range_form.addRow("", self.log)
         self.range_box = range_box
-        self.message = QLabel("")
+        self.message = plain(QLabel(""))
         self.message.setWordWrap(True)
         self.message.setStyleSheet("color: #c0392b")
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)

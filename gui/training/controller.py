@@ -12,7 +12,7 @@ from typing import Callable
 
 from PySide6.QtCore import QObject, QStandardPaths, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence, QUndoStack
-from PySide6.QtWidgets import QApplication, QDockWidget, QLabel, QMainWindow, QMenu, QMessageBox, QScrollArea
+from PySide6.QtWidgets import QApplication, QDockWidget, QLabel, QMainWindow, QMenu, QScrollArea
 
 from engine.document import DocumentError
 from engine.training.config import ConfigError, TrainingConfig
@@ -23,6 +23,7 @@ from ..commands import DocumentSections, MacroCommand, SetParamCommand, SetSecti
 from ..dashboard import DashboardWidget, RunHistory
 from ..dashboard.history import ending
 from ..dock_tabs import hide_stray_tab_bars
+from ..plain_text import ask, plain
 from ..torch_loader import torch_needed
 from .data_panel import DataPanel
 from .fit_model import FitModel
@@ -83,7 +84,7 @@ class TrainingController(QObject):
             ("runs", "Runs", self.runs_panel), ("try", "Try it", self.try_panel),
             ("dashboard", DASHBOARD_TITLE, self.dashboard))}
         self.actions = self._make_actions()
-        self.state_label = QLabel("")  # the run's state, always in sight in the status bar
+        self.state_label = plain(QLabel(""))  # the run's state, always in sight in the status bar
         window.statusBar().addPermanentWidget(self.state_label)
         self._on_state("idle")
         app = QApplication.instance()
@@ -417,10 +418,8 @@ class TrainingController(QObject):
 
     # ------------------------------------------------------------------ closing the window
     def _ask_close(self) -> bool:
-        answer = QMessageBox.question(self.window, "Training in progress",
-                                      "A run is in progress. Stop it and close the window?\n"
-                                      "The last checkpoint and the run log are kept.")
-        return answer == QMessageBox.StandardButton.Yes
+        return ask(self.window, "Training in progress", "A run is in progress. Stop it and close the window?\n"
+                                                        "The last checkpoint and the run log are kept.")
 
     def may_close(self) -> bool:
         """Asked by the window before it closes: False keeps it open (the user wants the run to go on)."""

@@ -8,6 +8,7 @@ panel shows the section and follows its changes (undo, another document).
 """
 from __future__ import annotations
 
+import html
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
@@ -24,7 +25,9 @@ from ..plotting import move_in_layout, no_si_prefix
 from ..theme import pg, plot_colors
 from ..commands import DocumentSections, SetSectionCommand, describe_change
 from ..forms import INVALID_STYLE, ParamForm
+from ..plain_text import plain
 from ..wheel_guard import WheelSafeComboBox, WheelSafeDoubleSpinBox
+from ..wrapping_label import wrapping_tooltip
 from .background import BackgroundCall
 
 COLUMN_OPTIONS = ("text_column", "label_column")  # options naming columns of the imported file
@@ -104,7 +107,7 @@ class DataPanel(QWidget):
         self.apply_button = QPushButton("Check the data")
         self.apply_button.setToolTip("Prepare the data again and check it against the graph")
         self.apply_button.clicked.connect(self.apply)
-        self.status = QLabel("")
+        self.status = plain(QLabel(""))  # file names and cells in its messages
         self.status.setWordWrap(True)
         self.stats = QLabel("")
         self.stats.setWordWrap(True)
@@ -319,8 +322,8 @@ class DataPanel(QWidget):
         for box, value in zip(self.split, SPLIT.default if problem else split):
             box.setValue(float(value))
             box.setStyleSheet(INVALID_STYLE if problem else "")
-            box.setToolTip(f"the document's split {shown(split)}: {problem}; set the shares to replace it"
-                           if problem else "")
+            box.setToolTip(wrapping_tooltip(f"the document's split {shown(split)}: {problem}; set the shares to "
+                                            f"replace it") if problem else "")
 
     def choose_dataset(self, name: str | None) -> bool:
         """Binds dataset ``name`` with its default options (one undo step) and checks it; None unbinds."""
@@ -401,7 +404,8 @@ class DataPanel(QWidget):
     def _show_stats(self, info) -> None:
         samples = ", ".join(f"{k} {v:,}" for k, v in info.samples.items())
         vocab = ", ".join(f"{k}: {v:,} tokens" for k, v in info.vocab_size.items()) or "no tokens (numeric data)"
-        self.stats.setText(f"<b>{info.dataset}</b> ({info.task}) · samples: {samples} · vocabulary: {vocab}")
+        self.stats.setText(f"<b>{info.dataset}</b> ({info.task}) · samples: {samples} · vocabulary: "
+                           f"{html.escape(vocab)}")  # field names are the file's columns
         self.plots_slot.setVisible(True)
         if self.plots_slot.made:  # else drawn when first shown: a check finishing must not stall the window
             self._draw_stats(self.hist_plot, self.balance_plot)

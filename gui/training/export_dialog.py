@@ -10,6 +10,7 @@ from PySide6.QtWidgets import (QDialog, QFileDialog, QFormLayout, QHBoxLayout, Q
 
 from engine.export import FORMATS, export_run
 
+from ..plain_text import plain
 from ..wheel_guard import WheelSafeComboBox
 from .background import BackgroundCall
 
@@ -42,7 +43,7 @@ class ExportDialog(QDialog):
         for name, (suffix, what) in FORMATS.items():
             self.format.addItem(f"{name} ({suffix}): {what}", name)
         self.format.currentIndexChanged.connect(lambda _i: self._default_path())
-        self.run_label = QLabel(str(self.run_dir) if self.run_dir else "no trained run yet: train first")
+        self.run_label = plain(QLabel(str(self.run_dir) if self.run_dir else "no trained run yet: train first"))
         self.run_label.setWordWrap(True)
         self.path = QLineEdit()
         browse = QPushButton("…")
@@ -63,7 +64,7 @@ class ExportDialog(QDialog):
         buttons.addStretch(1)
         buttons.addWidget(self.export_button)
         buttons.addWidget(close)
-        self.result_label = QLabel("")
+        self.result_label = plain(QLabel(""))
         self.result_label.setWordWrap(True)
         layout = QVBoxLayout(self)
         layout.addLayout(form)

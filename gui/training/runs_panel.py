@@ -17,6 +17,7 @@ from ..dashboard.compared import run_labels
 from ..dashboard.history import RunHistory, status_words
 from ..first_paint import after_first_paint, waiting
 from ..lazy_widget import LazyWidget, made_on_use
+from ..plain_text import plain
 from ..plotting import color, finite, key_html, no_si_prefix
 from ..theme import pg, plot_colors
 from ..wheel_guard import WheelSafeComboBox
@@ -117,7 +118,7 @@ class RunsPanel(QWidget):
         bar.addStretch(1)
         self.plot_slot = LazyWidget(self._make_plot)  # made when first shown or drawn on (gui.lazy_widget)
         self.plot_slot.setMinimumHeight(140)  # below that its axes' ticks run into each other
-        self.message = QLabel("")
+        self.message = plain(QLabel(""))
         overlay = QWidget()  # the overlay's choice sits with the overlay
         overlay_bar = QHBoxLayout(overlay)
         overlay_bar.setContentsMargins(0, 2, 0, 0)

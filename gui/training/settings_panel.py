@@ -15,6 +15,7 @@ from engine.training.config import TRAINING_PARAMS, ConfigError, TrainingConfig
 from ..commands import DocumentSections, SetSectionCommand, describe_change
 from ..dashboard.history import status_words
 from ..forms import ParamForm
+from ..plain_text import plain
 from ..torch_loader import loaded, when_torch_loaded
 from ..wheel_guard import WheelSafeComboBox
 
@@ -91,7 +92,7 @@ class TrainingPanel(QWidget):
             buttons.addWidget(button)
         self.progress = QProgressBar()
         self.progress.setFormat("%p%")
-        self.progress_text = QLabel("idle")
+        self.progress_text = plain(QLabel("idle"))
         self._position = ""  # "epoch e/E · step s/S" of the last step shown (the run's end keeps it)
         self._paused = False
         self.progress_text.setWordWrap(True)  # a narrow dock wraps it instead of widening the panel
@@ -100,7 +101,7 @@ class TrainingPanel(QWidget):
         self.notice.setWordWrap(True)
         self.notice.setStyleSheet("color: #8a6d00; background: #fff6d5; padding: 3px;")
         self.notice.setVisible(False)
-        self.message = QLabel("")
+        self.message = plain(QLabel(""))  # "training.lr: ..." quotes what was typed
         self.message.setWordWrap(True)
 
         form_widget = QWidget()
