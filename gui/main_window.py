@@ -22,7 +22,7 @@ from .inspector import InspectorPanel
 from .palette import PalettePanel
 from .plain_text import ask, message_box
 from .problems import ProblemsPanel
-from .start_page import StartPage
+from .start_page import StartPage, is_bundled_example
 from .summary import ModelSummaryPanel
 from .theme import THEMES, apply_theme
 
@@ -340,12 +340,7 @@ class MainWindow(QMainWindow):
 
     @staticmethod
     def _is_bundled_example(path: Path) -> bool:
-        from .start_page import EXAMPLES_DIR
-
-        try:
-            return Path(path).resolve().parent == EXAMPLES_DIR.resolve()
-        except OSError:
-            return False
+        return is_bundled_example(path)
 
     # ------------------------------------------------------------ canvas helpers
     def focus_block(self, node_id: str) -> None:

@@ -17,6 +17,15 @@ from .thumbnails import thumbnail
 EXAMPLES_DIR = Path(__file__).resolve().parent.parent / "examples"
 
 
+def is_bundled_example(path) -> bool:
+    """Whether ``path`` is one of the examples installed with the studio: never overwritten, and its runs go to
+    the application's data folder, not into the install."""
+    try:
+        return Path(path).resolve().parent == EXAMPLES_DIR.resolve()
+    except OSError:
+        return False
+
+
 THUMBNAIL = QSize(150, 64)
 
 

@@ -21,7 +21,9 @@ def make_window(document):
 
     from gui.main_window import MainWindow
 
-    folder = Path(document.path).parent if document.path else Path(tempfile.mkdtemp(prefix="rnn-studio-test-"))
+    folder = Path(document.path).parent if document.path else None
+    if folder is None or folder.resolve() == EXAMPLES.resolve():  # never write settings into the examples
+        folder = Path(tempfile.mkdtemp(prefix="rnn-studio-test-"))
     settings = QSettings(str(folder / "settings.ini"), QSettings.Format.IniFormat)
     window = MainWindow(settings, recovery_dir=folder / "recovery")
     window.ask_unsaved = lambda *args: "discard"

@@ -378,3 +378,40 @@ def test_a_data_or_experiment_problem_leads_to_the_dock_where_it_is_fixed(studio
     docks["runs"].raise_()
     click(1)  # "no data: choose a dataset in the Data dock ..."
     assert not docks["data"].visibleRegion().isEmpty() and focused(data_panel.dataset)
+
+
+def test_a_bundled_examples_runs_go_to_the_data_folder_not_into_the_install(qtbot, tmp_path, monkeypatch):
+    """Training a lesson wrote examples/runs/ inside the install, where every later user saw its runs."""
+    import shutil
+
+    from test_gui_dash_support import release, settings
+
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    before = set((EXAMPLES / "runs").rglob("*")) if (EXAMPLES / "runs").exists() else set()
+    document = load_document(EXAMPLES / "adding_rnn.json")
+    document.data = {**document.data, "options": {"length": 10, "samples": 120}}  # the path stays the example's
+    # make_window would keep the window's settings beside the document: in the examples folder
+    window = MainWindow(QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat),
+                        recovery_dir=tmp_path / "recovery")
+    window.ask_unsaved = lambda *args: "discard"
+    window.set_document(document)
+    qtbot.addWidget(window)
+    try:
+        c = window.training
+        root = c.default_run_root()
+        assert root is not None and tmp_path / "data" in root.parents and c.runs_root() == root
+        settings(window, epochs=1, max_steps_per_epoch=2, batch_size=16)
+        with qtbot.waitSignal(c.runFinished, timeout=90000) as finished:
+            c.actions["start"].trigger()
+        run_dir = Path(finished.args[0].run_dir)
+        assert root in run_dir.parents and run_dir in c.runs_panel.runs
+        after = set((EXAMPLES / "runs").rglob("*")) if (EXAMPLES / "runs").exists() else set()
+        assert after == before and not (EXAMPLES / "settings.ini").exists()  # nothing written into the examples
+
+        mine = tmp_path / "mine.json"  # the user's own copy: its runs go beside it, as from the command line
+        shutil.copy(EXAMPLES / "adding_rnn.json", mine)
+        window.open_file(str(mine))
+        assert c.default_run_root() is None and c.runs_root() == tmp_path / "runs"
+        assert run_dir not in c.runs_panel.runs  # the example's run is not listed as this document's
+    finally:
+        release(window)

@@ -194,12 +194,13 @@ def find_runs(root: str | Path, stem: str | None = None) -> list[Run]:
     return [Run(p) for p in sorted(runs, key=lambda p: (_time_key(p.name), p.parent.name), reverse=True)]
 
 
-def latest_trained_run(document_path: str | Path | None) -> Run | None:
-    """The newest run of the document at ``document_path`` (its folder's runs, its own name) that wrote a
-    checkpoint (best or last); None for a document without a file or without such a run."""
+def latest_trained_run(document_path: str | Path | None, root: str | Path | None = None) -> Run | None:
+    """The newest run of the document at ``document_path`` (its own name, in ``root``: by default its folder's
+    runs) that wrote a checkpoint (best or last); None for a document without a file or without such a run."""
     if not document_path:
         return None
-    for run in find_runs(default_root(document_path), stem=Path(document_path).stem):
+    for run in find_runs(Path(root) if root is not None else default_root(document_path),
+                         stem=Path(document_path).stem):
         if run.weights() is not None:
             return run
     return None

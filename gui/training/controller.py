@@ -17,13 +17,14 @@ from PySide6.QtWidgets import QApplication, QDockWidget, QLabel, QMainWindow, QM
 from engine.document import DocumentError
 from engine.training.config import ConfigError, TrainingConfig
 from engine.training.events import ActivationProbe, RunFinished, StepMetrics
-from engine.training.runs import Run, latest_trained_run
+from engine.training.runs import Run, default_root, latest_trained_run
 
 from ..commands import DocumentSections, MacroCommand, SetParamCommand, SetSectionCommand
 from ..dashboard import DashboardWidget, RunHistory
 from ..dashboard.history import ending
 from ..dock_tabs import hide_stray_tab_bars
 from ..plain_text import ask, plain
+from ..start_page import is_bundled_example
 from ..torch_loader import torch_needed
 from .data_panel import DataPanel
 from .fit_model import FitModel
@@ -187,9 +188,10 @@ class TrainingController(QObject):
             self.dashboard.set_history(None)
             self.training_panel.reset()
         self.training_panel.set_document(document)
-        for panel in (self.data_panel, self.try_panel, self.runs_panel):
+        for panel in (self.data_panel, self.try_panel):
             panel.set_document(document)
-        latest = latest_trained_run(getattr(document, "path", None))
+        self.runs_panel.set_document(document, self.runs_root())
+        latest = latest_trained_run(getattr(document, "path", None), self.runs_root())
         self.try_panel.offer_run(latest.path if latest is not None else None)
         self.fit.set_document(document)
         self._show_live_values()
@@ -260,12 +262,25 @@ class TrainingController(QObject):
         return self._document
 
     def default_run_root(self) -> Path | None:
+        """Where the document's runs and experiments go: None for the engine's default, ``runs`` beside the
+        document; the application's data folder for an unsaved document or a bundled example (the install's
+        examples folder is not the user's: it may be read-only, and others would see these runs there)."""
         if self.run_root is not None:
             return Path(self.run_root)
-        if self._document is not None and self._document.path is not None:
-            return None  # the Trainer's default: <document dir>/runs
+        path = getattr(self._document, "path", None)
+        if path is not None and not is_bundled_example(path):
+            return None
         base = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.AppDataLocation)
         return Path(base or Path.home() / ".rnn-studio") / "runs"
+
+    def runs_root(self) -> Path | None:
+        """The folder whose runs the Runs dock lists and Try it offers (None: an unsaved document's, which are
+        listed as they finish)."""
+        root = self.default_run_root()
+        path = getattr(self._document, "path", None)
+        if root is None and path is not None:
+            return default_root(Path(path).resolve())
+        return root if path is not None else None
 
     def start(self) -> bool:
         """Starts training a snapshot of the document with the document's settings."""

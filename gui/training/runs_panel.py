@@ -11,7 +11,7 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (QAbstractItemView, QFileDialog, QHBoxLayout, QLabel, QSplitter, QTableWidget,
                                QTableWidgetItem, QToolButton, QVBoxLayout, QWidget)
 
-from engine.training.runs import Run, RunError, default_root, find_runs
+from engine.training.runs import Run, RunError, find_runs
 
 from ..dashboard.compared import run_labels
 from ..dashboard.history import RunHistory, status_words
@@ -64,7 +64,8 @@ class RunsPanel(QWidget):
         super().__init__(parent)
         self.root: Path | None = None
         self.runs: list[Path] = []
-        self.session_runs: list[Path] = []  # finished in this window or opened by hand
+        self.session_runs: list[Path] = []  # finished in this window or opened by hand, for this document
+        self._document = None
         self._cache: dict[Path, tuple[float, RunHistory, bool]] = {}  # mtime, history, whether a summary only
         self._watched = None  # the widget whose height decides whether the overlay fits (fit_height)
         self.table = QTableWidget(0, len(FIXED_COLUMNS))
@@ -177,9 +178,12 @@ class RunsPanel(QWidget):
     plot = made_on_use("plot_slot", lambda widget: widget.getPlotItem())
 
     # ------------------------------------------------------------------ listing
-    def set_document(self, document) -> None:
-        path = getattr(document, "path", None)
-        self.set_root(default_root(Path(path).resolve()) if path else None)
+    def set_document(self, document, root: Path | None = None) -> None:
+        """Lists the runs in ``root`` (the document's); another document's runs of this session go."""
+        if document is not self._document:
+            self.session_runs = []
+        self._document = document
+        self.set_root(root)
 
     def set_root(self, root: Path | None) -> None:
         self.root = Path(root) if root else None
