@@ -61,6 +61,7 @@ class MainWindow(QMainWindow):
         self.start_page.openRequested.connect(self.open_file)
         self.start_page.newRequested.connect(self.new_document)
         self.start_page.openDialogRequested.connect(self.open_dialog)
+        self.start_page.backRequested.connect(self.show_canvas)
         self.pages = QStackedWidget()
         start_scroll = QScrollArea()  # the start page scrolls on a small screen instead of widening the window
         start_scroll.setWidgetResizable(True)
@@ -161,7 +162,15 @@ class MainWindow(QMainWindow):
 
     def show_start_page(self) -> None:
         self.start_page.set_recent(self.recent.paths())
+        open_document = self.document.path is not None or len(self.graph) or self.is_modified()
+        self.start_page.set_back(self._document_name() if open_document else None)
         self.pages.setCurrentIndex(0)  # the start page (in its scroll area)
+        self.start_page.setFocus()  # Esc goes back
+
+    def show_canvas(self) -> None:
+        """Back from the start page to the open document, as it was (selection, view, undo history)."""
+        self.pages.setCurrentWidget(self.view)
+        self.view.setFocus()
 
     def is_modified(self) -> bool:
         return not self.undo_stack.isClean()
@@ -352,8 +361,11 @@ class MainWindow(QMainWindow):
         self.pages.setCurrentWidget(self.view)
         self.view.add_block(kind)
 
+    def _document_name(self) -> str:
+        return self.document.path.name if self.document.path else "Untitled"
+
     def _update_title(self) -> None:
-        name = self.document.path.name if self.document.path else "Untitled"
+        name = self._document_name()
         self.setWindowTitle(f"{name}[*] — RNN Studio")
 
     def _dock(self, title: str, widget: QWidget, area, name: str) -> QDockWidget:

@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 from PySide6.QtCore import QEvent, QRect, QSize, Qt, Signal
-from PySide6.QtGui import QFontMetrics, QIcon
+from PySide6.QtGui import QAction, QFontMetrics, QIcon, QKeySequence
 from PySide6.QtWidgets import (QHBoxLayout, QHeaderView, QLabel, QListWidget, QListWidgetItem, QPushButton,
                                QStyledItemDelegate, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget)
 
@@ -92,6 +92,7 @@ class StartPage(QWidget):
     openRequested = Signal(str)
     newRequested = Signal()
     openDialogRequested = Signal()
+    backRequested = Signal()  # back to the open document's canvas (the button, or Esc)
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -107,7 +108,19 @@ class StartPage(QWidget):
         new_button.clicked.connect(self.newRequested)
         open_button = QPushButton("Open…")
         open_button.clicked.connect(self.openDialogRequested)
+        # Help > Lessons and File > Start page show this page over an open document: the way back to it, with
+        # its undo history (opening it again from Recent files asked to save, then dropped the history).
+        self.back_button = QPushButton()
+        self.back_button.setToolTip("Back to the open model's canvas (Esc)")
+        self.back_button.clicked.connect(self.backRequested)
+        self.back_button.hide()
+        back = QAction("Back to the model", self)
+        back.setShortcut(QKeySequence(Qt.Key.Key_Escape))
+        back.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        back.triggered.connect(lambda: self.back_button.isVisible() and self.backRequested.emit())
+        self.addAction(back)
         buttons = QHBoxLayout()
+        buttons.addWidget(self.back_button)
         buttons.addWidget(new_button)
         buttons.addWidget(open_button)
         buttons.addStretch(1)
@@ -211,6 +224,11 @@ class StartPage(QWidget):
             lesson = self.examples.topLevelItem(i)
             names += [Path(lesson.child(j).data(0, Qt.ItemDataRole.UserRole)).stem for j in range(lesson.childCount())]
         return names
+
+    def set_back(self, name: str | None) -> None:
+        """Offers the way back to the open document ``name`` (None: there is none to go back to)."""
+        self.back_button.setText(f"← Back to {name}" if name else "")
+        self.back_button.setVisible(bool(name))
 
     def set_recent(self, paths: list[Path]) -> None:
         self.recent.clear()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QSettings, QUrl
+from PySide6.QtCore import QSettings, Qt, QUrl
 from PySide6.QtWidgets import QApplication
 
 from engine.cli.check_command import summary_rows
@@ -264,3 +264,25 @@ def test_the_user_guides_screenshots_fit_its_width(window, qtbot):
     assert guide.horizontalScrollBar().maximum() == 0
     assert natural_size.cache_info().misses == read  # a resize reads no image file again
     dialog.close()
+
+
+def test_the_start_page_over_an_open_document_leads_back_to_it(window, qtbot):
+    """Help > Lessons hid the open model's canvas with no way back: opening it again from Recent files asked to
+    save it, then dropped its undo history."""
+    from gui.commands import SetParamCommand
+
+    assert not window.start_page.back_button.isVisibleTo(window)  # first launch: nothing to go back to
+    window.open_file(str(EXAMPLES / "names.json"))
+    dense = window.graph.by_name("dense")
+    window.undo_stack.push(SetParamCommand(window.graph, dense.id, "units", 24))
+    steps = window.undo_stack.count()
+    assert steps == 1
+    for go_back in (lambda: qtbot.keyClick(window.start_page, Qt.Key.Key_Escape),
+                    lambda: window.start_page.back_button.click()):
+        window.show_start_page()
+        assert window.pages.currentIndex() == 0
+        assert window.start_page.back_button.isVisible()
+        assert window.start_page.back_button.text() == "← Back to names.json"
+        go_back()
+        assert window.pages.currentWidget() is window.view
+        assert window.undo_stack.count() == steps and window.is_modified()
