@@ -52,7 +52,9 @@ class ParamEditor(QWidget):
                  on_refuse: Callable[[str], None] | None = None):
         super().__init__(parent)
         self.param, self.on_commit = param, on_commit
-        self.on_refuse = on_refuse or (lambda _message: None)  # a typed value the Param refuses: why
+        # A typed value the Param refuses: why; "" once a valid value is typed again (the refusal is over).
+        self.on_refuse = on_refuse or (lambda _message: None)
+        self._refused = False
         self._value: Any = None
         self._setting = False
         self.problem: str | None = None
@@ -230,10 +232,15 @@ class ParamEditor(QWidget):
         try:
             value = parse_value(self.param, text)
         except SettingError as err:
-            self._mark(err.message)
-            self.on_refuse(err.message)
+            self._refuse(err.message)
             return
         self._commit(value)
+
+    def _refuse(self, message: str) -> None:
+        """Marks a typed value the Param refuses; the stored value (and ``problem``, its own) stays."""
+        self._refused = True
+        self._mark(message)
+        self.on_refuse(message)
 
     def _commit_text(self) -> None:
         self._commit_typed(self.text.text())
@@ -243,14 +250,14 @@ class ParamEditor(QWidget):
             return
         problem = self.param.problem(value)
         if problem:
-            self.problem = problem
-            self._mark(f"{problem}, got {format_value(value)}")
-            self.on_refuse(f"{problem}, got {format_value(value)}")
+            self._refuse(f"{problem}, got {format_value(value)}")
             return
+        if self._refused:  # a valid value again: the refusal's mark and message go
+            self._refused = False
+            self._mark(self.problem)
+            self.on_refuse("")
         if _same(value, self._value):
-            if self.problem is None:
-                self._mark(None)  # a refused text retyped back to the stored value
-            return
+            return  # the stored value typed back: nothing to commit
         self.set_value(value)
         self.on_commit(value)
 
@@ -269,7 +276,9 @@ class ParamForm(QWidget):
     emitted once per user edit; ``set_values`` shows values without emitting."""
 
     committed = Signal(str, object)
-    refused = Signal(str, str)  # name, why the typed value is not allowed (the editor is marked invalid)
+    # name, why the typed value is not allowed (the editor is marked invalid); why "" when a valid value is typed
+    # again after a refusal (the message shown for it should go)
+    refused = Signal(str, str)
     varyRequested = Signal(str)  # name: the row's "Vary…" (context menu) was chosen; see enable_vary
 
     def __init__(self, params: Sequence[Param] = (), values: Mapping[str, Any] | None = None,

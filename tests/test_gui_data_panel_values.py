@@ -28,7 +28,8 @@ def document(**data):
 def panel(qtbot):
     panel = DataPanel()  # no undo stack: an edit applies to the document at once
     qtbot.addWidget(panel)
-    return panel
+    yield panel
+    panel.background.close()  # the data check an edit started: a running thread must not be destroyed
 
 
 def shown_seed(panel):
@@ -97,3 +98,20 @@ def test_any_value_of_the_data_section_opens_and_an_edit_changes_that_key_alone(
     if panel.commit(seed=11):
         assert {k: v for k, v in doc.data.items() if k != "seed"} == \
             {k: v for k, v in before.items() if k != "seed"}
+
+
+def test_a_refused_split_stays_marked_until_the_shares_add_up(panel):
+    """Train 0.99 was refused ("must add up to 1"), then a data check that ended said "the data fits the graph"
+    under shares of 0.99/0.10/0.10 that the document did not have."""
+    doc = document()
+    panel.set_document(doc)
+    panel.split[0].setValue(0.99)
+    assert panel.status.text().startswith("the split must add up to 1, not 1.19; the document keeps [0.8, 0.1, 0.1]")
+    assert all(box.styleSheet() == INVALID_STYLE for box in panel.split) and doc.data["split"] == [0.8, 0.1, 0.1]
+    panel._on_fit([])  # the data check of the stored binding ends
+    panel._show_status("the data fits the graph")
+    assert panel.status.text().startswith("the split must add up to 1")
+    panel.split[1].setValue(0.0)
+    panel.split[2].setValue(0.01)
+    assert doc.data["split"] == [0.99, 0.0, 0.01]
+    assert all(box.styleSheet() == "" for box in panel.split) and not panel.status.text().startswith("the split")

@@ -7,7 +7,7 @@ from PySide6.QtWidgets import QCheckBox, QComboBox, QDoubleSpinBox, QLineEdit, Q
 from engine.blocks import CATALOG
 from engine.data import DATASETS
 from engine.settings import DATA_PARAMS
-from engine.specs import Param
+from engine.specs import Param, format_value
 from engine.training.config import TRAINING_PARAMS, TrainingConfig, training_param
 from gui.forms import INVALID_STYLE, ParamForm, editor_for
 
@@ -201,3 +201,19 @@ def test_a_form_fits_a_narrow_dock_wrapping_rather_than_cutting_its_help(qtbot):
     form = ParamForm(spec.params, {p.name: p.default for p in spec.params})
     qtbot.addWidget(form)
     assert form.minimumSizeHint().width() <= 190
+
+
+def test_retyping_the_stored_value_after_a_refusal_clears_the_mark_and_the_message(qtbot):
+    """Learning rate 0 was refused; typing the stored 0.003 back left the field red and the message shown until
+    another setting was edited."""
+    from gui.training.settings_panel import TrainingPanel
+
+    panel = TrainingPanel()
+    qtbot.addWidget(panel)
+    panel.show()
+    lr = panel.editors["lr"]
+    stored = format_value(lr.value())
+    type_and_finish(qtbot, lr.stack.currentWidget(), "0")
+    assert lr.styleSheet() == INVALID_STYLE and panel.message.text().startswith("training.lr: must be greater")
+    type_and_finish(qtbot, lr.stack.currentWidget(), stored)
+    assert lr.styleSheet() == "" and panel.message.text() == "" and lr.problem is None

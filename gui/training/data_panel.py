@@ -68,6 +68,7 @@ class DataPanel(QWidget):
         self.header: list[str] = []
         self.info = None
         self.problems: list = []  # FitProblems of the graph and this data
+        self._split_refused: str | None = None  # the shares shown are not the document's: why (until fixed)
         self.background = BackgroundCall(self)
         self.background.done.connect(self._on_inspected)
         self.background.failed.connect(lambda text: self._show_status(f"data error: {text}", error=True))
@@ -99,7 +100,7 @@ class DataPanel(QWidget):
         # a seed of 5,000,000 to its maximum, and the next edit of the split saved the clamped one).
         self.settings_form = ParamForm(OWN_SETTINGS, captions=False)
         self.settings_form.committed.connect(lambda name, value: self.commit(**{name: value}))
-        self.settings_form.refused.connect(lambda name, why: self._show_status(f"data.{name}: {why}", error=True))
+        self.settings_form.refused.connect(self._on_refused)
         self.settings_form.enable_vary(True)  # right-click: train with several data seeds
         self.settings_form.varyRequested.connect(lambda name: self.varyRequested.emit(f"data.{name}"))
         self.preview = QTableWidget(0, 0)
@@ -316,9 +317,16 @@ class DataPanel(QWidget):
                               f"the document names an unknown dataset '{data.get('dataset')}': choose one",
                               error=True)
 
+    def _on_refused(self, name: str, why: str) -> None:
+        if why:
+            self._show_status(f"data.{name}: {why}", error=True)
+        elif self.status.text().startswith(f"data.{name}: "):  # a valid value again
+            self._show_status("")
+
     def _show_split(self, split) -> None:
         """The three shares; a stored split they cannot show (two shares, text) marks them invalid, naming it."""
         problem = SPLIT.problem(split)
+        self._split_refused = None
         for box, value in zip(self.split, SPLIT.default if problem else split):
             box.setValue(float(value))
             box.setStyleSheet(INVALID_STYLE if problem else "")
@@ -342,7 +350,12 @@ class DataPanel(QWidget):
             return False
         binding = self.binding(**changes)
         if "split" in changes and abs(sum(changes["split"]) - 1.0) > 1e-6:
-            self._show_status(f"the split must add up to 1, not {sum(changes['split']):.2f}", error=True)
+            self._split_refused = (f"the split must add up to 1, not {sum(changes['split']):.2f}; the document "
+                                   f"keeps {shown(self._stored().get('split'))}")
+            for box in self.split:
+                box.setStyleSheet(INVALID_STYLE)
+                box.setToolTip(wrapping_tooltip(self._split_refused))
+            self._show_status(self._split_refused, error=True)
             return False
         return self._push(binding, text or describe_change("data", self.document.data, binding))
 
@@ -388,6 +401,8 @@ class DataPanel(QWidget):
                               "the data is ready; the canvas is empty: build a model that reads it")
 
     def _show_status(self, text: str, error: bool = False) -> None:
+        if self._split_refused and not error:
+            return  # a check that ended meanwhile must not say all is well under shares the document lacks
         self.status.setStyleSheet("color: #b00020;" if error else "color: #216e39;")
         self.status.setText(text)
 

@@ -66,7 +66,8 @@ class TrainingPanel(QWidget):
         self.editors = {**self.basics.editors, **self.more.editors}
         for form in (self.basics, self.more):
             form.committed.connect(lambda name, value: self.commit({name: value}))
-            form.refused.connect(lambda name, message: self.show_message(f"training.{name}: {message}", error=True))
+            form.refused.connect(lambda name, message: self.show_message(
+                f"training.{name}: {message}" if message else "", error=bool(message)))
             form.enable_vary(True)
             form.varyRequested.connect(lambda name: self.varyRequested.emit(f"training.{name}"))
         self.device = WheelSafeComboBox()
