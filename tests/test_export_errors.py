@@ -283,3 +283,21 @@ def test_a_broken_data_description_is_refused_naming_the_file(tmp_path, capsys, 
     err = capsys.readouterr().err
     assert f"{run / 'data_meta.json'}: cannot read the data description ({reason})" in err
     assert err.count("\n") == 1 and not out.exists()
+
+
+@pytest.mark.parametrize("meta, key", [
+    ({"vocab": []}, "vocab"), ({"labels": "x"}, "labels"), ({"labels": {"language": [1, 2]}}, "labels"),
+    ({"scaler": 5}, "scaler"), ({"special_tokens": {"chars": {"<pad>": "0"}}}, "special_tokens"),
+    ({"vocab": {"chars": "abc"}}, "vocab"), ({"tokenization": {"chars": 3}}, "tokenization"),
+])
+def test_a_data_description_of_the_wrong_shape_is_refused_naming_the_part(tmp_path, capsys, meta, key):
+    """Labels that were text or a vocabulary that was a list went into the export's metadata unchecked."""
+    doc = copy_example(tmp_path)
+    run = tmp_path / "kept" / "20260101-090000"
+    save_weights(doc, run / "checkpoints" / "best.safetensors", seed=0)
+    (run / "data_meta.json").write_text(json.dumps(meta))
+    out = tmp_path / "model.pt"
+    assert main(["export", str(doc), "--run", str(run), "-o", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert f"{run / 'data_meta.json'}: \"{key}\" must" in err and "not one a run wrote" in err
+    assert err.count("\n") == 1 and not out.exists()

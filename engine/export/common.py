@@ -237,7 +237,36 @@ def read_data_meta(run_dir: Path | None) -> dict[str, Any]:
         raise ExportError(f"{path}: cannot read the data description ({err})") from None
     if not isinstance(data, dict):
         raise ExportError(f"{path}: expected a JSON object")
+    for key, problem in _meta_problems(data):
+        raise ExportError(f"{path}: \"{key}\" {problem}: the file is not one a run wrote")
     return data
+
+
+def _is_names(value: Any) -> bool:
+    return isinstance(value, list) and all(isinstance(v, str) for v in value)
+
+
+# What each part of a run's data description holds (engine.data.prepare.DataMeta); the export copies them into the
+# model's metadata, where a list of labels that is text, or a vocabulary that is a number, breaks every reader.
+_META_SHAPES = {
+    "vocab": ("must map input blocks to lists of tokens", lambda v: all(_is_names(t) for t in v.values())),
+    "labels": ("must map heads to lists of label names", lambda v: all(_is_names(t) for t in v.values())),
+    "feature_names": ("must map blocks to lists of names", lambda v: all(_is_names(t) for t in v.values())),
+    "special_tokens": ("must map input blocks to {token: id}", lambda v: all(
+        isinstance(t, dict) and all(isinstance(i, int) and not isinstance(i, bool) for i in t.values())
+        for t in v.values())),
+    "tokenization": ("must map input blocks to their tokenizer settings", lambda v: all(
+        isinstance(t, dict) for t in v.values())),
+}
+
+
+def _meta_problems(data: dict[str, Any]):
+    for key, (problem, fits) in _META_SHAPES.items():
+        value = data.get(key)
+        if value is not None and not (isinstance(value, dict) and fits(value)):
+            yield key, problem
+    if data.get("scaler") is not None and not isinstance(data["scaler"], dict):
+        yield "scaler", "must be an object or null"
 
 
 # -- metadata --------------------------------------------------------------------------------------------
