@@ -224,6 +224,10 @@ def test_an_output_path_that_cannot_be_a_file_is_refused_before_exporting(tmp_pa
     assert f"{tmp_path / 'plain'} is a file, not a folder" in capsys.readouterr().err
     assert main(["export", str(doc), "-w", str(weights), "-f", "python", "-o", str(tmp_path / "m.txt")]) == 2
     assert "give a path ending in .py" in capsys.readouterr().err
+    for name in ("torch.py", "typing.py", "pathlib.py"):  # it would hide the module its own code imports
+        assert main(["export", str(doc), "-w", str(weights), "-f", "python", "-o", str(tmp_path / name)]) == 2
+        assert f"a module named '{name[:-3]}' hides the '{name[:-3]}' module" in capsys.readouterr().err
+        assert not (tmp_path / name).exists()
 
 
 def test_export_run_uses_the_runs_own_snapshot_and_names_a_run_without_weights(tmp_path):

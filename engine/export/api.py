@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import stat
+import sys
 from pathlib import Path
 
 from .. import __version__
@@ -59,6 +60,10 @@ def export_model(document: Document, weights_path: str | Path | None, fmt: str, 
         raise ExportError(f"{out}: is a folder: give the path of the file to write")
     if fmt == "python" and out.suffix != ".py":
         raise ExportError(f"{out}: the Python export writes an importable module: give a path ending in .py")
+    if fmt == "python" and (out.stem in sys.stdlib_module_names or out.stem.split(".")[0] == "torch"):
+        # beside a script, `import torch` (or pathlib, typing, ...) would import this file instead
+        raise ExportError(f"{out}: a module named '{out.stem}' hides the '{out.stem}' module the exported code "
+                          f"imports: choose another name")
     _refuse_own_files(out, fmt, document, weights)
     blocker = next((p for p in [out.parent, *out.parent.parents] if p.exists() and not p.is_dir()), None)
     if blocker is not None:
