@@ -186,11 +186,15 @@ class MainWindow(QMainWindow):
         return bool(path) and self.open_file(path)
 
     def open_file(self, path: str | Path) -> bool:
-        """Opens ``path``; a broken file shows the engine's message and keeps the current document."""
-        if not self.maybe_save():
-            return False
+        """Opens ``path``; a broken file shows the engine's message and keeps the current document (read before
+        the unsaved-changes question: asking to save, then refusing the file, asked for nothing)."""
         try:
             document = load_document(path)
+            reopening = self.document.path is not None and Path(path).resolve() == self.document.path.resolve()
+            if not self.maybe_save():
+                return False
+            if reopening:  # the current work may just have been saved over the file read above
+                document = load_document(path)
         except DocumentError as err:
             self.show_error("Cannot open document", str(err))
             return False
@@ -582,6 +586,8 @@ class MainWindow(QMainWindow):
 
     def _path_dialog(self, save: bool) -> str | None:
         start = str(self._dialog_folder(save))
+        if save and self.document.path is not None:  # Save As starts from the document's name (an example's too)
+            start = str(Path(start) / self.document.path.name)
         if save:
             path, _ = QFileDialog.getSaveFileName(self, "Save model", start, FILE_FILTER)
         else:

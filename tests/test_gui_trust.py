@@ -87,7 +87,7 @@ def test_opening_another_document_resets_every_training_panel(studio, qtbot, tmp
     assert c.data_panel.option_widgets["length"].value() == 8
 
 
-def test_saving_onto_a_bundled_example_is_refused_with_the_reason(studio):
+def test_saving_onto_a_bundled_example_is_refused_with_the_reason(studio, monkeypatch):
     window = studio(samples=120, length=10)
     errors = []
     window.show_error = lambda title, message: errors.append(message)
@@ -99,6 +99,12 @@ def test_saving_onto_a_bundled_example_is_refused_with_the_reason(studio):
     window.document.path = example
     assert window._dialog_folder(save=True).resolve() != EXAMPLES.resolve()
     assert window._dialog_folder(save=False).resolve() == EXAMPLES.resolve()
+    from PySide6.QtWidgets import QFileDialog
+
+    asked = []
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *args: asked.append(args[2]) or ("", ""))
+    window._path_dialog(True)  # Save As offers the example's name in the user's folder
+    assert Path(asked[0]).name == "adding_lstm.json" and Path(asked[0]).parent == window._dialog_folder(save=True)
 
 
 CRASHING_STUDIO = textwrap.dedent("""

@@ -159,6 +159,25 @@ def test_unsaved_changes_are_asked_about_and_cancel_keeps_them(window):
     assert window.new_document() and len(window.graph) == 0
 
 
+def test_a_broken_file_is_refused_before_the_unsaved_work_is_asked_about(window, tmp_path):
+    """Opening a broken file asked Save/Discard first, then said the file could not be opened."""
+    import shutil
+
+    mine = tmp_path / "mine.json"
+    shutil.copy(EXAMPLES / "forecast.json", mine)
+    window.open_file(mine)
+    node = next(iter(window.graph))
+    window.undo_stack.push(SetParamCommand(window.graph, node.id, "features", 3))
+    asked = []
+    window.ask_unsaved = lambda: asked.append(1) or "save"
+    broken = tmp_path / "broken.json"
+    broken.write_text("{not json")
+    assert not window.open_file(broken)
+    assert asked == [] and window.errors and window.is_modified()
+    assert window.open_file(mine) and asked == [1]  # the same file, saved first: its saved state is shown
+    assert window.graph.by_name(node.name).params["features"] == 3 and not window.is_modified()
+
+
 def test_autosave_writes_recovery_and_a_new_window_restores_it(window, tmp_path, qtbot, monkeypatch):
     window.open_file(EXAMPLES / "adding_lstm.json")
     lstm = window.graph.by_name("lstm")
