@@ -22,6 +22,7 @@ from .inspector import InspectorPanel
 from .palette import PalettePanel
 from .plain_text import ask, message_box
 from .problems import ProblemsPanel
+from .shortcuts import SHEET_NAME, SHEET_SKIPS
 from .start_page import StartPage, is_bundled_example
 from .summary import ModelSummaryPanel
 from .theme import THEMES, apply_theme
@@ -486,6 +487,7 @@ class MainWindow(QMainWindow):
         self._action(file_menu, "&New", self.new_document, QKeySequence.StandardKey.New)
         self._action(file_menu, "&Open…", self.open_dialog, QKeySequence.StandardKey.Open)
         self.recent_menu = file_menu.addMenu("Open &Recent")
+        self.recent_menu.setProperty(SHEET_SKIPS, True)  # file paths, not actions to look up
         self._rebuild_recent_menu()
         self._action(file_menu, "Start page", self.show_start_page)
         self._action(file_menu, "Recover unsaved work…", self._recover_next)
@@ -500,6 +502,8 @@ class MainWindow(QMainWindow):
         undo.setShortcut(QKeySequence.StandardKey.Undo)
         redo = self.undo_stack.createRedoAction(self, "&Redo")
         redo.setShortcut(QKeySequence.StandardKey.Redo)
+        for action, name in ((undo, "Undo"), (redo, "Redo")):  # their text names the step: "Undo Change units"
+            action.setProperty(SHEET_NAME, name)
         edit.addActions([undo, redo])
         edit.addSeparator()
         view = lambda name: (lambda: getattr(self.view, name)())  # noqa: E731 - the view may change scene

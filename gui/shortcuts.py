@@ -9,6 +9,10 @@ from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QHeaderView, QLineEdit
 from .canvas.view import GESTURES
 
 
+SHEET_SKIPS = "shortcut_sheet_skips"  # a menu property: its entries are not actions (Open Recent's file paths)
+SHEET_NAME = "shortcut_sheet_name"  # an action property: its name on the sheet where its text changes (Undo)
+
+
 def shortcut_rows(window: QMainWindow) -> list[tuple[str, str, str]]:
     """(where, action, keys) for every named action of the window's menus and every canvas gesture."""
     rows, seen = [], set()
@@ -16,10 +20,12 @@ def shortcut_rows(window: QMainWindow) -> list[tuple[str, str, str]]:
     def visit(menu: QMenu, where: str) -> None:
         for action in menu.actions():
             if action.menu() is not None:
-                visit(action.menu(), f"{where} ▸ {action.menu().title().replace('&', '')}")
+                if not action.menu().property(SHEET_SKIPS):
+                    visit(action.menu(), f"{where} ▸ {action.menu().title().replace('&', '')}")
             elif action.text() and not action.isSeparator() and id(action) not in seen:
                 seen.add(id(action))
-                name, _tab, canvas_keys = action.text().partition("\t")  # keys the canvas handles itself
+                text = action.property(SHEET_NAME) or action.text()
+                name, _tab, canvas_keys = text.partition("\t")  # keys the canvas handles itself
                 keys = ", ".join(k.toString(QKeySequence.SequenceFormat.NativeText) for k in action.shortcuts())
                 rows.append((where, name.replace("&", "").rstrip("…"), keys or canvas_keys))
 

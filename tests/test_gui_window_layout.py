@@ -6,7 +6,7 @@ from PySide6.QtCore import QSettings
 from PySide6.QtGui import QGuiApplication
 
 from gui.main_window import MainWindow, first_size
-from test_gui_dash_support import release
+from test_gui_dash_support import EXAMPLES, release
 
 
 def _window(qtbot, tmp_path, name="settings.ini"):
@@ -57,6 +57,15 @@ def test_the_shortcut_sheet_lists_every_action_with_its_keys_and_filters(qtbot, 
         [a for _, a, _ in dialog.rows].index("Pan"))
     assert dialog.filter("") == len(dialog.rows)
     dialog.close()
+    # What the menus show at the moment is not an action: recent files' paths, the step Undo would undo.
+    from gui.commands import SetParamCommand
+
+    window.open_file(str(EXAMPLES / "adding_rnn.json"))
+    node = window.graph.by_name("rnn")
+    window.undo_stack.push(SetParamCommand(window.graph, node.id, "hidden_size", 17))
+    rows = window.show_shortcuts().rows
+    assert ("Edit", "Undo", "Ctrl+Z") in rows and not [a for _, a, _ in rows if a.startswith("Undo ")]
+    assert not [a for _, a, _ in rows if "adding_rnn.json" in a]
     release(window)
 
 
