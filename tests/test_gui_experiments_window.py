@@ -264,6 +264,8 @@ def test_an_experiment_runs_from_start_to_end_and_apply_best_is_one_exact_undo_s
     assert doc.dumps() == before
     window.undo_stack.redo()
     assert json.loads(doc.dumps()) == expected
+    assert not c.apply_best()  # again: nothing to change, said where it is seen whichever tab is in front
+    assert window.statusBar().currentMessage().startswith("The document already has the best trial's values")
     window.undo_stack.undo()
 
     # Reopening the document shows the trials, with the room a running experiment gets (in the strip's first

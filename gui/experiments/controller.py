@@ -448,22 +448,30 @@ class ExperimentController(QObject):
 
     def apply_best(self) -> bool:
         """Copies the best trial's values into the document as one undo step (graph, data, training)."""
-        best = self._best()
-        if self.document is None or best is None or self.worker.is_running:
+        if self.document is None:
             return False
+        best = self._best()
+        if self.worker.is_running:
+            return self._tell("Apply best waits for the experiment to end (or Stop it)")
+        if best is None:
+            return self._tell("Apply best: no trial has finished with a value of the objective yet")
         ex = _engine()
         try:
             target = ex.applied(self.document, best["values"])
         except (ex.ExperimentError, SettingError) as err:
-            self.panel.show_message(f"Cannot apply the best trial: {err}", error=True)
-            return False
+            return self._tell(f"Cannot apply the best trial: {err}", error=True)
         command = ApplyValuesCommand(self.document, target, self.sections, f"Apply best trial ({best['label']})")
         if command.isObsolete():
-            self.panel.show_message(f"The document already has the best trial's values ({best['label']})")
-            return False
+            return self._tell(f"The document already has the best trial's values ({best['label']})")
         self.undo_stack.push(command)
-        self.panel.show_message(f"Applied the best trial: {best['label']} (Ctrl+Z undoes it)")
+        self._tell(f"Applied the best trial: {best['label']} (Ctrl+Z undoes it)")
         return True
+
+    def _tell(self, text: str, error: bool = False) -> bool:
+        """Says ``text`` in the dock and in the status bar (the dock may be a tab behind the dashboard); False."""
+        self.panel.show_message(text, error=error)
+        self.window.statusBar().showMessage(text, 10000)
+        return False
 
     def selected_runs(self) -> list[tuple[str, Path]]:
         """(label, run folder) of the selected trials that trained (the first repeat's folder)."""
