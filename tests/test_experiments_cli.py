@@ -26,6 +26,17 @@ def test_dry_run_lists_trials_and_skipped_combinations(tmp_path, capsys):
     assert not (tmp_path / "runs").exists()
 
 
+def test_a_budget_that_cuts_a_grid_short_says_what_it_leaves_out(capsys):
+    """A budget of 4 on vanishing_gradients' 3 kinds x 4 lengths trained the plain RNN at every length, silently."""
+    assert main(["sweep", str(EXAMPLES / "vanishing_gradients.json"), "--dry-run", "--trials", "4"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].startswith("grid: 4 trials;") and len([line for line in out if line.startswith("    ")]) == 4
+    assert out[-1] == ("  note: the budget runs the first 4 of the grid's 12 combinations, in order (the last "
+                       "variable changes fastest); a random or tpe strategy samples them instead")
+    assert main(["sweep", str(EXAMPLES / "vanishing_gradients.json"), "--dry-run"]) == 0
+    assert "note:" not in capsys.readouterr().out
+
+
 def test_the_examples_plan_without_training(capsys):
     for name, first in (("vanishing_gradients", "grid: 12 trials;"), ("exploding_gradients", "grid: 6 trials;"),
                         ("tune_names", "tpe: 12 trials;")):

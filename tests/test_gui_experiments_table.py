@@ -99,3 +99,18 @@ def test_without_variables_the_dock_says_how_to_begin_and_the_table_comes_back_a
     assert table > 300 and plot > 200 and abs(table / plot - 1.5) < 0.2, (table, plot)  # 3:2, not size hints
     panel.show_section({"strategy": "grid", "variables": []})  # the last variable removed
     assert panel.guide.isVisible() and not panel.table.isVisible()
+
+
+def test_the_dock_says_what_a_grid_budget_leaves_out(qtbot):
+    from gui.experiments.panel import ExperimentsPanel
+
+    panel = ExperimentsPanel()
+    qtbot.addWidget(panel)
+    note = "the budget runs the first 4 of the grid's 12 combinations, in order"
+    panel.show_skipped([({}, "kind=gru", "GRU 'x' is given LSTM state")], note)
+    assert panel.skipped.text().splitlines() == [
+        "The budget runs the first 4 of the grid's 12 combinations, in order.",
+        "Skipped 1 impossible combination(s):", "kind=gru: GRU 'x' is given LSTM state"]
+    assert panel.skipped.isVisibleTo(panel)
+    panel.show_skipped([])
+    assert not panel.skipped.isVisibleTo(panel)

@@ -76,6 +76,8 @@ def _dry_run(experiment: Experiment) -> int:
             print(f"  {var.path}: {space}")
     for _, label, reason in plan.skipped:
         print(f"  skipped {label}: {reason}")
+    if plan.left_out:
+        print(f"  note: {plan.left_out}")
     return 0
 
 
@@ -89,6 +91,8 @@ def run(args) -> int:
         plan = experiment.plan()
         for _, label, reason in plan.skipped:
             print(f"skipped {label}: {reason}", file=sys.stderr)
+        if plan.left_out:
+            print(f"note: {plan.left_out}", file=sys.stderr)
         folder = experiment.prepare()
     except (DocumentError, ExperimentError, ConfigError) as err:
         print(f"error: {err}", file=sys.stderr)

@@ -187,6 +187,15 @@ class Plan:
     def runs(self) -> int:
         return self.trials * self.spec.repeats
 
+    @property
+    def left_out(self) -> str | None:
+        """What a grid's budget leaves out, said once before anything trains (a budget of 4 on a 3 x 4 grid ran
+        one kind at every length, and nothing said so); None when the plan runs every combination."""
+        if self.spec.strategy != "grid" or self.trials >= len(self.variants):
+            return None
+        return (f"the budget runs the first {self.trials} of the grid's {len(self.variants)} combinations, in order "
+                f"(the last variable changes fastest); a random or tpe strategy samples them instead")
+
 
 def _corner_values(var: Variable) -> tuple:
     if not var.is_range:

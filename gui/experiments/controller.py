@@ -391,7 +391,7 @@ class ExperimentController(QObject):
         for event in events:
             if isinstance(event, Prepared):
                 self.folder = Path(event.folder)
-                self.panel.show_skipped(event.plan.skipped)
+                self.panel.show_skipped(event.plan.skipped, event.plan.left_out)
                 table_changed = True
             elif isinstance(event, ex.TrialStarted) and event.slot >= 0:
                 self.live[event.number] = "starting"

@@ -313,10 +313,13 @@ class ExperimentsPanel(QWidget):
         self.message.setToolTip(wrapping_tooltip(text))
         self.message.setStyleSheet(ERROR_STYLE if error else "")
 
-    def show_skipped(self, skipped: list[tuple[dict, str, str]]) -> None:
-        """The impossible combinations of the plan, each with its reason."""
+    def show_skipped(self, skipped: list[tuple[dict, str, str]], left_out: str | None = None) -> None:
+        """The impossible combinations of the plan, each with its reason, and what a grid's budget leaves out."""
         lines = [f"{label}: {reason}" for _values, label, reason in skipped]
         shown = lines[:8] + ([f"… and {len(lines) - 8} more"] if len(lines) > 8 else [])
-        self.skipped.setText(f"Skipped {len(lines)} impossible combination(s):\n" + "\n".join(shown) if lines else "")
-        self.skipped.setToolTip(wrapping_tooltip("\n".join(lines)))
-        self.skipped.setVisible(bool(lines))
+        text = f"Skipped {len(lines)} impossible combination(s):\n" + "\n".join(shown) if lines else ""
+        if left_out:
+            text = f"{left_out[0].upper()}{left_out[1:]}." + (f"\n{text}" if text else "")
+        self.skipped.setText(text)
+        self.skipped.setToolTip(wrapping_tooltip("\n".join(([left_out] if left_out else []) + lines)))
+        self.skipped.setVisible(bool(text))
