@@ -60,24 +60,54 @@ class HiddenStatePanel(PlotPanel):
         self.set_items(self.block, list(history.hidden))
         probe = history.hidden.get(self.block.currentText())
         if probe is None:
+            self._show_strip(True)
             self.heat.show(None, empty=self.empty_text(history, history.hidden, "no hidden states: the model has no "
                                                        "recurrent block (or the gates probe is off)"))
+            self.heat.plot.getAxis("bottom").setTicks(None)
             self.strip.show(None, empty="")
             return
         states = np.asarray(probe.states, dtype=np.float32)[:probe.length]
         set_text(self.heat.plot, title=f"{probe.block} · hidden state h_t · step {probe.step}")
-        self.heat.show(states.T)
         axis = self.heat.plot.getAxis("bottom")
+        fresh = self.heat.matrix is None or self.heat.matrix.shape != states.T.shape  # a new picture: all steps
         texts = token_texts(history, probe, self._vocab)
         if texts is not None:
+            # Tokens: they label the time axis of the states themselves; the strip of input values has nothing to
+            # show and is put away (empty, its 0-1 square narrowed the linked heatmap to the first step).
+            self._show_strip(False)
+            set_text(self.heat.plot, "time step t (its input token)", side="bottom")
             texts = texts[:probe.length]
             every = max(1, len(texts) // MAX_TICKS + (len(texts) % MAX_TICKS > 0))
             axis.setTicks([[(i + 0.5, text) for i, text in enumerate(texts) if i % every == 0]])
-            self.strip.show(None, empty="")
+            self.heat.show(states.T)
         else:
-            axis.setTicks(None)
+            # Numbers: a strip of the input's values under the states, step by step (none to show: put away too,
+            # an empty strip's 0-1 square would narrow the states at every drawing).
             values = None if probe.values is None else np.asarray(probe.values, dtype=np.float32)[:probe.length]
-            self.strip.show(None if values is None else np.atleast_2d(values.T), empty="")
+            self._show_strip(values is not None)
+            set_text(self.heat.plot, "time step t (the input below)" if values is not None else "time step t",
+                     side="bottom")
+            axis.setTicks(None)
+            self.heat.show(states.T)
+            if values is not None:
+                self.strip.show(np.atleast_2d(values.T), empty="")
+        if fresh:  # last: the strip's own first range reaches the states through the link
+            self.heat.plot.setXRange(0, states.shape[0], padding=0)
+
+    def _show_strip(self, shown: bool) -> None:
+        """The input-value strip under the states, X-linked to them, or put away: out of Qt's grid (hidden there,
+        it kept its row: the states did not get the room) and unlinked (its range still set the heatmap's)."""
+        if self.strip.plot.isVisible() == shown:
+            return
+        grid = self.layout_widget.ci.layout
+        if shown:
+            grid.addItem(self.strip.plot, 1, 0)
+            grid.setRowStretchFactor(1, 1)
+            self.strip.plot.setXLink(self.heat.plot)
+        else:
+            self.strip.plot.setXLink(None)
+            grid.removeItem(self.strip.plot)  # Qt's grid only: the plot stays in the scene, its axes as they are
+        self.strip.plot.setVisible(shown)
 
     def csv_table(self, history):
         return self.heat.unit_table()

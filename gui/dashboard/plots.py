@@ -322,6 +322,7 @@ class Heatmap:
         came_from_empty = self.empty.isVisible()
         self.empty.setVisible(False)
         matrix = np.nan_to_num(np.atleast_2d(np.asarray(matrix, dtype=np.float32)), nan=0.0)
+        reshaped = self.matrix is not None and self.matrix.shape != matrix.shape  # another run's, another sample's
         self.matrix = matrix
         if levels is None:
             lo, hi = float(matrix.min()), float(matrix.max())
@@ -334,6 +335,6 @@ class Heatmap:
         self.image.setImage(matrix, autoLevels=False)
         self.bar.setLevels(levels)
         self.image.setRect(0, 0, matrix.shape[1], matrix.shape[0])
-        if came_from_empty:  # the "waiting" square's range would show one corner of the matrix
+        if came_from_empty or reshaped:  # the "waiting" square's (or the last matrix's) range would show a part
             self.plot.setRange(xRange=(0, matrix.shape[1]), yRange=(0, matrix.shape[0]), padding=0)
 

@@ -1,0 +1,82 @@
+"""What a new user saw going wrong in the dashboard and Try it (an audit under Xvfb): a token model's hidden
+state squeezed to its first step, a GRU's cell-state square waiting forever, gate means and Try it plots left
+over from another document's model, unreadable minor labels on log axes, a header that said no run existed.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from engine.document import load_document
+from engine.training import Trainer, TrainingConfig
+from gui.dashboard.history import RunHistory
+from test_gui_dash_support import EXAMPLES, small_example
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory):
+    """A tiny finished run of names (characters -> bidirectional GRU, a classifier) and of adding_lstm (numbers
+    -> LSTM, a regression), written by the engine."""
+    root = tmp_path_factory.mktemp("audit")
+    names = load_document(EXAMPLES / "names.json")
+    names.data = {**names.data, "options": {"per_language": 20}}
+    names.path = Path(root) / "names.json"
+    out = {}
+    for name, document in (("names", names), ("adding_lstm", small_example("adding_lstm", root, samples=120,
+                                                                           length=10))):
+        result = Trainer(document, TrainingConfig(epochs=1, batch_size=16, max_steps_per_epoch=2)).run()
+        assert result.status == "completed", result.message
+        out[name] = result.run_dir
+    return out
+
+
+def _panel(qtbot, cls):
+    panel = cls()
+    qtbot.addWidget(panel)
+    panel.resize(900, 600)
+    panel.show()
+    return panel
+
+
+def _show(panel, run_dir) -> RunHistory | None:
+    history = RunHistory.from_run_dir(run_dir) if run_dir is not None else None
+    panel.set_history(history)
+    return history
+
+
+def _ticks(axis) -> list[str]:
+    """The tick labels an axis shows now: the texts set on it, or its own values."""
+    if axis._tickLevels is not None:  # noqa: SLF001 - set with setTicks
+        return [text for level in axis._tickLevels for _pos, text in level]  # noqa: SLF001
+    low, high = axis.range
+    size = axis.geometry().width() if axis.orientation in ("top", "bottom") else axis.geometry().height()
+    return [text for spacing, values in axis.tickValues(low, high, size)
+            for text in axis.tickStrings(values, axis.autoSIPrefixScale * axis.scale, spacing)]
+
+
+def test_a_token_models_hidden_state_spans_every_step_labelled_by_its_tokens(qtbot, runs):
+    """names.json: one column labelled 'H' of the six of 'Hassan' showed; the empty input-value strip under it
+    (X-linked) had pulled the states' axis to 0-1."""
+    from gui.dashboard.hidden import HiddenStatePanel
+
+    panel = _panel(qtbot, HiddenStatePanel)
+    history = _show(panel, runs["names"])
+    probe = next(iter(history.hidden.values()))
+    x_low, x_high = panel.heat.plot.viewRange()[0]
+    assert x_low <= 0 and x_high >= probe.length  # every step of the probe sample
+    assert panel.heat.matrix.shape[1] == probe.length
+    ticks = _ticks(panel.heat.plot.getAxis("bottom"))
+    assert len(ticks) == probe.length and all(len(t) == 1 for t in ticks)  # its characters, one per step
+    assert not panel.strip.plot.isVisible()  # no strip of values for tokens, and no room kept for one
+    qtbot.waitUntil(lambda: panel.heat.plot.sceneBoundingRect().height() > 0.8 * panel.layout_widget.height())
+    panel.fit()
+    assert panel.heat.plot.viewRange()[0][1] >= probe.length
+
+    # A numeric model next: its values in the strip again, under all of its steps.
+    history = _show(panel, runs["adding_lstm"])
+    probe = next(iter(history.hidden.values()))
+    assert panel.strip.plot.isVisible() and panel.strip.matrix.shape == (2, probe.length)
+    x_low, x_high = panel.heat.plot.viewRange()[0]
+    assert x_low <= 0 and x_high >= probe.length
+    assert _ticks(panel.heat.plot.getAxis("bottom"))[:2] != ticks[:2]  # numbers, not the names' letters
