@@ -80,3 +80,15 @@ def test_a_token_models_hidden_state_spans_every_step_labelled_by_its_tokens(qtb
     x_low, x_high = panel.heat.plot.viewRange()[0]
     assert x_low <= 0 and x_high >= probe.length
     assert _ticks(panel.heat.plot.getAxis("bottom"))[:2] != ticks[:2]  # numbers, not the names' letters
+
+
+def test_a_grus_cell_state_square_says_it_does_not_apply_instead_of_waiting(qtbot, runs):
+    from gui.dashboard.panels import GatePanel
+
+    panel = _panel(qtbot, GatePanel)
+    _show(panel, runs["names"])
+    assert panel.heat.matrix is not None  # the GRU's gates are there
+    said = panel.cell.empty.toPlainText()
+    assert panel.cell.empty.isVisible() and "waiting" not in said and "does not apply" in said
+    _show(panel, runs["adding_lstm"])
+    assert panel.cell.matrix is not None and not panel.cell.empty.isVisible()  # an LSTM's cell state

@@ -271,8 +271,11 @@ class GatePanel(PlotPanel):
         hist, probe = self.current(history)
         gate = self.gate.currentText()
         if probe is None or gate not in probe.gates:
-            self.heat.show(None)
-            self.cell.show(None)
+            empty = self.empty_text(history, history.gates, "no gates: the model has no LSTM or GRU block (or the "
+                                                            "gates probe is off)")
+            self.heat.show(None, empty=empty)
+            set_text(self.cell.plot, title="LSTM cell state")
+            self.cell.show(None, empty=empty)
         else:
             levels = (0.0, 1.0) if gate in SIGMOID_GATES else (-1.0, 1.0)
             self.heat.set_value_label(f"{gate} gate activation")
@@ -280,7 +283,9 @@ class GatePanel(PlotPanel):
             self.heat.show(np.asarray(probe.gates[gate]).T, levels)
             set_text(self.cell.plot, title="LSTM cell state" if probe.cell_state is not None else
                      "no cell state (only LSTMs have one)")
-            self.cell.show(None if probe.cell_state is None else np.asarray(probe.cell_state).T)
+            # A GRU's probe has come and will never bring a cell state: the square says so, it waits for nothing.
+            self.cell.show(None if probe.cell_state is None else np.asarray(probe.cell_state).T,
+                           empty=f"does not apply: {probe.block} is not an LSTM")
         for i, (name, values) in enumerate((hist.means if hist else {}).items()):
             curve = self.mean_curves.get(name)
             if curve is None:
