@@ -67,7 +67,7 @@ class ParamEditor(QWidget):
         self.text = QLineEdit()
         self.text.editingFinished.connect(self._commit_text)
         self.stack.addWidget(self.text)
-        self.setToolTip(param.help)
+        self.setToolTip(self._about())
         self.set_value(value)
 
     # ---------------------------------------------------------------------------------------- building
@@ -226,7 +226,11 @@ class ParamEditor(QWidget):
 
     def _mark(self, problem: str | None) -> None:
         self.setStyleSheet(INVALID_STYLE if problem else "")
-        self.setToolTip(wrapping_tooltip(f"{self.param.help}\n{problem}" if problem else self.param.help))
+        self.setToolTip(wrapping_tooltip(f"{self._about()}\n{problem}" if problem else self._about()))
+
+    def _about(self) -> str:
+        """The help and what the setting takes (a spin box stops typing at its maximum without saying which)."""
+        return f"{self.param.help}\n{self.param.describe()}" if self.param.help else self.param.describe()
 
     def _commit_typed(self, text: str) -> None:
         try:

@@ -217,3 +217,12 @@ def test_retyping_the_stored_value_after_a_refusal_clears_the_mark_and_the_messa
     assert lr.styleSheet() == INVALID_STYLE and panel.message.text().startswith("training.lr: must be greater")
     type_and_finish(qtbot, lr.stack.currentWidget(), stored)
     assert lr.styleSheet() == "" and panel.message.text() == "" and lr.problem is None
+
+
+def test_the_tooltip_says_what_the_setting_takes(qtbot, commits):
+    """Typing 99999 into Hidden size stopped at four digits, and nothing said the maximum is 8192."""
+    import html
+
+    hidden = make(qtbot, CATALOG["lstm"].param("hidden_size"), 64, commits)
+    tip = html.unescape(hidden.toolTip())
+    assert "Number of units in the hidden state." in tip and "a whole number (>= 1, <= 8192); default 128" in tip
