@@ -92,3 +92,23 @@ def test_a_grus_cell_state_square_says_it_does_not_apply_instead_of_waiting(qtbo
     assert panel.cell.empty.isVisible() and "waiting" not in said and "does not apply" in said
     _show(panel, runs["adding_lstm"])
     assert panel.cell.matrix is not None and not panel.cell.empty.isVisible()  # an LSTM's cell state
+
+
+def _legend(plot) -> list[str]:
+    return [label.text for _sample, label in plot.legend.items]
+
+
+def test_gate_means_show_only_the_model_on_display(qtbot, runs):
+    """A GRU's reset/update/candidate stayed listed (with broken icons) above an LSTM's gates opened after it."""
+    from gui.dashboard.panels import GatePanel
+
+    panel = _panel(qtbot, GatePanel)
+    _show(panel, runs["names"])
+    assert _legend(panel.means) == ["reset", "update", "candidate"]
+    _show(panel, None)  # another document: no run on display
+    assert _legend(panel.means) == [] and panel.means.listDataItems() == []
+    _show(panel, runs["names"])
+    _show(panel, runs["adding_lstm"])  # or a run of another model straight away
+    lstm = ["input", "forget", "cell", "output"]
+    assert sorted(_legend(panel.means)) == sorted(lstm)
+    assert len(panel.means.listDataItems()) == 4

@@ -286,14 +286,15 @@ class GatePanel(PlotPanel):
             # A GRU's probe has come and will never bring a cell state: the square says so, it waits for nothing.
             self.cell.show(None if probe.cell_state is None else np.asarray(probe.cell_state).T,
                            empty=f"does not apply: {probe.block} is not an LSTM")
+        # The run on display's gates only: another model's (another document's, an earlier run's) curves and their
+        # legend entries go (hidden, they stayed listed, with broken icons, above the new model's gates).
+        drop_stale(self.means, self.mean_curves, hist.means if hist else {})
         for i, (name, values) in enumerate((hist.means if hist else {}).items()):
             curve = self.mean_curves.get(name)
             if curve is None:
                 curve = self.mean_curves[name] = symbol_curve(self.means, name=name, pen=pg.mkPen(color(i), width=2),
                                                               symbol="o", symbolSize=4, symbolBrush=color(i))
             curve.setData(hist.mean_steps[:len(values)], values)
-        for name, curve in self.mean_curves.items():
-            curve.setVisible(bool(hist) and name in hist.means)
         if hist and hist.means:
             self.follow(self.means, hist.mean_steps, np.concatenate([np.asarray(v, dtype=float) for v in hist.means.values()]))
 
