@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from engine.document import load_document
@@ -112,3 +113,47 @@ def test_gate_means_show_only_the_model_on_display(qtbot, runs):
     lstm = ["input", "forget", "cell", "output"]
     assert sorted(_legend(panel.means)) == sorted(lstm)
     assert len(panel.means.listDataItems()) == 4
+
+
+def test_try_it_clears_its_plot_when_the_model_changes(qtbot, runs):
+    """A classifier's bars left an 'Irish' tick (and a bar) under the next document's forecast."""
+    from gui.training.try_panel import TryPanel
+
+    panel = _panel(qtbot, TryPanel)
+    with qtbot.waitSignal(panel.loader.done, timeout=60000):
+        panel.set_run(runs["names"])
+    assert panel.session.task == "classification"
+    with qtbot.waitSignal(panel.work.done, timeout=60000):
+        panel.run_sample()
+    classes = _ticks(panel.plot.getAxis("bottom"))
+    assert len(classes) == 12 and all(c.isalpha() for c in classes)
+
+    panel.set_document(load_document(EXAMPLES / "adding_lstm.json"))  # another document
+    assert panel.plot.listDataItems() == [] and panel.plot.items == []
+    assert not set(_ticks(panel.plot.getAxis("bottom"))) & set(classes)
+    with qtbot.waitSignal(panel.loader.done, timeout=60000):
+        panel.set_run(runs["adding_lstm"])
+    with qtbot.waitSignal(panel.work.done, timeout=60000):
+        panel.run_forecast()
+    assert [type(item).__name__ for item in panel.plot.items] == ["PlotDataItem", "PlotDataItem"]  # no bar
+    ticks = _ticks(panel.plot.getAxis("bottom"))
+    assert ticks and not set(ticks) & set(classes)
+    assert all(t.replace(".", "").replace("-", "").isdigit() for t in ticks)  # sample numbers
+    assert _legend(panel.plot) == ["actual", "forecast"]
+
+
+def test_try_it_clears_the_last_models_answer_when_another_model_is_loaded(qtbot, runs):
+    """Loading a run (the Runs dock, a finished run) without switching documents: the classifier's bars went."""
+    from gui.training.try_panel import TryPanel
+
+    panel = _panel(qtbot, TryPanel)
+    with qtbot.waitSignal(panel.loader.done, timeout=60000):
+        panel.set_run(runs["names"])
+    with qtbot.waitSignal(panel.work.done, timeout=60000):
+        panel.run_sample()
+    assert panel.output.toPlainText()
+    with qtbot.waitSignal(panel.loader.done, timeout=60000):
+        panel.set_run(runs["adding_lstm"])
+    assert panel.plot.items == [] and panel.plot.getAxis("bottom")._tickLevels is None  # noqa: SLF001
+    assert panel.output.toPlainText() == ""
+    assert np.isfinite(panel.plot.viewRange()[0]).all()

@@ -122,6 +122,19 @@ class TryPanel(QWidget):
     plot_widget = made_on_use("plot_slot")
     plot = made_on_use("plot_slot", lambda widget: widget.getPlotItem())
 
+    def _clear_plot(self, make: bool = False) -> None:
+        """An empty plot: no curves, bars or legend entries, no class names left as the x axis's ticks (a
+        classifier's 'Irish' stood under the next model's forecast), no axis titles, the range free to fit what
+        comes next. Not made yet (and ``make`` False): nothing to clear."""
+        if not (make or self.plot_slot.made):
+            return
+        plot = self.plot
+        plot.clear()  # its items, and their legend entries with them
+        for side in ("bottom", "left"):
+            plot.getAxis(side).setTicks(None)
+            plot.showLabel(side, False)
+        plot.enableAutoRange()
+
     def set_document(self, document) -> None:
         """Another document: nothing of the previous document's model stays (it is not this model)."""
         self.document = document
@@ -131,8 +144,7 @@ class TryPanel(QWidget):
         self.run_button.setText("Predict")
         self._show_controls(None)
         self.output.clear()
-        if self.plot_slot.made:
-            self.plot.clear()
+        self._clear_plot()
         self.offer_run(None)
         self._say("")
 
@@ -157,6 +169,8 @@ class TryPanel(QWidget):
         if generation != self._generation:
             return
         self.session = session
+        self.output.clear()
+        self._clear_plot()  # another model: the last one's answer is not this one's
         self.title.setText(f"<b>{session.run_dir.parent.name}/{session.run_dir.name}</b> · task {session.task} · "
                            f"input '{session.input.name}' · head '{session.head.name}'")
         self.run_button.setText({"language_model": "Generate", "seq2seq": "Translate"}.get(session.task, "Predict"))
@@ -218,7 +232,7 @@ class TryPanel(QWidget):
 
     def _on_result(self, result) -> None:
         kind = result[0]
-        self.plot.clear()
+        self._clear_plot(make=True)
         if kind == "text":
             self.output.setPlainText(result[1])
         elif kind == "translations":
