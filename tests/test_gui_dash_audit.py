@@ -157,3 +157,42 @@ def test_try_it_clears_the_last_models_answer_when_another_model_is_loaded(qtbot
     assert panel.plot.items == [] and panel.plot.getAxis("bottom")._tickLevels is None  # noqa: SLF001
     assert panel.output.toPlainText() == ""
     assert np.isfinite(panel.plot.viewRange()[0]).all()
+
+
+def _drawn_labels(axis) -> list[tuple[str, float, float]]:
+    """(text, top, bottom) of each label the axis draws now, as it paints them."""
+    from PySide6.QtGui import QImage, QPainter
+
+    image = QImage(10, 10, QImage.Format.Format_RGB32)
+    painter = QPainter(image)
+    _axis, _ticks, texts = axis.generateDrawSpecs(painter)
+    painter.end()
+    return sorted((text, rect.top(), rect.bottom()) for rect, _flags, text in texts)
+
+
+def test_log_axes_draw_no_label_over_another(qtbot, runs):
+    """The Compare tab's 'Gradient norm of a block' wrote 0.9 0.8 0.7 0.6 (and 0.09 0.08 ...) over each other."""
+    from gui.dashboard.compare import ComparePanel
+    from gui.dashboard.panels import GradNormPanel
+
+    compare = _panel(qtbot, ComparePanel)
+    compare.resize(900, 420)  # a short dock: about 150 px per plot
+    with qtbot.waitSignal(compare.loaded, timeout=30000):
+        compare.set_runs([("names", runs["names"]), ("adding", runs["adding_lstm"])])
+    compare.refresh(force=True)
+    norms = _panel(qtbot, GradNormPanel)
+    norms.resize(500, 220)
+    _show(norms, runs["names"])
+    qtbot.wait(50)  # the layouts settle
+    for plot in (compare.grad_norm.plot, norms.plot):
+        for low, high in ((-1, 0), (-2, 0), (-1.52, -0.02), (-6, 2)):  # one decade, two, as zoomed, eight
+            plot.setYRange(low, high, padding=0.02)  # as the panels follow the data
+            labels = _drawn_labels(plot.getAxis("left"))
+            assert len(labels) >= 2, labels
+            rows = sorted((top, bottom, text) for text, top, bottom in labels)
+            for (_top, bottom, text), (top, _bottom, other) in zip(rows, rows[1:]):
+                assert bottom <= top + 1, f"{text} over {other}: {labels}"
+            inside = range(int(np.floor(low)) + 1, int(np.ceil(high)))  # (one at an end has no room for its label)
+            if len(inside):
+                decades = {f"{10.0 ** d:g}" for d in inside}
+                assert decades & {text for text, _t, _b in labels}  # the decades are named

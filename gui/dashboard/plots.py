@@ -10,6 +10,7 @@ import time
 from contextlib import contextmanager
 
 import numpy as np
+from PySide6.QtGui import QFontMetricsF
 from PySide6.QtWidgets import (QComboBox, QFileDialog, QHBoxLayout, QLabel, QMenu, QSizePolicy, QToolButton,
                                QVBoxLayout, QWidget)
 
@@ -17,6 +18,53 @@ from ..plotting import fit_legend_column, no_si_prefix, stable_bounds
 from ..theme import pg, plot_colors
 from ..wheel_guard import WheelSafeComboBox
 from .history import RunHistory
+
+
+LOG_LABEL_ORDER = (1, 2, 5, 3, 4, 6, 7, 8, 9)  # which labels of a decade a log axis keeps first: 1-2-5, then the rest
+
+
+def readable_log_labels(axis: pg.AxisItem) -> None:
+    """A log axis labels what it has room for: the decades, then 2 and 5 (then 3, 4, ...) of each decade where
+    a label stays clear of those already given. pyqtgraph labels every 2..9 of a decade once it labels one: over
+    a decade or two of a short plot "0.9 0.8 0.7 0.6" and "0.09 0.08" were drawn over each other. No effect
+    while the axis is linear. (Set on the axis itself, as gui.plotting.title_never_widens does a title.)"""
+    view: dict = {}
+    tick_values, log_strings = axis.tickValues, axis.logTickStrings
+
+    def values_of(low: float, high: float, size: float):
+        levels = tick_values(low, high, size)
+        low, high = sorted((low * axis.scale, high * axis.scale))
+        # pyqtgraph's own levels (a spacing) label every value; its log level (spacing None) is the 1..9 of each
+        # decade, decades included: those are labelled here when no level of its own has them
+        view.update(low=low, high=high, size=size,
+                    decades={round(v) for spacing, vs in levels if spacing is not None for v in vs})
+        return levels
+
+    def strings_of(values, scale, spacing):
+        texts = log_strings(values, scale, spacing)
+        if spacing is not None or not view or view["high"] <= view["low"]:
+            return texts
+        pixels = view["size"] / (view["high"] - view["low"])  # per decade
+        metrics = QFontMetricsF(axis.style.get("tickFont") or axis.font())
+        vertical = axis.orientation in ("left", "right")
+
+        def extent(text: str) -> float:  # half the room a label takes along the axis, and a margin
+            return (metrics.height() * 0.65 if vertical else metrics.horizontalAdvance(text) / 2 + 4)
+
+        taken = [(float(d), extent("10")) for d in view["decades"]]
+        shown: list[str | None] = [None] * len(values)
+        digit = [int(round(10 ** (v - math.floor(v + 1e-9)))) for v in values]
+        for j in sorted(range(len(values)), key=lambda j: (LOG_LABEL_ORDER.index(min(max(digit[j], 1), 9)), j)):
+            value, half = float(values[j]), extent(texts[j])
+            if round(value) in view["decades"] and math.isclose(value, round(value), abs_tol=1e-6):
+                continue  # a level of pyqtgraph's labels it
+            if all(abs(value - t) * pixels >= half + other for t, other in taken):
+                shown[j] = texts[j]
+                taken.append((value, half))
+        return shown
+
+    axis.tickValues = values_of
+    axis.logTickStrings = strings_of
 
 
 class PlotPanel(QWidget):
@@ -195,6 +243,7 @@ class PlotPanel(QWidget):
     def track(self, plot: pg.PlotItem) -> None:
         """Lets the panel set ``plot``'s range from the data (see follow) until the user zooms or pans it."""
         plot.disableAutoRange()
+        readable_log_labels(plot.getAxis("left"))  # the panels' log axes (and a loss plot's log box) are y axes
         plot.getViewBox().sigRangeChangedManually.connect(lambda *_: setattr(self, "following", False))
         self._tracked.append(plot)
 
