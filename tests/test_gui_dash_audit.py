@@ -196,3 +196,22 @@ def test_log_axes_draw_no_label_over_another(qtbot, runs):
             if len(inside):
                 decades = {f"{10.0 ** d:g}" for d in inside}
                 assert decades & {text for text, _t, _b in labels}  # the decades are named
+
+
+def test_the_dashboard_header_says_what_the_open_document_has(qtbot, runs):
+    """A document opened with data and finished runs was told 'No run yet: choose data'."""
+    from gui.dashboard.dashboard import DashboardWidget
+
+    board = DashboardWidget()
+    qtbot.addWidget(board)
+    board.describe_document(has_data=True, has_runs=True)
+    text = board.header.text()
+    assert "Runs dock" in text and "F5" in text and "No run yet" not in text and "choose data" not in text
+    board.describe_document(has_data=True, has_runs=False)
+    assert board.header.text() == "No run yet: Training ▸ Start (F5) to train."
+    board.describe_document(has_data=False, has_runs=False)
+    assert "choose data" in board.header.text()
+    board.set_history(RunHistory.from_run_dir(runs["names"]))  # a run on display: its name and how it ended
+    assert "completed" in board.header.text() and "No run" not in board.header.text()
+    board.set_history(None)
+    assert board.header.text().startswith("No run yet: choose data")

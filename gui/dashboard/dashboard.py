@@ -80,7 +80,8 @@ class DashboardWidget(QWidget):
         self.history: RunHistory | None = None
         self.draw_seconds = 0.0  # time spent redrawing (the latency benchmark reports it)
         self._made: dict[str, QWidget] = {}
-        self.header = WrappingLabel("No run yet: choose data, then Training ▸ Start.")
+        self.document_state: tuple[bool, bool] | None = None  # (has data, has runs): see describe_document
+        self.header = WrappingLabel(self.header_text())
         self.paused = _paused_banner()
         self.paused.setVisible(False)
         self.tabs = QTabWidget()
@@ -206,10 +207,23 @@ class DashboardWidget(QWidget):
         if text != self.header.text():
             self.header.setText(text)
 
+    def describe_document(self, has_data: bool, has_runs: bool) -> None:
+        """What the open document has, for the header to say while no run is on display: a document with data
+        and runs of its own was told "No run yet: choose data". Until told, the header assumes nothing."""
+        self.document_state = (bool(has_data), bool(has_runs))
+        self._set_header()
+
     def header_text(self) -> str:
         history = self.history
         if history is None:
-            return "No run yet: choose data, then Training ▸ Start."
+            if self.document_state is None:
+                return "No run yet: choose data, then Training ▸ Start."
+            has_data, has_runs = self.document_state
+            if has_runs:
+                return "No run on display: open one in the Runs dock, or Training ▸ Start (F5) to train."
+            if has_data:
+                return "No run yet: Training ▸ Start (F5) to train."
+            return "No run yet: choose data (Data dock), then Training ▸ Start (F5)."
         parts = [f"<b>{html.escape(history.name)}</b>"]  # rich text: a document named "<i>" stays a name
         if history.started is not None:
             parts.append(f"device {history.started.device}")
