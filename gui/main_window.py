@@ -522,7 +522,7 @@ class MainWindow(QMainWindow):
         frame.setToolTip("A titled frame around the selected blocks: dragging its title moves them with it")
 
         view_menu = bar.addMenu("&View")
-        self._action(view_menu, "&Frame all", view("frame_all"), "Shift+F", on_canvas=True)  # not in other docks
+        self._action(view_menu, "&Frame all", view("frame_everything"), "Shift+F", on_canvas=True)  # not in other docks
         self._action(view_menu, "Frame &selection", view("frame_selection"), canvas_keys="F")
         values = self._action(view_menu, "&Wire values", view("show_wire_values"), "Shift+W", on_canvas=True)
         values.setToolTip("Ports, shape and the latest training statistics of every wire of the selected blocks")

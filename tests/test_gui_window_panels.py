@@ -211,6 +211,22 @@ def test_shift_f_frames_the_graph_only_while_the_canvas_has_the_focus(window, qt
     assert window.view.transform().m11() < zoomed  # framed: the whole graph in view
 
 
+def test_frame_all_shows_every_block_however_small_they_get(window, qtbot):
+    """At 1600x1000 with a Dropout added to names, Frame all left the classification head past the right edge: it
+    framed only down to the zoom where block text is drawn."""
+    from PySide6.QtCore import Qt
+
+    window.open_file(EXAMPLES / "names.json")
+    wide = window.scene.content_rect().width()
+    window.view.resize(int(wide * 0.4), 500)  # wider than the view at half size: below the readable zoom
+    window.view.setFocus()
+    qtbot.waitUntil(lambda: window.view.hasFocus())
+    qtbot.keyClick(window.view.viewport(), Qt.Key.Key_F, Qt.KeyboardModifier.ShiftModifier)
+    seen = window.view.mapToScene(window.view.viewport().rect()).boundingRect()
+    blocks = [window.scene.node_item(node.id).sceneBoundingRect() for node in window.graph]
+    assert all(seen.contains(rect) for rect in blocks)
+
+
 @pytest.mark.parametrize("status, ending", [("early_stopped", "stopped early"), ("stopped", "stopped"),
                                             ("failed", "failed"), ("completed", "done")])
 def test_a_run_that_ended_shows_no_eta(qtbot, status, ending):

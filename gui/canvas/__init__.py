@@ -25,7 +25,8 @@ GraphScene
 CanvasView(scene)
     set_scene(scene)            show another document's scene in the same widget (detach the old one yourself)
     add_block(kind, scene_pos=None) -> id     (None = view centre; pushes AddNodeCommand, selects the block)
-    frame_all(), frame_selection() (F), center_on_node(id), zoom_in(), zoom_out(), zoom_by(f), zoom, pan_by(dx, dy)
+    frame_all() (as a document opens: readable), frame_everything() (Shift+F), frame_selection() (F),
+    center_on_node(id), zoom_in(), zoom_out(), zoom_by(f), zoom, pan_by(dx, dy)
     snap_to_grid (property), open_quick_add(text="", scene_pos=None, wire=None) -> QuickAddPopup (Tab, a letter)
     copy_selection(), cut_selection(), paste() -> [new ids], duplicate_selection() -> [new ids],
     delete_selection() (Delete/Backspace), select_all(), auto_layout() (one step: a LayoutCommand, in a macro
