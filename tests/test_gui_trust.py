@@ -80,7 +80,7 @@ def test_opening_another_document_resets_every_training_panel(studio, qtbot, tmp
     other = small_example("adding_rnn", tmp_path, samples=100, length=8)
     window.set_document(other)
     assert c.history is None and c.dashboard.history is None
-    assert c.dashboard.header.text().startswith("No run yet")
+    assert c.dashboard.header.text() == "No run yet: Training ▸ Start (F5) to train."  # it has data, no run
     assert c.training_panel.progress_text.text() == "idle" and c.training_panel.message.text() == ""
     assert c.try_panel.session is None and c.try_panel.output.toPlainText() == ""
     assert c.dashboard.results.table.rowCount() == 0

@@ -193,6 +193,7 @@ class TrainingController(QObject):
         self.runs_panel.set_document(document, self.runs_root())
         latest = latest_trained_run(getattr(document, "path", None), self.runs_root())
         self.try_panel.offer_run(latest.path if latest is not None else None)
+        self.dashboard.describe_document(bool(getattr(document, "data", None)), latest is not None)
         self.fit.set_document(document)
         self._show_live_values()
 
