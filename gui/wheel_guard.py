@@ -17,39 +17,31 @@ def _scroll_area_around(widget: QWidget) -> QAbstractScrollArea | None:
     return parent
 
 
-def _wheel(widget: QWidget, event: QWheelEvent, base: type) -> None:
-    if widget.hasFocus():
-        base.wheelEvent(widget, event)
-        return
-    area = _scroll_area_around(widget)
-    if area is None:
-        event.ignore()
-    else:  # handed on explicitly: Qt passes an event that was sent again (not from the system) to no parent
-        QApplication.sendEvent(area.viewport(), event)
+class _WheelSafe:
+    """Before a Qt box class: the wheel changes the value only with the focus, else scrolls the area around."""
 
-
-class WheelSafeComboBox(QComboBox):
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)  # WheelFocus would focus it on the first wheel turn
 
     def wheelEvent(self, event: QWheelEvent) -> None:  # noqa: N802 - Qt's name
-        _wheel(self, event, QComboBox)
+        if self.hasFocus():
+            super().wheelEvent(event)
+            return
+        area = _scroll_area_around(self)
+        if area is None:
+            event.ignore()
+        else:  # handed on explicitly: Qt passes an event that was sent again (not from the system) to no parent
+            QApplication.sendEvent(area.viewport(), event)
 
 
-class WheelSafeSpinBox(QSpinBox):
-    def __init__(self, parent: QWidget | None = None):
-        super().__init__(parent)
-        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
-
-    def wheelEvent(self, event: QWheelEvent) -> None:  # noqa: N802 - Qt's name
-        _wheel(self, event, QSpinBox)
+class WheelSafeComboBox(_WheelSafe, QComboBox):
+    pass
 
 
-class WheelSafeDoubleSpinBox(QDoubleSpinBox):
-    def __init__(self, parent: QWidget | None = None):
-        super().__init__(parent)
-        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+class WheelSafeSpinBox(_WheelSafe, QSpinBox):
+    pass
 
-    def wheelEvent(self, event: QWheelEvent) -> None:  # noqa: N802 - Qt's name
-        _wheel(self, event, QDoubleSpinBox)
+
+class WheelSafeDoubleSpinBox(_WheelSafe, QDoubleSpinBox):
+    pass
