@@ -54,3 +54,16 @@ def test_a_bad_set_exits_2_with_one_line(tmp_path, capsys, assignment, line):
     err = capsys.readouterr().err
     assert err == line + "\n"
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("command", [["train", "--out", ""], ["sweep", "--out", " "], ["export", "-o", ""]])
+def test_an_empty_output_path_is_refused_before_anything_runs(tmp_path, capsys, monkeypatch, command):
+    """`train --out ''` wrote its run into the working directory: neither the default nor a place the user named."""
+    monkeypatch.chdir(tmp_path)
+    example = str(Path(__file__).resolve().parent.parent / "examples" / "adding_rnn.json")
+    with pytest.raises(SystemExit) as exited:
+        main([command[0], example, *command[1:]])
+    assert exited.value.code == 2
+    err = capsys.readouterr().err
+    assert "an empty path: name a file or folder, or leave the option out" in err.splitlines()[-1]
+    assert list(tmp_path.iterdir()) == []

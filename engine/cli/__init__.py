@@ -34,6 +34,14 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     return parser
 
 
+def path_argument(text: str) -> str:
+    """An argparse ``type`` for a path option: an empty one is refused (``--out ''`` wrote into the working
+    directory, which is neither the default nor anything the user named)."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("an empty path: name a file or folder, or leave the option out")
+    return text
+
+
 def _command_module(name: str):
     return importlib.import_module(f"{__name__}.{name}_command")
 

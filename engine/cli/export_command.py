@@ -8,6 +8,7 @@ import sys
 
 from ..document import DocumentError, load_document
 from ..export import FORMATS, ExportError, export_model
+from . import path_argument
 
 
 def add_arguments(parser) -> None:
@@ -18,7 +19,7 @@ def add_arguments(parser) -> None:
     parser.add_argument("--weights", "-w", default=None,
                         help="a .safetensors checkpoint (default: the best checkpoint of --run, else of the document's "
                              "latest run)")
-    parser.add_argument("--output", "-o", default=None, help="where to write (default: beside the document)")
+    parser.add_argument("--output", "-o", default=None, type=path_argument, help="where to write (default: beside the document)")
     parser.add_argument("--run", default=None,
                         help="the run to export: its best checkpoint (unless --weights) and its data_meta.json "
                              "(vocabulary, labels, scaling) (default: the checkpoint's run, if it lies in one)")

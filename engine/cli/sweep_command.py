@@ -13,6 +13,7 @@ from ..document import DocumentError, load_document
 from ..experiments import (Experiment, ExperimentError, ExperimentFinished, TrialEpoch, TrialFinished, TrialStarted,
                            WorkerExited, format_table)
 from ..training.config import ConfigError
+from . import path_argument
 
 
 def add_arguments(parser) -> None:
@@ -22,7 +23,7 @@ def add_arguments(parser) -> None:
     parser.add_argument("--trials", type=int, help="the trial budget (default: the experiment's; a grid runs all)")
     parser.add_argument("--storage", metavar="URL", help="an Optuna database URL (postgresql://..., mysql://...) "
                                                          "shared by sweeps on several machines")
-    parser.add_argument("--out", metavar="DIR", help="experiment folders under DIR/<document>/experiments/ instead "
+    parser.add_argument("--out", metavar="DIR", type=path_argument, help="experiment folders under DIR/<document>/experiments/ instead "
                                                      "of <document dir>/runs/")
     parser.add_argument("--epochs", type=int, help="override the epochs of every trial")
     parser.add_argument("--max-steps", type=int, help="at most this many steps per epoch (quick sweeps)")

@@ -16,6 +16,7 @@ from ..graph import shown
 from ..settings import SettingError, assign, inactive_reason
 from ..training import EpochMetrics, Hook, StepMetrics, Trainer
 from ..training.config import ConfigError, TrainingConfig
+from . import path_argument
 
 
 def add_arguments(parser) -> None:
@@ -23,7 +24,7 @@ def add_arguments(parser) -> None:
     parser.add_argument("--epochs", type=int, help="override the document's number of epochs")
     parser.add_argument("--device", choices=("auto", "cpu", "cuda"), help="where to train (default: the document's)")
     parser.add_argument("--seed", type=int, help="random seed (same seed on CPU -> same curves)")
-    parser.add_argument("--out", metavar="DIR", help="write runs under DIR/<document>/<time>/ instead of "
+    parser.add_argument("--out", metavar="DIR", type=path_argument, help="write runs under DIR/<document>/<time>/ instead of "
                                                      "<document dir>/runs/")
     parser.add_argument("--batch-size", type=int, help="override the global batch size")
     parser.add_argument("--max-steps", type=int, help="at most this many steps per epoch (quick trials)")
