@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import sys
 from dataclasses import dataclass
+from pathlib import Path
 from types import ModuleType
 
 from PySide6.QtCore import Qt
@@ -16,6 +17,20 @@ from PySide6.QtWidgets import QApplication, QWidget
 from engine.lazy import OnFirstUse
 
 THEMES = ("light", "dark", "system")
+CHECK_MARK = Path(__file__).resolve().parent.parent / "assets" / "check-dark.svg"
+# Fusion draws a check box's frame in the window colour made darker: on a dark window no box showed around a
+# check mark, and an unchecked box was dark on dark. In the dark theme the boxes get a frame and a fill.
+DARK_INDICATORS = f"""
+QCheckBox::indicator, QAbstractItemView::indicator, QGroupBox::indicator {{
+    width: 13px; height: 13px; border: 1px solid #8c8f94; border-radius: 2px; background: #1e1f22; }}
+QCheckBox::indicator:checked, QAbstractItemView::indicator:checked, QGroupBox::indicator:checked {{
+    background: #2f65ca; border-color: #589df6; image: url({CHECK_MARK.as_posix()}); }}
+QCheckBox::indicator:disabled, QAbstractItemView::indicator:disabled {{ border-color: #55585d; }}
+QCheckBox::indicator:checked:disabled, QAbstractItemView::indicator:checked:disabled {{ background: #3a3d42; }}
+QRadioButton::indicator {{ width: 12px; height: 12px; border: 1px solid #8c8f94; border-radius: 7px;
+    background: #1e1f22; }}
+QRadioButton::indicator:checked {{ background: #589df6; border: 3px solid #1e1f22; outline: none; }}
+"""
 
 
 @dataclass(frozen=True)
@@ -86,8 +101,11 @@ def apply_theme(mode: str, window: QWidget | None = None) -> str:
         if effective == "dark":
             app.setStyle("Fusion")  # the native styles ignore a dark palette in places
             app.setPalette(dark_palette())
+            app.setStyleSheet(DARK_INDICATORS)
         else:
             app.setPalette(app.style().standardPalette())
+            if app.styleSheet() == DARK_INDICATORS:
+                app.setStyleSheet("")
     _current = wanted
     if "pyqtgraph" not in sys.modules:  # no plot yet: pyqtgraph takes these colours when it is imported (pg)
         return effective

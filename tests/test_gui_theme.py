@@ -45,3 +45,23 @@ def test_dark_theme_reaches_the_window_the_canvas_and_every_plot_and_is_remember
     release(again)
     window.set_theme("light")
     assert _backgrounds(window) == {"#ffffff"} and QGuiApplication.palette().color(QPalette.ColorRole.Window).lightnessF() > 0.5
+
+
+def test_check_boxes_show_their_box_and_mark_in_the_dark_theme(window, qtbot):
+    """Fusion framed a check box in the window colour made darker: in the dark theme a checked box was a bare mark
+    and an unchecked one dark on dark."""
+    from PySide6.QtGui import QColor
+    from PySide6.QtWidgets import QApplication, QCheckBox
+
+    def colours(box) -> set[str]:
+        image = box.grab().toImage()
+        return {QColor(image.pixel(x, y)).name() for x in range(min(image.width(), 20)) for y in range(image.height())}
+
+    checked, unchecked = QCheckBox("on", window), QCheckBox("off", window)
+    checked.setChecked(True)
+    for box in (checked, unchecked):
+        box.show()
+    window.set_theme("dark")
+    assert "#2f65ca" in colours(checked) and "#8c8f94" in colours(unchecked)  # the fill, the frame
+    window.set_theme("light")
+    assert QApplication.instance().styleSheet() == ""
