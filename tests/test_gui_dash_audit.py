@@ -127,6 +127,9 @@ def test_try_it_clears_its_plot_when_the_model_changes(qtbot, runs):
         panel.run_sample()
     classes = _ticks(panel.plot.getAxis("bottom"))
     assert len(classes) == 12 and all(c.isalpha() for c in classes)
+    panel.text.setText("  ")  # nothing typed: said so, not classified (it answered "Slovak 40.9 %")
+    panel.run_text()
+    assert panel.message.text().startswith("type a text first") and not panel.work.busy
 
     panel.set_document(load_document(EXAMPLES / "adding_lstm.json"))  # another document
     assert panel.plot.listDataItems() == [] and panel.plot.items == []
@@ -138,8 +141,13 @@ def test_try_it_clears_its_plot_when_the_model_changes(qtbot, runs):
     assert [type(item).__name__ for item in panel.plot.items] == ["PlotDataItem", "PlotDataItem"]  # no bar
     ticks = _ticks(panel.plot.getAxis("bottom"))
     assert ticks and not set(ticks) & set(classes)
-    assert all(t.replace(".", "").replace("-", "").isdigit() for t in ticks)  # sample numbers
-    assert _legend(panel.plot) == ["actual", "forecast"]
+    assert all(t.replace(".", "").replace("-", "").isdigit() for t in ticks)  # numbers
+    # A regression's samples are separate sequences: each prediction against its target, not a line through them.
+    assert panel.forecast_button.text() == "Predict the validation samples"
+    assert _legend(panel.plot) == ["perfect", "prediction"]
+    points = panel.plot.listDataItems()[1]
+    assert points.opts["pen"] is None and points.opts["symbol"] == "o"
+    assert panel.plot.getAxis("bottom").labelText == "actual (scaled)"
 
 
 def test_try_it_clears_the_last_models_answer_when_another_model_is_loaded(qtbot, runs):

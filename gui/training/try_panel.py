@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import (QGridLayout, QHBoxLayout, QLabel, QLineEdit, QPlainTextEdit, QPushButton, QSizePolicy,
                                QSpacerItem, QVBoxLayout, QWidget)
@@ -189,6 +190,9 @@ class TryPanel(QWidget):
                 self.generate_row), "forecasting": (self.forecast_button,), "regression": (self.forecast_button,),
                 "seq2seq": (self.text_row, self.beam_row)}
         shown = rows.get(task, ())
+        # A regression's validation samples are separate sequences (the adding problem's sums), not one series.
+        self.forecast_button.setText("Predict the validation samples" if task == "regression" else
+                                     "Forecast the validation series")
         for widget in (self.text_row, self.beam_row, self.sample_row, self.generate_row, self.forecast_button):
             widget.setVisible(widget in shown)
         self.output.setVisible(bool(shown))
@@ -210,6 +214,8 @@ class TryPanel(QWidget):
         if session.task == "language_model":
             temperature, length = self.temperature.value(), self.length.value()
             self.work.call(lambda: ("text", session.generate(text, temperature, length)))
+        elif session.task in ("classification", "seq2seq") and not text.strip():
+            self._say("type a text first: with no characters the answer says nothing about the model", True)
         elif session.task == "classification":
             self.work.call(lambda: ("probs", text, None, session.classify_text(text)))
         elif session.task == "seq2seq":
@@ -228,7 +234,7 @@ class TryPanel(QWidget):
         session = self.session
         if session is None or session.task not in ("forecasting", "regression"):
             return self._say("the forecast applies to forecasting and regression models", True)
-        self.work.call(lambda: ("forecast", *session.forecast()))
+        self.work.call(lambda: ("forecast", session.task, *session.forecast()))
 
     def _on_result(self, result) -> None:
         kind = result[0]
@@ -253,12 +259,22 @@ class TryPanel(QWidget):
             self.plot.setLabel("left", "probability")
             self.plot.setLabel("bottom", "class")
         elif kind == "forecast":
-            _, actual, predicted = result
-            x = np.arange(len(actual))
-            self.plot.plot(x, actual, pen=pg.mkPen("#7f7f7f", width=1.5), name="actual")
-            self.plot.plot(x, predicted, pen=pg.mkPen("#d62728", width=1.5), name="forecast")
-            self.plot.setLabel("left", "target (scaled)")
-            self.plot.setLabel("bottom", "validation sample (time order for series)")
+            _, task, actual, predicted = result
+            if task == "regression":  # independent samples: each prediction against its target, not a line
+                low, high = (float(min(actual.min(), predicted.min())), float(max(actual.max(), predicted.max()))) \
+                    if len(actual) else (0.0, 1.0)
+                self.plot.plot([low, high], [low, high], pen=pg.mkPen("#7f7f7f", width=1, style=Qt.PenStyle.DashLine),
+                               name="perfect")
+                self.plot.plot(actual, predicted, pen=None, symbol="o", symbolSize=4, symbolPen=None,
+                               symbolBrush="#d62728", name="prediction")
+                self.plot.setLabel("left", "predicted (scaled)")
+                self.plot.setLabel("bottom", "actual (scaled)")
+            else:
+                x = np.arange(len(actual))
+                self.plot.plot(x, actual, pen=pg.mkPen("#7f7f7f", width=1.5), name="actual")
+                self.plot.plot(x, predicted, pen=pg.mkPen("#d62728", width=1.5), name="forecast")
+                self.plot.setLabel("left", "target (scaled)")
+                self.plot.setLabel("bottom", "validation sample, in time order")
             mae = float(np.mean(np.abs(actual - predicted))) if len(actual) else float("nan")
             self.output.setPlainText(f"{len(actual)} validation samples · MAE {mae:.4g} (scaled)")
         self._say("")
