@@ -200,7 +200,7 @@ def test_export_dialog_exports_the_run_to_torchscript_and_shows_the_verification
     assert "verified" in dialog.result_label.text() and "max abs difference" in dialog.result_label.text()
 
 
-def test_try_panel_plots_the_forecast_over_the_actual_values(qtbot, window, runs):
+def test_try_panel_plots_each_regression_prediction_against_its_target(qtbot, window, runs):
     _, dirs = runs
     panel = window.training.try_panel
     with qtbot.waitSignal(panel.loader.done, timeout=60000):
@@ -208,8 +208,9 @@ def test_try_panel_plots_the_forecast_over_the_actual_values(qtbot, window, runs
     assert panel.session.task == "regression"
     with qtbot.waitSignal(panel.work.done, timeout=60000):
         panel.run_forecast()
-    actual, forecast = [item.getData()[1] for item in panel.plot.listDataItems()]
-    assert len(actual) == len(forecast) == 20  # the 10% validation split of 200 samples
+    _perfect, points = panel.plot.listDataItems()  # a regression: each prediction against its target
+    actual, predicted = points.getData()
+    assert len(actual) == len(predicted) == 20  # the 10% validation split of 200 samples
     assert "MAE" in panel.output.toPlainText()
     panel.run_sample()  # a regression model has no classes: said, not raised
     assert "classifiers" in panel.message.text()
