@@ -306,7 +306,13 @@ class ParamForm(QWidget):
     def set_params(self, params: Sequence[Param], values: Mapping[str, Any] | None = None) -> None:
         """Rebuilds the form for ``params`` (e.g. another dataset's options); missing values take the defaults."""
         while self.layout_.rowCount():
-            self.layout_.removeRow(0)
+            # Taken out now, deleted later: a form rebuilt from a slot of one of its own editors (Enter in a field
+            # whose commit changes the params) deleted that editor in the middle of its key event (a crash).
+            row = self.layout_.takeRow(0)
+            for item in (row.labelItem, row.fieldItem):
+                if item is not None and item.widget() is not None:
+                    item.widget().hide()
+                    item.widget().deleteLater()
         self.params = {p.name: p for p in params}
         self.editors, self.rows = {}, {}
         self._values = {p.name: p.default for p in params}

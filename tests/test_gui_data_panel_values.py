@@ -115,3 +115,26 @@ def test_a_refused_split_stays_marked_until_the_shares_add_up(panel):
     panel.split[2].setValue(0.01)
     assert doc.data["split"] == [0.99, 0.0, 0.01]
     assert all(box.styleSheet() == "" for box in panel.split) and not panel.status.text().startswith("the split")
+
+
+def test_enter_in_an_option_keeps_its_editor_and_the_focus(panel, qtbot):
+    """Each committed option rebuilt the whole options form from the commit's own slot: the spin box the user had
+    pressed Enter in was deleted during its key event (a crash under a fuzzer) and the focus was lost."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtGui import QUndoStack
+
+    panel.undo_stack = QUndoStack(panel)
+    doc = document()
+    panel.set_document(doc)
+    panel.show()
+    editor = panel.options_form.editors["length"]
+    line = editor.widget.lineEdit()
+    line.setFocus()
+    qtbot.waitUntil(line.hasFocus)
+    line.selectAll()
+    qtbot.keyClicks(line, "30")
+    qtbot.keyClick(line, Qt.Key.Key_Return)
+    assert doc.data["options"]["length"] == 30
+    assert panel.options_form.editors["length"] is editor and line.hasFocus()
+    panel.undo_stack.undo()  # another value from the document: shown in the same editor
+    assert doc.data["options"]["length"] == 50 and editor.widget.value() == 50

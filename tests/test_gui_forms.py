@@ -226,3 +226,20 @@ def test_the_tooltip_says_what_the_setting_takes(qtbot, commits):
     hidden = make(qtbot, CATALOG["lstm"].param("hidden_size"), 64, commits)
     tip = html.unescape(hidden.toolTip())
     assert "Number of units in the hidden state." in tip and "a whole number (>= 1, <= 8192); default 128" in tip
+
+
+def test_a_form_rebuilt_from_its_own_editors_commit_deletes_that_editor_only_later(qtbot):
+    """set_params from a committed editor's slot deleted the editor in the middle of its own event."""
+    import shiboken6
+    from PySide6.QtCore import QCoreApplication, QEvent
+
+    form = ParamForm([training_param("epochs")], {"epochs": 10})
+    qtbot.addWidget(form)
+    old = form.editors["epochs"]
+    survived = []
+    form.committed.connect(lambda *_: (form.set_params([training_param("batch_size")]),
+                                       survived.append(shiboken6.isValid(old))))
+    old.widget.setValue(11)
+    assert survived == [True] and list(form.editors) == ["batch_size"]
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    assert not shiboken6.isValid(old)

@@ -166,7 +166,12 @@ class DataPanel(QWidget):
         self.about.setText(f"{spec.description}<br><i>{spec.source}; licence {spec.licence}; {spec.samples} "
                            f"samples</i>" + (f"<br><b>needs pip install {missing}</b>" if missing else ""))
         values = values or {}
-        self.options_form.set_params(spec.options, values)
+        if list(self.options_form.params.values()) == list(spec.options):
+            # The same dataset (an option just committed, an undo): its editors show the new values in place,
+            # keeping the focus where the user typed; rebuilt, they lost it on every Enter.
+            self.options_form.set_values({p.name: values.get(p.name, p.default) for p in spec.options})
+        else:
+            self.options_form.set_params(spec.options, values)
         self.preview.setVisible("path" in self.options_form.editors)
         if "path" in self.options_form.editors and values.get("path"):
             self.load_preview(self._resolve(values["path"]))
