@@ -305,3 +305,17 @@ def test_a_data_description_of_the_wrong_shape_is_refused_naming_the_part(tmp_pa
     err = capsys.readouterr().err
     assert f"{run / 'data_meta.json'}: \"{key}\" must" in err and "not one a run wrote" in err
     assert err.count("\n") == 1 and not out.exists()
+
+
+def test_a_run_folder_without_its_data_description_exports_with_a_warning(tmp_path, capsys):
+    """With data_meta.json gone, the export held no vocabulary or labels, and nothing said so."""
+    doc = copy_example(tmp_path)
+    run = tmp_path / "kept" / "20260101-090000"
+    save_weights(doc, run / "checkpoints" / "best.safetensors", seed=0)
+    out = tmp_path / "model.pt"
+    assert main(["export", str(doc), "--run", str(run), "-o", str(out)]) == 0
+    err = capsys.readouterr().err
+    assert f"warning: {run} has no data_meta.json: the export holds no vocabulary, label names or scaling" in err
+    (run / "data_meta.json").write_text("{}")
+    assert main(["export", str(doc), "--run", str(run), "-o", str(out)]) == 0
+    assert "data_meta" not in capsys.readouterr().err

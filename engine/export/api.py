@@ -83,6 +83,11 @@ def export_model(document: Document, weights_path: str | Path | None, fmt: str, 
         reason = str(err).rsplit("strerror:", 1)[-1].strip() or "cannot open it"
         raise ExportError(f"{out}: cannot write the file ({reason})") from None
     ok = diff is not None and diff <= tolerance
+    from ..training.runs import Run
+
+    if run is not None and not Run(run).meta().is_file():  # a run writes it before its first step: incomplete
+        notes = [*notes, f"{run} has no data_meta.json: the export holds no vocabulary, label names or scaling, "
+                         f"so text and predictions cannot be mapped to the model's ids and units"]
     return ExportReport(out, fmt, diff, tolerance, ok, notes, files)
 
 
