@@ -453,3 +453,16 @@ def test_heads_return_what_they_receive_and_declare_their_task(kind):
     assert head.task == task and head.name == "b1"
     assert head.time_source == ("x" if on == "sequence" else None)
     assert head.input_shape.activation == (None if activation == "none" else activation)
+
+
+def test_an_even_conv_kernel_trains_without_torchs_padding_warning():
+    """torch warned "Using padding='same' with even kernel lengths ..." under every train of such a model."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    code = ("import torch; from engine.blocks.layer_modules import Conv1D; "
+            "Conv1D(3, 4, 4, 'relu')(torch.randn(2, 7, 3), torch.tensor([7, 5])).sum().backward()")
+    done = subprocess.run([sys.executable, "-W", "error::UserWarning", "-c", code], capture_output=True, text=True,
+                          cwd=Path(__file__).resolve().parent.parent)
+    assert done.returncode == 0, done.stderr[-500:]

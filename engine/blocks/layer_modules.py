@@ -4,6 +4,7 @@ Every module that looks along the time axis takes the sequence lengths and ignor
 """
 from __future__ import annotations
 
+import warnings
 from typing import List, Optional
 
 import torch
@@ -86,6 +87,11 @@ class Add(nn.Module):
         if d is not None:
             total = total + d
         return total
+
+
+# An even kernel with padding="same" pads asymmetrically, which torch does with a copy of the input and says so in
+# a UserWarning at the first forward: printed under every `rnn-studio train` of such a model, with nothing to do.
+warnings.filterwarnings("ignore", message=r"Using padding='same' with even kernel lengths", category=UserWarning)
 
 
 class Conv1D(nn.Module):
