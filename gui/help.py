@@ -8,7 +8,7 @@ import json
 from functools import lru_cache
 from pathlib import Path
 
-from PySide6.QtCore import QUrl, Signal
+from PySide6.QtCore import QTimer, QUrl, Signal
 from PySide6.QtGui import QImageReader, QTextCursor
 from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QLineEdit, QTabWidget, QTextBrowser, QVBoxLayout,
                                QWidget)
@@ -115,6 +115,19 @@ class GuideBrowser(QTextBrowser):
         super().resizeEvent(event)
         self.fit_images()
 
+    def scroll_to_heading(self, title: str) -> bool:
+        """Puts the heading ``title`` at the top of the view (False if the page has none)."""
+        block = self.document().begin()
+        while block.isValid():
+            if block.blockFormat().headingLevel() and block.text() == title:
+                cursor = QTextCursor(block)
+                self.setTextCursor(cursor)
+                top = self.document().documentLayout().blockBoundingRect(block).top()
+                self.verticalScrollBar().setValue(int(top))
+                return True
+            block = block.next()
+        return False
+
     def fit_images(self) -> None:
         document = self.document()
         room = max(self.viewport().width() - 2 * int(document.documentMargin()) - 4, 50)
@@ -150,6 +163,9 @@ def natural_size(path: str) -> tuple[int, int]:
     return size.width(), size.height()
 
 
+GUIDE_START = "The studio"  # the README's first section about using the studio
+
+
 class DocumentationDialog(QDialog):
     """Help > Documentation: the README (the user guide) and every block's page, readable offline; the search
     field finds text on the page shown."""
@@ -164,6 +180,8 @@ class DocumentationDialog(QDialog):
             self.guide.document().setBaseUrl(QUrl.fromLocalFile(str(README.parent) + "/"))  # its screenshots
             self.guide.setMarkdown(README.read_text(encoding="utf-8"))
             self.guide.fit_images()
+            # The README opens with the commands that install the studio: in the studio, its use comes first.
+            QTimer.singleShot(0, self, lambda: self.guide.scroll_to_heading(GUIDE_START))
         except OSError:
             self.guide.setPlainText("The user guide (README.md) is not installed with this copy of RNN Studio; "
                                     "the Blocks tab has every block's documentation.")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QSettings, Qt, QUrl
+from PySide6.QtCore import QPoint, QSettings, Qt, QUrl
 from PySide6.QtWidgets import QApplication
 
 from engine.cli.check_command import summary_rows
@@ -261,6 +261,16 @@ def _image_widths(browser) -> list[float]:
             fragments += 1
         block = block.next()
     return widths
+
+
+def test_the_user_guide_opens_at_using_the_studio_not_at_installing_it(window, qtbot):
+    """Help > Documentation opened on pip, pytest and CI commands: the README's set-up comes first."""
+    dialog = window.show_documentation()
+    guide = dialog.guide
+    qtbot.waitUntil(lambda: guide.verticalScrollBar().value() > 0)
+    top = guide.cursorForPosition(guide.viewport().rect().topLeft() + QPoint(10, 10)).block()
+    assert top.text() == "The studio" and top.blockFormat().headingLevel() == 2
+    dialog.close()
 
 
 def test_the_user_guides_screenshots_fit_its_width(window, qtbot):
