@@ -126,4 +126,6 @@ def test_an_out_folder_that_cannot_be_made_is_one_line_and_exit_2(tmp_path, caps
         captured = capsys.readouterr()
         assert captured.err.startswith("error: ") and captured.err.count("\n") == 1, captured.err
         assert f"cannot write the experiment folder here {reason}" in captured.err
+        if len(str(out)) > 200:  # cut in the middle, unquoted: its start and the folder's own name stay
+            assert captured.err.startswith(f"error: {str(out)[:100]}…") and "'" not in captured.err
     assert plain.read_text() == "kept"

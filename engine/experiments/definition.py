@@ -26,7 +26,10 @@ class ExperimentError(ValueError):
     def __init__(self, where: str, message: str):
         # Both may quote the document's own text (a variable's path, a block name): kept to one line.
         where = str(where)
-        self.where = where if where.isprintable() and len(where) <= _MAX_WHERE else shown(where)
+        if not where.isprintable():
+            self.where = shown(where)
+        else:  # a long folder path keeps its start and its end, where the folder's own name is
+            self.where = where if len(where) <= _MAX_WHERE else f"{where[:100]}…{where[-80:]}"
         self.message = one_line(str(message))
         super().__init__(f"{self.where}: {self.message}" if self.where else self.message)
 
