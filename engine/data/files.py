@@ -54,9 +54,13 @@ def _unreadable(path: Path, err: OSError) -> DataError:
     return DataError(f"{_named(path)}: cannot be read ({reason})")
 
 
-def _read_bytes(path: Path) -> bytes:
+def _read_bytes(path: Path, limit: int = -1) -> bytes:
+    """The file's bytes (its first ``limit`` ones where given); a DataError naming why it cannot be read."""
     try:
-        return path.read_bytes()
+        if limit < 0:
+            return path.read_bytes()
+        with path.open("rb") as file:
+            return file.read(limit)
     except IsADirectoryError:
         raise DataError(f"{_named(path)}: is a folder, not a file: choose a file inside it") from None
     except FileNotFoundError:
@@ -69,11 +73,7 @@ def read_text(path: Path) -> str:
     """The file decoded as UTF-8 (a byte-order mark is dropped); undecodable bytes and NUL bytes name their
     row and column."""
     raw = _read_bytes(path)
-    if not raw.strip():
-        raise DataError(f"{path.name}: the file is empty")
-    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise DataError(f"{path.name}, row 1: the file is UTF-16 text (it starts with a UTF-16 byte-order mark); "
-                        f"save it as UTF-8")
+    _refuse_empty_or_utf16(path, raw)
     nul = raw.find(b"\x00")
     try:
         text = raw.decode("utf-8-sig")
@@ -86,6 +86,14 @@ def read_text(path: Path) -> str:
     if nul >= 0:
         raise _nul_error(path, raw, nul)
     return text
+
+
+def _refuse_empty_or_utf16(path: Path, raw: bytes) -> None:
+    if not raw.strip():
+        raise DataError(f"{path.name}: the file is empty")
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise DataError(f"{path.name}, row 1: the file is UTF-16 text (it starts with a UTF-16 byte-order mark); "
+                        f"save it as UTF-8")
 
 
 def _nul_error(path: Path, raw: bytes, at: int) -> DataError:

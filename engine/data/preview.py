@@ -8,7 +8,7 @@ import io
 from pathlib import Path
 
 from .base import DataError
-from .files import _delimiter, _named, _unreadable
+from .files import _delimiter, _named, _nul_error, _read_bytes, _refuse_empty_or_utf16, _unreadable
 
 HEAD_BYTES = 256 * 1024
 TABLE_SUFFIXES = (".csv", ".tsv", ".tab")
@@ -16,26 +16,17 @@ TABLE_SUFFIXES = (".csv", ".tsv", ".tab")
 
 def _head(path: Path) -> str:
     try:
-        if path.is_dir():
-            raise DataError(f"{_named(path)}: is a folder, not a file: choose a file inside it")
-        if path.exists() and not path.is_file():  # a pipe or /dev/zero: reading it would never end
+        if path.exists() and not path.is_file() and not path.is_dir():  # a pipe or /dev/zero: never ends
             raise DataError(f"{_named(path)}: is not a regular file (a device, pipe or socket): choose a file")
-        with path.open("rb") as file:
-            raw = file.read(HEAD_BYTES + 1)
-    except FileNotFoundError:
-        raise DataError(f"{_named(path)}: no such file") from None
     except OSError as err:
         raise _unreadable(path, err) from None
+    raw = _read_bytes(path, HEAD_BYTES + 1)
     if len(raw) > HEAD_BYTES:  # whole lines only: a cut line would show as a short last row
         raw = raw[:raw.rfind(b"\n", 0, HEAD_BYTES) + 1] or raw[:HEAD_BYTES]
-    if not raw.strip():
-        raise DataError(f"{path.name}: the file is empty")
-    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise DataError(f"{path.name}, row 1: the file is UTF-16 text (it starts with a UTF-16 byte-order mark); "
-                        f"save it as UTF-8")
-    if b"\x00" in raw:
-        raise DataError(f"{path.name}: a NUL byte (0x00): this is not a text file (or it is UTF-16); save it as "
-                        f"UTF-8 text")
+    _refuse_empty_or_utf16(path, raw)
+    nul = raw.find(b"\x00")
+    if nul >= 0:
+        raise _nul_error(path, raw, nul)
     return raw.decode("utf-8-sig", errors="replace")  # a bad byte shows as �; the full read names its place
 
 
