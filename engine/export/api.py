@@ -53,7 +53,8 @@ def export_model(document: Document, weights_path: str | Path | None, fmt: str, 
         weights = default_weights(document.path)
     load_weights(model, weights)
     run = Path(run_dir) if run_dir is not None else run_dir_of(weights)
-    metadata = build_metadata(model, read_data_meta(run), FORMAT_VERSION, __version__, document.description)
+    data_meta = read_data_meta(run)
+    metadata = build_metadata(model, data_meta or {}, FORMAT_VERSION, __version__, document.description)
     out = Path(out_path) if out_path is not None else default_output(document, fmt)
     found = stat_of(out, "the output path")
     if found is not None and stat.S_ISDIR(found.st_mode):
@@ -83,9 +84,7 @@ def export_model(document: Document, weights_path: str | Path | None, fmt: str, 
         reason = str(err).rsplit("strerror:", 1)[-1].strip() or "cannot open it"
         raise ExportError(f"{out}: cannot write the file ({reason})") from None
     ok = diff is not None and diff <= tolerance
-    from ..training.runs import Run
-
-    if run is not None and not Run(run).meta().is_file():  # a run writes it before its first step: incomplete
+    if data_meta is None:  # a run writes it before its first step: this folder is incomplete
         notes = [*notes, f"{run} has no data_meta.json: the export holds no vocabulary, label names or scaling, "
                          f"so text and predictions cannot be mapped to the model's ids and units"]
     return ExportReport(out, fmt, diff, tolerance, ok, notes, files)

@@ -221,14 +221,15 @@ def _no_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a JSON value")
 
 
-def read_data_meta(run_dir: Path | None) -> dict[str, Any]:
+def read_data_meta(run_dir: Path | None) -> dict[str, Any] | None:
+    """The run's data description; {} without a run, None for a run folder that has none."""
     if run_dir is None:
         return {}
     from ..training.runs import Run
 
     path = Run(run_dir).meta()
     if not path.is_file():
-        return {}
+        return None
     try:
         data = json.loads(path.read_text(encoding="utf-8"), parse_constant=_no_constant)
     except RecursionError:
