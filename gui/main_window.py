@@ -210,7 +210,7 @@ class MainWindow(QMainWindow):
         return True
 
     def save(self) -> bool:
-        if self.document.path is None or self._is_bundled_example(self.document.path):
+        if self.document.path is None or is_bundled_example(self.document.path):
             return self.save_as()
         return self._write(self.document.path)
 
@@ -223,7 +223,7 @@ class MainWindow(QMainWindow):
         return self._write(Path(path))
 
     def _write(self, path: Path) -> bool:
-        if self._is_bundled_example(path):
+        if is_bundled_example(path):
             self.show_error("Cannot save document", f"{path} is a bundled example, which RNN Studio never "
                                                     f"overwrites: save your version under another name (Save As).")
             return False
@@ -351,10 +351,6 @@ class MainWindow(QMainWindow):
 
     def _recovery_snapshot(self):
         return self.document, self.is_modified()
-
-    @staticmethod
-    def _is_bundled_example(path: Path) -> bool:
-        return is_bundled_example(path)
 
     # ------------------------------------------------------------ canvas helpers
     def focus_block(self, node_id: str) -> None:
@@ -602,7 +598,7 @@ class MainWindow(QMainWindow):
         """The document's folder, except for a new document or a bundled example when saving: the user's
         documents folder (the examples are the studio's, not theirs to write into)."""
         path = self.document.path
-        if path is not None and not (save and self._is_bundled_example(path)):
+        if path is not None and not (save and is_bundled_example(path)):
             return Path(path).parent
         documents = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
         return Path(documents) if documents and Path(documents).is_dir() else Path.home()

@@ -302,8 +302,7 @@ class DataPanel(QWidget):
 
     def _show_binding(self) -> None:
         """Sets the widgets from the document's data section, without committing anything."""
-        data = self._stored()
-        known = isinstance(data.get("dataset"), str) and data["dataset"] in DATASETS
+        data, known = self._stored(), self._known_dataset()
         widgets = [self.dataset, *self.split]
         for widget in widgets:
             widget.blockSignals(True)
