@@ -6,6 +6,7 @@ document (set_document) and asks it before closing or switching documents (may_c
 from __future__ import annotations
 
 import math
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
@@ -87,7 +88,7 @@ class ExperimentController(QObject):
         self._run_spec = None
         # Dialogs go through these so tests can answer them.
         self.run_dialog: Callable[[QDialog], bool] = lambda d: d.exec() == QDialog.DialogCode.Accepted
-        self.confirm: Callable[[str, str], bool] = self._ask
+        self.confirm: Callable[[str, str], bool] = partial(ask, window)
         self.dock = QDockWidget("Experiments", window)
         self.dock.setObjectName("dock_experiments")
         # Scrolls rather than forcing the window taller than a small screen (as the training docks do).
@@ -450,9 +451,9 @@ class ExperimentController(QObject):
         """Copies the best trial's values into the document as one undo step (graph, data, training)."""
         if self.document is None:
             return False
-        best = self._best()
         if self.worker.is_running:
             return self._tell("Apply best waits for the experiment to end (or Stop it)")
+        best = self._best()
         if best is None:
             return self._tell("Apply best: no trial has finished with a value of the objective yet")
         ex = _engine()
@@ -506,9 +507,6 @@ class ExperimentController(QObject):
         dock.raise_()
 
     # ------------------------------------------------------------------ closing and switching
-    def _ask(self, title: str, text: str) -> bool:
-        return ask(self.window, title, text)
-
     def may_close(self) -> bool:
         """Before the window closes: an experiment that runs is stopped (after asking); False keeps the window."""
         if not self.worker.is_running:

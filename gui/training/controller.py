@@ -190,8 +190,9 @@ class TrainingController(QObject):
         self.training_panel.set_document(document)
         for panel in (self.data_panel, self.try_panel):
             panel.set_document(document)
-        self.runs_panel.set_document(document, self.runs_root())
-        latest = latest_trained_run(getattr(document, "path", None), self.runs_root())
+        root = self.runs_root()
+        self.runs_panel.set_document(document, root)
+        latest = latest_trained_run(getattr(document, "path", None), root)
         self.try_panel.offer_run(latest.path if latest is not None else None)
         self.dashboard.describe_document(bool(getattr(document, "data", None)), latest is not None)
         self.fit.set_document(document)
